@@ -1,0 +1,94 @@
+"""Agreement between scoring methods, 吻合度 (METHOD.md §8; seed 004 附件1 注).
+
+The same data are scored again with only the normalisation step changed; the report gives, over
+the non-vetoed enterprises, Spearman's ρ between the primary total and each alternative's total
+and the share of the primary top group that stays in the alternative's top group.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from innopoints.engine.columns import BoolArray, FloatArray
+from innopoints.engine.rank import average_ranks, min_rank_desc
+
+
+@dataclass(frozen=True)
+class MethodAgreement:
+    method: str
+    spearman: float | None
+    """None when undefined: fewer than two enterprises, or a constant total."""
+    top_overlap: float | None
+
+
+@dataclass(frozen=True)
+class AgreementReport:
+    methods: tuple[MethodAgreement, ...]
+    min_spearman: float
+    top_share: float
+    n: int
+
+    @property
+    def smallest_spearman(self) -> float | None:
+        values = [m.spearman for m in self.methods if m.spearman is not None]
+        return min(values) if values else None
+
+    @property
+    def low_agreement(self) -> bool:
+        smallest = self.smallest_spearman
+        return smallest is not None and smallest < self.min_spearman
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            m.method: {"spearman": m.spearman, "top10_overlap": m.top_overlap}
+            for m in self.methods
+        }
+
+
+def spearman(a: FloatArray, b: FloatArray) -> float | None:
+    """Spearman's ρ with average ranks for ties: Pearson's r of the ranks."""
+    if a.shape[0] < 2:
+        return None
+    ra, rb = average_ranks(a), average_ranks(b)
+    da, db = ra - ra.mean(), rb - rb.mean()
+    denominator = math.sqrt(float(np.dot(da, da)) * float(np.dot(db, db)))
+    if denominator == 0.0:
+        return None
+    return float(np.dot(da, db)) / denominator
+
+
+def top_count(share: float, n: int) -> int:
+    """ceil(share × n) computed exactly (0.1 × 30 is 3, not 3.0000000000000004 → 4)."""
+    return math.ceil(Fraction(str(share)) * n)
+
+
+def top_overlap(primary: FloatArray, alternative: FloatArray, share: float) -> float | None:
+    n = primary.shape[0]
+    if n == 0:
+        return None
+    cut = top_count(share, n)
+    everyone = np.ones(n, dtype=bool)
+    in_primary = min_rank_desc(primary, everyone) <= cut
+    in_alternative = min_rank_desc(alternative, everyone) <= cut
+    return float((in_primary & in_alternative).sum() / in_primary.sum())
+
+
+def compare(
+    primary_total: FloatArray,
+    alternatives: dict[str, FloatArray],
+    ranked: BoolArray,
+    min_spearman: float,
+    share: float,
+) -> AgreementReport:
+    primary = primary_total[ranked]
+    methods = []
+    for name, total in alternatives.items():
+        other = total[ranked]
+        methods.append(
+            MethodAgreement(name, spearman(primary, other), top_overlap(primary, other, share))
+        )
+    return AgreementReport(tuple(methods), min_spearman, share, int(primary.shape[0]))

@@ -1,0 +1,69 @@
+"""Derived indicators (METHOD.md §2): growth rates and ratios from base facts, as scheme data.
+
+A derivation's value is missing when an input is missing or its denominator is ≤ 0. Where the
+input table supplies the derived indicator's own column, that value is used for the rows whose
+base facts are missing (METHOD.md §10), and only there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from innopoints.engine.columns import BoolArray, FloatArray, numeric
+from innopoints.engine.scheme import Derivation, Indicator
+
+ORIGIN_MISSING = 0
+ORIGIN_INPUT = 1
+ORIGIN_DERIVED = 2
+ORIGIN_SUPPLIED = 3
+ORIGIN_NAMES = ("missing", "input", "derived", "supplied")
+
+
+@dataclass(frozen=True)
+class IndicatorValue:
+    raw: FloatArray
+    """The indicator's own column as given in the input (NaN where blank or absent)."""
+    value: FloatArray
+    """The value scored: the input, the derivation, or the supplied column (NaN = missing)."""
+    origin: np.ndarray
+    """Per row, which of ORIGIN_* gave ``value`` (int8)."""
+
+
+def apply_derivation(derivation: Derivation, table: pl.DataFrame) -> tuple[FloatArray, BoolArray]:
+    """(value, base_facts_present): the derived value (NaN where undefined) and whether every
+    base fact it needs is present."""
+    inputs = [numeric(table, code) for code in derivation.inputs]
+    present = np.logical_and.reduce([~np.isnan(x) for x in inputs])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if derivation.op == "growth":
+            current, previous = inputs
+            value = (current - previous) / previous * derivation.scale
+            defined = previous > 0
+        elif derivation.op == "ratio":
+            numerator, denominator = inputs
+            value = numerator / denominator * derivation.scale
+            defined = denominator > 0
+        else:  # ratio_to_mean
+            numerator, first, second = inputs
+            mean = (first + second) / 2
+            value = numerator / mean * derivation.scale
+            defined = mean > 0
+    value = np.where(present & defined, value, np.nan)
+    return value, present
+
+
+def indicator_value(indicator: Indicator, table: pl.DataFrame) -> IndicatorValue:
+    raw = numeric(table, indicator.code)
+    if indicator.derivation is None:
+        origin = np.where(np.isnan(raw), ORIGIN_MISSING, ORIGIN_INPUT).astype(np.int8)
+        return IndicatorValue(raw, raw, origin)
+    derived, present = apply_derivation(indicator.derivation, table)
+    use_supplied = ~present & ~np.isnan(raw)
+    value = np.where(use_supplied, raw, derived)
+    origin = np.where(
+        use_supplied, ORIGIN_SUPPLIED, np.where(np.isnan(derived), ORIGIN_MISSING, ORIGIN_DERIVED)
+    ).astype(np.int8)
+    return IndicatorValue(raw, value, origin)

@@ -1,0 +1,199 @@
+"""A run's results: per enterprise, every figure of METHOD.md §9, as columns."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from innopoints.engine.agreement import AgreementReport
+from innopoints.engine.columns import BoolArray, FloatArray, IntArray
+from innopoints.engine.derive import ORIGIN_MISSING, ORIGIN_NAMES
+from innopoints.engine.params import FrozenParameters
+from innopoints.engine.rank import NO_TIER
+from innopoints.engine.scheme import Scheme
+
+
+@dataclass(frozen=True)
+class IndicatorResult:
+    """One weighted indicator's breakdown, a value per enterprise."""
+
+    code: str
+    raw: FloatArray
+    value: FloatArray
+    origin: npt.NDArray[np.int8]
+    transformed: FloatArray
+    lower: FloatArray
+    upper: FloatArray
+    normalised: FloatArray
+    weight: FloatArray
+    points: FloatArray
+
+    @property
+    def missing(self) -> BoolArray:
+        return self.origin == ORIGIN_MISSING
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    scheme: Scheme
+    period: str
+    reference_date: dt.date
+    credit_code: npt.NDArray[np.object_]
+    row: IntArray
+    stage: npt.NDArray[np.int8]
+    base: FloatArray
+    bonus: FloatArray
+    total: FloatArray
+    vetoed: BoolArray
+    bonus_points: dict[str, FloatArray]
+    veto_flags: dict[str, BoolArray]
+    rank: IntArray
+    """Overall rank among non-vetoed enterprises; 0 = no rank (vetoed)."""
+    rank_stage: IntArray
+    rank_industry: IntArray
+    rank_region: IntArray
+    tier: npt.NDArray[np.int8]
+    indicators: dict[str, IndicatorResult]
+    parameters: FrozenParameters
+    agreement: AgreementReport | None
+    estimate: bool = False
+    """True when scored against a finished run's frozen parameters (自评), not a run."""
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return int(self.total.shape[0])
+
+    @property
+    def n_vetoed(self) -> int:
+        return int(self.vetoed.sum())
+
+    @property
+    def n_ranked(self) -> int:
+        return int((self.rank > 0).sum())
+
+    def stage_codes(self) -> npt.NDArray[np.object_]:
+        codes = np.array(self.scheme.stage_rule.codes, dtype=object)
+        return codes[self.stage]
+
+    def tier_codes(self) -> npt.NDArray[np.object_]:
+        codes = np.array([t.code for t in self.scheme.tiers.levels] + [None], dtype=object)
+        return codes[np.where(self.tier == NO_TIER, len(codes) - 1, self.tier)]
+
+    def veto_reasons(self) -> list[str]:
+        """Per enterprise, the codes of the vetoes that apply, joined by ';' ('' if none)."""
+        names = list(self.veto_flags)
+        if not names:
+            return [""] * self.n
+        flags = np.column_stack([self.veto_flags[c] for c in names])
+        labels = np.array(names, dtype=object)
+        return [";".join(labels[row]) for row in flags]
+
+    def percentile(self) -> FloatArray:
+        """Share (0–100) of the run's ranked enterprises whose total is below this one."""
+        ranked = np.sort(self.parameters.ranked_totals)
+        below = np.searchsorted(ranked, self.total, side="left")
+        n = max(ranked.shape[0], 1)
+        return np.where(self.vetoed, np.nan, below / n * 100.0)
+
+    # -----------------------------------------------------------------------------------------
+    # Tables
+
+    def summary_frame(self) -> pl.DataFrame:
+        """The columns of METHOD.md §10: credit_code, stage, base, bonus, total, vetoed, rank,
+        tier, then pts_<code> for every weighted indicator."""
+        ranked = self.rank > 0
+        columns: dict[str, Any] = {
+            "credit_code": pl.Series(self.credit_code, dtype=pl.String),
+            "stage": pl.Series(self.stage_codes(), dtype=pl.String),
+            "base": self.base,
+            "bonus": self.bonus,
+            "total": self.total,
+            "vetoed": self.vetoed,
+            "rank": pl.Series(np.where(ranked, self.rank, 0)).cast(pl.Int64),
+            "tier": pl.Series(self.tier_codes(), dtype=pl.String),
+        }
+        frame = pl.DataFrame(columns).with_columns(
+            pl.when(pl.col("rank") > 0).then(pl.col("rank")).otherwise(None).alias("rank")
+        )
+        points = {f"pts_{code}": ind.points for code, ind in self.indicators.items()}
+        return pl.concat([frame, pl.DataFrame(points)], how="horizontal")
+
+    def breakdown_frame(self) -> pl.DataFrame:
+        """Everything of METHOD.md §9 per enterprise, one wide row each: for every weighted
+        indicator raw, value, origin, t, L, U, x, w, pts and missing; bonus items; vetoes."""
+        summary = self.summary_frame().drop([c for c in self.summary_frame().columns
+                                             if c.startswith("pts_")])
+        extra: dict[str, Any] = {
+            "row": self.row,
+            "rank_stage": self.rank_stage,
+            "rank_industry": self.rank_industry,
+            "rank_region": self.rank_region,
+            "percentile": self.percentile(),
+            "veto_reasons": self.veto_reasons(),
+        }
+        origin_names = np.array(ORIGIN_NAMES, dtype=object)
+        for code, ind in self.indicators.items():
+            extra |= {
+                f"{code}.raw": ind.raw,
+                f"{code}.value": ind.value,
+                f"{code}.origin": pl.Series(origin_names[ind.origin], dtype=pl.String),
+                f"{code}.t": ind.transformed,
+                f"{code}.L": ind.lower,
+                f"{code}.U": ind.upper,
+                f"{code}.x": ind.normalised,
+                f"{code}.w": ind.weight,
+                f"{code}.pts": ind.points,
+                f"{code}.missing": ind.missing,
+            }
+        extra |= {f"bonus.{code}": pts for code, pts in self.bonus_points.items()}
+        extra |= {f"veto.{code}": flag for code, flag in self.veto_flags.items()}
+        return pl.concat([summary, pl.DataFrame(extra)], how="horizontal")
+
+    def report(self) -> dict[str, Any]:
+        """The run report (REPORT.json of METHOD.md §10, plus parameters and provenance)."""
+        agreement = self.agreement
+        return {
+            "scheme": self.scheme.key,
+            "scheme_fingerprint": self.scheme.fingerprint,
+            "engine_version": self.parameters.engine_version,
+            "period": self.period,
+            "reference_date": self.reference_date.isoformat(),
+            "estimate": self.estimate,
+            "n_rows": self.n,
+            "n_scored": self.n_ranked,
+            "n_ranked": self.n_ranked,
+            "n_vetoed": self.n_vetoed,
+            "agreement": agreement.to_dict() if agreement else None,
+            "low_agreement": agreement.low_agreement if agreement else False,
+            "agreement_threshold": agreement.min_spearman if agreement else None,
+            "stages": {
+                code: int((self.stage == i).sum())
+                for i, code in enumerate(self.scheme.stage_rule.codes)
+            },
+            "tiers": {
+                t.code: int((self.tier == i).sum()) for i, t in enumerate(self.scheme.tiers.levels)
+            },
+            "parameters": {
+                code: {
+                    "method": p.method,
+                    "transform": p.transform,
+                    "groups": {
+                        group: {
+                            "n_reference": g.n_reference,
+                            "L": None if np.isnan(g.lower) else g.lower,
+                            "U": None if np.isnan(g.upper) else g.upper,
+                        }
+                        for group, g in zip(self.parameters.group_codes, p.groups, strict=True)
+                    },
+                }
+                for code, p in self.parameters.indicators.items()
+            },
+            "missing": {code: int(ind.missing.sum()) for code, ind in self.indicators.items()},
+            "timings_s": self.timings,
+        }
