@@ -135,6 +135,8 @@ class StageRule(_Strict):
 
     basis: Literal["age", "revenue"]
     stages: tuple[Stage, ...]
+    missing_stage: str | None = None
+    """Where an enterprise without the basis (revenue) goes; unset: it is an input error."""
     source: SourceRef | None = None
 
     @property
@@ -555,6 +557,10 @@ def _check_stages(scheme: Scheme) -> list[str]:
     problems = []
     if not rule.stages:
         return ["stage_rule: at least one stage is needed"]
+    if rule.missing_stage is not None and rule.missing_stage not in rule.codes:
+        problems.append(f"stage_rule.missing_stage: unknown stage {rule.missing_stage!r}")
+    if rule.missing_stage is not None and rule.basis == "age":
+        problems.append("stage_rule.missing_stage: an age rule cannot guess a missing date")
     if rule.basis == "age":
         previous = -1
         for k, stage in enumerate(rule.stages):

@@ -76,5 +76,7 @@ def assign_revenue_stages(rule: StageRule, revenue: FloatArray) -> npt.NDArray[n
     """Stage index per enterprise by [revenue_from, revenue_below); NO_STAGE when missing."""
     uppers = np.array([s.revenue_below for s in rule.stages[:-1]], dtype=np.float64)
     stage = np.searchsorted(uppers, revenue, side="right").astype(np.int8)
-    stage[np.isnan(revenue) | (revenue < 0)] = NO_STAGE
+    unknown = np.isnan(revenue) | (revenue < 0)
+    missing = NO_STAGE if rule.missing_stage is None else rule.codes.index(rule.missing_stage)
+    stage[unknown] = missing
     return stage

@@ -1,0 +1,309 @@
+"""The ``innopoints`` command line: score files without any database (METHOD.md §10)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from innopoints import __version__
+from innopoints.engine import InputError, SchemeError, load_scheme, read_table, score
+from innopoints.engine.params import FrozenParameters
+from innopoints.engine.run import score_against
+from innopoints.engine.scheme import Scheme, builtin_ids
+from innopoints.engine.synth import write_synth
+from innopoints.engine.writer import write_table
+
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
+
+EXIT_BAD_INPUT = 2
+
+
+def _load(scheme_ref: str) -> Scheme:
+    path = Path(scheme_ref)
+    return load_scheme(path if path.suffix in {".yaml", ".yml"} else scheme_ref)
+
+
+def _fail(message: str) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+def _report_input_error(exc: InputError) -> None:
+    """Every problem, one plain line each, then a count per column and reason."""
+    for problem in exc.problems:
+        click.echo(f"{exc.source}: {problem.describe()}", err=True)
+    if len(exc.problems) > 10:
+        counts = Counter((p.column or "(file)") for p in exc.problems)
+        summary = "; ".join(f"{column}: {n}" for column, n in counts.most_common())
+        click.echo(f"{exc.source}: problems by column — {summary}", err=True)
+    _fail(f"{exc.source}: {len(exc.problems)} problem(s) found; nothing was written.")
+
+
+def _write_json(data: dict[str, Any], path: Path) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    temporary.replace(path)
+
+
+class _Steps:
+    """A progress bar over the named steps of a command, on stderr."""
+
+    def __init__(self, steps: list[str], quiet: bool) -> None:
+        self.steps = steps
+        self.progress = Progress(
+            TextColumn("{task.description:<28}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=err,
+            disable=quiet,
+            transient=True,
+        )
+        self.task = self.progress.add_task("", total=len(steps))
+
+    def __enter__(self) -> _Steps:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(None, None, None)
+
+    def step(self, name: str) -> None:
+        done = self.steps.index(name) if name in self.steps else 0
+        self.progress.update(self.task, completed=done, description=name)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="innopoints")
+def main() -> None:
+    """innopoints — 企业创新积分 scoring and platform tools."""
+
+
+@main.command("score")
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option("--scheme", "scheme_ref", default="sichuan-2025", show_default=True,
+              help="Built-in scheme id or a scheme YAML file.")
+@click.option("--period", required=True, help="Evaluated period: 2025, 2025H1 or a date.")
+@click.option("--out", "out_path", required=True, type=click.Path(path_type=Path),
+              help="Results file (.csv, or .xlsx by its suffix).")
+@click.option("--report", "report_path", type=click.Path(path_type=Path),
+              help="Run report as JSON (agreement, parameters, counts).")
+@click.option("--breakdown", "breakdown_path", type=click.Path(path_type=Path),
+              help="Full per-indicator breakdown (METHOD.md §9), CSV or XLSX.")
+@click.option("--params", "params_path", type=click.Path(path_type=Path),
+              help="Save the run's frozen parameters (JSON) for later self-assessments.")
+@click.option("--quiet", is_flag=True, help="No progress bar or summary.")
+def score_command(
+    input_path: Path,
+    scheme_ref: str,
+    period: str,
+    out_path: Path,
+    report_path: Path | None,
+    breakdown_path: Path | None,
+    params_path: Path | None,
+    quiet: bool,
+) -> None:
+    """Score INPUT (one row per enterprise) and write one result row per input row."""
+    started = time.perf_counter()
+    steps = ["read and check", "prepare", "normalise", "aggregate", "rank", "agreement", "write"]
+    try:
+        scheme = _load(scheme_ref)
+        with _Steps(steps, quiet) as progress:
+            progress.step("read and check")
+            table = read_table(input_path, scheme.catalogue)
+            result = score(scheme, table, period, source=input_path.name, progress=progress.step)
+            progress.step("write")
+            write_table(result.summary_frame(), out_path)
+            if breakdown_path is not None:
+                write_table(result.breakdown_frame(), breakdown_path)
+            if params_path is not None:
+                _write_json(result.parameters.to_dict(), params_path)
+            if report_path is not None:
+                report = result.report()
+                report["input"] = str(input_path)
+                _write_json(report, report_path)
+    except SchemeError as exc:
+        _fail(str(exc))
+    except InputError as exc:
+        _report_input_error(exc)
+    except ValueError as exc:
+        _fail(str(exc))
+    if not quiet:
+        _print_summary(result, time.perf_counter() - started, out_path)
+
+
+def _print_summary(result: Any, seconds: float, out_path: Path) -> None:
+    table = Table(title=f"{result.scheme.name.zh} · {result.period}", show_header=True)
+    for column in ("enterprises", "ranked", "vetoed", "median total", "top total"):
+        table.add_column(column, justify="right")
+    ranked = result.total[result.rank > 0]
+    table.add_row(
+        str(result.n), str(result.n_ranked), str(result.n_vetoed),
+        f"{float(sorted(ranked)[len(ranked) // 2]):.2f}" if len(ranked) else "-",
+        f"{float(ranked.max()):.2f}" if len(ranked) else "-",
+    )
+    err.print(table)
+    if result.agreement is not None:
+        for method in result.agreement.methods:
+            rho = "n/a" if method.spearman is None else f"{method.spearman:.4f}"
+            overlap = "n/a" if method.top_overlap is None else f"{method.top_overlap:.1%}"
+            err.print(f"agreement with {method.method}: Spearman ρ {rho}, top-10 % overlap "
+                      f"{overlap}", highlight=False)
+        if result.agreement.low_agreement:
+            err.print("[yellow]low agreement: the smallest ρ is below "
+                      f"{result.agreement.min_spearman}[/]")
+    err.print(f"wrote {out_path} in {seconds:.2f} s", highlight=False)
+
+
+@main.command("assess")
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option("--params", "params_path", required=True, type=click.Path(path_type=Path),
+              help="Frozen parameters of a finished run (from `score --params`).")
+@click.option("--scheme", "scheme_ref", default="sichuan-2025", show_default=True)
+@click.option("--out", "out_path", required=True, type=click.Path(path_type=Path))
+@click.option("--breakdown", "breakdown_path", type=click.Path(path_type=Path))
+def assess_command(
+    input_path: Path,
+    params_path: Path,
+    scheme_ref: str,
+    out_path: Path,
+    breakdown_path: Path | None,
+) -> None:
+    """Estimate scores against a finished run's frozen parameters (自评): nothing is
+    re-normalised; rank and tier place each total in the run's distribution."""
+    try:
+        scheme = _load(scheme_ref)
+        frozen = FrozenParameters.from_json(params_path.read_text(encoding="utf-8"))
+        table = read_table(input_path, scheme.catalogue)
+        result = score_against(scheme, frozen, table, source=input_path.name)
+        frame = result.summary_frame()
+        write_table(frame.insert_column(1, _percentile_series(result)), out_path)
+        if breakdown_path is not None:
+            write_table(result.breakdown_frame(), breakdown_path)
+    except SchemeError as exc:
+        _fail(str(exc))
+    except InputError as exc:
+        _report_input_error(exc)
+    except (ValueError, OSError) as exc:
+        _fail(str(exc))
+    err.print(f"estimates (not a run) for {result.n} enterprise(s) written to {out_path}")
+
+
+def _percentile_series(result: Any) -> Any:
+    import polars as pl
+
+    return pl.Series("percentile", result.percentile())
+
+
+@main.command("synth")
+@click.option("--n", "n", type=click.IntRange(1, 5_000_000), required=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", "out_path", required=True, type=click.Path(path_type=Path))
+@click.option("--headers", type=click.Choice(["zh", "code"]), default="zh", show_default=True,
+              help="Chinese column headers or field codes.")
+def synth_command(n: int, seed: int, out_path: Path, headers: str) -> None:
+    """Write N realistic synthetic enterprises (CSV, or XLSX by suffix) for demos and tests."""
+    write_synth(str(out_path), n, seed, headers)
+    err.print(f"wrote {n} synthetic enterprises to {out_path}")
+
+
+@main.group("scheme")
+def scheme_group() -> None:
+    """Show or check indicator schemes."""
+
+
+@scheme_group.command("list")
+def scheme_list() -> None:
+    """List the built-in schemes."""
+    for scheme_id in builtin_ids():
+        scheme = load_scheme(scheme_id)
+        marker = " (example)" if scheme.example else ""
+        out.print(f"{scheme.key:<28} {scheme.name.zh}{marker}", highlight=False)
+
+
+@scheme_group.command("check")
+@click.argument("ref")
+def scheme_check(ref: str) -> None:
+    """Check a scheme file (or built-in id) and name every problem."""
+    try:
+        scheme = _load(ref)
+    except SchemeError as exc:
+        _fail(str(exc))
+    out.print(f"{ref}: OK — {scheme.key}, {len(scheme.weighted)} weighted, "
+              f"{len(scheme.bonus)} bonus, {len(scheme.vetoes)} veto indicators", highlight=False)
+
+
+@scheme_group.command("show")
+@click.argument("ref")
+def scheme_show(ref: str) -> None:
+    """Print a scheme: stages, indicators with their weights, bonus rules and vetoes."""
+    try:
+        scheme = _load(ref)
+    except SchemeError as exc:
+        _fail(str(exc))
+    title = f"{scheme.key} — {scheme.name.zh} / {scheme.name.en}"
+    if scheme.example:
+        title += "  [EXAMPLE, not an official scheme]"
+    out.print(title, highlight=False)
+    out.print(f"source: {scheme.source.document}; scale {scheme.scale:g}"
+              f"{'' if scheme.bonus_cap is None else f' + bonus cap {scheme.bonus_cap:g}'}; "
+              f"stages by {scheme.stage_rule.basis}; reference group {scheme.reference_group}"
+              + (f"; extends {', '.join(scheme.lineage)}" if scheme.lineage else ""),
+              highlight=False)
+    table = Table(show_header=True)
+    for column in ("code", "指标", "kind", "method", "T", *scheme.stage_rule.codes, "row"):
+        table.add_column(column)
+    for ind in scheme.indicators:
+        if ind.kind == "weighted":
+            weights = [f"{(ind.weights or {}).get(s, 0):g}" for s in scheme.stage_rule.codes]
+            method, transform = ind.method, ind.transform
+        elif ind.kind == "bonus":
+            cap = "" if ind.cap is None else f" ≤{ind.cap:g}"
+            weights = [f"+{ind.points_per_item:g}/item{cap}"] * len(scheme.stage_rule.codes)
+            method, transform = "bonus", ""
+        else:
+            weights = ["清零"] * len(scheme.stage_rule.codes)
+            method, transform = "veto", ""
+        row = "" if ind.source is None or ind.source.row is None else str(ind.source.row)
+        table.add_row(ind.code, ind.name.zh, ind.kind, method, transform, *weights, row)
+    out.print(table)
+    tiers = ", ".join(
+        f"{t.code}≤{t.max_share:g}" if t.max_share is not None else
+        (f"{t.code}≥{t.min_score:g}" if t.min_score is not None else t.code)
+        for t in scheme.tiers.levels
+    )
+    out.print(f"tiers by {scheme.tiers.basis}: {tiers}", highlight=False)
+
+
+@main.command("demo")
+@click.option("--n", "n", type=int, default=30_000, show_default=True)
+@click.option("--dir", "directory", type=click.Path(path_type=Path), default=Path("demo"),
+              show_default=True)
+@click.pass_context
+def demo_command(ctx: click.Context, n: int, directory: Path) -> None:
+    """Generate a synthetic province and score it: the quick-start main job."""
+    directory.mkdir(parents=True, exist_ok=True)
+    source = directory / "enterprises.csv"
+    ctx.invoke(synth_command, n=n, seed=2025, out_path=source, headers="zh")
+    ctx.invoke(
+        score_command, input_path=source, scheme_ref="sichuan-2025", period="2025",
+        out_path=directory / "scores.csv", report_path=directory / "report.json",
+        breakdown_path=directory / "breakdown.csv", params_path=directory / "params.json",
+        quiet=False,
+    )
+    err.print(f"demo files are in {directory}/: enterprises.csv (input), scores.csv, "
+              "breakdown.csv, report.json, params.json")
+
+
+if __name__ == "__main__":
+    main()
