@@ -18,6 +18,12 @@ from innopoints.engine.rank import NO_TIER
 from innopoints.engine.scheme import Scheme
 
 
+def _labels(codes: tuple[str, ...], index: npt.NDArray[np.int8]) -> pl.Series:
+    """codes[index] as a string column; a negative index gives null."""
+    table = pl.Series([*codes, None], dtype=pl.String)
+    return table.gather(np.where(index < 0, len(codes), index))
+
+
 @dataclass(frozen=True)
 class IndicatorResult:
     """One weighted indicator's breakdown, a value per enterprise."""
@@ -87,12 +93,17 @@ class ScoreResult:
 
     def veto_reasons(self) -> list[str]:
         """Per enterprise, the codes of the vetoes that apply, joined by ';' ('' if none)."""
-        names = list(self.veto_flags)
-        if not names:
+        if not self.veto_flags:
             return [""] * self.n
-        flags = np.column_stack([self.veto_flags[c] for c in names])
-        labels = np.array(names, dtype=object)
-        return [";".join(labels[row]) for row in flags]
+        flags = pl.DataFrame(self.veto_flags)
+        joined = flags.select(
+            pl.concat_str(
+                [pl.when(pl.col(c)).then(pl.lit(c)) for c in self.veto_flags],
+                separator=";",
+                ignore_nulls=True,
+            ).fill_null("")
+        )
+        return joined.to_series().to_list()
 
     def percentile(self) -> FloatArray:
         """Share (0–100) of the run's ranked enterprises whose total is below this one."""
@@ -109,14 +120,14 @@ class ScoreResult:
         tier, then pts_<code> for every weighted indicator."""
         ranked = self.rank > 0
         columns: dict[str, Any] = {
-            "credit_code": pl.Series(self.credit_code, dtype=pl.String),
-            "stage": pl.Series(self.stage_codes(), dtype=pl.String),
+            "credit_code": pl.Series(self.credit_code.tolist(), dtype=pl.String),
+            "stage": _labels(self.scheme.stage_rule.codes, self.stage),
             "base": self.base,
             "bonus": self.bonus,
             "total": self.total,
             "vetoed": self.vetoed,
             "rank": pl.Series(np.where(ranked, self.rank, 0)).cast(pl.Int64),
-            "tier": pl.Series(self.tier_codes(), dtype=pl.String),
+            "tier": _labels(tuple(t.code for t in self.scheme.tiers.levels), self.tier),
         }
         frame = pl.DataFrame(columns).with_columns(
             pl.when(pl.col("rank") > 0).then(pl.col("rank")).otherwise(None).alias("rank")
@@ -137,12 +148,11 @@ class ScoreResult:
             "percentile": self.percentile(),
             "veto_reasons": self.veto_reasons(),
         }
-        origin_names = np.array(ORIGIN_NAMES, dtype=object)
         for code, ind in self.indicators.items():
             extra |= {
                 f"{code}.raw": ind.raw,
                 f"{code}.value": ind.value,
-                f"{code}.origin": pl.Series(origin_names[ind.origin], dtype=pl.String),
+                f"{code}.origin": _labels(ORIGIN_NAMES, ind.origin),
                 f"{code}.t": ind.transformed,
                 f"{code}.L": ind.lower,
                 f"{code}.U": ind.upper,
