@@ -260,23 +260,23 @@ def scheme_show(ref: str) -> None:
               f"stages by {scheme.stage_rule.basis}; reference group {scheme.reference_group}"
               + (f"; extends {', '.join(scheme.lineage)}" if scheme.lineage else ""),
               highlight=False)
-    table = Table(show_header=True)
-    for column in ("code", "指标", "kind", "method", "T", *scheme.stage_rule.codes, "row"):
-        table.add_column(column)
+    stages = scheme.stage_rule.codes
+    click.echo("  ".join(["row", f"{'code':<22}", f"{'kind':<8}", f"{'method':<9}",
+                          f"{'T':<6}", *[f"{s:>10}" for s in stages], "指标"]))
     for ind in scheme.indicators:
         if ind.kind == "weighted":
-            weights = [f"{(ind.weights or {}).get(s, 0):g}" for s in scheme.stage_rule.codes]
+            cells = [f"{(ind.weights or {}).get(s, 0):>10g}" for s in stages]
             method, transform = ind.method, ind.transform
         elif ind.kind == "bonus":
-            cap = "" if ind.cap is None else f" ≤{ind.cap:g}"
-            weights = [f"+{ind.points_per_item:g}/item{cap}"] * len(scheme.stage_rule.codes)
+            cap = "" if ind.cap is None else f"≤{ind.cap:g}"
+            cells = [f"{f'+{ind.points_per_item:g}/项{cap}':>10}" for _ in stages]
             method, transform = "bonus", ""
         else:
-            weights = ["清零"] * len(scheme.stage_rule.codes)
+            cells = [f"{'清零':>9}" for _ in stages]
             method, transform = "veto", ""
         row = "" if ind.source is None or ind.source.row is None else str(ind.source.row)
-        table.add_row(ind.code, ind.name.zh, ind.kind, method, transform, *weights, row)
-    out.print(table)
+        click.echo("  ".join([f"{row:>3}", f"{ind.code:<22}", f"{ind.kind:<8}", f"{method:<9}",
+                              f"{transform:<6}", *cells, ind.name.zh]))
     tiers = ", ".join(
         f"{t.code}≤{t.max_share:g}" if t.max_share is not None else
         (f"{t.code}≥{t.min_score:g}" if t.min_score is not None else t.code)

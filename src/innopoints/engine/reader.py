@@ -248,10 +248,10 @@ def _check_number(
         text, ~finite_or_null & ~malformed, "“{v}” is not a finite number", label, rows
     )
     if not field.signed:
-        kind = {"count": "count", "amount": "amount", "ratio": "ratio"}[field.kind]
+        kind = {"count": "a count", "amount": "an amount", "ratio": "a ratio"}[field.kind]
         negative = number < 0
         problems += _problems_where(
-            text, negative, f"“{{v}}” is negative; a {kind} cannot be", label, rows
+            text, negative, f"“{{v}}” is negative; {kind} cannot be", label, rows
         )
     if field.kind == "count":
         fractional = number.is_finite() & (number != number.floor())
