@@ -33,8 +33,18 @@ def province(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_score_writes_the_contract(province: Path, tmp_path: Path) -> None:
     out, report = tmp_path / "scores.csv", tmp_path / "report.json"
-    result = invoke("score", str(province), "--scheme", "sichuan-2025", "--period", "2025",
-                    "--out", str(out), "--report", str(report))
+    result = invoke(
+        "score",
+        str(province),
+        "--scheme",
+        "sichuan-2025",
+        "--period",
+        "2025",
+        "--out",
+        str(out),
+        "--report",
+        str(report),
+    )
     assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
     with out.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
@@ -43,8 +53,9 @@ def test_score_writes_the_contract(province: Path, tmp_path: Path) -> None:
         inputs = [r["统一社会信用代码"] for r in csv.DictReader(handle)]
     assert [r["credit_code"] for r in rows] == inputs  # input order
     vetoed = [r for r in rows if r["vetoed"] == "true"]
-    assert vetoed and all(r["rank"] == "" and r["tier"] == "" and float(r["total"]) == 0
-                          for r in vetoed)
+    assert vetoed and all(
+        r["rank"] == "" and r["tier"] == "" and float(r["total"]) == 0 for r in vetoed
+    )
     assert {r["vetoed"] for r in rows} == {"true", "false"}
     assert {r["stage"] for r in rows} == {"startup", "growth", "mature"}
     ranked = [r for r in rows if r["vetoed"] == "false"]
@@ -68,14 +79,20 @@ def test_bad_input_names_every_problem_and_writes_nothing(province: Path, tmp_pa
     second = lines[2].split(",")
     second[0] = second[0][:-1] + ("0" if second[0][-1] != "0" else "1")
     bad = tmp_path / "bad.csv"
-    bad.write_text("\n".join([lines[0], ",".join(broken), ",".join(second), *lines[3:]]) + "\n",
-                   encoding="utf-8")
+    bad.write_text(
+        "\n".join([lines[0], ",".join(broken), ",".join(second), *lines[3:]]) + "\n",
+        encoding="utf-8",
+    )
     out, report = tmp_path / "scores.csv", tmp_path / "report.json"
-    result = CliRunner().invoke(main, ["score", str(bad), "--period", "2025", "--out", str(out),
-                                       "--report", str(report)])
+    result = CliRunner().invoke(
+        main, ["score", str(bad), "--period", "2025", "--out", str(out), "--report", str(report)]
+    )
     assert result.exit_code == 2
     text = result.output
-    assert "bad.csv: row 2, column F “研发费用” (rd_expense): “1，234” has a thousands separator" in text
+    assert (
+        "bad.csv: row 2, column F “研发费用” (rd_expense): “1，234” has a thousands separator"
+        in text
+    )
     assert "bad.csv: row 3, column A “统一社会信用代码” (credit_code): credit code" in text
     assert "2 problem(s) found; nothing was written" in text
     assert not out.exists() and not report.exists()
@@ -84,8 +101,17 @@ def test_bad_input_names_every_problem_and_writes_nothing(province: Path, tmp_pa
 
 def test_xlsx_output_and_breakdown(province: Path, tmp_path: Path) -> None:
     out, breakdown = tmp_path / "scores.xlsx", tmp_path / "breakdown.csv"
-    result = invoke("score", str(province), "--period", "2025", "--out", str(out),
-                    "--breakdown", str(breakdown), "--quiet")
+    result = invoke(
+        "score",
+        str(province),
+        "--period",
+        "2025",
+        "--out",
+        str(out),
+        "--breakdown",
+        str(breakdown),
+        "--quiet",
+    )
     assert result.exit_code == 0  # type: ignore[attr-defined]
     sheet = openpyxl.load_workbook(out, read_only=True).active
     assert sheet is not None
@@ -100,8 +126,17 @@ def test_xlsx_output_and_breakdown(province: Path, tmp_path: Path) -> None:
 
 def test_assess_against_saved_parameters(province: Path, tmp_path: Path) -> None:
     params, out = tmp_path / "params.json", tmp_path / "scores.csv"
-    invoke("score", str(province), "--period", "2025", "--out", str(out), "--params",
-           str(params), "--quiet")
+    invoke(
+        "score",
+        str(province),
+        "--period",
+        "2025",
+        "--out",
+        str(out),
+        "--params",
+        str(params),
+        "--quiet",
+    )
     one = tmp_path / "me.csv"
     lines = province.read_text(encoding="utf-8").splitlines()
     one.write_text("\n".join(lines[:2]) + "\n", encoding="utf-8")
@@ -122,9 +157,13 @@ def test_scheme_commands(tmp_path: Path) -> None:
     assert "EXAMPLE" in invoke("scheme", "show", "example-city-1000").output  # type: ignore[attr-defined]
     bad = tmp_path / "bad.yaml"
     source = Path(__file__).resolve().parents[1] / "src/innopoints/schemes/sichuan-2025.yaml"
-    bad.write_text(source.read_text(encoding="utf-8").replace(
-        "weights: {startup: 0.08, growth: 0.08, mature: 0.08}",
-        "weights: {startup: 0.08, growth: 0.08, mature: -0.08}"), encoding="utf-8")
+    bad.write_text(
+        source.read_text(encoding="utf-8").replace(
+            "weights: {startup: 0.08, growth: 0.08, mature: 0.08}",
+            "weights: {startup: 0.08, growth: 0.08, mature: -0.08}",
+        ),
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(main, ["scheme", "check", str(bad)])
     assert result.exit_code == 2
     assert "weight -0.08 for stage 'mature' is negative" in result.output
@@ -144,6 +183,7 @@ def test_installed_entry_point(tmp_path: Path) -> None:
         pytest.fail("the innopoints command is not installed in this environment")
     source, out = tmp_path / "in.csv", tmp_path / "out.csv"
     subprocess.run([exe, "synth", "--n", "20", "--out", str(source)], check=True)
-    subprocess.run([exe, "score", str(source), "--period", "2025", "--out", str(out), "--quiet"],
-                   check=True)
+    subprocess.run(
+        [exe, "score", str(source), "--period", "2025", "--out", str(out), "--quiet"], check=True
+    )
     assert out.read_text(encoding="utf-8").startswith("credit_code,stage,base")

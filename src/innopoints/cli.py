@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from collections import Counter
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import click
+import polars as pl
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -91,17 +92,39 @@ def main() -> None:
 
 @main.command("score")
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
-@click.option("--scheme", "scheme_ref", default="sichuan-2025", show_default=True,
-              help="Built-in scheme id or a scheme YAML file.")
+@click.option(
+    "--scheme",
+    "scheme_ref",
+    default="sichuan-2025",
+    show_default=True,
+    help="Built-in scheme id or a scheme YAML file.",
+)
 @click.option("--period", required=True, help="Evaluated period: 2025, 2025H1 or a date.")
-@click.option("--out", "out_path", required=True, type=click.Path(path_type=Path),
-              help="Results file (.csv, or .xlsx by its suffix).")
-@click.option("--report", "report_path", type=click.Path(path_type=Path),
-              help="Run report as JSON (agreement, parameters, counts).")
-@click.option("--breakdown", "breakdown_path", type=click.Path(path_type=Path),
-              help="Full per-indicator breakdown (METHOD.md §9), CSV or XLSX.")
-@click.option("--params", "params_path", type=click.Path(path_type=Path),
-              help="Save the run's frozen parameters (JSON) for later self-assessments.")
+@click.option(
+    "--out",
+    "out_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Results file (.csv, or .xlsx by its suffix).",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path),
+    help="Run report as JSON (agreement, parameters, counts).",
+)
+@click.option(
+    "--breakdown",
+    "breakdown_path",
+    type=click.Path(path_type=Path),
+    help="Full per-indicator breakdown (METHOD.md §9), CSV or XLSX.",
+)
+@click.option(
+    "--params",
+    "params_path",
+    type=click.Path(path_type=Path),
+    help="Save the run's frozen parameters (JSON) for later self-assessments.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar or summary.")
 def score_command(
     input_path: Path,
@@ -148,7 +171,9 @@ def _print_summary(result: Any, seconds: float, out_path: Path) -> None:
         table.add_column(column, justify="right")
     ranked = result.total[result.rank > 0]
     table.add_row(
-        str(result.n), str(result.n_ranked), str(result.n_vetoed),
+        str(result.n),
+        str(result.n_ranked),
+        str(result.n_vetoed),
         f"{float(sorted(ranked)[len(ranked) // 2]):.2f}" if len(ranked) else "-",
         f"{float(ranked.max()):.2f}" if len(ranked) else "-",
     )
@@ -157,18 +182,26 @@ def _print_summary(result: Any, seconds: float, out_path: Path) -> None:
         for method in result.agreement.methods:
             rho = "n/a" if method.spearman is None else f"{method.spearman:.4f}"
             overlap = "n/a" if method.top_overlap is None else f"{method.top_overlap:.1%}"
-            err.print(f"agreement with {method.method}: Spearman ρ {rho}, top-10 % overlap "
-                      f"{overlap}", highlight=False)
+            err.print(
+                f"agreement with {method.method}: Spearman ρ {rho}, top-10 % overlap {overlap}",
+                highlight=False,
+            )
         if result.agreement.low_agreement:
-            err.print("[yellow]low agreement: the smallest ρ is below "
-                      f"{result.agreement.min_spearman}[/]")
+            err.print(
+                f"[yellow]low agreement: the smallest ρ is below {result.agreement.min_spearman}[/]"
+            )
     err.print(f"wrote {out_path} in {seconds:.2f} s", highlight=False)
 
 
 @main.command("assess")
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
-@click.option("--params", "params_path", required=True, type=click.Path(path_type=Path),
-              help="Frozen parameters of a finished run (from `score --params`).")
+@click.option(
+    "--params",
+    "params_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Frozen parameters of a finished run (from `score --params`).",
+)
 @click.option("--scheme", "scheme_ref", default="sichuan-2025", show_default=True)
 @click.option("--out", "out_path", required=True, type=click.Path(path_type=Path))
 @click.option("--breakdown", "breakdown_path", type=click.Path(path_type=Path))
@@ -200,8 +233,6 @@ def assess_command(
 
 
 def _percentile_series(result: Any) -> Any:
-    import polars as pl
-
     return pl.Series("percentile", result.percentile())
 
 
@@ -209,8 +240,13 @@ def _percentile_series(result: Any) -> Any:
 @click.option("--n", "n", type=click.IntRange(1, 5_000_000), required=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", "out_path", required=True, type=click.Path(path_type=Path))
-@click.option("--headers", type=click.Choice(["zh", "code"]), default="zh", show_default=True,
-              help="Chinese column headers or field codes.")
+@click.option(
+    "--headers",
+    type=click.Choice(["zh", "code"]),
+    default="zh",
+    show_default=True,
+    help="Chinese column headers or field codes.",
+)
 def synth_command(n: int, seed: int, out_path: Path, headers: str) -> None:
     """Write N realistic synthetic enterprises (CSV, or XLSX by suffix) for demos and tests."""
     write_synth(str(out_path), n, seed, headers)
@@ -239,8 +275,11 @@ def scheme_check(ref: str) -> None:
         scheme = _load(ref)
     except SchemeError as exc:
         _fail(str(exc))
-    out.print(f"{ref}: OK — {scheme.key}, {len(scheme.weighted)} weighted, "
-              f"{len(scheme.bonus)} bonus, {len(scheme.vetoes)} veto indicators", highlight=False)
+    out.print(
+        f"{ref}: OK — {scheme.key}, {len(scheme.weighted)} weighted, "
+        f"{len(scheme.bonus)} bonus, {len(scheme.vetoes)} veto indicators",
+        highlight=False,
+    )
 
 
 @scheme_group.command("show")
@@ -255,14 +294,27 @@ def scheme_show(ref: str) -> None:
     if scheme.example:
         title += "  [EXAMPLE, not an official scheme]"
     out.print(title, highlight=False)
-    out.print(f"source: {scheme.source.document}; scale {scheme.scale:g}"
-              f"{'' if scheme.bonus_cap is None else f' + bonus cap {scheme.bonus_cap:g}'}; "
-              f"stages by {scheme.stage_rule.basis}; reference group {scheme.reference_group}"
-              + (f"; extends {', '.join(scheme.lineage)}" if scheme.lineage else ""),
-              highlight=False)
+    out.print(
+        f"source: {scheme.source.document}; scale {scheme.scale:g}"
+        f"{'' if scheme.bonus_cap is None else f' + bonus cap {scheme.bonus_cap:g}'}; "
+        f"stages by {scheme.stage_rule.basis}; reference group {scheme.reference_group}"
+        + (f"; extends {', '.join(scheme.lineage)}" if scheme.lineage else ""),
+        highlight=False,
+    )
     stages = scheme.stage_rule.codes
-    click.echo("  ".join(["row", f"{'code':<22}", f"{'kind':<8}", f"{'method':<9}",
-                          f"{'T':<6}", *[f"{s:>10}" for s in stages], "指标"]))
+    click.echo(
+        "  ".join(
+            [
+                "row",
+                f"{'code':<22}",
+                f"{'kind':<8}",
+                f"{'method':<9}",
+                f"{'T':<6}",
+                *[f"{s:>10}" for s in stages],
+                "指标",
+            ]
+        )
+    )
     for ind in scheme.indicators:
         if ind.kind == "weighted":
             cells = [f"{(ind.weights or {}).get(s, 0):>10g}" for s in stages]
@@ -275,11 +327,23 @@ def scheme_show(ref: str) -> None:
             cells = [f"{'清零':>9}" for _ in stages]
             method, transform = "veto", ""
         row = "" if ind.source is None or ind.source.row is None else str(ind.source.row)
-        click.echo("  ".join([f"{row:>3}", f"{ind.code:<22}", f"{ind.kind:<8}", f"{method:<9}",
-                              f"{transform:<6}", *cells, ind.name.zh]))
+        click.echo(
+            "  ".join(
+                [
+                    f"{row:>3}",
+                    f"{ind.code:<22}",
+                    f"{ind.kind:<8}",
+                    f"{method:<9}",
+                    f"{transform:<6}",
+                    *cells,
+                    ind.name.zh,
+                ]
+            )
+        )
     tiers = ", ".join(
-        f"{t.code}≤{t.max_share:g}" if t.max_share is not None else
-        (f"{t.code}≥{t.min_score:g}" if t.min_score is not None else t.code)
+        f"{t.code}≤{t.max_share:g}"
+        if t.max_share is not None
+        else (f"{t.code}≥{t.min_score:g}" if t.min_score is not None else t.code)
         for t in scheme.tiers.levels
     )
     out.print(f"tiers by {scheme.tiers.basis}: {tiers}", highlight=False)
@@ -287,8 +351,9 @@ def scheme_show(ref: str) -> None:
 
 @main.command("demo")
 @click.option("--n", "n", type=int, default=30_000, show_default=True)
-@click.option("--dir", "directory", type=click.Path(path_type=Path), default=Path("demo"),
-              show_default=True)
+@click.option(
+    "--dir", "directory", type=click.Path(path_type=Path), default=Path("demo"), show_default=True
+)
 @click.pass_context
 def demo_command(ctx: click.Context, n: int, directory: Path) -> None:
     """Generate a synthetic province and score it: the quick-start main job."""
@@ -296,13 +361,20 @@ def demo_command(ctx: click.Context, n: int, directory: Path) -> None:
     source = directory / "enterprises.csv"
     ctx.invoke(synth_command, n=n, seed=2025, out_path=source, headers="zh")
     ctx.invoke(
-        score_command, input_path=source, scheme_ref="sichuan-2025", period="2025",
-        out_path=directory / "scores.csv", report_path=directory / "report.json",
-        breakdown_path=directory / "breakdown.csv", params_path=directory / "params.json",
+        score_command,
+        input_path=source,
+        scheme_ref="sichuan-2025",
+        period="2025",
+        out_path=directory / "scores.csv",
+        report_path=directory / "report.json",
+        breakdown_path=directory / "breakdown.csv",
+        params_path=directory / "params.json",
         quiet=False,
     )
-    err.print(f"demo files are in {directory}/: enterprises.csv (input), scores.csv, "
-              "breakdown.csv, report.json, params.json")
+    err.print(
+        f"demo files are in {directory}/: enterprises.csv (input), scores.csv, "
+        "breakdown.csv, report.json, params.json"
+    )
 
 
 if __name__ == "__main__":

@@ -14,9 +14,17 @@ BASE_ROW = {"established": "2015-01-01", "revenue": 1000}
 
 def test_sichuan_bonus_caps() -> None:
     rows = [
-        {**BASE_ROW, "strategic_industry": "是", "qual_little_giant": "Y", "qual_single_champion": "1",
-         "qual_innovation_demo": "true", "qual_gazelle": "是", "talents": 9, "standards": 5,
-         "ip_items": 6},
+        {
+            **BASE_ROW,
+            "strategic_industry": "是",
+            "qual_little_giant": "Y",
+            "qual_single_champion": "1",
+            "qual_innovation_demo": "true",
+            "qual_gazelle": "是",
+            "talents": 9,
+            "standards": 5,
+            "ip_items": 6,
+        },
         {**BASE_ROW, "talents": 2, "standards": 1, "qual_gazelle": "否"},
         {**BASE_ROW},
     ]
@@ -63,7 +71,7 @@ def test_identical_enterprises_tie_in_a_run() -> None:
     result = score(SICHUAN, table(rows), "2025")
     assert result.total[0] == result.total[2]
     r = result.rank
-    assert r[0] == r[2] and sorted(r) == [1, 1, 3, 4] or sorted(r) == [1, 2, 2, 4]
+    assert (r[0] == r[2] and sorted(r) == [1, 1, 3, 4]) or sorted(r) == [1, 2, 2, 4]
 
 
 def test_missing_values_score_zero_and_are_flagged() -> None:

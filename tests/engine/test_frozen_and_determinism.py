@@ -36,8 +36,9 @@ def test_members_score_the_same_against_frozen_parameters(province: pl.DataFrame
     np.testing.assert_array_equal(estimate.rank, run.rank[idx])
     np.testing.assert_array_equal(estimate.tier, run.tier[idx])
     for code in run.indicators:
-        np.testing.assert_array_equal(estimate.indicators[code].points,
-                                      run.indicators[code].points[idx])
+        np.testing.assert_array_equal(
+            estimate.indicators[code].points, run.indicators[code].points[idx]
+        )
 
 
 def test_self_assessment_does_not_renormalise(province: pl.DataFrame) -> None:

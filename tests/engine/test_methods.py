@@ -7,6 +7,7 @@ import pytest
 
 from innopoints.engine import load_scheme, score
 from innopoints.engine.derive import ORIGIN_DERIVED, ORIGIN_MISSING, ORIGIN_SUPPLIED
+from innopoints.engine.scheme import scheme_from_mapping
 from tests.engine.helpers import table, two_indicator_scheme
 
 SICHUAN = load_scheme("sichuan-2025")
@@ -14,14 +15,15 @@ SICHUAN = load_scheme("sichuan-2025")
 
 def one_indicator(**indicator: object) -> object:
     base = {
-        "code": "tech_contract", "name": {"zh": "A", "en": "A"}, "category": "c",
-        "kind": "weighted", "weights": {"startup": 1.0, "growth": 1.0, "mature": 1.0},
+        "code": "tech_contract",
+        "name": {"zh": "A", "en": "A"},
+        "category": "c",
+        "kind": "weighted",
+        "weights": {"startup": 1.0, "growth": 1.0, "mature": 1.0},
     }
     scheme = two_indicator_scheme()
     data = scheme.model_dump(mode="json", exclude={"lineage"})
     data["indicators"] = [base | indicator, *data["indicators"][2:]]
-    from innopoints.engine.scheme import scheme_from_mapping
-
     return scheme_from_mapping(data)
 
 
@@ -38,7 +40,9 @@ def test_goalpost() -> None:
 
 
 def test_goalpost_with_log_transform_and_low() -> None:
-    scheme = one_indicator(method="goalpost", transform="log1p", goalpost={"full_mark": 99, "low": 9})
+    scheme = one_indicator(
+        method="goalpost", transform="log1p", goalpost={"full_mark": 99, "low": 9}
+    )
     result = run(scheme, [9, 99, 0])
     x = result.indicators["tech_contract"].normalised
     assert x[0] == 0 and x[1] == pytest.approx(1) and x[2] == 0
@@ -47,11 +51,15 @@ def test_goalpost_with_log_transform_and_low() -> None:
 
 
 def test_bands() -> None:
-    bands = [{"upper": 0, "fraction": 0}, {"lower": 0, "upper": 10, "fraction": 0.4},
-             {"lower": 10, "upper": 30, "fraction": 0.7}, {"lower": 30, "fraction": 1}]
+    bands = [
+        {"upper": 0, "fraction": 0},
+        {"lower": 0, "upper": 10, "fraction": 0.4},
+        {"lower": 10, "upper": 30, "fraction": 0.7},
+        {"lower": 30, "fraction": 1},
+    ]
     scheme = one_indicator(method="bands", bands=bands)
     result = run(scheme, [0, 9.99, 10, 29.9, 30, 1e9, None])
-    assert list(result.indicators["tech_contract"].normalised) == [.4, .4, .7, .7, 1, 1, 0]
+    assert list(result.indicators["tech_contract"].normalised) == [0.4, 0.4, 0.7, 0.7, 1, 1, 0]
 
 
 def test_bands_with_gaps_score_zero_outside() -> None:
@@ -88,8 +96,6 @@ def test_reference_group_by_stage() -> None:
     scheme = one_indicator(winsor=[0, 1])
     data = scheme.model_dump(mode="json", exclude={"lineage"})  # type: ignore[attr-defined]
     data["reference_group"] = "stage"
-    from innopoints.engine.scheme import scheme_from_mapping
-
     by_stage = scheme_from_mapping(data)
     rows = [
         {"established": "2023-01-01", "tech_contract": 10},
@@ -113,8 +119,13 @@ def test_revenue_stages_and_missing_stage() -> None:
 def test_thousand_point_scale_and_bonus_cap() -> None:
     city = load_scheme("example-city-1000")
     rows = [
-        {"established": "2015-01-01", "rd_expense": 10, "university_projects": 1,
-         "incubator_graduate": "是", "strategic_industry": "是"},
+        {
+            "established": "2015-01-01",
+            "rd_expense": 10,
+            "university_projects": 1,
+            "incubator_graduate": "是",
+            "strategic_industry": "是",
+        },
         {"established": "2015-01-01", "rd_expense": 1000, "university_projects": 5},
     ]
     result = score(city, table(rows, city), "2025")
@@ -123,8 +134,10 @@ def test_thousand_point_scale_and_bonus_cap() -> None:
     points = result.indicators["rd_expense"].points
     assert points[1] == pytest.approx(1000 * 0.08)  # the top value earns the full weight
     most = load_scheme("example-most-style-100-30")
-    rows = [{"established": "2015-01-01", "platforms": 9, "awards": 9, "standards": 9},
-            {"established": "2015-01-01", "platforms": 1}]
+    rows = [
+        {"established": "2015-01-01", "platforms": 9, "awards": 9, "standards": 9},
+        {"established": "2015-01-01", "platforms": 1},
+    ]
     result = score(most, table(rows, most), "2025")
     assert list(result.bonus) == [30, 5]  # 10 + 10 + 10 within the 30 cap; 5
 
@@ -145,8 +158,13 @@ def test_derived_indicators_and_supplied_columns() -> None:
         {"established": "2015-01-01", "rd_expense": 120, "rd_expense_prev": 0},
         {"established": "2015-01-01", "net_profit": 10, "equity_begin": 40, "equity_end": 60},
         {"established": "2015-01-01", "net_profit": 10, "equity_begin": -40, "equity_end": 20},
-        {"established": "2015-01-01", "st_staff": 5, "employees": 20, "revenue": 0,
-         "rd_expense": 3},
+        {
+            "established": "2015-01-01",
+            "st_staff": 5,
+            "employees": 20,
+            "revenue": 0,
+            "rd_expense": 3,
+        },
     ]
     result = score(SICHUAN, table(rows), "2025")
     growth = result.indicators["rd_growth"]

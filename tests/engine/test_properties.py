@@ -12,10 +12,19 @@ from innopoints.engine.synth import synth_frame
 
 SICHUAN = load_scheme("sichuan-2025")
 # weighted indicators that no derivation reads, so raising them moves nothing else
-PLAIN_POSITIVE = ["invention_apps", "pct_apps", "tech_contract", "hitech_revenue",
-                  "rd_deduction_tax", "graduates", "platforms", "awards", "projects", "vc_amount"]
-SETTINGS = settings(max_examples=40, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+PLAIN_POSITIVE = [
+    "invention_apps",
+    "pct_apps",
+    "tech_contract",
+    "hitech_revenue",
+    "rd_deduction_tax",
+    "graduates",
+    "platforms",
+    "awards",
+    "projects",
+    "vc_amount",
+]
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
@@ -27,8 +36,13 @@ def provinces(draw: Any) -> pl.DataFrame:
     if draw(st.booleans()) and n > 3:
         donor = frame[0].drop("credit_code")
         frame = frame.with_columns(
-            [pl.when(pl.int_range(pl.len()) == 1).then(pl.lit(donor[c][0])).otherwise(pl.col(c))
-             .alias(c) for c in donor.columns]
+            [
+                pl.when(pl.int_range(pl.len()) == 1)
+                .then(pl.lit(donor[c][0]))
+                .otherwise(pl.col(c))
+                .alias(c)
+                for c in donor.columns
+            ]
         )
     return frame
 
@@ -55,8 +69,7 @@ def test_row_order_does_not_change_any_result(frame: pl.DataFrame, rnd: Any) -> 
 
 
 @SETTINGS
-@given(provinces(), st.sampled_from(PLAIN_POSITIVE), st.integers(0, 10**6),
-       st.floats(0.1, 1e6))
+@given(provinces(), st.sampled_from(PLAIN_POSITIVE), st.integers(0, 10**6), st.floats(0.1, 1e6))
 def test_raising_a_positive_indicator_never_lowers_own_total(
     frame: pl.DataFrame, code: str, pick: int, raise_by: float
 ) -> None:

@@ -75,11 +75,11 @@ def test_blank_cells_are_missing(tmp_path: Path) -> None:
 
 def test_all_problems_at_once_with_row_column_reason(tmp_path: Path) -> None:
     rows = [
-        f"{C[0]},甲,2019-05-01,\"1,234\",3,是",  # thousands separator
+        f'{C[0]},甲,2019-05-01,"1,234",3,是',  # thousands separator
         f"{C[1]},乙,2019/13/01,12%,-2,maybe",  # bad date, percent, negative count, bad bool
         f"{C[0]},丙,2019-02-30,abc,2.5,否",  # duplicate code, no such day, not a number, fraction
-        f"91350100M000100Y44,丁,2019-05-01,-5,1,否",  # bad check digit, negative amount
-        f",戊,05/01/2019,1e3,1,否",  # blank code, day-first date
+        "91350100M000100Y44,丁,2019-05-01,-5,1,否",  # bad check digit, negative amount
+        ",戊,05/01/2019,1e3,1,否",  # blank code, day-first date
     ]
     found = problems(write(tmp_path, HEADER + "\n" + "\n".join(rows) + "\n"))
     expected = [
@@ -107,8 +107,12 @@ def test_signed_amounts_and_scientific_numbers(tmp_path: Path) -> None:
     text = f"credit_code,净利润,期末所有者权益,研发费用,营业收入增长率\n{C[0]},-12.5,-3,1e3,-40\n"
     frame = read_table(write(tmp_path, text))
     assert frame.row(0, named=True) | {"_row": 2} == {
-        "_row": 2, "credit_code": C[0], "net_profit": -12.5, "equity_end": -3.0,
-        "rd_expense": 1000.0, "revenue_growth": -40.0,
+        "_row": 2,
+        "credit_code": C[0],
+        "net_profit": -12.5,
+        "equity_end": -3.0,
+        "rd_expense": 1000.0,
+        "revenue_growth": -40.0,
     }
 
 
@@ -129,7 +133,8 @@ def test_ragged_and_blank_lines(tmp_path: Path) -> None:
 
 def test_missing_credit_code_column_and_file_kinds(tmp_path: Path) -> None:
     assert problems(write(tmp_path, "研发费用\n1\n")) == [
-        "row 1: no 统一社会信用代码 (credit_code) column"]
+        "row 1: no 统一社会信用代码 (credit_code) column"
+    ]
     assert problems(write(tmp_path, "", name="empty.csv")) == ["the file is empty"]
     assert "unsupported file type '.json'" in problems(write(tmp_path, "{}", name="x.json"))[0]
     assert problems(tmp_path / "none.csv") == ["file not found"]
@@ -165,4 +170,10 @@ def test_xlsx_with_typed_cells(tmp_path: Path) -> None:
 
 def test_column_letters() -> None:
     assert [column_letter(i) for i in (0, 25, 26, 27, 701, 702)] == [
-        "A", "Z", "AA", "AB", "ZZ", "AAA"]
+        "A",
+        "Z",
+        "AA",
+        "AB",
+        "ZZ",
+        "AAA",
+    ]

@@ -33,8 +33,20 @@ ANNEX_2 = {
     "projects": (0.04, 0.05, 0.06, 17),
     "vc_amount": (0.03, 0.04, 0.05, 18),
 }
-LOG1P = {"rd_expense", "invention_apps", "pct_apps", "tech_contract", "hitech_revenue", "revenue",
-         "rd_deduction_tax", "graduates", "platforms", "awards", "projects", "vc_amount"}
+LOG1P = {
+    "rd_expense",
+    "invention_apps",
+    "pct_apps",
+    "tech_contract",
+    "hitech_revenue",
+    "revenue",
+    "rd_deduction_tax",
+    "graduates",
+    "platforms",
+    "awards",
+    "projects",
+    "vc_amount",
+}
 
 
 def raw_sichuan() -> dict[str, Any]:
@@ -55,8 +67,10 @@ def test_sichuan_matches_annex_2() -> None:
 
 
 def test_sichuan_bonus_vetoes_and_rows() -> None:
-    bonus = {i.code: (i.points_per_item, i.cap, i.source.row if i.source else None)
-             for i in SICHUAN.bonus}
+    bonus = {
+        i.code: (i.points_per_item, i.cap, i.source.row if i.source else None)
+        for i in SICHUAN.bonus
+    }
     assert bonus == {
         "strategic_industry": (1.0, 1.0, 19),
         "qualifications": (0.2, 0.8, 20),
@@ -65,7 +79,9 @@ def test_sichuan_bonus_vetoes_and_rows() -> None:
         "ip_items": (0.2, 1.0, 23),
     }
     assert [(v.code, v.source.row if v.source else None) for v in SICHUAN.vetoes] == [
-        ("veto_safety", 24), ("veto_blacklist", 25)]
+        ("veto_safety", 24),
+        ("veto_blacklist", 25),
+    ]
     assert SICHUAN.indicator("rd_expense").requires_authorisation
     assert SICHUAN.indicator("invention_apps").frequency == "半年"
 

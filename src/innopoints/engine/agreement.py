@@ -44,8 +44,7 @@ class AgreementReport:
 
     def to_dict(self) -> dict[str, object]:
         return {
-            m.method: {"spearman": m.spearman, "top10_overlap": m.top_overlap}
-            for m in self.methods
+            m.method: {"spearman": m.spearman, "top10_overlap": m.top_overlap} for m in self.methods
         }
 
 

@@ -6,7 +6,7 @@ fields for its local indicators, so the reader always works from a scheme's full
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -65,7 +65,7 @@ class FieldCatalogue:
     def __getitem__(self, code: str) -> Field:
         return self._by_code[code]
 
-    def __iter__(self) -> Iterable[Field]:  # type: ignore[override]
+    def __iter__(self) -> Iterator[Field]:
         return iter(self._by_code.values())
 
     def __len__(self) -> int:
@@ -92,7 +92,7 @@ def field_from_mapping(raw: Mapping[str, object]) -> Field:
     return Field(
         code=str(raw["code"]),
         header=str(raw["header"]),
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         signed=bool(raw.get("signed", False)),
         aliases=tuple(str(a) for a in aliases),
     )

@@ -89,8 +89,9 @@ def _fit_group(
         return GroupParameters(n, np.nan, np.nan, np.sort(values))
     if method == "goalpost":
         assert indicator.goalpost is not None
-        ends = transform(transform_kind, np.array([indicator.goalpost.low,
-                                                   indicator.goalpost.full_mark]))
+        ends = transform(
+            transform_kind, np.array([indicator.goalpost.low, indicator.goalpost.full_mark])
+        )
         return GroupParameters(n, float(ends[0]), float(ends[1]))
     if method == "bands":
         return GroupParameters(n, np.nan, np.nan)

@@ -44,7 +44,7 @@ def tier_by_share(rule: TierRule, rank: IntArray, n_ranked: int) -> npt.NDArray[
 def tier_by_score(rule: TierRule, total: FloatArray, ranked: BoolArray) -> npt.NDArray[np.int8]:
     """Tier index: the first tier whose min_score the total reaches; NO_TIER if not ranked."""
     thresholds = np.array([t.min_score for t in rule.levels[:-1]], dtype=np.float64)
-    tier = (total[:, None] < thresholds[None, :]).sum(axis=1).astype(np.int8)
+    tier: npt.NDArray[np.int8] = (total[:, None] < thresholds[None, :]).sum(axis=1).astype(np.int8)
     tier[~ranked] = NO_TIER
     return tier
 

@@ -12,11 +12,12 @@ import csv
 import datetime as dt
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+from python_calamine import CalamineWorkbook
 
 from innopoints.engine import credit_code
 from innopoints.engine.errors import InputError, InputProblem
@@ -29,7 +30,9 @@ TRUE_WORDS = frozenset({"是", "有", "y", "yes", "1", "1.0", "true", "t", "√"
 FALSE_WORDS = frozenset({"否", "无", "n", "no", "0", "0.0", "false", "f", "×", "✗"})
 _NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y.%m.%d")
-_DATE_SHAPE = r"^\d{4}(?:-\d{1,2}-\d{1,2}|/\d{1,2}/\d{1,2}|年\d{1,2}月\d{1,2}日|\.\d{1,2}\.\d{1,2})$"
+_DATE_SHAPE = (
+    r"^\d{4}(?:-\d{1,2}-\d{1,2}|/\d{1,2}/\d{1,2}|年\d{1,2}月\d{1,2}日|\.\d{1,2}\.\d{1,2})$"
+)
 
 
 @dataclass(frozen=True)
@@ -134,8 +137,6 @@ def _cell_text(value: object) -> str | None:
 
 
 def read_xlsx_sheet(path: Path) -> RawSheet:
-    from python_calamine import CalamineWorkbook
-
     source = path.name
     try:
         workbook = CalamineWorkbook.from_path(str(path))
@@ -238,8 +239,11 @@ def _check_number(
         text, separator, "“{v}” has a thousands separator: write the plain number", label, rows
     )
     problems += _problems_where(
-        text, percent, "“{v}” has a % sign: percentages are plain numbers (12.5 for 12.5 %)",
-        label, rows,
+        text,
+        percent,
+        "“{v}” has a % sign: percentages are plain numbers (12.5 for 12.5 %)",
+        label,
+        rows,
     )
     problems += _problems_where(text, malformed, "“{v}” is not a number", label, rows)
     number = text.cast(pl.Float64, strict=False)
@@ -281,9 +285,7 @@ def _check_date(
 ) -> tuple[pl.Series, list[InputProblem]]:
     normalised = text.str.replace(r"(?:[ T]00:00(?::00)?)$", "")
     shaped = normalised.str.contains(_DATE_SHAPE)
-    parsed = [
-        normalised.str.strptime(pl.Date, fmt, strict=False) for fmt in _DATE_FORMATS
-    ]
+    parsed = [normalised.str.strptime(pl.Date, fmt, strict=False) for fmt in _DATE_FORMATS]
     value = pl.select(pl.coalesce(parsed)).to_series()
     value = pl.select(pl.when(shaped).then(value).otherwise(None)).to_series()
     bad_shape = text.is_not_null() & ~shaped.fill_null(False)
@@ -294,9 +296,7 @@ def _check_date(
     return value.rename(text.name), problems
 
 
-def _check_credit_codes(
-    text: pl.Series, label: str, rows: pl.Series
-) -> list[InputProblem]:
+def _check_credit_codes(text: pl.Series, label: str, rows: pl.Series) -> list[InputProblem]:
     values = text.to_list()
     row_numbers = rows.to_list()
     problems = [
@@ -380,6 +380,6 @@ def frame_from_records(
     return type_sheet(RawSheet("records", headers, columns, [], numbers), catalogue)
 
 
-def _field_order(catalogue: FieldCatalogue) -> object:
+def _field_order(catalogue: FieldCatalogue) -> Callable[[str], int]:
     order = {code: i for i, code in enumerate(catalogue.codes)}
     return lambda h: order.get(h, len(order))

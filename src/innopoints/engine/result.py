@@ -41,7 +41,7 @@ class IndicatorResult:
 
     @property
     def missing(self) -> BoolArray:
-        return self.origin == ORIGIN_MISSING
+        return np.asarray(self.origin == ORIGIN_MISSING, dtype=np.bool_)
 
 
 @dataclass(frozen=True)
@@ -138,8 +138,9 @@ class ScoreResult:
     def breakdown_frame(self) -> pl.DataFrame:
         """Everything of METHOD.md §9 per enterprise, one wide row each: for every weighted
         indicator raw, value, origin, t, L, U, x, w, pts and missing; bonus items; vetoes."""
-        summary = self.summary_frame().drop([c for c in self.summary_frame().columns
-                                             if c.startswith("pts_")])
+        summary = self.summary_frame().drop(
+            [c for c in self.summary_frame().columns if c.startswith("pts_")]
+        )
         extra: dict[str, Any] = {
             "row": self.row,
             "rank_stage": self.rank_stage,

@@ -174,8 +174,9 @@ def _score_indicator(
     method, transform_kind = _primary_method(indicator)
     t = normalise.transform(transform_kind, value.value)
     if params is None:
-        params = normalise.fit(indicator, method, transform_kind, t, prepared.group,
-                               prepared.n_groups)
+        params = normalise.fit(
+            indicator, method, transform_kind, t, prepared.group, prepared.n_groups
+        )
     x = normalise.apply(params, t, value.value, prepared.group)
     weight = prepared.weights[index]
     lows = np.array([g.lower for g in params.groups])
@@ -201,8 +202,7 @@ def _alternative_base(
     base = np.zeros(prepared.stage.shape[0])
     for index, indicator in enumerate(scheme.weighted):
         value = values[index].value
-        params = normalise.fit(indicator, method, "none", value, prepared.group,
-                               prepared.n_groups)
+        params = normalise.fit(indicator, method, "none", value, prepared.group, prepared.n_groups)
         x = normalise.apply(params, value, value, prepared.group)
         base = base + scheme.scale * prepared.weights[index] * x
     return base
@@ -235,10 +235,12 @@ def score(
         prepared = _prepare(scheme, table, ref, source)
         values = [indicator_value(ind, table) for ind in scheme.weighted]
     with _timed(timings, "normalise", progress), ThreadPoolExecutor(_threads()) as pool:
-        scored = list(pool.map(
-            lambda i: _score_indicator(scheme, i, values[i], prepared, None),
-            range(len(scheme.weighted)),
-        ))
+        scored = list(
+            pool.map(
+                lambda i: _score_indicator(scheme, i, values[i], prepared, None),
+                range(len(scheme.weighted)),
+            )
+        )
     with _timed(timings, "aggregate", progress):
         base = np.zeros(table.height)
         for result, _ in scored:
@@ -253,16 +255,23 @@ def score(
     report = None
     if agreement:
         with _timed(timings, "agreement", progress), ThreadPoolExecutor(_threads()) as pool:
-            alternatives = dict(zip(
-                scheme.agreement.alternatives,
-                pool.map(
-                    lambda m: _alternative_base(scheme, m, values, prepared) + bonus,
+            alternatives: dict[str, FloatArray] = dict(
+                zip(
                     scheme.agreement.alternatives,
-                ),
-                strict=True,
-            ))
-            report = compare(total, alternatives, ranked, scheme.agreement.min_spearman,
-                             scheme.agreement.top_share)
+                    pool.map(
+                        lambda m: _alternative_base(scheme, m, values, prepared) + bonus,
+                        scheme.agreement.alternatives,
+                    ),
+                    strict=True,
+                )
+            )
+            report = compare(
+                total,
+                alternatives,
+                ranked,
+                scheme.agreement.min_spearman,
+                scheme.agreement.top_share,
+            )
     frozen = FrozenParameters(
         scheme_key=scheme.key,
         scheme_fingerprint=scheme.fingerprint,
@@ -316,8 +325,9 @@ def score_against(
     _check_identity(table, source)
     prepared = _prepare(scheme, table, frozen.reference_date, source)
     scored = [
-        _score_indicator(scheme, i, indicator_value(ind, table), prepared,
-                         frozen.indicators[ind.code])
+        _score_indicator(
+            scheme, i, indicator_value(ind, table), prepared, frozen.indicators[ind.code]
+        )
         for i, ind in enumerate(scheme.weighted)
     ]
     base = np.zeros(table.height)

@@ -20,8 +20,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from innopoints.engine.fields import FieldCatalogue, FieldKind, base_catalogue
 from innopoints.engine.fields import Field as InputField
+from innopoints.engine.fields import FieldCatalogue, FieldKind, base_catalogue
 
 Method = Literal["wminmax", "minmax", "rank", "goalpost", "bands"]
 Transform = Literal["none", "log1p"]
@@ -267,13 +267,15 @@ def resolve_reference(ref: str, relative_to: Path | None = None) -> Path:
             if near.exists():
                 return near
         return candidate
-    builtin = builtin_dir() / f"{ref.split('@')[0]}.yaml"
+    builtin = builtin_dir() / f"{ref.split('@', maxsplit=1)[0]}.yaml"
     if builtin.exists():
         return builtin
     raise SchemeError(ref, [f"no built-in scheme {ref!r}; built in: {', '.join(builtin_ids())}"])
 
 
-def _merge_by_code(parent: list[Any], child: list[Any], what: str, problems: list[str]) -> list[Any]:
+def _merge_by_code(
+    parent: list[Any], child: list[Any], what: str, problems: list[str]
+) -> list[Any]:
     merged: dict[str, dict[str, Any]] = {}
     for item in parent:
         merged[item["code"]] = copy.deepcopy(item)

@@ -14,8 +14,14 @@ from innopoints.engine.scheme import StageRule
 NO_STAGE = -1
 
 _PERIOD = re.compile(r"^(\d{4})(?:-?(H1|H2|Q[1-4]))?$")
-_PART_END = {"H1": (6, 30), "H2": (12, 31), "Q1": (3, 31), "Q2": (6, 30), "Q3": (9, 30),
-             "Q4": (12, 31)}
+_PART_END = {
+    "H1": (6, 30),
+    "H2": (12, 31),
+    "Q1": (3, 31),
+    "Q2": (6, 30),
+    "Q3": (9, 30),
+    "Q4": (12, 31),
+}
 
 
 def reference_date(period: str, period_end: str = "12-31") -> dt.date:

@@ -14,20 +14,62 @@ import polars as pl
 
 from innopoints.engine import credit_code
 from innopoints.engine.fields import base_catalogue
+from innopoints.engine.writer import write_xlsx
 
 # Sichuan county-level divisions used for synthetic rows (GB/T 2260; Chengdu's districts and
 # counties weighted as Chengdu holds most of the province's technology enterprises).
 SICHUAN_DIVISIONS = (
-    "510104", "510105", "510106", "510107", "510108", "510112", "510113", "510114",
-    "510115", "510116", "510117", "510118", "510121", "510129", "510131", "510181",
-    "510182", "510183", "510184", "510185", "510302", "510402", "510502", "510603",
-    "510703", "510802", "510903", "511002", "511102", "511302", "511402", "511502",
-    "511602", "511702", "511802", "511902", "512002", "513201", "513301", "513401",
+    "510104",
+    "510105",
+    "510106",
+    "510107",
+    "510108",
+    "510112",
+    "510113",
+    "510114",
+    "510115",
+    "510116",
+    "510117",
+    "510118",
+    "510121",
+    "510129",
+    "510131",
+    "510181",
+    "510182",
+    "510183",
+    "510184",
+    "510185",
+    "510302",
+    "510402",
+    "510502",
+    "510603",
+    "510703",
+    "510802",
+    "510903",
+    "511002",
+    "511102",
+    "511302",
+    "511402",
+    "511502",
+    "511602",
+    "511702",
+    "511802",
+    "511902",
+    "512002",
+    "513201",
+    "513301",
+    "513401",
 )
 # 国家重点支持的高新技术领域 (8 fields)
 INDUSTRY_FIELDS = (
-    "电子信息", "生物与新医药", "航空航天", "新材料", "高技术服务", "新能源与节能",
-    "资源与环境", "先进制造与自动化",
+    "电子信息",
+    "生物与新医药",
+    "航空航天",
+    "新材料",
+    "高技术服务",
+    "新能源与节能",
+    "资源与环境",
+    "先进制造与自动化",
 )
 _BLANK_SHARE = 0.03
 
@@ -67,13 +109,17 @@ def synth_frame(n: int, seed: int = 0, period_end: dt.date = dt.date(2025, 12, 3
     equity_end = np.round(equity_begin + net_profit, 2)
     hitech = np.where(rng.random(n) < 0.6, np.round(revenue * rng.beta(3, 2, size=n), 2), 0.0)
     vc = np.where(rng.random(n) < 0.08, np.round(rng.lognormal(np.log(1500), 1.4, size=n)), 0.0)
-    tech_contract = np.where(rng.random(n) < 0.3, np.round(rng.lognormal(np.log(80), 1.5, size=n), 2), 0.0)
+    tech_contract = np.where(
+        rng.random(n) < 0.3, np.round(rng.lognormal(np.log(80), 1.5, size=n), 2), 0.0
+    )
     veto_any = rng.random(n) < 0.01
     veto_safety = veto_any & (rng.random(n) < 0.4)
 
     columns: dict[str, object] = {
         "credit_code": credit_code.generate(rng, region),
-        "name": np.char.add(np.char.add("四川示例科技有限公司", np.arange(1, n + 1).astype(str)), "号"),
+        "name": np.char.add(
+            np.char.add("四川示例科技有限公司", np.arange(1, n + 1).astype(str)), "号"
+        ),
         "established": established,
         "region": region,
         "industry": rng.choice(np.array(INDUSTRY_FIELDS), size=n),
@@ -133,8 +179,6 @@ def to_file_frame(frame: pl.DataFrame, headers: str = "zh") -> pl.DataFrame:
 def write_synth(path: str, n: int, seed: int, headers: str = "zh") -> None:
     frame = to_file_frame(synth_frame(n, seed), headers)
     if path.lower().endswith(".xlsx"):
-        from innopoints.engine.writer import write_xlsx
-
         write_xlsx(frame, path)
     else:
         frame.write_csv(path)

@@ -7,11 +7,10 @@ import tempfile
 from pathlib import Path
 
 import polars as pl
+from openpyxl import Workbook
 
 
 def write_xlsx(frame: pl.DataFrame, path: str | Path, sheet: str = "Sheet1") -> None:
-    from openpyxl import Workbook
-
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet)
     worksheet.append(frame.columns)
