@@ -1,11 +1,12 @@
 """Bonus caps, vetoes, ties in rank, missing values and tiers (METHOD.md §4–§7)."""
 
 import numpy as np
+import polars as pl
 import pytest
 
 from innopoints.engine import load_scheme, score
 from innopoints.engine.agreement import top_count
-from innopoints.engine.rank import min_rank_desc
+from innopoints.engine.rank import average_ranks, group_codes, min_rank_desc
 from tests.engine.helpers import table
 
 SICHUAN = load_scheme("sichuan-2025")
@@ -61,8 +62,13 @@ def test_ties_share_the_best_rank() -> None:
     assert list(min_rank_desc(values, keep)) == [4, 1, 1, 5, 1, 6]
     keep[1] = False
     assert list(min_rank_desc(values, keep)) == [3, 0, 1, 4, 1, 5]
-    groups = np.array(["a", "b", "a", "b", "a", None], dtype=object)
+    groups = group_codes(pl.Series(["a", "b", "a", "b", "a", None]), 6)
     assert list(min_rank_desc(values, np.ones(6, bool), groups)) == [3, 1, 1, 2, 1, 0]
+
+
+def test_average_ranks() -> None:
+    assert list(average_ranks(np.array([3.0, 1.0, 3.0, 2.0, 3.0]))) == [4, 1, 4, 2, 4]
+    assert list(average_ranks(np.array([]))) == []
 
 
 def test_identical_enterprises_tie_in_a_run() -> None:

@@ -4,9 +4,12 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from innopoints.engine import load_scheme, score
 from innopoints.engine.derive import ORIGIN_DERIVED, ORIGIN_MISSING, ORIGIN_SUPPLIED
+from innopoints.engine.normalise import quantile_sorted, transform
 from innopoints.engine.scheme import scheme_from_mapping
 from tests.engine.helpers import table, two_indicator_scheme
 
@@ -177,3 +180,14 @@ def test_derived_indicators_and_supplied_columns() -> None:
     assert np.isnan(roe[4])  # average equity ≤ 0
     assert result.indicators["st_ratio"].value[5] == pytest.approx(25.0)
     assert np.isnan(result.indicators["rd_ratio"].value[5])  # revenue ≤ 0
+
+
+@given(
+    st.lists(st.floats(-1e9, 1e9, allow_nan=False), min_size=1, max_size=60),
+    st.floats(0, 1),
+    st.sampled_from(["none", "log1p"]),
+)
+def test_quantile_matches_numpy_bit_for_bit(values: list[float], p: float, kind: str) -> None:
+    ascending = np.sort(np.array(values))
+    expected = np.quantile(transform(kind, np.array(values)), p)
+    assert quantile_sorted(ascending, p, kind) == expected

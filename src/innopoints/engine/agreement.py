@@ -14,7 +14,7 @@ from fractions import Fraction
 import numpy as np
 
 from innopoints.engine.columns import BoolArray, FloatArray
-from innopoints.engine.rank import average_ranks, min_rank_desc
+from innopoints.engine.rank import average_ranks
 
 
 @dataclass(frozen=True)
@@ -48,11 +48,12 @@ class AgreementReport:
         }
 
 
-def spearman(a: FloatArray, b: FloatArray) -> float | None:
+def spearman(a: FloatArray, b: FloatArray, ranks_a: FloatArray | None = None) -> float | None:
     """Spearman's ρ with average ranks for ties: Pearson's r of the ranks."""
     if a.shape[0] < 2:
         return None
-    ra, rb = average_ranks(a), average_ranks(b)
+    ra = average_ranks(a) if ranks_a is None else ranks_a
+    rb = average_ranks(b)
     da, db = ra - ra.mean(), rb - rb.mean()
     denominator = math.sqrt(float(np.dot(da, da)) * float(np.dot(db, db)))
     if denominator == 0.0:
@@ -65,14 +66,20 @@ def top_count(share: float, n: int) -> int:
     return math.ceil(Fraction(str(share)) * n)
 
 
+def in_top(values: FloatArray, cut: int) -> BoolArray:
+    """Rank ≤ cut with shared ranks ⇔ the value reaches the cut-th largest value."""
+    threshold = np.partition(values, values.shape[0] - cut)[values.shape[0] - cut]
+    out: BoolArray = values >= threshold
+    return out
+
+
 def top_overlap(primary: FloatArray, alternative: FloatArray, share: float) -> float | None:
     n = primary.shape[0]
     if n == 0:
         return None
     cut = top_count(share, n)
-    everyone = np.ones(n, dtype=bool)
-    in_primary = min_rank_desc(primary, everyone) <= cut
-    in_alternative = min_rank_desc(alternative, everyone) <= cut
+    in_primary = in_top(primary, cut)
+    in_alternative = in_top(alternative, cut)
     return float((in_primary & in_alternative).sum() / in_primary.sum())
 
 
@@ -84,10 +91,10 @@ def compare(
     share: float,
 ) -> AgreementReport:
     primary = primary_total[ranked]
+    primary_ranks = average_ranks(primary)
     methods = []
     for name, total in alternatives.items():
         other = total[ranked]
-        methods.append(
-            MethodAgreement(name, spearman(primary, other), top_overlap(primary, other, share))
-        )
+        rho = spearman(primary, other, primary_ranks)
+        methods.append(MethodAgreement(name, rho, top_overlap(primary, other, share)))
     return AgreementReport(tuple(methods), min_spearman, share, int(primary.shape[0]))

@@ -1,8 +1,10 @@
 """Transform and normalise weighted indicators (METHOD.md §4, §8, §11), fit then apply.
 
-``fit`` computes a run's parameters from the reference population R (every enterprise with a
-value, per reference group); ``apply`` turns values into x' ∈ [0, 1] with those parameters. A
-self-assessment reuses a finished run's fitted parameters, so nothing is re-normalised.
+``sort_reference`` orders each reference population R once (one argsort per indicator and
+group); ``fit`` reads a run's parameters off that order; ``apply`` turns values into
+x' ∈ [0, 1]. Because T is monotone, the order of the raw values is the order of t, so the
+same sort serves the primary method, the ``minmax`` alternative and the ``rank`` alternative.
+A self-assessment reuses a finished run's fitted parameters, so nothing is re-normalised.
 """
 
 from __future__ import annotations
@@ -12,19 +14,67 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from innopoints.engine.columns import FloatArray
+from innopoints.engine.columns import FloatArray, IntArray
 from innopoints.engine.scheme import Band, Goalpost, Indicator
 
 GroupIndex = npt.NDArray[np.int8]
 
 
 def transform(kind: str, x: FloatArray) -> FloatArray:
-    """t = T(x): ``none`` or ``log1p`` (sign(x)·ln(1+|x|)); NaN stays NaN."""
+    """t = T(x): ``none`` or ``log1p`` (sign(x)·ln(1+|x|)); NaN stays NaN. Both are
+    monotone, which the sorting below relies on."""
     if kind == "none":
         return x
     if kind == "log1p":
-        return np.sign(x) * np.log1p(np.abs(x))
+        out: FloatArray = np.sign(x) * np.log1p(np.abs(x))
+        return out
     raise ValueError(f"unknown transform {kind!r}")
+
+
+@dataclass(frozen=True)
+class SortedReference:
+    """One reference group's present values in ascending order, with their row positions."""
+
+    positions: IntArray
+    values: FloatArray
+
+
+def sort_reference(value: FloatArray, group: GroupIndex, n_groups: int) -> list[SortedReference]:
+    references = []
+    present = ~np.isnan(value)
+    for g in range(n_groups):
+        rows = np.flatnonzero(present if n_groups == 1 else present & (group == g))
+        order = np.argsort(value[rows])
+        positions = rows[order]
+        references.append(SortedReference(positions, value[positions]))
+    return references
+
+
+def quantile_sorted(ascending: FloatArray, p: float, kind: str = "none") -> float:
+    """Hyndman–Fan type 7 quantile of T(values), read off values sorted ascending. Same
+    arithmetic as ``numpy.quantile(..., method='linear')``, so the figures are identical."""
+    n = ascending.shape[0]
+    virtual = (n - 1) * p
+    lower = int(np.floor(virtual))
+    upper = min(lower + 1, n - 1)
+    gamma = virtual - lower
+    ends = transform(kind, ascending[[lower, upper]])
+    a, b = float(ends[0]), float(ends[1])
+    diff = b - a
+    return float(b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma)
+
+
+def count_below(reference: SortedReference) -> IntArray:
+    """For each value of R (in sorted order), #{v in R : v < it}: the start of its tie run."""
+    values = reference.values
+    n = values.shape[0]
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    run_start = np.empty(n, dtype=bool)
+    run_start[0] = True
+    np.not_equal(values[1:], values[:-1], out=run_start[1:])
+    out: IntArray = np.maximum.accumulate(np.where(run_start, np.arange(n), 0))
+    return out
 
 
 @dataclass(frozen=True)
@@ -49,44 +99,48 @@ class IndicatorParameters:
     goalpost: Goalpost | None = None
     bands: tuple[Band, ...] | None = None
 
+    def lowers(self) -> FloatArray:
+        return np.array([g.lower for g in self.groups], dtype=np.float64)
+
+    def uppers(self) -> FloatArray:
+        return np.array([g.upper for g in self.groups], dtype=np.float64)
+
 
 def fit(
     indicator: Indicator,
     method: str,
     transform_kind: str,
-    t: FloatArray,
-    group: GroupIndex,
-    n_groups: int,
+    references: list[SortedReference],
 ) -> IndicatorParameters:
-    """Fit ``method`` on transformed values t (NaN = missing) within each reference group."""
-    groups: list[GroupParameters] = []
-    for g in range(n_groups):
-        values = t if n_groups == 1 else t[group == g]
-        values = values[~np.isnan(values)]
-        groups.append(_fit_group(indicator, method, transform_kind, values))
+    """Fit ``method`` on the sorted reference groups of an indicator's values."""
+    groups = tuple(_fit_group(indicator, method, transform_kind, ref.values) for ref in references)
     return IndicatorParameters(
         code=indicator.code,
         method=method,
         transform=transform_kind,
         direction=indicator.direction,
         winsor=indicator.winsor,
-        groups=tuple(groups),
+        groups=groups,
         goalpost=indicator.goalpost if method == "goalpost" else None,
         bands=indicator.bands if method == "bands" else None,
     )
 
 
 def _fit_group(
-    indicator: Indicator, method: str, transform_kind: str, values: FloatArray
+    indicator: Indicator, method: str, transform_kind: str, ascending: FloatArray
 ) -> GroupParameters:
-    n = int(values.shape[0])
+    n = int(ascending.shape[0])
     if method in {"wminmax", "minmax"}:
         if n == 0:
             return GroupParameters(0, np.nan, np.nan)
-        low, high = np.quantile(values, indicator.winsor)  # Hyndman–Fan type 7
-        return GroupParameters(n, float(low), float(high))
+        p_low, p_high = indicator.winsor
+        return GroupParameters(
+            n,
+            quantile_sorted(ascending, p_low, transform_kind),
+            quantile_sorted(ascending, p_high, transform_kind),
+        )
     if method == "rank":
-        return GroupParameters(n, np.nan, np.nan, np.sort(values))
+        return GroupParameters(n, np.nan, np.nan, transform(transform_kind, ascending))
     if method == "goalpost":
         assert indicator.goalpost is not None
         ends = transform(
@@ -98,44 +152,71 @@ def _fit_group(
     raise ValueError(f"unknown method {method!r}")
 
 
-def _per_row(values: npt.NDArray[np.float64], group: GroupIndex) -> FloatArray | float:
-    return float(values[0]) if values.shape[0] == 1 else values[group]
-
-
 def apply(
-    params: IndicatorParameters, t: FloatArray, value: FloatArray, group: GroupIndex
+    params: IndicatorParameters,
+    t: FloatArray,
+    value: FloatArray,
+    group: GroupIndex,
+    references: list[SortedReference] | None = None,
 ) -> FloatArray:
-    """x' in [0, 1] for each row; 0 where the value is missing (METHOD.md §4 step 4)."""
+    """x' in [0, 1] for each row; 0 where the value is missing (METHOD.md §4 step 4).
+
+    ``references`` (the run's own sorted groups) lets the ``rank`` method count ranks from the
+    sort it already has; without them a new value is placed in the frozen reference."""
     missing = np.isnan(t)
     if params.method in {"wminmax", "minmax", "goalpost"}:
-        lows = np.array([g.lower for g in params.groups])
-        highs = np.array([g.upper for g in params.groups])
-        low, high = _per_row(lows, group), _per_row(highs, group)
-        span = np.subtract(high, low)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            scaled = (np.clip(t, low, high) - low) / span
-        x = np.where(span > 0, scaled, 0.0)
+        x = _minmax(params, t, group)
     elif params.method == "rank":
-        x = _rank_fraction(params, t, group)
+        if references is not None:
+            x = _rank_fraction_in_run(references, t.shape[0])
+        else:
+            x = _rank_fraction_frozen(params, t, group)
     elif params.method == "bands":
         x = _band_fraction(params.bands or (), value)
     else:
         raise ValueError(f"unknown method {params.method!r}")
     if params.direction == "negative":
         x = 1.0 - x
-    return np.where(missing, 0.0, x)
+    out: FloatArray = np.where(missing, 0.0, x)
+    return out
 
 
-def _rank_fraction(params: IndicatorParameters, t: FloatArray, group: GroupIndex) -> FloatArray:
+def _minmax(params: IndicatorParameters, t: FloatArray, group: GroupIndex) -> FloatArray:
+    if len(params.groups) == 1:
+        low, high = params.groups[0].lower, params.groups[0].upper
+        if not high > low:  # U = L, or no reference at all: 0 for everyone (§4 step 3)
+            return np.zeros(t.shape[0])
+        scaled: FloatArray = (np.clip(t, low, high) - low) / (high - low)
+        return scaled
+    lows, highs = params.lowers()[group], params.uppers()[group]
+    span = highs - lows
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scaled = (np.clip(t, lows, highs) - lows) / span
+    out: FloatArray = np.where(span > 0, scaled, 0.0)
+    return out
+
+
+def _rank_fraction_in_run(references: list[SortedReference], n_rows: int) -> FloatArray:
     """x' = #{v in R : v < t} / (|R| − 1), 0 when |R| < 2 (METHOD.md §8)."""
+    x = np.zeros(n_rows)
+    for ref in references:
+        size = ref.positions.shape[0]
+        if size >= 2:
+            x[ref.positions] = count_below(ref) / (size - 1)
+    return x
+
+
+def _rank_fraction_frozen(
+    params: IndicatorParameters, t: FloatArray, group: GroupIndex
+) -> FloatArray:
     x = np.zeros(t.shape[0])
     for g, gp in enumerate(params.groups):
         assert gp.reference is not None
-        if gp.reference.shape[0] < 2:
+        size = gp.reference.shape[0]
+        if size < 2:
             continue
-        rows = slice(None) if len(params.groups) == 1 else group == g
-        below = np.searchsorted(gp.reference, t[rows], side="left")
-        x[rows] = below / (gp.reference.shape[0] - 1)
+        rows = np.flatnonzero(group == g) if len(params.groups) > 1 else np.arange(t.shape[0])
+        x[rows] = np.searchsorted(gp.reference, t[rows], side="left") / (size - 1)
     return x
 
 

@@ -13,6 +13,7 @@ import polars as pl
 from innopoints.engine.agreement import AgreementReport
 from innopoints.engine.columns import BoolArray, FloatArray, IntArray
 from innopoints.engine.derive import ORIGIN_MISSING, ORIGIN_NAMES
+from innopoints.engine.normalise import IndicatorParameters
 from innopoints.engine.params import FrozenParameters
 from innopoints.engine.rank import NO_TIER
 from innopoints.engine.scheme import Scheme
@@ -26,22 +27,36 @@ def _labels(codes: tuple[str, ...], index: npt.NDArray[np.int8]) -> pl.Series:
 
 @dataclass(frozen=True)
 class IndicatorResult:
-    """One weighted indicator's breakdown, a value per enterprise."""
+    """One weighted indicator's breakdown, a value per enterprise. L, U and the weight are
+    read off the run's parameters by reference group and stage when asked for."""
 
     code: str
     raw: FloatArray
     value: FloatArray
     origin: npt.NDArray[np.int8]
     transformed: FloatArray
-    lower: FloatArray
-    upper: FloatArray
     normalised: FloatArray
-    weight: FloatArray
     points: FloatArray
+    params: IndicatorParameters
+    group: npt.NDArray[np.int8]
+    stage: npt.NDArray[np.int8]
+    stage_weights: FloatArray
 
     @property
     def missing(self) -> BoolArray:
         return np.asarray(self.origin == ORIGIN_MISSING, dtype=np.bool_)
+
+    @property
+    def lower(self) -> FloatArray:
+        return self.params.lowers()[self.group]
+
+    @property
+    def upper(self) -> FloatArray:
+        return self.params.uppers()[self.group]
+
+    @property
+    def weight(self) -> FloatArray:
+        return self.stage_weights[self.stage]
 
 
 @dataclass(frozen=True)
@@ -49,7 +64,7 @@ class ScoreResult:
     scheme: Scheme
     period: str
     reference_date: dt.date
-    credit_code: npt.NDArray[np.object_]
+    credit_code: pl.Series
     row: IntArray
     stage: npt.NDArray[np.int8]
     base: FloatArray
@@ -120,7 +135,7 @@ class ScoreResult:
         tier, then pts_<code> for every weighted indicator."""
         ranked = self.rank > 0
         columns: dict[str, Any] = {
-            "credit_code": pl.Series(self.credit_code.tolist(), dtype=pl.String),
+            "credit_code": self.credit_code.cast(pl.String).alias("credit_code"),
             "stage": _labels(self.scheme.stage_rule.codes, self.stage),
             "base": self.base,
             "bonus": self.bonus,
@@ -138,9 +153,8 @@ class ScoreResult:
     def breakdown_frame(self) -> pl.DataFrame:
         """Everything of METHOD.md §9 per enterprise, one wide row each: for every weighted
         indicator raw, value, origin, t, L, U, x, w, pts and missing; bonus items; vetoes."""
-        summary = self.summary_frame().drop(
-            [c for c in self.summary_frame().columns if c.startswith("pts_")]
-        )
+        summary = self.summary_frame()
+        summary = summary.drop([c for c in summary.columns if c.startswith("pts_")])
         extra: dict[str, Any] = {
             "row": self.row,
             "rank_stage": self.rank_stage,

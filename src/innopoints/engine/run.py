@@ -29,12 +29,11 @@ from innopoints.engine.columns import (
     dates,
     numeric,
     rows,
-    text,
 )
 from innopoints.engine.derive import IndicatorValue, indicator_value
 from innopoints.engine.errors import InputError, InputProblem
 from innopoints.engine.params import FrozenParameters
-from innopoints.engine.rank import min_rank_desc, tiers
+from innopoints.engine.rank import Ranking, group_codes, tiers
 from innopoints.engine.reader import ROW
 from innopoints.engine.result import IndicatorResult, ScoreResult
 from innopoints.engine.scheme import Indicator, Scheme
@@ -69,8 +68,15 @@ class _Prepared:
     group: npt.NDArray[np.int8]
     n_groups: int
     group_codes: tuple[str, ...]
-    weights: FloatArray
-    """weights[i, row]: weight of weighted indicator i for each enterprise's stage."""
+    stage_weights: list[FloatArray]
+    """stage_weights[i][s]: weight of weighted indicator i in stage s."""
+
+
+@dataclass(frozen=True)
+class _Scored:
+    result: IndicatorResult
+    params: normalise.IndicatorParameters
+    alternative_points: dict[str, FloatArray]
 
 
 def _check_identity(table: pl.DataFrame, source: str) -> None:
@@ -124,8 +130,8 @@ def _prepare(scheme: Scheme, table: pl.DataFrame, ref: dt.date, source: str) -> 
         group, n_groups, codes = stage, len(scheme.stage_rule.stages), scheme.stage_rule.codes
     else:
         group, n_groups, codes = np.zeros(table.height, np.int8), 1, ("all",)
-    matrix = np.array(scheme.weight_matrix(), dtype=np.float64).reshape(len(scheme.weighted), -1)
-    return _Prepared(ref, stage, group, n_groups, codes, matrix[:, stage])
+    weights = [np.array(row, dtype=np.float64) for row in scheme.weight_matrix()]
+    return _Prepared(ref, stage, group, n_groups, codes, weights)
 
 
 def _bonus_and_vetoes(
@@ -168,54 +174,61 @@ def _score_indicator(
     index: int,
     value: IndicatorValue,
     prepared: _Prepared,
-    params: normalise.IndicatorParameters | None,
-) -> tuple[IndicatorResult, normalise.IndicatorParameters]:
+    frozen: normalise.IndicatorParameters | None = None,
+    alternatives: tuple[str, ...] = (),
+) -> _Scored:
+    """Points of one weighted indicator; fitted on the run unless frozen parameters are given.
+    ``alternatives`` also scores the agreement methods (METHOD.md §8) from the same sort."""
     indicator = scheme.weighted[index]
     method, transform_kind = _primary_method(indicator)
     t = normalise.transform(transform_kind, value.value)
-    if params is None:
-        params = normalise.fit(
-            indicator, method, transform_kind, t, prepared.group, prepared.n_groups
-        )
-    x = normalise.apply(params, t, value.value, prepared.group)
-    weight = prepared.weights[index]
-    lows = np.array([g.lower for g in params.groups])
-    highs = np.array([g.upper for g in params.groups])
+    references = None
+    if frozen is None:
+        references = normalise.sort_reference(value.value, prepared.group, prepared.n_groups)
+        params = normalise.fit(indicator, method, transform_kind, references)
+    else:
+        params = frozen
+    x = normalise.apply(params, t, value.value, prepared.group, references)
+    weight = prepared.stage_weights[index][prepared.stage]
+    factor = scheme.scale * weight
+    alternative_points = {}
+    for alternative in alternatives:
+        assert references is not None
+        alt_params = normalise.fit(indicator, alternative, "none", references)
+        alt_x = normalise.apply(alt_params, value.value, value.value, prepared.group, references)
+        alternative_points[alternative] = factor * alt_x
     result = IndicatorResult(
         code=indicator.code,
         raw=value.raw,
         value=value.value,
         origin=value.origin,
         transformed=t,
-        lower=lows[prepared.group],
-        upper=highs[prepared.group],
         normalised=x,
-        weight=weight,
-        points=scheme.scale * weight * x,
+        points=factor * x,
+        params=params,
+        group=prepared.group,
+        stage=prepared.stage,
+        stage_weights=prepared.stage_weights[index],
     )
-    return result, params
+    return _Scored(result, params, alternative_points)
 
 
-def _alternative_base(
-    scheme: Scheme, method: str, values: list[IndicatorValue], prepared: _Prepared
-) -> FloatArray:
-    base = np.zeros(prepared.stage.shape[0])
-    for index, indicator in enumerate(scheme.weighted):
-        value = values[index].value
-        params = normalise.fit(indicator, method, "none", value, prepared.group, prepared.n_groups)
-        x = normalise.apply(params, value, value, prepared.group)
-        base = base + scheme.scale * prepared.weights[index] * x
-    return base
+def _sum(arrays: list[FloatArray], n: int) -> FloatArray:
+    """Σ in list order, so every run adds in the same order (bit-identical totals)."""
+    total = np.zeros(n)
+    for array in arrays:
+        total += array
+    return total
 
 
 def _ranks(
     table: pl.DataFrame, stage: np.ndarray, total: FloatArray, ranked: BoolArray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    overall = min_rank_desc(total, ranked)
-    by_stage = min_rank_desc(total, ranked, stage)
-    by_industry = min_rank_desc(total, ranked, text(table, "industry"))
-    by_region = min_rank_desc(total, ranked, text(table, "region"))
-    return overall, by_stage, by_industry, by_region
+    ranking = Ranking(total, ranked)
+    n = table.height
+    industry = group_codes(table.get_column("industry") if "industry" in table.columns else None, n)
+    region = group_codes(table.get_column("region") if "region" in table.columns else None, n)
+    return ranking.ranks(), ranking.ranks(stage), ranking.ranks(industry), ranking.ranks(region)
 
 
 def score(
@@ -234,17 +247,16 @@ def score(
         ref = reference_date(period, scheme.period_end)
         prepared = _prepare(scheme, table, ref, source)
         values = [indicator_value(ind, table) for ind in scheme.weighted]
+    alternatives: tuple[str, ...] = scheme.agreement.alternatives if agreement else ()
     with _timed(timings, "normalise", progress), ThreadPoolExecutor(_threads()) as pool:
         scored = list(
             pool.map(
-                lambda i: _score_indicator(scheme, i, values[i], prepared, None),
+                lambda i: _score_indicator(scheme, i, values[i], prepared, None, alternatives),
                 range(len(scheme.weighted)),
             )
         )
     with _timed(timings, "aggregate", progress):
-        base = np.zeros(table.height)
-        for result, _ in scored:
-            base = base + result.points
+        base = _sum([s.result.points for s in scored], table.height)
         bonus, bonus_points, vetoed, veto_flags = _bonus_and_vetoes(scheme, table)
         total = np.where(vetoed, 0.0, base + bonus)
     with _timed(timings, "rank", progress):
@@ -254,20 +266,14 @@ def score(
         tier = tiers(scheme.tiers, total, overall, n_ranked)
     report = None
     if agreement:
-        with _timed(timings, "agreement", progress), ThreadPoolExecutor(_threads()) as pool:
-            alternatives: dict[str, FloatArray] = dict(
-                zip(
-                    scheme.agreement.alternatives,
-                    pool.map(
-                        lambda m: _alternative_base(scheme, m, values, prepared) + bonus,
-                        scheme.agreement.alternatives,
-                    ),
-                    strict=True,
-                )
-            )
+        with _timed(timings, "agreement", progress):
+            alternative_totals: dict[str, FloatArray] = {
+                name: _sum([s.alternative_points[name] for s in scored], table.height) + bonus
+                for name in alternatives
+            }
             report = compare(
                 total,
-                alternatives,
+                alternative_totals,
                 ranked,
                 scheme.agreement.min_spearman,
                 scheme.agreement.top_share,
@@ -280,14 +286,14 @@ def score(
         reference_date=ref,
         reference_group=scheme.reference_group,
         group_codes=prepared.group_codes,
-        indicators={p.code: p for _, p in scored},
-        ranked_totals=-np.sort(-total[ranked]),
+        indicators={s.params.code: s.params for s in scored},
+        ranked_totals=np.sort(total[ranked])[::-1].copy(),
     )
     return ScoreResult(
         scheme=scheme,
         period=period,
         reference_date=ref,
-        credit_code=text(table, "credit_code"),
+        credit_code=table.get_column("credit_code"),
         row=rows(table, ROW),
         stage=prepared.stage,
         base=base,
@@ -301,7 +307,7 @@ def score(
         rank_industry=by_industry,
         rank_region=by_region,
         tier=tier,
-        indicators={r.code: r for r, _ in scored},
+        indicators={s.result.code: s.result for s in scored},
         parameters=frozen,
         agreement=report,
         timings=timings,
@@ -330,9 +336,7 @@ def score_against(
         )
         for i, ind in enumerate(scheme.weighted)
     ]
-    base = np.zeros(table.height)
-    for result, _ in scored:
-        base = base + result.points
+    base = _sum([s.result.points for s in scored], table.height)
     bonus, bonus_points, vetoed, veto_flags = _bonus_and_vetoes(scheme, table)
     total = np.where(vetoed, 0.0, base + bonus)
     ascending = frozen.ranked_totals[::-1]
@@ -344,7 +348,7 @@ def score_against(
         scheme=scheme,
         period=frozen.period,
         reference_date=frozen.reference_date,
-        credit_code=text(table, "credit_code"),
+        credit_code=table.get_column("credit_code"),
         row=rows(table, ROW),
         stage=prepared.stage,
         base=base,
@@ -358,7 +362,7 @@ def score_against(
         rank_industry=zero,
         rank_region=zero,
         tier=tier,
-        indicators={r.code: r for r, _ in scored},
+        indicators={s.result.code: s.result for s in scored},
         parameters=frozen,
         agreement=None,
         estimate=True,
