@@ -18,6 +18,19 @@ def numeric(table: pl.DataFrame, code: str) -> FloatArray:
     return table.get_column(code).cast(pl.Float64).to_numpy().astype(np.float64, copy=False)
 
 
+class NumericColumns:
+    """A table's numeric columns as float64 arrays, each converted once per run."""
+
+    def __init__(self, table: pl.DataFrame) -> None:
+        self.table = table
+        self._cache: dict[str, FloatArray] = {}
+
+    def __call__(self, code: str) -> FloatArray:
+        if code not in self._cache:
+            self._cache[code] = numeric(self.table, code)
+        return self._cache[code]
+
+
 def flag(table: pl.DataFrame, code: str) -> tuple[BoolArray, BoolArray]:
     """(value, missing) of a yes/no column; a missing flag counts as no."""
     if code not in table.columns:

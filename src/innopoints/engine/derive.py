@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import polars as pl
 
-from innopoints.engine.columns import BoolArray, FloatArray, numeric
+from innopoints.engine.columns import BoolArray, FloatArray, NumericColumns
 from innopoints.engine.scheme import Derivation, Indicator
 
 ORIGIN_MISSING = 0
@@ -32,10 +31,12 @@ class IndicatorValue:
     """Per row, which of ORIGIN_* gave ``value`` (int8)."""
 
 
-def apply_derivation(derivation: Derivation, table: pl.DataFrame) -> tuple[FloatArray, BoolArray]:
+def apply_derivation(
+    derivation: Derivation, numeric: NumericColumns
+) -> tuple[FloatArray, BoolArray]:
     """(value, base_facts_present): the derived value (NaN where undefined) and whether every
     base fact it needs is present."""
-    inputs = [numeric(table, code) for code in derivation.inputs]
+    inputs = [numeric(code) for code in derivation.inputs]
     present = np.logical_and.reduce([~np.isnan(x) for x in inputs])
     with np.errstate(divide="ignore", invalid="ignore"):
         if derivation.op == "growth":
@@ -55,12 +56,12 @@ def apply_derivation(derivation: Derivation, table: pl.DataFrame) -> tuple[Float
     return value, present
 
 
-def indicator_value(indicator: Indicator, table: pl.DataFrame) -> IndicatorValue:
-    raw = numeric(table, indicator.code)
+def indicator_value(indicator: Indicator, numeric: NumericColumns) -> IndicatorValue:
+    raw = numeric(indicator.code)
     if indicator.derivation is None:
         origin = np.where(np.isnan(raw), ORIGIN_MISSING, ORIGIN_INPUT).astype(np.int8)
         return IndicatorValue(raw, raw, origin)
-    derived, present = apply_derivation(indicator.derivation, table)
+    derived, present = apply_derivation(indicator.derivation, numeric)
     use_supplied = ~present & ~np.isnan(raw)
     value = np.where(use_supplied, raw, derived)
     origin = np.where(

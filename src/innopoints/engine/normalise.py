@@ -26,6 +26,8 @@ def transform(kind: str, x: FloatArray) -> FloatArray:
     if kind == "none":
         return x
     if kind == "log1p":
+        if not (x < 0).any():  # the usual case: amounts and counts; one pass, one array
+            return np.log1p(x)
         out: FloatArray = np.sign(x) * np.log1p(np.abs(x))
         return out
     raise ValueError(f"unknown transform {kind!r}")
@@ -40,14 +42,28 @@ class SortedReference:
 
 
 def sort_reference(value: FloatArray, group: GroupIndex, n_groups: int) -> list[SortedReference]:
-    references = []
+    """Each reference group's present values in ascending order."""
     present = ~np.isnan(value)
+    references = []
     for g in range(n_groups):
         rows = np.flatnonzero(present if n_groups == 1 else present & (group == g))
-        order = np.argsort(value[rows])
-        positions = rows[order]
-        references.append(SortedReference(positions, value[positions]))
+        values = value[rows]
+        order = _argsort_zero_inflated(values)
+        references.append(SortedReference(rows[order], values[order]))
     return references
+
+
+def _argsort_zero_inflated(values: FloatArray) -> IntArray:
+    """argsort, with the zeros (most of many count columns) placed without sorting them.
+    NaN must be absent: numpy's fast sorts fall back to a slow path when they meet one."""
+    zero = values == 0
+    n_zero = int(np.count_nonzero(zero))
+    if n_zero < values.shape[0] // 8:
+        return np.argsort(values)
+    nonzero = np.flatnonzero(~zero)
+    nonzero = nonzero[np.argsort(values[nonzero])]
+    n_negative = int(np.searchsorted(values[nonzero], 0.0))
+    return np.concatenate([nonzero[:n_negative], np.flatnonzero(zero), nonzero[n_negative:]])
 
 
 def quantile_sorted(ascending: FloatArray, p: float, kind: str = "none") -> float:
@@ -73,8 +89,9 @@ def count_below(reference: SortedReference) -> IntArray:
     run_start = np.empty(n, dtype=bool)
     run_start[0] = True
     np.not_equal(values[1:], values[:-1], out=run_start[1:])
-    out: IntArray = np.maximum.accumulate(np.where(run_start, np.arange(n), 0))
-    return out
+    starts = np.flatnonzero(run_start)
+    lengths = np.diff(starts, append=n)
+    return np.repeat(starts, lengths)
 
 
 @dataclass(frozen=True)
@@ -177,8 +194,8 @@ def apply(
         raise ValueError(f"unknown method {params.method!r}")
     if params.direction == "negative":
         x = 1.0 - x
-    out: FloatArray = np.where(missing, 0.0, x)
-    return out
+    x[missing] = 0.0
+    return x
 
 
 def _minmax(params: IndicatorParameters, t: FloatArray, group: GroupIndex) -> FloatArray:
@@ -186,7 +203,9 @@ def _minmax(params: IndicatorParameters, t: FloatArray, group: GroupIndex) -> Fl
         low, high = params.groups[0].lower, params.groups[0].upper
         if not high > low:  # U = L, or no reference at all: 0 for everyone (§4 step 3)
             return np.zeros(t.shape[0])
-        scaled: FloatArray = (np.clip(t, low, high) - low) / (high - low)
+        scaled: FloatArray = np.clip(t, low, high)
+        scaled -= low
+        scaled /= high - low
         return scaled
     lows, highs = params.lowers()[group], params.uppers()[group]
     span = highs - lows

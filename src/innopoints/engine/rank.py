@@ -21,8 +21,9 @@ def group_codes(column: pl.Series | None, n: int) -> npt.NDArray[np.int32]:
     """Small integer codes for a text column (e.g. industry, region); NO_GROUP for blanks."""
     if column is None:
         return np.full(n, NO_GROUP, dtype=np.int32)
-    codes = column.cast(pl.String).cast(pl.Categorical).to_physical().cast(pl.Int64)
-    dense = codes.rank("dense").cast(pl.Int32) - 1
+    text = column.cast(pl.String)
+    categories = text.unique().drop_nulls().sort()
+    dense = text.cast(pl.Enum(categories)).to_physical().cast(pl.Int32)
     return dense.fill_null(NO_GROUP).to_numpy().astype(np.int32, copy=False)
 
 

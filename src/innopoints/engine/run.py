@@ -25,6 +25,7 @@ from innopoints.engine.agreement import compare
 from innopoints.engine.columns import (
     BoolArray,
     FloatArray,
+    NumericColumns,
     count_or_flag,
     dates,
     numeric,
@@ -83,6 +84,8 @@ def _check_identity(table: pl.DataFrame, source: str) -> None:
     if "credit_code" not in table.columns:
         raise InputError(source, [InputProblem(None, None, "no credit_code column")])
     codes = table.get_column("credit_code")
+    if codes.null_count() == 0 and codes.n_unique() == table.height:
+        return
     problems = []
     row_numbers = rows(table, ROW)
     for index in np.flatnonzero(codes.is_null().to_numpy()):
@@ -246,7 +249,8 @@ def score(
         _check_identity(table, source)
         ref = reference_date(period, scheme.period_end)
         prepared = _prepare(scheme, table, ref, source)
-        values = [indicator_value(ind, table) for ind in scheme.weighted]
+        columns = NumericColumns(table)
+        values = [indicator_value(ind, columns) for ind in scheme.weighted]
     alternatives: tuple[str, ...] = scheme.agreement.alternatives if agreement else ()
     with _timed(timings, "normalise", progress), ThreadPoolExecutor(_threads()) as pool:
         scored = list(
@@ -330,9 +334,10 @@ def score_against(
         )
     _check_identity(table, source)
     prepared = _prepare(scheme, table, frozen.reference_date, source)
+    columns = NumericColumns(table)
     scored = [
         _score_indicator(
-            scheme, i, indicator_value(ind, table), prepared, frozen.indicators[ind.code]
+            scheme, i, indicator_value(ind, columns), prepared, frozen.indicators[ind.code]
         )
         for i, ind in enumerate(scheme.weighted)
     ]
