@@ -1,0 +1,1 @@
+"""Benchmarks: `./run bench` (or `uv run python -m benchmarks`) prints every figure."""
