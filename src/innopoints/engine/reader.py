@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ ROW = "_row"
 TRUE_WORDS = frozenset({"是", "有", "y", "yes", "1", "1.0", "true", "t", "√", "✓"})
 FALSE_WORDS = frozenset({"否", "无", "n", "no", "0", "0.0", "false", "f", "×", "✗"})
 _NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
+_BLANK_LINE = re.compile(r"(?:^|\n)[ \t,\r]*(?:\n|$)")
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y.%m.%d")
 _DATE_SHAPE = (
     r"^\d{4}(?:-\d{1,2}-\d{1,2}|/\d{1,2}/\d{1,2}|年\d{1,2}月\d{1,2}日|\.\d{1,2}\.\d{1,2})$"
@@ -41,13 +43,14 @@ class RawSheet:
 
     source: str
     headers: list[str]
-    columns: list[list[str | None]]
+    columns: list[pl.Series]
+    """One String column per header, stripped, with null for a blank cell."""
     problems: list[InputProblem]
     row_numbers: list[int]
 
     @property
     def n_rows(self) -> int:
-        return len(self.columns[0]) if self.columns else 0
+        return len(self.row_numbers)
 
 
 def column_letter(index: int) -> str:
@@ -76,6 +79,39 @@ def _blank_to_none(cell: str) -> str | None:
     return stripped if stripped else None
 
 
+def _text_columns(columns: list[list[str | None]], width: int) -> list[pl.Series]:
+    if not columns:
+        return [pl.Series([], dtype=pl.String) for _ in range(width)]
+    return [pl.Series(column, dtype=pl.String) for column in columns]
+
+
+def _tidy(series: pl.Series) -> pl.Series:
+    stripped = series.cast(pl.String).str.strip_chars()
+    return pl.select(pl.when(stripped == "").then(None).otherwise(stripped)).to_series()
+
+
+def _read_csv_fast(text: str, source: str) -> RawSheet | None:
+    """The whole file at once with polars, when it is plainly regular (no blank lines); None
+    sends it to the line-by-line reader, which names the row of every irregularity."""
+    if _BLANK_LINE.search(text.rstrip("\r\n")):
+        return None
+    try:
+        header = next(csv.reader(io.StringIO(text, newline="")))
+    except (StopIteration, csv.Error):
+        return None
+    try:
+        frame = pl.read_csv(
+            text.encode("utf-8"), infer_schema=False, has_header=True, raise_if_empty=False
+        )
+    except (pl.exceptions.PolarsError, ValueError):
+        return None
+    if frame.width != len(header):
+        return None
+    columns = [_tidy(frame.to_series(i)) for i in range(frame.width)]
+    numbers = list(range(2, frame.height + 2))
+    return RawSheet(source, [h.strip() for h in header], columns, [], numbers)
+
+
 def read_csv_sheet(path: Path) -> RawSheet:
     source = path.name
     try:
@@ -83,6 +119,9 @@ def read_csv_sheet(path: Path) -> RawSheet:
     except UnicodeDecodeError:
         problem = InputProblem(None, None, "the file is neither UTF-8 nor GB18030 text")
         return RawSheet(source, [], [], [problem], [])
+    fast = _read_csv_fast(text, source)
+    if fast is not None:
+        return fast
     rows = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(rows)
@@ -110,9 +149,9 @@ def read_csv_sheet(path: Path) -> RawSheet:
     except csv.Error as exc:
         problems.append(InputProblem(None, None, f"not valid CSV: {exc}"))
     columns = [[_blank_to_none(c) for c in col] for col in zip(*body, strict=True)] if body else []
-    if not columns:
-        columns = [[] for _ in header]
-    return RawSheet(source, [h.strip() for h in header], columns, problems, numbers)
+    return RawSheet(
+        source, [h.strip() for h in header], _text_columns(columns, width), problems, numbers
+    )
 
 
 def _cell_text(value: object) -> str | None:
@@ -161,8 +200,8 @@ def read_xlsx_sheet(path: Path) -> RawSheet:
         elif any(t is not None for t in texts):
             body.append(texts)
             numbers.append(number)
-    columns = [list(col) for col in zip(*body, strict=True)] if body else [[] for _ in header]
-    return RawSheet(source, header, columns, problems, numbers)
+    columns = [list(col) for col in zip(*body, strict=True)] if body else []
+    return RawSheet(source, header, _text_columns(columns, width), problems, numbers)
 
 
 def read_sheet(path: Path) -> RawSheet:
@@ -193,7 +232,7 @@ def _map_headers(
     problems = []
     for index, header in enumerate(sheet.headers):
         if not header:
-            if any(v is not None for v in sheet.columns[index]):
+            if sheet.columns[index].null_count() < sheet.n_rows:
                 problems.append(InputProblem(1, column_letter(index), "a column with no header"))
             continue
         field = catalogue.for_header(header)
@@ -297,18 +336,17 @@ def _check_date(
 
 
 def _check_credit_codes(text: pl.Series, label: str, rows: pl.Series) -> list[InputProblem]:
-    values = text.to_list()
     row_numbers = rows.to_list()
     problems = [
         InputProblem(row_numbers[i], label, reason)
-        for i, reason in enumerate(credit_code.problems(values))
+        for i, reason in enumerate(credit_code.problems(text))
         if reason is not None
     ]
     problems += _problems_where(text, text.is_null(), "the credit code is blank", label, rows)
     duplicated = text.is_duplicated() & text.is_not_null()
     if duplicated.any():
         first_row: dict[str, int] = {}
-        for value, row in zip(values, row_numbers, strict=True):
+        for value, row in zip(text.to_list(), row_numbers, strict=True):
             if value is not None and value not in first_row:
                 first_row[value] = row
         for value, row in zip(text.filter(duplicated), rows.filter(duplicated), strict=True):
@@ -335,7 +373,7 @@ def type_sheet(sheet: RawSheet, catalogue: FieldCatalogue) -> pl.DataFrame:
     for code, index in mapping.items():
         field = catalogue[code]
         label = _label(sheet.headers[index], index, field)
-        text = pl.Series(code, sheet.columns[index], dtype=pl.String)
+        text = sheet.columns[index].alias(code)
         if field.kind == "id":
             problems += _check_credit_codes(text, label, rows)
             columns.append(text)
@@ -377,7 +415,8 @@ def frame_from_records(
     headers = sorted({k for r in records for k in r}, key=_field_order(catalogue))
     columns = [[_cell_text(r.get(h)) for r in records] for h in headers]
     numbers = list(range(2, len(records) + 2))
-    return type_sheet(RawSheet("records", headers, columns, [], numbers), catalogue)
+    sheet = RawSheet("records", headers, _text_columns(columns, len(headers)), [], numbers)
+    return type_sheet(sheet, catalogue)
 
 
 def _field_order(catalogue: FieldCatalogue) -> Callable[[str], int]:
