@@ -21,7 +21,7 @@ import polars as pl
 
 from innopoints import __version__
 from innopoints.engine import normalise
-from innopoints.engine.agreement import compare
+from innopoints.engine.agreement import AgreementReport, compare
 from innopoints.engine.columns import (
     BoolArray,
     FloatArray,
@@ -197,6 +197,11 @@ def _score_indicator(
     alternative_points = {}
     for alternative in alternatives:
         assert references is not None
+        if alternative == method == "minmax" or (
+            alternative == "minmax" and method == "wminmax" and transform_kind == "none"
+        ):
+            alternative_points[alternative] = factor * x  # the same computation
+            continue
         alt_params = normalise.fit(indicator, alternative, "none", references)
         alt_x = normalise.apply(alt_params, value.value, value.value, prepared.group, references)
         alternative_points[alternative] = factor * alt_x
@@ -214,6 +219,12 @@ def _score_indicator(
         stage_weights=prepared.stage_weights[index],
     )
     return _Scored(result, params, alternative_points)
+
+
+def _inputs_of(indicator: Indicator) -> tuple[str, ...]:
+    if indicator.derivation is None:
+        return (indicator.code,)
+    return (indicator.code, *indicator.derivation.inputs)
 
 
 def _sum(arrays: list[FloatArray], n: int) -> FloatArray:
@@ -250,12 +261,20 @@ def score(
         ref = reference_date(period, scheme.period_end)
         prepared = _prepare(scheme, table, ref, source)
         columns = NumericColumns(table)
-        values = [indicator_value(ind, columns) for ind in scheme.weighted]
+        for code in {c for ind in scheme.weighted for c in _inputs_of(ind)}:
+            columns(code)  # convert each column once, before the threads share them
     alternatives: tuple[str, ...] = scheme.agreement.alternatives if agreement else ()
     with _timed(timings, "normalise", progress), ThreadPoolExecutor(_threads()) as pool:
         scored = list(
             pool.map(
-                lambda i: _score_indicator(scheme, i, values[i], prepared, None, alternatives),
+                lambda i: _score_indicator(
+                    scheme,
+                    i,
+                    indicator_value(scheme.weighted[i], columns),
+                    prepared,
+                    None,
+                    alternatives,
+                ),
                 range(len(scheme.weighted)),
             )
         )
@@ -263,25 +282,30 @@ def score(
         base = _sum([s.result.points for s in scored], table.height)
         bonus, bonus_points, vetoed, veto_flags = _bonus_and_vetoes(scheme, table)
         total = np.where(vetoed, 0.0, base + bonus)
-    with _timed(timings, "rank", progress):
-        ranked = ~vetoed
-        overall, by_stage, by_industry, by_region = _ranks(table, prepared.stage, total, ranked)
-        n_ranked = int(ranked.sum())
-        tier = tiers(scheme.tiers, total, overall, n_ranked)
-    report = None
-    if agreement:
-        with _timed(timings, "agreement", progress):
+    ranked = ~vetoed
+
+    def agreement_report() -> AgreementReport:
+        with _timed(timings, "agreement", None):
             alternative_totals: dict[str, FloatArray] = {
                 name: _sum([s.alternative_points[name] for s in scored], table.height) + bonus
                 for name in alternatives
             }
-            report = compare(
+            return compare(
                 total,
                 alternative_totals,
                 ranked,
                 scheme.agreement.min_spearman,
                 scheme.agreement.top_share,
             )
+
+    # the agreement report and the ranks both read the totals: work them out side by side
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(agreement_report) if agreement else None
+        with _timed(timings, "rank", progress):
+            overall, by_stage, by_industry, by_region = _ranks(table, prepared.stage, total, ranked)
+            n_ranked = int(ranked.sum())
+            tier = tiers(scheme.tiers, total, overall, n_ranked)
+        report = pending.result() if pending is not None else None
     frozen = FrozenParameters(
         scheme_key=scheme.key,
         scheme_fingerprint=scheme.fingerprint,
