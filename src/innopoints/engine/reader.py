@@ -29,11 +29,12 @@ ROW = "_row"
 
 TRUE_WORDS = frozenset({"是", "有", "y", "yes", "1", "1.0", "true", "t", "√", "✓"})
 FALSE_WORDS = frozenset({"否", "无", "n", "no", "0", "0.0", "false", "f", "×", "✗"})
-_NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
+_NUMBER = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
 _BLANK_LINE = re.compile(r"(?:^|\n)[ \t,\r]*(?:\n|$)")
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y.%m.%d")
 _DATE_SHAPE = (
-    r"^\d{4}(?:-\d{1,2}-\d{1,2}|/\d{1,2}/\d{1,2}|年\d{1,2}月\d{1,2}日|\.\d{1,2}\.\d{1,2})$"
+    r"^[0-9]{4}(?:-[0-9]{1,2}-[0-9]{1,2}|/[0-9]{1,2}/[0-9]{1,2}|年[0-9]{1,2}月[0-9]{1,2}日"
+    r"|\.[0-9]{1,2}\.[0-9]{1,2})$"
 )
 
 
@@ -271,7 +272,7 @@ def _check_number(
 ) -> tuple[pl.Series, list[InputProblem]]:
     problems: list[InputProblem] = []
     present = text.is_not_null()
-    separator = present & text.str.contains(r"\d[,，]\d")
+    separator = present & text.str.contains(r"[0-9][,，][0-9]")
     percent = present & text.str.contains("[%％]") & ~separator
     malformed = present & ~text.str.contains(_NUMBER) & ~separator & ~percent
     problems += _problems_where(
@@ -286,10 +287,10 @@ def _check_number(
     )
     problems += _problems_where(text, malformed, "“{v}” is not a number", label, rows)
     number = text.cast(pl.Float64, strict=False)
-    finite_or_null = number.is_null() | number.is_finite()
-    problems += _problems_where(
-        text, ~finite_or_null & ~malformed, "“{v}” is not a finite number", label, rows
-    )
+    unread = present & number.is_null() & ~malformed & ~separator & ~percent
+    problems += _problems_where(text, unread, "“{v}” is not a number", label, rows)
+    infinite = number.is_not_null() & ~number.is_finite()
+    problems += _problems_where(text, infinite, "“{v}” is not a finite number", label, rows)
     if not field.signed:
         kind = {"count": "a count", "amount": "an amount", "ratio": "a ratio"}[field.kind]
         negative = number < 0
@@ -357,7 +358,7 @@ def _check_credit_codes(text: pl.Series, label: str, rows: pl.Series) -> list[In
 
 
 def _check_region(text: pl.Series, label: str, rows: pl.Series) -> list[InputProblem]:
-    bad = text.is_not_null() & ~text.str.contains(r"^\d{6}$")
+    bad = text.is_not_null() & ~text.str.contains(r"^[0-9]{6}$")
     reason = "“{v}” is not a 6-digit GB/T 2260 division code"
     return _problems_where(text, bad, reason, label, rows)
 
