@@ -180,7 +180,10 @@ def test_column_letters() -> None:
 
 
 def test_full_width_digits_and_huge_numbers_are_refused(tmp_path: Path) -> None:
-    text = f"credit_code,研发费用,成立日期\n{C[0]},１２３,２０１９-０１-０１\n{C[1]},1e400,2019-01-01\n"
+    text = (
+        f"credit_code,研发费用,成立日期\n{C[0]},１２３,２０１９-０１-０１\n"
+        f"{C[1]},1e400,2019-01-01\n"
+    )
     found = problems(write(tmp_path, text))
     assert found == [
         "row 2, column B “研发费用” (rd_expense): “１２３” is not a number",
