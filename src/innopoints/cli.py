@@ -6,6 +6,8 @@ import json
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +50,20 @@ def _report_input_error(exc: InputError) -> None:
         summary = "; ".join(f"{column}: {n}" for column, n in counts.most_common())
         click.echo(f"{exc.source}: problems by column — {summary}", err=True)
     _fail(f"{exc.source}: {len(exc.problems)} problem(s) found; nothing was written.")
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Bad input, a bad scheme or an unreadable file ends the command with exit code 2 and
+    a message; nothing half-written is left behind (writes are atomic)."""
+    try:
+        yield
+    except SchemeError as exc:
+        _fail(str(exc))
+    except InputError as exc:
+        _report_input_error(exc)
+    except (ValueError, OSError) as exc:
+        _fail(str(exc))
 
 
 def _write_json(data: dict[str, Any], path: Path) -> None:
@@ -139,7 +155,7 @@ def score_command(
     """Score INPUT (one row per enterprise) and write one result row per input row."""
     started = time.perf_counter()
     steps = ["read and check", "prepare", "normalise", "aggregate", "rank", "agreement", "write"]
-    try:
+    with _user_errors():
         scheme = _load(scheme_ref)
         with _Steps(steps, quiet) as progress:
             progress.step("read and check")
@@ -155,12 +171,6 @@ def score_command(
                 report = result.report()
                 report["input"] = str(input_path)
                 _write_json(report, report_path)
-    except SchemeError as exc:
-        _fail(str(exc))
-    except InputError as exc:
-        _report_input_error(exc)
-    except ValueError as exc:
-        _fail(str(exc))
     if not quiet:
         _print_summary(result, time.perf_counter() - started, out_path)
 
@@ -214,7 +224,7 @@ def assess_command(
 ) -> None:
     """Estimate scores against a finished run's frozen parameters (自评): nothing is
     re-normalised; rank and tier place each total in the run's distribution."""
-    try:
+    with _user_errors():
         scheme = _load(scheme_ref)
         frozen = FrozenParameters.from_json(params_path.read_text(encoding="utf-8"))
         table = read_table(input_path, scheme.catalogue)
@@ -223,12 +233,6 @@ def assess_command(
         write_table(frame.insert_column(1, _percentile_series(result)), out_path)
         if breakdown_path is not None:
             write_table(result.breakdown_frame(), breakdown_path)
-    except SchemeError as exc:
-        _fail(str(exc))
-    except InputError as exc:
-        _report_input_error(exc)
-    except (ValueError, OSError) as exc:
-        _fail(str(exc))
     err.print(f"estimates (not a run) for {result.n} enterprise(s) written to {out_path}")
 
 
@@ -271,10 +275,8 @@ def scheme_list() -> None:
 @click.argument("ref")
 def scheme_check(ref: str) -> None:
     """Check a scheme file (or built-in id) and name every problem."""
-    try:
+    with _user_errors():
         scheme = _load(ref)
-    except SchemeError as exc:
-        _fail(str(exc))
     out.print(
         f"{ref}: OK — {scheme.key}, {len(scheme.weighted)} weighted, "
         f"{len(scheme.bonus)} bonus, {len(scheme.vetoes)} veto indicators",
@@ -286,10 +288,8 @@ def scheme_check(ref: str) -> None:
 @click.argument("ref")
 def scheme_show(ref: str) -> None:
     """Print a scheme: stages, indicators with their weights, bonus rules and vetoes."""
-    try:
+    with _user_errors():
         scheme = _load(ref)
-    except SchemeError as exc:
-        _fail(str(exc))
     title = f"{scheme.key} — {scheme.name.zh} / {scheme.name.en}"
     if scheme.example:
         title += "  [EXAMPLE, not an official scheme]"

@@ -25,6 +25,7 @@ from innopoints.engine.agreement import AgreementReport, compare
 from innopoints.engine.columns import (
     BoolArray,
     FloatArray,
+    IntArray,
     NumericColumns,
     count_or_flag,
     dates,
@@ -221,6 +222,64 @@ def _score_indicator(
     return _Scored(result, params, alternative_points)
 
 
+@dataclass(frozen=True)
+class _Totals:
+    base: FloatArray
+    bonus: FloatArray
+    total: FloatArray
+    vetoed: BoolArray
+    bonus_points: dict[str, FloatArray]
+    veto_flags: dict[str, BoolArray]
+
+
+def _totals(scheme: Scheme, table: pl.DataFrame, scored: list[_Scored]) -> _Totals:
+    base = _sum([s.result.points for s in scored], table.height)
+    bonus, bonus_points, vetoed, veto_flags = _bonus_and_vetoes(scheme, table)
+    total = np.where(vetoed, 0.0, base + bonus)
+    return _Totals(base, bonus, total, vetoed, bonus_points, veto_flags)
+
+
+def _assemble(
+    scheme: Scheme,
+    table: pl.DataFrame,
+    prepared: _Prepared,
+    scored: list[_Scored],
+    totals: _Totals,
+    ranks: tuple[IntArray, IntArray, IntArray, IntArray],
+    tier: npt.NDArray[np.int8],
+    frozen: FrozenParameters,
+    agreement: AgreementReport | None,
+    timings: dict[str, float] | None = None,
+    *,
+    estimate: bool = False,
+) -> ScoreResult:
+    overall, by_stage, by_industry, by_region = ranks
+    return ScoreResult(
+        scheme=scheme,
+        period=frozen.period,
+        reference_date=frozen.reference_date,
+        credit_code=table.get_column("credit_code"),
+        row=rows(table, ROW),
+        stage=prepared.stage,
+        base=totals.base,
+        bonus=totals.bonus,
+        total=totals.total,
+        vetoed=totals.vetoed,
+        bonus_points=totals.bonus_points,
+        veto_flags=totals.veto_flags,
+        rank=overall,
+        rank_stage=by_stage,
+        rank_industry=by_industry,
+        rank_region=by_region,
+        tier=tier,
+        indicators={s.result.code: s.result for s in scored},
+        parameters=frozen,
+        agreement=agreement,
+        estimate=estimate,
+        timings=timings or {},
+    )
+
+
 def _inputs_of(indicator: Indicator) -> tuple[str, ...]:
     if indicator.derivation is None:
         return (indicator.code,)
@@ -279,10 +338,8 @@ def score(
             )
         )
     with _timed(timings, "aggregate", progress):
-        base = _sum([s.result.points for s in scored], table.height)
-        bonus, bonus_points, vetoed, veto_flags = _bonus_and_vetoes(scheme, table)
-        total = np.where(vetoed, 0.0, base + bonus)
-    ranked = ~vetoed
+        totals = _totals(scheme, table, scored)
+    total, bonus, ranked = totals.total, totals.bonus, ~totals.vetoed
 
     def agreement_report() -> AgreementReport:
         with _timed(timings, "agreement", None):
@@ -317,29 +374,8 @@ def score(
         indicators={s.params.code: s.params for s in scored},
         ranked_totals=np.sort(total[ranked])[::-1].copy(),
     )
-    return ScoreResult(
-        scheme=scheme,
-        period=period,
-        reference_date=ref,
-        credit_code=table.get_column("credit_code"),
-        row=rows(table, ROW),
-        stage=prepared.stage,
-        base=base,
-        bonus=bonus,
-        total=total,
-        vetoed=vetoed,
-        bonus_points=bonus_points,
-        veto_flags=veto_flags,
-        rank=overall,
-        rank_stage=by_stage,
-        rank_industry=by_industry,
-        rank_region=by_region,
-        tier=tier,
-        indicators={s.result.code: s.result for s in scored},
-        parameters=frozen,
-        agreement=report,
-        timings=timings,
-    )
+    ranks = (overall, by_stage, by_industry, by_region)
+    return _assemble(scheme, table, prepared, scored, totals, ranks, tier, frozen, report, timings)
 
 
 def score_against(
@@ -365,34 +401,13 @@ def score_against(
         )
         for i, ind in enumerate(scheme.weighted)
     ]
-    base = _sum([s.result.points for s in scored], table.height)
-    bonus, bonus_points, vetoed, veto_flags = _bonus_and_vetoes(scheme, table)
-    total = np.where(vetoed, 0.0, base + bonus)
+    totals = _totals(scheme, table, scored)
     ascending = frozen.ranked_totals[::-1]
-    above = frozen.n_ranked - np.searchsorted(ascending, total, side="right")
-    placed = np.where(vetoed, 0, above + 1).astype(np.int64)
-    tier = tiers(scheme.tiers, total, placed, frozen.n_ranked)
+    above = frozen.n_ranked - np.searchsorted(ascending, totals.total, side="right")
+    placed = np.where(totals.vetoed, 0, above + 1).astype(np.int64)
+    tier = tiers(scheme.tiers, totals.total, placed, frozen.n_ranked)
     zero = np.zeros(table.height, dtype=np.int64)
-    return ScoreResult(
-        scheme=scheme,
-        period=frozen.period,
-        reference_date=frozen.reference_date,
-        credit_code=table.get_column("credit_code"),
-        row=rows(table, ROW),
-        stage=prepared.stage,
-        base=base,
-        bonus=bonus,
-        total=total,
-        vetoed=vetoed,
-        bonus_points=bonus_points,
-        veto_flags=veto_flags,
-        rank=placed,
-        rank_stage=zero,
-        rank_industry=zero,
-        rank_region=zero,
-        tier=tier,
-        indicators={s.result.code: s.result for s in scored},
-        parameters=frozen,
-        agreement=None,
-        estimate=True,
+    ranks = (placed, zero, zero, zero)
+    return _assemble(
+        scheme, table, prepared, scored, totals, ranks, tier, frozen, None, estimate=True
     )
