@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections import Counter
@@ -349,14 +350,14 @@ def scheme_show(ref: str) -> None:
     out.print(f"tiers by {scheme.tiers.basis}: {tiers}", highlight=False)
 
 
-@main.command("demo")
+@main.command("score-demo")
 @click.option("--n", "n", type=int, default=30_000, show_default=True)
 @click.option(
     "--dir", "directory", type=click.Path(path_type=Path), default=Path("demo"), show_default=True
 )
 @click.pass_context
-def demo_command(ctx: click.Context, n: int, directory: Path) -> None:
-    """Generate a synthetic province and score it: the quick-start main job."""
+def score_demo_command(ctx: click.Context, n: int, directory: Path) -> None:
+    """Generate a synthetic province and score it as a file, without the platform."""
     directory.mkdir(parents=True, exist_ok=True)
     source = directory / "enterprises.csv"
     ctx.invoke(synth_command, n=n, seed=2025, out_path=source, headers="zh")
@@ -375,6 +376,50 @@ def demo_command(ctx: click.Context, n: int, directory: Path) -> None:
         f"demo files are in {directory}/: enterprises.csv (input), scores.csv, "
         "breakdown.csv, report.json, params.json"
     )
+
+
+def _django() -> None:
+    """Set Django up on first use, so the scoring commands never load the web framework."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "innopoints.site.settings")
+    import django  # noqa: PLC0415 - the scoring commands must not load the web framework
+
+    django.setup()
+
+
+@main.command("demo")
+@click.option(
+    "--n",
+    "n",
+    type=int,
+    default=30_000,
+    show_default=True,
+    help="Synthetic enterprises to generate.",
+)
+@click.option(
+    "--serve/--no-serve",
+    default=True,
+    show_default=True,
+    help="Serve the site on localhost afterwards.",
+)
+@click.option("--port", type=int, default=8000, show_default=True)
+def demo_command(n: int, serve: bool, port: int) -> None:
+    """The platform demo: create the database, generate a synthetic Sichuan, split it into the
+    files each government source sends, import them through the real import path (findings
+    included), then serve the site on localhost."""
+    _django()
+    from innopoints.site.demo import run_demo  # noqa: PLC0415 - needs Django set up first
+
+    run_demo(n=n, serve=serve, port=port, say=lambda text: err.print(text, highlight=False))
+
+
+@main.command("manage", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.pass_context
+def manage_command(ctx: click.Context) -> None:
+    """Django's management commands, e.g. `innopoints manage migrate` or
+    `innopoints manage import_source_file FILE --source tax --period 2025`."""
+    from innopoints.site.manage import main as manage_main  # noqa: PLC0415 - Django on demand
+
+    manage_main(list(ctx.args))
 
 
 if __name__ == "__main__":

@@ -81,6 +81,20 @@ class FieldCatalogue:
     def extended(self, extra: Iterable[Field]) -> FieldCatalogue:
         return FieldCatalogue([*self._by_code.values(), *extra])
 
+    def with_aliases(self, aliases: Mapping[str, str]) -> FieldCatalogue:
+        """A copy that also reads the given headers (header → field code), e.g. the column
+        names one data source's files use."""
+        fields = []
+        for field in self._by_code.values():
+            extra = tuple(h for h, code in aliases.items() if code == field.code)
+            fields.append(
+                Field(field.code, field.header, field.kind, field.signed, (*field.aliases, *extra))
+            )
+        unknown = sorted({code for code in aliases.values() if code not in self._by_code})
+        if unknown:
+            raise ValueError(f"aliases name unknown fields: {', '.join(unknown)}")
+        return FieldCatalogue(fields)
+
 
 def field_from_mapping(raw: Mapping[str, object]) -> Field:
     kind = str(raw["kind"])

@@ -114,9 +114,12 @@ def _read_csv_fast(text: str, source: str) -> RawSheet | None:
 
 
 def read_csv_sheet(path: Path) -> RawSheet:
-    source = path.name
+    return read_csv_bytes(path.name, path.read_bytes())
+
+
+def read_csv_bytes(source: str, data: bytes) -> RawSheet:
     try:
-        text, _encoding = decode_csv_bytes(path.read_bytes())
+        text, _encoding = decode_csv_bytes(data)
     except UnicodeDecodeError:
         problem = InputProblem(None, None, "the file is neither UTF-8 nor GB18030 text")
         return RawSheet(source, [], [], [problem], [])
@@ -177,9 +180,12 @@ def _cell_text(value: object) -> str | None:
 
 
 def read_xlsx_sheet(path: Path) -> RawSheet:
-    source = path.name
+    return read_xlsx_bytes(path.name, path.read_bytes())
+
+
+def read_xlsx_bytes(source: str, data: bytes) -> RawSheet:
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         cells = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
     except Exception as exc:  # calamine raises several error types for unreadable files
         problem = InputProblem(None, None, f"not a readable XLSX: {exc}")
@@ -206,15 +212,20 @@ def read_xlsx_sheet(path: Path) -> RawSheet:
 
 
 def read_sheet(path: Path) -> RawSheet:
-    suffix = path.suffix.lower()
     if not path.exists():
         return RawSheet(path.name, [], [], [InputProblem(None, None, "file not found")], [])
+    return read_sheet_bytes(path.name, path.read_bytes())
+
+
+def read_sheet_bytes(name: str, data: bytes) -> RawSheet:
+    """A CSV or XLSX file's cells as text; the kind is told by the name's suffix."""
+    suffix = Path(name).suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
-        return read_xlsx_sheet(path)
+        return read_xlsx_bytes(name, data)
     if suffix in {".csv", ".txt"}:
-        return read_csv_sheet(path)
+        return read_csv_bytes(name, data)
     reason = f"unsupported file type {suffix!r}: use .csv or .xlsx"
-    return RawSheet(path.name, [], [], [InputProblem(None, None, reason)], [])
+    return RawSheet(name, [], [], [InputProblem(None, None, reason)], [])
 
 
 # ---------------------------------------------------------------------------------------------

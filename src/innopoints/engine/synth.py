@@ -167,8 +167,9 @@ def to_file_frame(frame: pl.DataFrame, headers: str = "zh") -> pl.DataFrame:
     Chinese headers (``headers='zh'``) or codes (``'code'``)."""
     catalogue = base_catalogue()
     bools = [c for c in frame.columns if c in catalogue and catalogue[c].kind == "bool"]
+    dates = [c for c in frame.columns if frame.schema[c] == pl.Date]
     out = frame.with_columns(
-        pl.col("established").dt.strftime("%Y-%m-%d"),
+        *[pl.col(c).dt.strftime("%Y-%m-%d") for c in dates],
         *[pl.when(pl.col(c)).then(pl.lit("是")).otherwise(pl.lit("否")).alias(c) for c in bools],
     )
     if headers == "zh":

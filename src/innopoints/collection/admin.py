@@ -1,0 +1,264 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, reverse
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from innopoints.collection import jobs, resolution
+from innopoints.collection.forms import ImportForm, ResolveForm
+from innopoints.collection.models import (
+    Authorisation,
+    ColumnAlias,
+    DataSource,
+    FactValue,
+    Finding,
+    ImportBatch,
+    SourceField,
+)
+
+
+class SourceFieldInline(admin.TabularInline):
+    model = SourceField
+    extra = 0
+
+
+class ColumnAliasInline(admin.TabularInline):
+    model = ColumnAlias
+    extra = 0
+
+
+@admin.register(DataSource)
+class DataSourceAdmin(SimpleHistoryAdmin):
+    list_display = ("code", "name", "may_register_enterprises", "tolerance")
+    inlines = [SourceFieldInline, ColumnAliasInline]
+
+
+@admin.register(SourceField)
+class SourceFieldAdmin(SimpleHistoryAdmin):
+    list_display = ("field_code", "source", "priority", "requires_authorisation", "frequency")
+    list_filter = ("source", "requires_authorisation", "frequency")
+    search_fields = ("field_code",)
+
+
+@admin.register(ColumnAlias)
+class ColumnAliasAdmin(admin.ModelAdmin):
+    list_display = ("source", "header", "field_code")
+    list_filter = ("source",)
+
+
+@admin.register(Authorisation)
+class AuthorisationAdmin(SimpleHistoryAdmin):
+    list_display = ("enterprise", "source", "institution", "valid_from", "valid_to", "revoked_at")
+    list_filter = ("source", "institution")
+    search_fields = ("enterprise__name", "enterprise__credit_code")
+    autocomplete_fields = ("enterprise",)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Values and batches are append-only: nobody edits or deletes them here."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "source",
+        "period",
+        "file_name",
+        "n_rows",
+        "n_values",
+        "n_new_enterprises",
+        "n_findings",
+        "seconds",
+        "imported_by",
+        "imported_at",
+    )
+    list_filter = ("source", "period")
+    exclude = ("content",)
+    change_list_template = "admin/collection/importbatch/change_list.html"
+
+    def get_urls(self) -> list[Any]:
+        own = [
+            path("upload/", self.admin_site.admin_view(self.upload), name="collection_upload"),
+            path(
+                "upload/<str:token>/",
+                self.admin_site.admin_view(self.progress),
+                name="collection_upload_progress",
+            ),
+            path(
+                "upload/<str:token>/state/",
+                self.admin_site.admin_view(self.progress_state),
+                name="collection_upload_state",
+            ),
+            path(
+                "upload/<str:token>/errors.xlsx",
+                self.admin_site.admin_view(self.errors),
+                name="collection_upload_errors",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def upload(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.has_perm("collection.add_factvalue"):
+            return HttpResponse("没有导入数据的权限", status=403)
+        form = ImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            token = jobs.start(
+                form.cleaned_data["source"],
+                form.cleaned_data["period"].strip(),
+                upload.name,
+                upload.read(),
+                request.user,
+            )
+            return HttpResponseRedirect(reverse("admin:collection_upload_progress", args=[token]))
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "title": "导入数据文件",
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/collection/importbatch/upload.html", context)
+
+    def progress(self, request: HttpRequest, token: str) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "token": token,
+            "state": jobs.state(token),
+            "title": "导入进度",
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/collection/importbatch/progress.html", context)
+
+    def progress_state(self, request: HttpRequest, token: str) -> JsonResponse:
+        current = jobs.state(token)
+        if current is None:
+            return JsonResponse({"state": "unknown"}, status=404)
+        current = {k: v for k, v in current.items() if k != "trace"}
+        return JsonResponse(current)
+
+    def errors(self, request: HttpRequest, token: str) -> HttpResponse:
+        report = jobs.error_report(token)
+        if report is None:
+            return HttpResponse("错误报告已过期或不存在", status=404)
+        response = HttpResponse(
+            report,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="import-errors-{token}.xlsx"'
+        return response
+
+
+@admin.register(FactValue)
+class FactValueAdmin(ReadOnlyAdmin):
+    list_display = (
+        "enterprise",
+        "period",
+        "field_code",
+        "value",
+        "source",
+        "version",
+        "batch",
+        "recorded_at",
+        "recorded_by",
+    )
+    list_filter = ("period", "source", "field_code")
+    search_fields = ("enterprise__credit_code", "enterprise__name", "field_code")
+    list_select_related = ("enterprise", "source", "batch", "recorded_by")
+    show_full_result_count = False
+
+
+@admin.register(Finding)
+class FindingAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "id",
+        "kind",
+        "status",
+        "enterprise",
+        "period",
+        "field_code",
+        "message",
+        "resolved_by",
+        "resolved_at",
+        "resolve_link",
+    )
+    list_filter = ("status", "kind", "rule", "period", "batch__source")
+    search_fields = ("enterprise__credit_code", "enterprise__name", "message")
+    list_select_related = ("enterprise", "resolved_by")
+    readonly_fields = [f.name for f in Finding._meta.fields]
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="处理")
+    def resolve_link(self, finding: Finding) -> str:
+        if finding.status != "open":
+            return "—"
+        url = reverse("admin:collection_finding_resolve", args=[finding.pk])
+        return format_html('<a href="{}">处理</a>', url)
+
+    def get_urls(self) -> list[Any]:
+        own = [
+            path(
+                "<int:pk>/resolve/",
+                self.admin_site.admin_view(self.resolve),
+                name="collection_finding_resolve",
+            )
+        ]
+        return own + super().get_urls()
+
+    def resolve(self, request: HttpRequest, pk: int) -> HttpResponse:
+        finding = get_object_or_404(Finding, pk=pk)
+        if not request.user.has_perm("collection.change_finding"):
+            return HttpResponse("没有处理核验问题的权限", status=403)
+        form = ResolveForm(request.POST or None, finding=finding)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                if data["action"] == "accept":
+                    resolution.accept_source(
+                        finding, data["source"], request.user, data.get("reason") or ""
+                    )
+                elif data["action"] == "correct":
+                    resolution.correct(finding, data["value"], request.user, data["reason"])
+                else:
+                    resolution.dismiss(finding, request.user, data["reason"])
+            except resolution.ResolutionError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"核验问题 {finding.pk} 已处理")
+                return HttpResponseRedirect(reverse("admin:collection_finding_changelist"))
+        versions = (
+            FactValue.objects.filter(
+                enterprise=finding.enterprise, period=finding.period, field_code=finding.field_code
+            )
+            .select_related("source", "batch", "recorded_by")
+            .order_by("source__code", "-version")
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "finding": finding,
+            "form": form,
+            "versions": versions,
+            "title": f"处理核验问题 {finding.pk}",
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/collection/finding/resolve.html", context)

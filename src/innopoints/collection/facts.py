@@ -1,0 +1,142 @@
+"""Fact values as columns: latest versions, source priorities, authorisations, and the
+effective value of every fact (the one scoring uses)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import polars as pl
+from django.utils import timezone
+
+from innopoints.collection.models import Authorisation, DataSource, FactValue, SourceField
+
+CHUNK = 5000
+FACT_SCHEMA = {
+    "id": pl.Int64,
+    "enterprise_id": pl.Int64,
+    "field_code": pl.String,
+    "source_id": pl.Int64,
+    "version": pl.Int64,
+    "value": pl.Float64,
+}
+
+
+def latest_versions(
+    period: str,
+    fields: Iterable[str] | None = None,
+    enterprise_ids: Iterable[int] | None = None,
+) -> pl.DataFrame:
+    """Each source's latest version of each fact of the period (long: one row a fact)."""
+    query = FactValue.objects.filter(period=period)
+    if fields is not None:
+        query = query.filter(field_code__in=list(fields))
+    columns = ("id", "enterprise_id", "field_code", "source_id", "version", "value")
+    rows: list[tuple[object, ...]] = []
+    if enterprise_ids is None:
+        rows = list(query.values_list(*columns).iterator(chunk_size=20_000))
+    else:
+        ids = list(enterprise_ids)
+        for start in range(0, len(ids), CHUNK):
+            rows += list(
+                query.filter(enterprise_id__in=ids[start : start + CHUNK]).values_list(*columns)
+            )
+    frame = pl.DataFrame(rows, schema=FACT_SCHEMA, orient="row")
+    return frame.sort("version", descending=True).unique(
+        ["enterprise_id", "field_code", "source_id"], keep="first"
+    )
+
+
+def priorities() -> pl.DataFrame:
+    """(source_id, field_code) → priority and whether the enterprise must authorise it."""
+    rows = list(
+        SourceField.objects.values_list(
+            "source_id", "field_code", "priority", "requires_authorisation"
+        )
+    )
+    return pl.DataFrame(
+        rows,
+        orient="row",
+        schema={
+            "source_id": pl.Int64,
+            "field_code": pl.String,
+            "priority": pl.Int64,
+            "requires_authorisation": pl.Boolean,
+        },
+    )
+
+
+def manual_source_ids() -> list[int]:
+    return list(DataSource.objects.filter(manual=True).values_list("id", flat=True))
+
+
+def active_authorisations(as_of: dt.date | None = None) -> pl.DataFrame:
+    """(enterprise_id, source_id, field_code) authorised on ``as_of``; field_code null = all."""
+    day = as_of or timezone.localdate()
+    query = Authorisation.objects.filter(
+        source__isnull=False, revoked_at__isnull=True, valid_from__lte=day
+    ).exclude(valid_to__lt=day)
+    rows = [
+        (e, s, code)
+        for e, s, scope in query.values_list("enterprise_id", "source_id", "scope")
+        for code in (scope or [None])
+    ]
+    return pl.DataFrame(
+        rows,
+        orient="row",
+        schema={"enterprise_id": pl.Int64, "source_id": pl.Int64, "field_code": pl.String},
+    )
+
+
+def with_priority_and_authorisation(
+    facts: pl.DataFrame, as_of: dt.date | None = None
+) -> pl.DataFrame:
+    """Adds ``priority`` (manual corrections 0) and ``authorised`` (False only where the source
+    needs the enterprise's authorisation for that field and has none active)."""
+    manual = manual_source_ids()
+    frame = facts.join(priorities(), on=["source_id", "field_code"], how="left").with_columns(
+        pl.when(pl.col("source_id").is_in(manual))
+        .then(0)
+        .otherwise(pl.col("priority").fill_null(99))
+        .alias("priority"),
+        pl.col("requires_authorisation").fill_null(False),
+    )
+    grants = active_authorisations(as_of)
+    specific = grants.filter(pl.col("field_code").is_not_null()).with_columns(
+        pl.lit(True).alias("_specific")
+    )
+    general = (
+        grants.filter(pl.col("field_code").is_null())
+        .select("enterprise_id", "source_id")
+        .unique()
+        .with_columns(pl.lit(True).alias("_general"))
+    )
+    frame = frame.join(specific, on=["enterprise_id", "source_id", "field_code"], how="left")
+    frame = frame.join(general, on=["enterprise_id", "source_id"], how="left")
+    return frame.with_columns(
+        (
+            ~pl.col("requires_authorisation")
+            | pl.col("_specific").fill_null(False)
+            | pl.col("_general").fill_null(False)
+        ).alias("authorised")
+    ).drop("_specific", "_general")
+
+
+def effective(
+    facts: pl.DataFrame, *, authorised_only: bool = True, as_of: dt.date | None = None
+) -> pl.DataFrame:
+    """The effective version of each (enterprise, field): the preferred source's latest
+    version, skipping values whose required authorisation is missing when asked to."""
+    frame = with_priority_and_authorisation(facts, as_of)
+    if authorised_only:
+        frame = frame.filter(pl.col("authorised"))
+    return frame.sort(["priority", "version"], descending=[False, True]).unique(
+        ["enterprise_id", "field_code"], keep="first"
+    )
+
+
+def wide(long: pl.DataFrame) -> pl.DataFrame:
+    """enterprise_id × field_code table of values."""
+    if long.height == 0:
+        return pl.DataFrame({"enterprise_id": pl.Series([], dtype=pl.Int64)})
+    return long.pivot(on="field_code", index="enterprise_id", values="value")

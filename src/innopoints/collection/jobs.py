@@ -1,0 +1,103 @@
+"""Running an import where the user can watch it: in a background thread with its progress in
+the cache (the embedded default), or inline (tests, or INNOPOINTS_IMPORT_BACKGROUND=0). The
+database is touched only by the import itself, so a refused file leaves it unchanged."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import traceback
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db import connection
+
+from innopoints.collection.importing import ImportRefused, import_file
+from innopoints.collection.models import DataSource
+
+TTL = 6 * 3600
+
+
+def _key(token: str, part: str = "state") -> str:
+    return f"import:{token}:{part}"
+
+
+def state(token: str) -> dict[str, Any] | None:
+    return cache.get(_key(token))
+
+
+def error_report(token: str) -> bytes | None:
+    return cache.get(_key(token, "report"))
+
+
+def _run(
+    token: str, source_id: int, period: str, name: str, content: bytes, user_id: int | None
+) -> None:
+    def progress(stage: str, fraction: float) -> None:
+        cache.set(
+            _key(token), {"state": "running", "stage": stage, "fraction": round(fraction, 3)}, TTL
+        )
+
+    try:
+        source = DataSource.objects.get(pk=source_id)
+        user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+        outcome = import_file(source, period, name, content, user=user, progress=progress)
+        cache.set(
+            _key(token),
+            {
+                "state": "done",
+                "stage": "完成",
+                "fraction": 1.0,
+                "batch": outcome.batch.pk,
+                "rows": outcome.n_rows,
+                "values": outcome.n_values,
+                "new_enterprises": outcome.n_new_enterprises,
+                "findings": outcome.n_findings,
+                "seconds": outcome.seconds,
+                "ignored": outcome.ignored_columns,
+            },
+            TTL,
+        )
+    except ImportRefused as refused:
+        if refused.error_report is not None:
+            cache.set(_key(token, "report"), refused.error_report, TTL)
+        cache.set(
+            _key(token),
+            {
+                "state": "refused",
+                "stage": "未导入",
+                "fraction": 1.0,
+                "problems": [p.describe() for p in refused.problems],
+                "has_report": refused.error_report is not None,
+            },
+            TTL,
+        )
+    except Exception as exc:  # the user must see every failure, not a spinner forever
+        cache.set(
+            _key(token),
+            {
+                "state": "failed",
+                "stage": "失败",
+                "fraction": 1.0,
+                "problems": [f"{type(exc).__name__}: {exc}"],
+                "trace": traceback.format_exc()[-2000:],
+            },
+            TTL,
+        )
+    finally:
+        if threading.current_thread() is not threading.main_thread():
+            connection.close()
+
+
+def start(source: DataSource, period: str, name: str, content: bytes, user: Any = None) -> str:
+    token = secrets.token_urlsafe(12)
+    cache.set(_key(token), {"state": "running", "stage": "排队", "fraction": 0.0}, TTL)
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    args = (token, source.pk, period, name, content, user_id)
+    if getattr(settings, "INNOPOINTS_IMPORT_BACKGROUND", True):
+        threading.Thread(target=_run, args=args, daemon=True, name=f"import-{token}").start()
+    else:
+        _run(*args)
+    return token

@@ -1,0 +1,287 @@
+"""Data collection and governance (数据采集治理): sources, authorisations, import batches,
+versioned fact values and verification findings. Values are append-only: a new batch or a
+correction adds a version; nothing is overwritten."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from innopoints.engine.fields import base_catalogue
+from innopoints.registry.models import Enterprise, Institution
+
+FREQUENCIES = [("yearly", "每年"), ("half-yearly", "半年")]
+
+
+def validate_field_code(value: str) -> None:
+    if value not in base_catalogue():
+        raise ValidationError(f"未知指标代码 {value!r}")
+
+
+class DataSource(models.Model):
+    code = models.SlugField("代码", max_length=32, unique=True)
+    name = models.CharField("名称", max_length=64, unique=True)
+    may_register_enterprises = models.BooleanField(
+        "可登记新企业",
+        default=False,
+        help_text="只有企业登记机关（如市场监管局）的文件可以新增企业；其他来源遇到未登记企业即报错。",
+    )
+    manual = models.BooleanField("人工核定", default=False, editable=False)
+    tolerance = models.FloatField(
+        "多源比对容差（相对）",
+        default=0.01,
+        help_text="同一事实两个来源相差超过此比例（且超过 0.01 的绝对差）即生成核验问题。",
+    )
+    note = models.TextField("说明", blank=True)
+    history = HistoricalRecords(verbose_name="数据来源变更记录")
+
+    class Meta:
+        verbose_name = "数据来源"
+        verbose_name_plural = "数据来源"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SourceField(models.Model):
+    """An indicator (field) a source delivers, how often, whether it needs the enterprise's
+    authorisation (附件1 “经企业授权”), and the source's priority for it (1 = preferred)."""
+
+    source = models.ForeignKey(
+        DataSource, on_delete=models.CASCADE, related_name="fields", verbose_name="数据来源"
+    )
+    field_code = models.CharField("指标代码", max_length=64, validators=[validate_field_code])
+    frequency = models.CharField("共享频率", max_length=16, choices=FREQUENCIES, default="yearly")
+    requires_authorisation = models.BooleanField("需企业授权", default=False)
+    priority = models.PositiveSmallIntegerField(
+        "优先级", default=5, help_text="数字越小越优先，决定哪个版本生效。"
+    )
+    history = HistoricalRecords(verbose_name="来源指标变更记录")
+
+    class Meta:
+        verbose_name = "来源指标"
+        verbose_name_plural = "来源指标"
+        unique_together = [("source", "field_code")]
+        ordering = ["field_code", "priority"]
+
+    def __str__(self) -> str:
+        return f"{self.source} · {self.field_code}"
+
+
+class ColumnAlias(models.Model):
+    """A column header a source's files use for a field, saved for reuse."""
+
+    source = models.ForeignKey(
+        DataSource, on_delete=models.CASCADE, related_name="aliases", verbose_name="数据来源"
+    )
+    header = models.CharField("文件列名", max_length=128)
+    field_code = models.CharField("指标代码", max_length=64, validators=[validate_field_code])
+
+    class Meta:
+        verbose_name = "列名映射"
+        verbose_name_plural = "列名映射"
+        unique_together = [("source", "header")]
+
+    def __str__(self) -> str:
+        return f"{self.header} → {self.field_code}"
+
+
+class Authorisation(models.Model):
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="authorisations", verbose_name="企业"
+    )
+    source = models.ForeignKey(
+        DataSource,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="authorisations",
+        verbose_name="数据来源",
+    )
+    institution = models.ForeignKey(
+        Institution,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="authorisations",
+        verbose_name="金融机构",
+    )
+    scope = models.JSONField("授权范围（指标代码，空为全部）", default=list, blank=True)
+    valid_from = models.DateField("生效日期")
+    valid_to = models.DateField("截止日期", null=True, blank=True)
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    created_at = models.DateTimeField("授权时间", auto_now_add=True)
+    history = HistoricalRecords(verbose_name="授权变更记录")
+
+    class Meta:
+        verbose_name = "企业授权"
+        verbose_name_plural = "企业授权"
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(source__isnull=False, institution__isnull=True)
+                    | models.Q(source__isnull=True, institution__isnull=False)
+                ),
+                name="authorisation_one_grantee",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} → {self.source or self.institution}"
+
+    def clean(self) -> None:
+        if (self.source is None) == (self.institution is None):
+            raise ValidationError("授权对象须为一个数据来源或一个金融机构")
+        if self.valid_to and self.valid_to < self.valid_from:
+            raise ValidationError({"valid_to": "截止日期不能早于生效日期"})
+        unknown = [c for c in self.scope if c not in base_catalogue()]
+        if unknown:
+            raise ValidationError({"scope": f"未知指标代码：{', '.join(unknown)}"})
+
+    def active_on(self, day: dt.date) -> bool:
+        return (
+            self.revoked_at is None
+            and self.valid_from <= day
+            and (self.valid_to is None or day <= self.valid_to)
+        )
+
+
+class ImportBatch(models.Model):
+    source = models.ForeignKey(
+        DataSource, on_delete=models.PROTECT, related_name="batches", verbose_name="数据来源"
+    )
+    period = models.CharField("数据期", max_length=16)
+    file_name = models.CharField("文件名", max_length=255)
+    sha256 = models.CharField("文件哈希", max_length=64)
+    content = models.BinaryField("原始文件", editable=False)
+    n_rows = models.PositiveIntegerField("行数", default=0)
+    n_values = models.PositiveIntegerField("数值个数", default=0)
+    n_new_enterprises = models.PositiveIntegerField("新登记企业", default=0)
+    n_findings = models.PositiveIntegerField("核验问题", default=0)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name="导入人",
+    )
+    imported_at = models.DateTimeField("导入时间", auto_now_add=True)
+    seconds = models.FloatField("耗时（秒）", default=0)
+    column_map = models.JSONField("列映射", default=dict)
+
+    class Meta:
+        verbose_name = "导入批次"
+        verbose_name_plural = "导入批次"
+        ordering = ["-imported_at"]
+        constraints = [models.UniqueConstraint(fields=["source", "sha256"], name="batch_file_once")]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.period} {self.file_name}"
+
+
+class FactValue(models.Model):
+    """One version of one fact: (enterprise, period, field, source). Append-only."""
+
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="facts", verbose_name="企业"
+    )
+    period = models.CharField("数据期", max_length=16)
+    field_code = models.CharField("指标代码", max_length=64)
+    value = models.FloatField("数值")
+    source = models.ForeignKey(
+        DataSource, on_delete=models.PROTECT, related_name="facts", verbose_name="数据来源"
+    )
+    batch = models.ForeignKey(
+        ImportBatch,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="facts",
+        verbose_name="导入批次",
+    )
+    version = models.PositiveIntegerField("版本", default=1)
+    recorded_at = models.DateTimeField("记录时间", auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name="记录人",
+    )
+    reason = models.TextField("更正理由", blank=True)
+
+    class Meta:
+        verbose_name = "指标数值"
+        verbose_name_plural = "指标数值"
+        ordering = ["enterprise", "period", "field_code", "source", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "period", "field_code", "source", "version"],
+                name="fact_version_once",
+            )
+        ]
+        indexes = [models.Index(fields=["period", "field_code"])]
+
+    def __str__(self) -> str:
+        return f"{self.field_code}={self.value:g} ({self.source} v{self.version})"
+
+
+class Finding(models.Model):
+    KINDS = [("discrepancy", "多源不一致"), ("structure", "结构性核查"), ("outlier", "异常值")]
+    STATUSES = [
+        ("open", "待处理"),
+        ("accepted", "已采纳来源"),
+        ("corrected", "已更正"),
+        ("dismissed", "已驳回"),
+    ]
+    kind = models.CharField("类型", max_length=16, choices=KINDS)
+    rule = models.CharField("规则", max_length=64)
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="findings", verbose_name="企业"
+    )
+    period = models.CharField("数据期", max_length=16)
+    field_code = models.CharField("指标代码", max_length=64)
+    message = models.TextField("说明")
+    detail = models.JSONField("明细", default=dict)
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.PROTECT, related_name="findings", verbose_name="导入批次"
+    )
+    status = models.CharField("状态", max_length=16, choices=STATUSES, default="open")
+    resolution_note = models.TextField("处理说明", blank=True)
+    chosen_source = models.ForeignKey(
+        DataSource, null=True, blank=True, on_delete=models.PROTECT, verbose_name="采纳来源"
+    )
+    corrected_value = models.ForeignKey(
+        FactValue,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name="更正后的数值",
+        related_name="+",
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name="处理人",
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField("处理时间", null=True, blank=True)
+    created_at = models.DateTimeField("发现时间", auto_now_add=True)
+    history = HistoricalRecords(verbose_name="核验处理记录")
+
+    class Meta:
+        verbose_name = "核验问题"
+        verbose_name_plural = "核验问题"
+        ordering = ["status", "-created_at"]
+        indexes = [models.Index(fields=["period", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}：{self.message}"

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from innopoints.collection import views
+
+app_name = "collection"
+urlpatterns = [
+    path("quality/", views.quality_report, name="quality"),
+    path("quality.xlsx", views.quality_report_xlsx, name="quality-xlsx"),
+]

