@@ -1,5 +1,6 @@
 """Test settings: PostgreSQL when one answers on 127.0.0.1:5432 (required with CI=true), else
-SQLite. ``INNOPOINTS_TEST_DATABASE_URL`` overrides the choice."""
+SQLite. ``INNOPOINTS_TEST_DATABASE_URL`` names another PostgreSQL; ``INNOPOINTS_TEST_DB=sqlite``
+forces SQLite (to run the suite on the embedded database too)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,9 @@ def _postgres_answers(host: str = "127.0.0.1", port: int = 5432) -> bool:
         return False
 
 
-if _postgres_answers():
+if os.environ.get("INNOPOINTS_TEST_DB") == "sqlite":
+    pass
+elif _postgres_answers():
     import dj_database_url
 
     DATABASES = {"default": dj_database_url.parse(POSTGRES_URL)}
@@ -35,3 +38,4 @@ elif os.environ.get("CI") == "true":
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+INNOPOINTS_IMPORT_BACKGROUND = False

@@ -51,7 +51,7 @@ class Command(BaseCommand):
                 for problem in refused.problems:
                     self.stderr.write(f"{path.name}: {problem.describe()}")
                 if options["errors"] and refused.error_report is not None:
-                    options["errors"].write_bytes(refused.error_report)
+                    Path(options["errors"]).write_bytes(refused.error_report)
                     self.stderr.write(f"错误报告已写入 {options['errors']}")
                 raise CommandError(
                     f"{path.name}: {len(refused.problems)} 个问题，未导入任何数据"

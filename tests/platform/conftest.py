@@ -1,0 +1,80 @@
+"""Fixtures for the platform (Django) tests: real database (PostgreSQL when it answers)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from innopoints.collection.importing import ImportOutcome, import_file
+from innopoints.collection.models import DataSource, Enterprise, FactValue, Finding, ImportBatch
+from tests.conftest import codes
+
+
+def csv_bytes(header: list[str], rows: list[list[Any]], encoding: str = "utf-8") -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode(encoding)
+
+
+def snapshot() -> tuple[int, int, int, int]:
+    """Counts that must not move when a file is refused."""
+    return (
+        Enterprise.objects.count(),
+        FactValue.objects.count(),
+        ImportBatch.objects.count(),
+        Finding.objects.count(),
+    )
+
+
+@pytest.fixture
+def user(db: Any) -> Any:
+    return get_user_model().objects.create_user("analyst", password="x", is_staff=True)
+
+
+@pytest.fixture
+def admin_user(db: Any) -> Any:
+    return get_user_model().objects.create_superuser("boss", "b@example.invalid", "pw")
+
+
+@pytest.fixture
+def source(db: Any) -> Callable[[str], DataSource]:
+    return lambda code: DataSource.objects.get(code=code)
+
+
+@pytest.fixture
+def credit_codes() -> list[str]:
+    return codes(60, region="510107")
+
+
+@pytest.fixture
+def registered(
+    db: Any, source: Callable[[str], DataSource], credit_codes: list[str], user: Any
+) -> ImportOutcome:
+    """60 enterprises registered by the market regulator, with a few patent counts."""
+    header = [
+        "统一社会信用代码",
+        "企业名称",
+        "成立日期",
+        "行政区划代码",
+        "所属领域",
+        "与主营业务相关的发明专利申请量",
+    ]
+    rows = [
+        [
+            code,
+            f"成都测试科技有限公司{i}",
+            "2018-05-01",
+            "510107" if i % 2 else "510104",
+            "电子信息",
+            i % 7,
+        ]
+        for i, code in enumerate(credit_codes)
+    ]
+    return import_file(source("samr"), "2025", "samr.csv", csv_bytes(header, rows), user=user)
