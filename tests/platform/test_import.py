@@ -320,4 +320,3 @@ def test_a_failure_while_writing_rolls_everything_back(
             csv_bytes(header[:4], [[c, "甲", "2019-01-01", "510107"] for c in credit_codes]),
         )
     assert snapshot() == before
-

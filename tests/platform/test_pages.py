@@ -20,6 +20,7 @@ from innopoints.collection import quality
 from innopoints.collection.importing import ImportOutcome, import_file
 from innopoints.collection.models import DataSource, FactValue, Finding, ImportBatch
 from innopoints.registry.models import Enterprise, Region
+from innopoints.site.demo import run_demo
 from tests.platform.conftest import csv_bytes, snapshot
 
 TAX = ["统一社会信用代码", "研发费用", "营业收入"]
@@ -181,8 +182,6 @@ def test_import_command(registered: ImportOutcome, credit_codes: list[str], tmp_
 
 
 def test_demo_through_the_real_path(db: Any, settings: Any, tmp_path: Path) -> None:
-    from innopoints.site.demo import run_demo
-
     settings.DATA_DIR = tmp_path
     said: list[str] = []
     run_demo(n=400, serve=False, port=0, say=said.append)

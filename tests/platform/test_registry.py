@@ -26,10 +26,9 @@ def test_sichuan_division_tree() -> None:
 
 @pytest.mark.django_db
 def test_industry_fields() -> None:
-    groups = dict(
-        (g, IndustryField.objects.filter(group=g).count())
-        for g in ("hitech", "strategic", "future")
-    )
+    groups = {
+        g: IndustryField.objects.filter(group=g).count() for g in ("hitech", "strategic", "future")
+    }
     assert groups == {"hitech": 8, "strategic": 9, "future": 6}
     assert IndustryField.objects.filter(name="未来空间", group="future").exists()
 
