@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 OUT = Path(__file__).resolve().parent / "out"
 
@@ -81,44 +82,112 @@ def cli_end_to_end(rows: int, repeat: int) -> dict[str, object]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks")
-    parser.add_argument("--sizes", default="30000,100000,1000000")
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--cli-rows", type=int, default=100_000)
-    args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    print(f"innopoints benchmarks on {machine}")
+def imports(rows: int) -> list[dict[str, object]]:
+    """A 30,000-row registration file, then a tax file with 8 indicators, each validated and
+    verified, on a fresh SQLite database and (when it answers) a fresh PostgreSQL database."""
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        targets = {"sqlite": f"sqlite:///{tmp}/bench.sqlite3"}
+        postgres = _fresh_postgres()
+        if postgres:
+            targets["postgresql"] = postgres
+        for url in targets.values():
+            env = {**os.environ, "DATABASE_URL": url, "INNOPOINTS_DATA_DIR": tmp}
+            line = (
+                subprocess.run(
+                    [sys.executable, "-m", "benchmarks.import_child", str(rows)],
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                .stdout.strip()
+                .splitlines()[-1]
+            )
+            results.append(json.loads(line))
+    return results
+
+
+def _fresh_postgres() -> str | None:
+    try:
+        import psycopg  # noqa: PLC0415 - only when PostgreSQL is measured
+
+        with psycopg.connect(
+            "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True, connect_timeout=2
+        ) as conn:
+            conn.execute("DROP DATABASE IF EXISTS innopoints_bench")
+            conn.execute("CREATE DATABASE innopoints_bench")
+    except Exception:
+        return None
+    return "postgres://postgres@127.0.0.1:5432/innopoints_bench"
+
+
+def _print_engine(sizes: list[int], repeat: int, results: dict[str, Any]) -> None:
     print("\nEngine: Sichuan scheme, full breakdown and agreement report, in memory")
     print(
         f"{'enterprises':>12} {'warm median':>12} {'warm min':>9} {'cold 1st':>9} "
         f"{'peak RSS':>9} {'input RSS':>10} {'breakdown table':>16}"
     )
-    results: dict[str, object] = {"machine": machine, "engine": []}
+    results["engine"] = []
     for n in sizes:
-        warm = engine(n, args.repeat, warm=True)
-        cold = engine(n, 1, warm=False)
-        results["engine"].append({"warm": warm, "cold": cold})  # type: ignore[attr-defined]
+        warm: dict[str, Any] = engine(n, repeat, warm=True)
+        cold: dict[str, Any] = engine(n, 1, warm=False)
+        results["engine"].append({"warm": warm, "cold": cold})
         print(
-            f"{n:>12,} {warm['median_s']:>11.3f}s {min(warm['walls_s']):>8.3f}s "  # type: ignore[arg-type]
+            f"{n:>12,} {warm['median_s']:>11.3f}s {min(warm['walls_s']):>8.3f}s "
             f"{cold['median_s']:>8.3f}s {warm['peak_rss_mb']:>7.0f}MB "
             f"{warm['input_rss_mb']:>8.0f}MB {warm['breakdown_table_s']:>15.3f}s"
         )
-        print(
-            f"{'':>12} stages (warm median): "
-            + ", ".join(f"{k} {v:.3f}s" for k, v in warm["stages_median_s"].items())
-        )  # type: ignore[attr-defined]
+        stages = ", ".join(f"{k} {v:.3f}s" for k, v in warm["stages_median_s"].items())
+        print(f"{'':>12} stages (warm median): {stages}")
+
+
+def _print_cli(rows: int, results: dict[str, Any]) -> None:
     print(
-        f"\nCommand line end to end: innopoints score on a {args.cli_rows:,}-row CSV "
+        f"\nCommand line end to end: innopoints score on a {rows:,}-row CSV "
         "(read, check, score, write CSV and report)"
     )
-    cli = cli_end_to_end(args.cli_rows, 3)
+    cli: dict[str, Any] = cli_end_to_end(rows, 3)
     results["cli"] = cli
+    walls = ", ".join(f"{w:.2f}s" for w in cli["walls_s"])
+    print(f"  {cli['file_mb']} MB input; runs {walls}; median {cli['median_s']:.2f}s")
+
+
+def _print_imports(rows: int, results: dict[str, Any]) -> None:
     print(
-        f"  {cli['file_mb']} MB input; runs {', '.join(f'{w:.2f}s' for w in cli['walls_s'])}; "  # type: ignore[attr-defined]
-        f"median {cli['median_s']:.2f}s"
+        f"\nImport (validate, store every value, verify) of {rows:,}-row source files "
+        "into a fresh database"
     )
+    measured: list[dict[str, Any]] = imports(rows)
+    results["import"] = measured
+    for entry in measured:
+        for code in ("samr", "tax"):
+            item = entry[code]
+            print(
+                f"  {entry['vendor']:<10} {code:<5} {item['rows']:>7,} rows × "
+                f"{item['indicators']} indicators = {item['values']:>7,} values, "
+                f"{item['findings']} findings: {item['seconds']:.2f}s"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    parser.add_argument("--sizes", default="30000,100000,1000000")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--cli-rows", type=int, default=100_000)
+    parser.add_argument("--import-rows", type=int, default=30_000)
+    parser.add_argument("--only", choices=["engine", "cli", "import"], action="append")
+    args = parser.parse_args()
+    chosen = set(args.only or ["engine", "cli", "import"])
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    print(f"innopoints benchmarks on {machine}")
+    results: dict[str, Any] = {"machine": machine}
+    if "engine" in chosen:
+        _print_engine([int(s) for s in args.sizes.split(",")], args.repeat, results)
+    if "cli" in chosen:
+        _print_cli(args.cli_rows, results)
+    if "import" in chosen:
+        _print_imports(args.import_rows, results)
     OUT.mkdir(exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(f"\nfigures saved to {OUT / 'results.json'}")

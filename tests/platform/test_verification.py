@@ -164,3 +164,18 @@ def test_correcting_and_dismissing_are_recorded(
     # the original values are all still there
     assert FactValue.objects.filter(field_code="st_staff", source__code="sti").count() == 2
     assert get_user_model().objects.count() == 1
+
+
+def test_an_open_problem_is_not_reported_twice(
+    registered: ImportOutcome, source: Callable[[str], DataSource], credit_codes: list[str]
+) -> None:
+    c = credit_codes
+    import_file(source("sti"), "2025", "sti.csv", sti_file([[c[0], 10, 12, 1, "", ""]]))
+    outcome = import_file(
+        source("hrss"),
+        "2025",
+        "hrss.csv",
+        csv_bytes(["统一社会信用代码", "从业人员期末人数"], [[c[0], 10]]),
+    )
+    assert outcome.n_findings == 0
+    assert Finding.objects.filter(rule="st_staff_le_employees").count() == 1

@@ -112,8 +112,35 @@ def verify_batch(batch: ImportBatch) -> int:
         fact_tables.wide(current.select("enterprise_id", "field_code", "value")),
     )
     findings += _outliers(batch, mine)
+    findings = _not_already_open(batch, findings)
     bulk_create_with_history(findings, Finding, batch_size=5000)
     return len(findings)
+
+
+def _not_already_open(batch: ImportBatch, findings: list[Finding]) -> list[Finding]:
+    """A problem already open (same enterprise, rule and indicator) is not reported twice,
+    e.g. when a second source delivers one of the facts a structural rule reads."""
+    if not findings:
+        return findings
+    rules = {f.rule for f in findings}
+    ids = list({f.enterprise_id for f in findings})
+    open_keys: set[tuple[int, str, str]] = set()
+    for start in range(0, len(ids), 5000):
+        open_keys |= set(
+            Finding.objects.filter(
+                period=batch.period,
+                status="open",
+                rule__in=rules,
+                enterprise_id__in=ids[start : start + 5000],
+            ).values_list("enterprise_id", "rule", "field_code")
+        )
+    fresh = []
+    for finding in findings:
+        key = (finding.enterprise_id, finding.rule, finding.field_code)
+        if key not in open_keys:
+            open_keys.add(key)
+            fresh.append(finding)
+    return fresh
 
 
 def _discrepancies(batch: ImportBatch, mine: pl.DataFrame, latest: pl.DataFrame) -> list[Finding]:
@@ -232,12 +259,16 @@ def _ratio_consistency(
 
 def _outliers(batch: ImportBatch, mine: pl.DataFrame) -> list[Finding]:
     """Values outside Q1 − 3·IQR … Q3 + 3·IQR of the period's values, on a log scale for
-    amounts and counts (heavy-tailed), as given for ratios. Needs spread: IQR > 0."""
+    amounts and counts (heavy-tailed), as given for ratios. Needs spread: IQR > 0. Signed
+    amounts (profit, equity) are left out: their values cross zero, where a log scale makes
+    every loss look extreme."""
     catalogue = base_catalogue()
     findings = []
     for field_code in mine["field_code"].unique().sort().to_list():
         field = catalogue[field_code]
-        if field.kind not in {"amount", "count", "ratio"}:
+        if field.kind not in {"amount", "count", "ratio"} or (
+            field.kind == "amount" and field.signed
+        ):
             continue
         everyone = fact_tables.effective(
             fact_tables.latest_versions(batch.period, [field_code]), authorised_only=False
