@@ -189,11 +189,8 @@ class FindingAdmin(SimpleHistoryAdmin):
         "kind",
         "status",
         "enterprise",
-        "period",
         "field_code",
         "message",
-        "resolved_by",
-        "resolved_at",
         "resolve_link",
     )
     list_filter = ("status", "kind", "rule", "period", "batch__source")

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from innopoints.collection import quality
-from innopoints.collection.models import DataSource, FactValue
+from innopoints.collection.models import DataSource, FactValue, Finding
 from innopoints.registry.models import Region
 
 
@@ -23,9 +24,12 @@ def _parameters(request: HttpRequest) -> tuple[str, Region | None, DataSource | 
 def quality_report(request: HttpRequest) -> HttpResponse:
     period, region, source = _parameters(request)
     report = quality.build(period, region, source)
+    labels = dict(Finding.KINDS)
     periods = FactValue.objects.values_list("period", flat=True).distinct().order_by("-period")
     context = {
+        **admin.site.each_context(request),
         "report": report,
+        "findings_by_kind": [(labels.get(k, k), n) for k, n in report.findings_by_kind.items()],
         "periods": list(periods[:20]),
         "regions": Region.objects.filter(level__lte=2, code__startswith="51"),
         "sources": DataSource.objects.filter(manual=False),
