@@ -85,6 +85,7 @@ def test_sign_in_import_and_read_the_quality_report(
     page.click("input[type=submit]")
     page.wait_for_selector("#result .errornote", timeout=15_000)
     assert "thousands separator" in page.text_content("#result")
+    assert page.locator("text=保存列名映射").count() == 0
     with page.expect_download() as download:
         page.click("text=下载错误报告（XLSX）")
     assert download.value.suggested_filename.endswith(".xlsx")

@@ -191,3 +191,51 @@ def test_demo_through_the_real_path(db: Any, settings: Any, tmp_path: Path) -> N
     assert any("sign in at" in line for line in said)
     run_demo(n=400, serve=False, port=0, say=said.append)
     assert ImportBatch.objects.count() == 7 and "already imported" in " ".join(said)
+
+
+def test_unknown_headers_lead_to_saving_an_alias(
+    client_in: Client,
+    registered: ImportOutcome,
+    credit_codes: list[str],
+    source: Callable[[str], DataSource],
+) -> None:
+    upload = reverse("admin:collection_upload")
+    odd = SimpleUploadedFile(
+        "tax.csv", csv_bytes(["统一社会信用代码", "研发投入"], [[credit_codes[0], 10]])
+    )
+    response = client_in.post(upload, {"source": source("tax").pk, "period": "2025", "file": odd})
+    token = response["Location"].rstrip("/").split("/")[-1]
+    state = client_in.get(reverse("admin:collection_upload_state", args=[token])).json()
+    assert state["unknown_headers"] == ["研发投入"] and state["source"] == source("tax").pk
+    form = client_in.get(
+        reverse("admin:collection_columnalias_add"),
+        {"source": state["source"], "header": "研发投入"},
+    )
+    assert 'value="研发投入"' in form.content.decode()
+    client_in.post(
+        reverse("admin:collection_columnalias_add"),
+        {"source": state["source"], "header": "研发投入", "field_code": "rd_expense"},
+    )
+    again = SimpleUploadedFile(
+        "tax.csv", csv_bytes(["统一社会信用代码", "研发投入"], [[credit_codes[0], 10]])
+    )
+    response = client_in.post(upload, {"source": source("tax").pk, "period": "2025", "file": again})
+    token = response["Location"].rstrip("/").split("/")[-1]
+    state = client_in.get(reverse("admin:collection_upload_state", args=[token])).json()
+    assert state["state"] == "done" and state["values"] == 1
+
+
+def test_xlsx_source_file(
+    registered: ImportOutcome, credit_codes: list[str], source: Callable[[str], DataSource]
+) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["统一社会信用代码", "研发费用", "营业收入"])
+    sheet.append([credit_codes[0], 12.5, 300])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    outcome = import_file(source("tax"), "2025", "tax.xlsx", buffer.getvalue())
+    assert sorted(
+        FactValue.objects.filter(batch=outcome.batch).values_list("value", flat=True)
+    ) == [12.5, 300.0]

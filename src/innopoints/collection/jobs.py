@@ -71,6 +71,8 @@ def _run(
                 "fraction": 1.0,
                 "problems": [p.describe() for p in refused.problems],
                 "has_report": refused.error_report is not None,
+                "source": source_id,
+                "unknown_headers": _unknown_headers(refused),
             },
             TTL,
         )
@@ -89,6 +91,15 @@ def _run(
     finally:
         if threading.current_thread() is not threading.main_thread():
             connection.close()
+
+
+def _unknown_headers(refused: ImportRefused) -> list[str]:
+    """Headers the reader did not know: the user may save them as the source's aliases."""
+    return [
+        p.column.split("“", 1)[1].rsplit("”", 1)[0]
+        for p in refused.problems
+        if p.column and "“" in p.column and p.reason.startswith("unknown column header")
+    ]
 
 
 def start(source: DataSource, period: str, name: str, content: bytes, user: Any = None) -> str:
