@@ -34,6 +34,41 @@ def snapshot() -> tuple[int, int, int, int]:
 
 
 @pytest.fixture
+def reference_data(transactional_db: Any) -> None:
+    """For tests that commit (browser, task queue): a flush after each of them removes what the
+    data migrations loaded, so load it again here (every loader is idempotent). pytest-django
+    runs these tests after all the others."""
+    from django.apps import apps as django_apps  # noqa: PLC0415 - needs the app registry
+
+    from innopoints.collection.reference_data import load_sources  # noqa: PLC0415
+    from innopoints.registry.models import IndustryField, Region  # noqa: PLC0415
+    from innopoints.registry.reference import (  # noqa: PLC0415
+        INDUSTRY_SOURCES,
+        divisions,
+        industry_fields,
+    )
+    from innopoints.scoring.schemes import sync_builtin_schemes  # noqa: PLC0415
+
+    Region.objects.bulk_create(
+        [Region(code=d.code, name=d.name, level=d.level, parent_id=d.parent) for d in divisions()],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
+    IndustryField.objects.bulk_create(
+        [
+            IndustryField(code=c, name=n, group=g, source=INDUSTRY_SOURCES[g])
+            for c, n, g in industry_fields()
+        ],
+        ignore_conflicts=True,
+    )
+    load_sources(
+        django_apps.get_model("collection", "DataSource"),
+        django_apps.get_model("collection", "SourceField"),
+    )
+    sync_builtin_schemes()
+
+
+@pytest.fixture
 def user(db: Any) -> Any:
     return get_user_model().objects.create_user("analyst", password="x", is_staff=True)
 

@@ -41,12 +41,11 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def staff(transactional_db: Any) -> tuple[str, str]:
+def staff(reference_data: None) -> tuple[str, str]:
     get_user_model().objects.create_superuser("chief", "c@example.invalid", "s3cret-pass")
     return "chief", "s3cret-pass"
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_sign_in_import_and_read_the_quality_report(
     browser: Any, live_server: Any, staff: tuple[str, str], tmp_path: Path
 ) -> None:
@@ -97,7 +96,6 @@ def test_sign_in_import_and_read_the_quality_report(
     page.close()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_english_is_available(browser: Any, live_server: Any, staff: tuple[str, str]) -> None:
     page = browser.new_page(locale="en-US")
     page.goto(f"{live_server.url}/en/admin/login/")

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "simple_history",
     "innopoints.registry",
     "innopoints.collection",
+    "innopoints.scoring",
 ]
 
 MIDDLEWARE = [
@@ -134,3 +135,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Background jobs: Celery on Redis when a broker is configured, else in-process threads.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+INNOPOINTS_JOBS_IN_BACKGROUND = True

@@ -14,6 +14,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("collection/", include("innopoints.collection.urls")),
+    path("scoring/", include("innopoints.scoring.urls")),
     path("", RedirectView.as_view(pattern_name="collection:quality", permanent=False)),
     prefix_default_language=False,
 )

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, reverse
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from innopoints.scoring import schemes
+from innopoints.scoring.forms import SchemeVersionForm
+from innopoints.scoring.models import Result, Run, SchemeVersion
+
+
+@admin.register(SchemeVersion)
+class SchemeVersionAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "scheme_id",
+        "version",
+        "name",
+        "example",
+        "frozen_at",
+        "created_at",
+        "diff_link",
+    )
+    list_filter = ("scheme_id", "example")
+    form = SchemeVersionForm
+    readonly_fields = ("scheme_id", "version", "fingerprint", "frozen_at", "created_by")
+
+    @admin.display(description="与其他版本比较")
+    def diff_link(self, version: SchemeVersion) -> str:
+        url = reverse("admin:scoring_schemeversion_diff", args=[version.pk])
+        return format_html('<a href="{}">比较</a>', url)
+
+    def save_model(self, request: HttpRequest, obj: SchemeVersion, form: Any, change: bool) -> None:
+        saved = schemes.save_version(
+            form.cleaned_data["source_yaml"], request.user, origin=obj.scheme_id or "edited"
+        )
+        if obj.pk and saved.pk != obj.pk:
+            messages.info(
+                request, f"该版本已被测算使用而冻结，修改已保存为新版本 {saved.version}。"
+            )
+        obj.pk = saved.pk
+        obj.__dict__.update({k: v for k, v in saved.__dict__.items() if not k.startswith("_")})
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None or obj.frozen_at is None
+
+    def get_urls(self) -> list[Any]:
+        own = [
+            path(
+                "<int:pk>/diff/",
+                self.admin_site.admin_view(self.diff),
+                name="scoring_schemeversion_diff",
+            )
+        ]
+        return own + super().get_urls()
+
+    def diff(self, request: HttpRequest, pk: int) -> HttpResponse:
+        version = get_object_or_404(SchemeVersion, pk=pk)
+        others = SchemeVersion.objects.exclude(pk=pk).order_by("scheme_id", "version")
+        other = (
+            others.filter(pk=request.GET.get("other")).first()
+            or others.filter(scheme_id=version.scheme_id).first()
+        )
+        lines = schemes.diff(other, version) if other else []
+        context = {
+            **self.admin_site.each_context(request),
+            "version": version,
+            "other": other,
+            "others": others,
+            "lines": lines,
+            "opts": self.model._meta,
+            "title": f"方案版本比较：{version}",
+        }
+        return render(request, "scoring/scheme_diff.html", context)
+
+
+class ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Run)
+class RunAdmin(ReadOnly):
+    list_display = (
+        "id",
+        "period",
+        "scheme_version",
+        "region",
+        "status",
+        "n_enterprises",
+        "n_vetoed",
+        "started_by",
+        "created_at",
+    )
+    list_filter = ("status", "period")
+    exclude = ("input_fact_ids",)
+    change_list_template = "scoring/run_change_list.html"
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        return HttpResponseRedirect(reverse("scoring:run", args=[object_id]))
+
+
+@admin.register(Result)
+class ResultAdmin(ReadOnly):
+    list_display = ("run", "rank", "enterprise", "stage", "total", "tier", "vetoed")
+    list_filter = ("run", "stage", "tier", "vetoed")
+    search_fields = ("enterprise__credit_code", "enterprise__name")
+    list_select_related = ("run", "enterprise")
+    show_full_result_count = False

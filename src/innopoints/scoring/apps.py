@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class ScoringConfig(AppConfig):
+    name = "innopoints.scoring"
+    verbose_name = "积分测算"
+
+    def ready(self) -> None:
+        from innopoints.scoring.schemes import sync_builtin_schemes  # noqa: PLC0415 - app ready
+
+        post_migrate.connect(sync_builtin_schemes, sender=self)

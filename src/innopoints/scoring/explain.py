@@ -1,0 +1,140 @@
+"""Explaining one enterprise's result (可追溯): every indicator from the stored values the run
+used (source, batch, version) through derived, transformed and normalised values to points;
+its position among peers; and what moved its total since the previous run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.db.models import Q
+
+from innopoints.collection.models import FactValue
+from innopoints.engine.derive import ORIGIN_NAMES
+from innopoints.scoring.models import Result, Run
+
+ORIGIN_LABELS = {
+    "missing": "缺失",
+    "input": "报送值",
+    "derived": "由基础数据计算",
+    "supplied": "报送的比率（基础数据缺失）",
+}
+
+
+@dataclass(frozen=True)
+class IndicatorLine:
+    code: str
+    name: str
+    category: str
+    raw: float | None
+    value: float | None
+    origin: str
+    transformed: float | None
+    lower: float | None
+    upper: float | None
+    normalised: float
+    weight: float
+    points: float
+    facts: list[FactValue]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    result: Result
+    lines: list[IndicatorLine]
+    bonus: list[tuple[str, str, float]]
+    peers_stage: float | None
+    peers_industry: float | None
+    previous: Result | None
+    changes: list[tuple[str, str, float, float, float]]
+    """(code, name, points before, points now, change), largest changes first."""
+
+
+def _share_below(run: Run, result: Result, **peer: Any) -> float | None:
+    peers = Result.objects.filter(run=run, vetoed=False, **peer)
+    n = peers.count()
+    if n == 0 or result.vetoed:
+        return None
+    return 100.0 * peers.filter(total__lt=result.total).count() / n
+
+
+def used_facts(run: Run, result: Result) -> dict[str, list[FactValue]]:
+    """The stored values this run used for the enterprise, by field."""
+    ids = set(run.fact_ids().tolist())
+    found: dict[str, list[FactValue]] = {}
+    for fact in FactValue.objects.filter(
+        enterprise=result.enterprise, period=run.period
+    ).select_related("source", "batch"):
+        if fact.pk in ids:
+            found.setdefault(fact.field_code, []).append(fact)
+    return found
+
+
+def explain(result: Result) -> Explanation:
+    run = result.run
+    scheme = run.scheme_version.scheme()
+    params = run.parameters
+    groups = params.get("group_codes", ["all"])
+    group = groups.index(result.stage) if result.stage in groups else 0
+    facts = used_facts(run, result)
+    categories = {c.code: c.name.zh for c in scheme.categories}
+    lines = []
+    for indicator in scheme.weighted:
+        raw, value, origin, t, x, points = result.breakdown["ind"][indicator.code]
+        fitted = params["indicators"][indicator.code]["groups"][group]
+        inputs = (indicator.derivation.inputs if indicator.derivation else ()) + (indicator.code,)
+        lines.append(
+            IndicatorLine(
+                indicator.code,
+                indicator.name.zh,
+                categories.get(indicator.category, ""),
+                raw,
+                value,
+                ORIGIN_LABELS[ORIGIN_NAMES[int(origin)]],
+                t,
+                fitted["lower"],
+                fitted["upper"],
+                float(x),
+                float((indicator.weights or {}).get(result.stage, 0.0)),
+                float(points),
+                [f for code in inputs for f in facts.get(code, [])],
+            )
+        )
+    bonus = [
+        (code, scheme.indicator(code).name.zh, float(points))
+        for code, points in result.breakdown.get("bonus", {}).items()
+    ]
+    previous = (
+        Result.objects.filter(
+            enterprise=result.enterprise,
+            run__status="done",
+            run__scheme_version__scheme_id=run.scheme_version.scheme_id,
+            run__created_at__lt=run.created_at,
+        )
+        .filter(Q(run__region=run.region) if run.region else Q(run__region__isnull=True))
+        .select_related("run")
+        .order_by("-run__created_at")
+        .first()
+    )
+    changes = []
+    if previous is not None:
+        for line in lines:
+            before = previous.breakdown["ind"].get(line.code, [0, 0, 0, 0, 0, 0.0])[5] or 0.0
+            changes.append(
+                (line.code, line.name, float(before), line.points, line.points - float(before))
+            )
+        changes.append(
+            ("bonus", "附加分", previous.bonus, result.bonus, result.bonus - previous.bonus)
+        )
+        changes.sort(key=lambda c: -abs(c[4]))
+        changes = [c for c in changes if not np.isclose(c[4], 0.0)]
+    return Explanation(
+        result,
+        lines,
+        bonus,
+        _share_below(run, result, stage=result.stage),
+        _share_below(run, result, industry=result.industry) if result.industry else None,
+        previous,
+        changes,
+    )

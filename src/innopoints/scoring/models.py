@@ -1,0 +1,158 @@
+"""Schemes as stored versions, scoring runs and their immutable results (数据汇集分析)."""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from innopoints.engine.scheme import Scheme, scheme_from_mapping
+from innopoints.registry.models import Enterprise, Region
+
+
+class SchemeVersion(models.Model):
+    scheme_id = models.CharField("方案代码", max_length=64)
+    version = models.CharField("版本", max_length=32)
+    name = models.CharField("名称", max_length=200)
+    example = models.BooleanField("示例方案", default=False)
+    source_yaml = models.TextField("方案文件（YAML）")
+    content = models.JSONField("解析后的方案", editable=False)
+    fingerprint = models.CharField("内容指纹", max_length=64, editable=False)
+    frozen_at = models.DateTimeField(
+        "冻结时间",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="已被积分测算使用的版本不可修改，修改将生成新版本。",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name="创建人",
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    history = HistoricalRecords(verbose_name="方案变更记录")
+
+    class Meta:
+        verbose_name = "指标体系版本"
+        verbose_name_plural = "指标体系版本"
+        ordering = ["scheme_id", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme_id", "version"], name="scheme_version_once")
+        ]
+
+    def __str__(self) -> str:
+        marker = "（示例）" if self.example else ""
+        return f"{self.name}{marker} {self.scheme_id}@{self.version}"
+
+    def scheme(self) -> Scheme:
+        return scheme_from_mapping(self.content)
+
+
+class Run(models.Model):
+    STATUSES = [
+        ("queued", "排队中"),
+        ("running", "测算中"),
+        ("done", "已完成"),
+        ("failed", "失败"),
+        ("cancelled", "已取消"),
+    ]
+    period = models.CharField("数据期", max_length=16)
+    scheme_version = models.ForeignKey(
+        SchemeVersion, on_delete=models.PROTECT, related_name="runs", verbose_name="指标体系版本"
+    )
+    region = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.PROTECT, verbose_name="地区范围"
+    )
+    status = models.CharField("状态", max_length=16, choices=STATUSES, default="queued")
+    stage = models.CharField("进度说明", max_length=64, blank=True)
+    progress = models.FloatField("进度", default=0.0)
+    cancel_requested = models.BooleanField("已请求取消", default=False)
+    engine_version = models.CharField("引擎版本", max_length=32, blank=True)
+    parameters = models.JSONField("冻结参数（L、U 等）", default=dict, blank=True)
+    report = models.JSONField("测算报告（吻合度、计数、耗时）", default=dict, blank=True)
+    input_fact_ids = models.BinaryField("使用的数值（编号）", null=True, editable=False)
+    input_digest = models.CharField("输入摘要", max_length=64, blank=True)
+    n_enterprises = models.PositiveIntegerField("参评企业", default=0)
+    n_ranked = models.PositiveIntegerField("参与排名", default=0)
+    n_vetoed = models.PositiveIntegerField("清零企业", default=0)
+    error = models.TextField("错误", blank=True)
+    task_id = models.CharField("任务编号", max_length=64, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name="发起人",
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "积分测算"
+        verbose_name_plural = "积分测算"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        scope = self.region.name if self.region else "全部地区"
+        return f"#{self.pk} {self.period} {scope} {self.scheme_version.scheme_id}"
+
+    def fact_ids(self) -> np.ndarray[Any, np.dtype[np.int64]]:
+        if not self.input_fact_ids:
+            return np.zeros(0, dtype=np.int64)
+        return np.frombuffer(zlib.decompress(bytes(self.input_fact_ids)), dtype=np.int64)
+
+    @staticmethod
+    def pack_fact_ids(ids: np.ndarray[Any, np.dtype[np.int64]]) -> bytes:
+        return zlib.compress(np.sort(ids).astype(np.int64).tobytes(), 6)
+
+
+class Result(models.Model):
+    """One enterprise's result in one run; never changed after the run finished. The
+    breakdown holds per indicator [raw, value, origin, t, x, points] (L, U and the weight are
+    the run's parameters for the enterprise's stage), bonus points and veto reasons."""
+
+    run = models.ForeignKey(
+        Run, on_delete=models.CASCADE, related_name="results", verbose_name="积分测算"
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="results", verbose_name="企业"
+    )
+    stage = models.CharField("成长阶段", max_length=32)
+    base = models.FloatField("基础分")
+    bonus = models.FloatField("附加分")
+    total = models.FloatField("总积分")
+    vetoed = models.BooleanField("清零")
+    veto_reasons = models.CharField("清零原因", max_length=200, blank=True)
+    rank = models.PositiveIntegerField("总排名", null=True)
+    rank_stage = models.PositiveIntegerField("阶段内排名", null=True)
+    rank_industry = models.PositiveIntegerField("领域内排名", null=True)
+    rank_region = models.PositiveIntegerField("地区内排名", null=True)
+    tier = models.CharField("档次", max_length=16, blank=True)
+    percentile = models.FloatField("百分位", null=True)
+    industry = models.CharField("所属领域", max_length=64, blank=True)
+    region_code = models.CharField("行政区划代码", max_length=6, blank=True)
+    breakdown = models.JSONField("明细")
+
+    class Meta:
+        verbose_name = "积分结果"
+        verbose_name_plural = "积分结果"
+        ordering = ["run", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "enterprise"], name="result_once_per_run")
+        ]
+        indexes = [
+            models.Index(fields=["run", "rank"]),
+            models.Index(fields=["run", "total"]),
+            models.Index(fields=["enterprise", "run"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} {self.total:.2f}"

@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+import io
+
+from django.contrib import admin, messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from openpyxl import Workbook
+
+from innopoints.scoring.compare import compare
+from innopoints.scoring.explain import explain
+from innopoints.scoring.forms import RunForm
+from innopoints.scoring.models import Result, Run
+from innopoints.scoring.tasks import dispatch
+
+
+def _context(request: HttpRequest, title: str, **extra: object) -> dict[str, object]:
+    return {**admin.site.each_context(request), "title": title, **extra}
+
+
+@staff_member_required
+def runs(request: HttpRequest) -> HttpResponse:
+    form = RunForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        run = Run.objects.create(started_by=request.user, **form.cleaned_data)
+        dispatch(run)
+        return HttpResponseRedirect(reverse("scoring:run", args=[run.pk]))
+    listing = Run.objects.select_related("scheme_version", "region", "started_by")[:50]
+    return render(
+        request, "scoring/runs.html", _context(request, "积分测算", form=form, runs=listing)
+    )
+
+
+@staff_member_required
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(Run.objects.select_related("scheme_version", "region"), pk=pk)
+    others = Run.objects.filter(status="done").exclude(pk=pk)[:20]
+    return render(
+        request,
+        "scoring/run.html",
+        _context(request, f"积分测算 #{run.pk}", run=run, others=others),
+    )
+
+
+@staff_member_required
+def run_state(request: HttpRequest, pk: int) -> JsonResponse:
+    run = get_object_or_404(Run, pk=pk)
+    return JsonResponse(
+        {
+            "status": run.status,
+            "stage": run.stage,
+            "progress": run.progress,
+            "error": run.error.splitlines()[0] if run.error else "",
+        }
+    )
+
+
+@staff_member_required
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    Run.objects.filter(pk=pk, status__in=["queued", "running"]).update(cancel_requested=True)
+    messages.info(request, "已请求取消：测算在下一步骤前停止，不保存任何结果。")
+    return HttpResponseRedirect(reverse("scoring:run", args=[pk]))
+
+
+def _results(request: HttpRequest, run: Run) -> object:
+    query = Result.objects.filter(run=run).select_related("enterprise")
+    for field in ("stage", "industry", "tier"):
+        if request.GET.get(field):
+            query = query.filter(**{field: request.GET[field]})
+    if request.GET.get("region"):
+        query = query.filter(region_code__startswith=request.GET["region"])
+    return query.order_by("rank", "enterprise_id")
+
+
+@staff_member_required
+def leaderboard(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(Run, pk=pk)
+    page = Paginator(_results(request, run), 50).get_page(request.GET.get("page"))
+    industries = Result.objects.filter(run=run).values_list("industry", flat=True).distinct()
+    return render(
+        request,
+        "scoring/leaderboard.html",
+        _context(
+            request,
+            f"积分榜 #{run.pk}",
+            run=run,
+            page=page,
+            industries=sorted(industries),
+            stages=run.scheme_version.scheme().stage_rule.stages,
+            query=request.GET.urlencode(),
+        ),
+    )
+
+
+@staff_member_required
+def leaderboard_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(Run, pk=pk)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("积分榜")
+    sheet.append(
+        [
+            "排名",
+            "统一社会信用代码",
+            "企业名称",
+            "成长阶段",
+            "所属领域",
+            "行政区划代码",
+            "基础分",
+            "附加分",
+            "总积分",
+            "档次",
+            "清零原因",
+        ]
+    )
+    for r in _results(request, run).iterator(chunk_size=5000):
+        sheet.append(
+            [
+                r.rank,
+                r.enterprise.credit_code,
+                r.enterprise.name,
+                r.stage,
+                r.industry,
+                r.region_code,
+                r.base,
+                r.bonus,
+                r.total,
+                r.tier,
+                r.veto_reasons,
+            ]
+        )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    )
+    response["Content-Disposition"] = f'attachment; filename="leaderboard-run{run.pk}.xlsx"'
+    return response
+
+
+@staff_member_required
+def explanation(request: HttpRequest, pk: int, enterprise_id: int) -> HttpResponse:
+    result = get_object_or_404(
+        Result.objects.select_related("run__scheme_version", "enterprise"),
+        run_id=pk,
+        enterprise_id=enterprise_id,
+    )
+    return render(
+        request,
+        "scoring/explain.html",
+        _context(request, f"积分明细：{result.enterprise.name}", e=explain(result), run=result.run),
+    )
+
+
+@staff_member_required
+def comparison(request: HttpRequest) -> HttpResponse:
+    before = get_object_or_404(Run, pk=request.GET.get("before"), status="done")
+    after = get_object_or_404(Run, pk=request.GET.get("after"), status="done")
+    return render(
+        request,
+        "scoring/compare.html",
+        _context(request, f"测算对比 #{before.pk} → #{after.pk}", c=compare(before, after)),
+    )

@@ -1,0 +1,14 @@
+"""The Celery application. Production: ``CELERY_BROKER_URL=redis://host:6379/0`` and workers
+started with ``celery -A innopoints.site.celery worker``; without a broker, jobs run in-process."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "innopoints.site.settings")
+
+app = Celery("innopoints")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks(["innopoints.scoring"])

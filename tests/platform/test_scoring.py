@@ -1,0 +1,236 @@
+"""Schemes in the platform, scoring runs, traceability, comparison, pages and the task queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import socket
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.test import Client
+from django.urls import reverse
+
+from innopoints.collection.demo import import_all, write_files
+from innopoints.collection.importing import import_file
+from innopoints.collection.models import Authorisation, DataSource, Enterprise
+from innopoints.engine.scheme import SchemeError
+from innopoints.registry.models import Region
+from innopoints.scoring import execution, schemes
+from innopoints.scoring.compare import compare
+from innopoints.scoring.explain import explain
+from innopoints.scoring.models import Result, Run, SchemeVersion
+from innopoints.scoring.tasks import dispatch
+from innopoints.site.celery import app
+from tests.platform.conftest import csv_bytes
+
+SICHUAN_FILE = Path(__file__).resolve().parents[2] / "src/innopoints/schemes/sichuan-2025.yaml"
+
+
+@pytest.fixture
+def province(db: Any, tmp_path: Path) -> None:
+    """300 synthetic enterprises imported from the seven source files, tax mostly authorised."""
+    import_all(write_files(tmp_path / "files", 300, seed=7), "2025")
+
+
+def sichuan() -> SchemeVersion:
+    return SchemeVersion.objects.get(scheme_id="sichuan-2025")
+
+
+def run_now(**fields: Any) -> Run:
+    run = Run.objects.create(
+        period="2025", scheme_version=fields.pop("version", sichuan()), **fields
+    )
+    return execution.execute(run)
+
+
+def test_builtin_schemes_are_versions(db: Any) -> None:
+    ids = set(SchemeVersion.objects.values_list("scheme_id", flat=True))
+    assert {"sichuan-2025", "example-city-1000", "example-core-18"} <= ids
+    city = SchemeVersion.objects.get(scheme_id="example-city-1000").scheme()
+    assert "vc_amount" not in [i.code for i in city.weighted] and city.scale == 1000
+
+
+def test_editing_runs_the_checks_and_frozen_versions_fork(db: Any) -> None:
+    text = SICHUAN_FILE.read_text(encoding="utf-8")
+    with pytest.raises(SchemeError, match=r"weights sum to 0\.99"):
+        schemes.save_version(
+            text.replace(
+                "weights: {startup: 0.08, growth: 0.08, mature: 0.08}",
+                "weights: {startup: 0.07, growth: 0.08, mature: 0.08}",
+            )
+        )
+    version = sichuan()
+    version.frozen_at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    version.save()
+    row14 = "    source: {document: seed 004, annex: 附件1/附件2, row: 14}"
+    changed = text.replace(f"    transform: log1p\n{row14}", f"    transform: none\n{row14}")
+    assert changed != text
+    forked = schemes.save_version(changed)
+    assert forked.pk != version.pk and forked.version == "1.2" and forked.frozen_at is None
+    version.refresh_from_db()
+    assert version.source_yaml == text  # the frozen version is untouched
+    lines = schemes.diff(version, forked)
+    assert any(line.startswith("-") and "log1p" in line for line in lines)
+    assert any(line.startswith("+") and "none" in line for line in lines)
+    assert schemes.save_version(changed).pk == forked.pk  # same content, same version
+
+
+def test_a_run_scores_and_records_everything(province: None) -> None:
+    run = run_now()
+    assert run.status == "done", run.error
+    results = Result.objects.filter(run=run)
+    assert results.count() == run.n_enterprises == 300
+    assert run.scheme_version.frozen_at is not None
+    assert run.engine_version and run.parameters["scheme"] == "sichuan-2025@1"
+    assert set(run.report["agreement"]) == {"minmax", "rank"}
+    assert run.n_ranked + run.n_vetoed == 300
+    top = results.order_by("rank").first()
+    assert top is not None and top.rank == 1 and top.tier == "A"
+    assert set(top.breakdown["ind"]) == {i.code for i in sichuan().scheme().weighted}
+    assert len(run.fact_ids()) > 300 * 20
+    # unauthorised tax values are stored but not used
+    unauthorised = Enterprise.objects.exclude(authorisations__source__code="tax").first()
+    assert unauthorised is not None
+    row = results.get(enterprise=unauthorised)
+    assert row.breakdown["ind"]["rd_expense"][1] is None
+    assert row.breakdown["ind"]["rd_expense"][5] == 0.0
+
+
+def test_rerunning_the_same_inputs_is_bit_identical(province: None) -> None:
+    first, second = run_now(), run_now()
+    assert first.input_digest == second.input_digest
+    a = list(
+        Result.objects.filter(run=first)
+        .order_by("enterprise_id")
+        .values_list("enterprise_id", "total", "rank", "tier", "breakdown")
+    )
+    b = list(
+        Result.objects.filter(run=second)
+        .order_by("enterprise_id")
+        .values_list("enterprise_id", "total", "rank", "tier", "breakdown")
+    )
+    assert a == b
+
+
+def test_a_failed_or_cancelled_run_leaves_no_results(
+    province: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("engine exploded")
+
+    monkeypatch.setattr(execution, "score", broken)
+    failed = run_now()
+    assert failed.status == "failed" and "engine exploded" in failed.error
+    assert not Result.objects.filter(run=failed).exists()
+    monkeypatch.undo()
+    cancelled = Run.objects.create(period="2025", scheme_version=sichuan(), cancel_requested=True)
+    execution.execute(cancelled)
+    assert cancelled.status == "cancelled"
+    assert not Result.objects.filter(run=cancelled).exists()
+
+
+def test_explanation_and_comparison(province: None, source: Callable[[str], DataSource]) -> None:
+    first = run_now()
+    target = Result.objects.filter(run=first, vetoed=False).order_by("-total")[10]
+    enterprise = target.enterprise
+    Authorisation.objects.get_or_create(
+        enterprise=enterprise, source=source("tax"), defaults={"valid_from": dt.date(2025, 1, 1)}
+    )
+    import_file(
+        source("sti"),
+        "2025",
+        "sti-late.csv",
+        csv_bytes(
+            ["统一社会信用代码", "近两年承担省级及以上科技项目数量"], [[enterprise.credit_code, 40]]
+        ),
+    )
+    second = run_now()
+    result = Result.objects.get(run=second, enterprise=enterprise)
+    explained = explain(result)
+    projects = next(line for line in explained.lines if line.code == "projects")
+    assert projects.value == 40.0 and projects.points > 0
+    assert [f.version for f in projects.facts] == [2] and projects.facts[0].source.code == "sti"
+    assert explained.previous is not None and explained.previous.run_id == first.pk
+    assert explained.changes[0][0] == "projects" and explained.changes[0][4] > 0
+    assert 0 <= (explained.peers_stage or 0) <= 100
+    comparison = compare(first, second)
+    assert enterprise.pk in comparison.risers["enterprise_id"].to_list()
+    assert comparison.new.height == 0 and comparison.dropped.height == 0
+
+
+def test_region_scope(province: None) -> None:
+    chengdu = Region.objects.get(code="510100")
+    run = run_now(region=chengdu)
+    codes = set(Result.objects.filter(run=run).values_list("region_code", flat=True))
+    assert codes and all(code.startswith("5101") for code in codes)
+
+
+def test_pages(province: None, admin_user: Any) -> None:
+    client = Client()
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("scoring:runs"), {"period": "2025", "scheme_version": sichuan().pk}
+    )
+    assert response.status_code == 302
+    run = Run.objects.get()
+    assert run.status == "done" and run.started_by == admin_user
+    page = client.get(response["Location"]).content.decode()
+    assert "多种方法吻合度" in page and "Spearman" in page and "冻结参数" in page
+    board = client.get(reverse("scoring:leaderboard", args=[run.pk]), {"stage": "growth"})
+    assert board.status_code == 200 and "积分榜" in board.content.decode()
+    export = client.get(reverse("scoring:leaderboard-xlsx", args=[run.pk]))
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(export.content), read_only=True).active.iter_rows(
+            values_only=True
+        )
+    )  # type: ignore[union-attr]
+    assert rows[0][0] == "排名" and rows[1][0] == 1 and len(rows) == 301
+    result = Result.objects.filter(run=run).first()
+    assert result is not None
+    detail = client.get(reverse("scoring:explain", args=[run.pk, result.enterprise_id]))
+    assert "数据来源（批次 · 版本）" in detail.content.decode()
+    second = run_now()
+    compared = client.get(reverse("scoring:compare"), {"before": run.pk, "after": second.pk})
+    assert "档次变化" in compared.content.decode()
+    state = client.get(reverse("scoring:run-state", args=[run.pk])).json()
+    assert state["status"] == "done"
+    diff = client.get(reverse("admin:scoring_schemeversion_diff", args=[sichuan().pk]))
+    assert diff.status_code == 200
+    assert client.get(reverse("admin:scoring_result_changelist")).status_code == 200
+
+
+def _redis_answers() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def test_runs_on_celery_with_redis(reference_data: None, settings: Any, tmp_path: Path) -> None:
+    if not _redis_answers():
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but no Redis answers on 127.0.0.1:6379")
+        pytest.skip("no Redis here")
+    import_all(write_files(tmp_path / "files", 120, seed=3), "2025")
+    url = "redis://127.0.0.1:6379/15"
+    settings.CELERY_BROKER_URL = url
+    app.conf.update(broker_url=url, result_backend=None, task_always_eager=False)
+    with start_worker(app, perform_ping_check=False, pool="solo", concurrency=1):
+        run = Run.objects.create(period="2025", scheme_version=sichuan())
+        dispatch(run)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            run.refresh_from_db()
+            if run.status in {"done", "failed", "cancelled"}:
+                break
+            time.sleep(0.2)
+    assert run.status == "done", run.error
+    assert run.task_id and Result.objects.filter(run=run).count() == 120
