@@ -66,6 +66,18 @@ def reference_data(transactional_db: Any) -> None:
         django_apps.get_model("collection", "SourceField"),
     )
     sync_builtin_schemes()
+    from innopoints.analysis.models import Pool  # noqa: PLC0415
+    from innopoints.analysis.pools import builtin_pools  # noqa: PLC0415
+
+    for spec in builtin_pools():
+        Pool.objects.update_or_create(
+            code=spec["code"],
+            defaults={
+                "name": spec["name"],
+                "description": spec.get("note", ""),
+                "rule": spec["rule"],
+            },
+        )
 
 
 @pytest.fixture

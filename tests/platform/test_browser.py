@@ -12,6 +12,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import sync_playwright
 
+from innopoints.collection.demo import import_all, write_files
+from innopoints.scoring.models import Result, Run, SchemeVersion
 from tests.conftest import codes
 from tests.platform.conftest import csv_bytes
 
@@ -101,4 +103,30 @@ def test_english_is_available(browser: Any, live_server: Any, staff: tuple[str, 
     page.goto(f"{live_server.url}/en/admin/login/")
     assert page.get_attribute("html", "lang") == "en"
     assert page.get_attribute("input[type=submit]", "value") == "Log in"
+    page.close()
+
+
+def test_one_click_run_and_portrait_chart(
+    browser: Any, live_server: Any, staff: tuple[str, str], tmp_path: Path
+) -> None:
+    import_all(write_files(tmp_path / "files", 150, seed=5), "2025")
+    page = browser.new_page(locale="zh-CN")
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", staff[0])
+    page.fill("#id_password", staff[1])
+    page.click("input[type=submit]")
+    page.goto(f"{live_server.url}/scoring/runs/")
+    page.select_option(
+        "#id_scheme_version", label=str(SchemeVersion.objects.get(scheme_id="sichuan-2025"))
+    )
+    page.click("#run-form input[type=submit]")
+    page.wait_for_selector("#agreement", timeout=30_000)
+    assert "Spearman" in page.text_content("#agreement")
+    run = Run.objects.get()
+    enterprise = Result.objects.filter(run=run, vetoed=False).order_by("rank").first().enterprise_id
+    page.goto(f"{live_server.url}/analysis/enterprise/{enterprise}/portrait/")
+    page.wait_for_selector("#radar canvas", timeout=10_000)
+    drawn = page.evaluate("window.innopointsCharts.radar.getOption().series[0].data.length")
+    assert drawn == 3
+    assert page.locator("#strengths li").count() >= 1
     page.close()

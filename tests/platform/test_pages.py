@@ -20,6 +20,7 @@ from innopoints.collection import quality
 from innopoints.collection.importing import ImportOutcome, import_file
 from innopoints.collection.models import DataSource, FactValue, Finding, ImportBatch
 from innopoints.registry.models import Enterprise, Region
+from innopoints.scoring.models import Run
 from innopoints.site.demo import run_demo
 from tests.platform.conftest import csv_bytes, snapshot
 
@@ -186,6 +187,7 @@ def test_demo_through_the_real_path(db: Any, settings: Any, tmp_path: Path) -> N
     said: list[str] = []
     run_demo(n=400, serve=False, port=0, say=said.append)
     assert ImportBatch.objects.count() == 7 and Enterprise.objects.count() == 400
+    assert Run.objects.get().status == "done"
     assert Finding.objects.filter(kind="discrepancy").exists()
     assert Finding.objects.filter(rule="st_staff_le_employees").exists()
     assert any("sign in at" in line for line in said)

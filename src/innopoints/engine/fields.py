@@ -65,6 +65,9 @@ class FieldCatalogue:
     def __getitem__(self, code: str) -> Field:
         return self._by_code[code]
 
+    def get(self, code: str) -> Field | None:
+        return self._by_code.get(code)
+
     def __iter__(self) -> Iterator[Field]:
         return iter(self._by_code.values())
 

@@ -23,6 +23,7 @@ from innopoints.engine.scheme import Scheme
 from innopoints.engine.stage import reference_date
 from innopoints.registry.models import Enterprise
 from innopoints.scoring.models import Result, Run
+from innopoints.scoring.signals import run_scored
 
 
 class Cancelled(Exception):
@@ -143,6 +144,9 @@ def _result_frame(run: Run, result: ScoreResult, table: pl.DataFrame) -> pl.Data
         .alias("breakdown")
     )
     rank = pl.Series(result.rank)
+    categories = category_points(result).select(
+        pl.struct(pl.all()).struct.json_encode().alias("categories")
+    )["categories"]
     return pl.DataFrame(
         {
             "run": pl.repeat(run.pk, result.n, eager=True, dtype=pl.Int64),
@@ -162,8 +166,41 @@ def _result_frame(run: Run, result: ScoreResult, table: pl.DataFrame) -> pl.Data
             "industry": table["industry"].fill_null(""),
             "region_code": table["region"].fill_null(""),
             "breakdown": breakdown["breakdown"],
+            "categories": categories,
         }
     )
+
+
+def category_points(result: ScoreResult) -> pl.DataFrame:
+    """Points per first-level category (技术创新, 成长经营, ...) for every enterprise."""
+    sums: dict[str, Any] = {}
+    for indicator in result.scheme.weighted:
+        points = result.indicators[indicator.code].points
+        sums[indicator.category] = sums.get(indicator.category, 0) + points
+    return pl.DataFrame(sums)
+
+
+def category_stats(result: ScoreResult) -> dict[str, dict[str, dict[str, float]]]:
+    """Per stage and category: the full mark, the peers' median and top decile (P90) over the
+    ranked enterprises: what a portrait draws the enterprise against."""
+    scheme = result.scheme
+    frame = category_points(result)
+    stats: dict[str, dict[str, dict[str, float]]] = {}
+    for index, stage in enumerate(scheme.stage_rule.codes):
+        members = (result.stage == index) & (result.rank > 0)
+        stage_stats = {}
+        for category in frame.columns:
+            full = scheme.scale * sum(
+                (i.weights or {}).get(stage, 0.0) for i in scheme.weighted if i.category == category
+            )
+            values = frame[category].to_numpy()[members]
+            stage_stats[category] = {
+                "full": float(full),
+                "median": float(np.median(values)) if values.size else 0.0,
+                "p90": float(np.quantile(values, 0.9)) if values.size else 0.0,
+            }
+        stats[stage] = stage_stats
+    return stats
 
 
 RESULT_COLUMNS = [
@@ -184,6 +221,7 @@ RESULT_COLUMNS = [
     "industry",
     "region_code",
     "breakdown",
+    "categories",
 ]
 
 
@@ -213,6 +251,8 @@ def execute(run: Run) -> Run:
             bulk.insert_rows(Result, RESULT_COLUMNS, frame.select(RESULT_COLUMNS).iter_rows())
             report = result.report()
             report["left_out"] = left_out
+            report["category_stats"] = category_stats(result)
+            run_scored.send(Run, run=run, table=table, result=result)
             report["timings_s"] = {
                 "gather": round(gathered, 3),
                 **result.timings,

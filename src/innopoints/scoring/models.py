@@ -140,11 +140,12 @@ class Result(models.Model):
     industry = models.CharField("所属领域", max_length=64, blank=True)
     region_code = models.CharField("行政区划代码", max_length=6, blank=True)
     breakdown = models.JSONField("明细")
+    categories = models.JSONField("一级指标得分", default=dict)
 
     class Meta:
         verbose_name = "积分结果"
         verbose_name_plural = "积分结果"
-        ordering = ["run", "rank"]
+        ordering = ["run", models.F("rank").asc(nulls_last=True)]
         constraints = [
             models.UniqueConstraint(fields=["run", "enterprise"], name="result_once_per_run")
         ]

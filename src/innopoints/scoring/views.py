@@ -5,6 +5,7 @@ import io
 from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -74,7 +75,7 @@ def _results(request: HttpRequest, run: Run) -> object:
             query = query.filter(**{field: request.GET[field]})
     if request.GET.get("region"):
         query = query.filter(region_code__startswith=request.GET["region"])
-    return query.order_by("rank", "enterprise_id")
+    return query.order_by(F("rank").asc(nulls_last=True), "enterprise_id")
 
 
 @staff_member_required

@@ -12,6 +12,8 @@ from django.core.management import call_command
 
 from innopoints.collection.demo import import_all, write_files
 from innopoints.collection.models import ImportBatch
+from innopoints.scoring.execution import execute
+from innopoints.scoring.models import Run, SchemeVersion
 
 PERIOD = "2025"
 
@@ -47,7 +49,20 @@ def run_demo(n: int, serve: bool, port: int, say: Callable[[str], None]) -> None
         user = get_user_model().objects.get(username=username)
         import_all(files, PERIOD, user=user, report=say)
         say(f"imported everything in {time.perf_counter() - started:.1f} s")
+    run = Run.objects.filter(period=PERIOD, status="done").first()
+    if run is None:
+        user = get_user_model().objects.get(username=username)
+        version = SchemeVersion.objects.get(scheme_id="sichuan-2025", version="1")
+        run = execute(Run.objects.create(period=PERIOD, scheme_version=version, started_by=user))
+        say(
+            f"scoring run #{run.pk}: {run.status}, {run.n_enterprises} enterprises in "
+            f"{run.report.get('timings_s', {}).get('total', 0):.1f} s"
+        )
     say(f"sign in at http://127.0.0.1:{port}/admin/ as {username} / {password}")
     say(f"data quality report: http://127.0.0.1:{port}/collection/quality/")
+    say(
+        f"scoring runs: http://127.0.0.1:{port}/scoring/runs/ (latest: "
+        f"http://127.0.0.1:{port}/scoring/runs/{run.pk}/)"
+    )
     if serve:
         call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, insecure_serving=True)

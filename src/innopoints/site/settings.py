@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "innopoints.registry",
     "innopoints.collection",
     "innopoints.scoring",
+    "innopoints.analysis",
 ]
 
 MIDDLEWARE = [
@@ -111,6 +112,9 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 
+ROOT_DIR = Path(__file__).resolve().parents[3]
+ASSETS_DIR = Path(os.environ.get("INNOPOINTS_ASSETS_DIR", ROOT_DIR / "node_modules"))
+STATICFILES_DIRS = [("vendor/echarts", ASSETS_DIR / "echarts" / "dist")]
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = "media/"
@@ -133,7 +137,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # Background jobs: Celery on Redis when a broker is configured, else in-process threads.

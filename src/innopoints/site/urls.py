@@ -15,7 +15,8 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("collection/", include("innopoints.collection.urls")),
     path("scoring/", include("innopoints.scoring.urls")),
-    path("", RedirectView.as_view(pattern_name="collection:quality", permanent=False)),
+    path("analysis/", include("innopoints.analysis.urls")),
+    path("", RedirectView.as_view(pattern_name="scoring:runs", permanent=False)),
     prefix_default_language=False,
 )
 if settings.DEBUG:

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class AnalysisConfig(AppConfig):
+    name = "innopoints.analysis"
+    verbose_name = "汇集分析与应用"
+
+    def ready(self) -> None:
+        from innopoints.analysis.receivers import evaluate_pools  # noqa: PLC0415 - app ready
+        from innopoints.scoring.signals import run_scored  # noqa: PLC0415
+
+        run_scored.connect(evaluate_pools, dispatch_uid="analysis.pools")

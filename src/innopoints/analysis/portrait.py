@@ -1,0 +1,153 @@
+"""画像: an enterprise against its peers — category scores as shares of their full marks next
+to the peer median and top decile of its stage, strengths and weaknesses in words, and the
+trend over runs."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from innopoints.analysis.models import PoolMembership
+from innopoints.registry.models import Enterprise
+from innopoints.scoring.models import Result
+
+STRONG, WEAK = 1.2, 0.8
+
+
+@dataclass(frozen=True)
+class Axis:
+    code: str
+    name: str
+    mine: float
+    median: float
+    p90: float
+    """Shares (0–100) of the category's full mark for the enterprise's stage."""
+
+
+@dataclass(frozen=True)
+class Portrait:
+    enterprise: Enterprise
+    result: Result | None
+    axes: list[Axis] = field(default_factory=list)
+    strengths: list[str] = field(default_factory=list)
+    weaknesses: list[str] = field(default_factory=list)
+    trend: list[Result] = field(default_factory=list)
+    pools: list[str] = field(default_factory=list)
+
+
+def latest_result(enterprise: Enterprise) -> Result | None:
+    return (
+        Result.objects.filter(enterprise=enterprise, run__status="done")
+        .select_related("run__scheme_version")
+        .order_by("-run__created_at")
+        .first()
+    )
+
+
+def _share(points: float, full: float) -> float:
+    return 0.0 if full <= 0 else round(100.0 * points / full, 1)
+
+
+def portrait(enterprise: Enterprise, result: Result | None = None) -> Portrait:
+    result = result or latest_result(enterprise)
+    if result is None:
+        return Portrait(enterprise, None)
+    run = result.run
+    scheme = run.scheme_version.scheme()
+    names = {c.code: c.name.zh for c in scheme.categories}
+    stats = run.report.get("category_stats", {}).get(result.stage, {})
+    axes = []
+    for code, figures in stats.items():
+        mine = float(result.categories.get(code, 0.0))
+        axes.append(
+            Axis(
+                code,
+                names.get(code, code),
+                _share(mine, figures["full"]),
+                _share(figures["median"], figures["full"]),
+                _share(figures["p90"], figures["full"]),
+            )
+        )
+    strengths, weaknesses = _words(result, scheme, axes)
+    trend = list(
+        Result.objects.filter(
+            enterprise=enterprise, run__status="done", run__scheme_version__scheme_id=scheme.id
+        )
+        .select_related("run")
+        .order_by("run__created_at")
+    )
+    pools = list(
+        PoolMembership.objects.filter(run=run, enterprise=enterprise).values_list(
+            "pool__name", flat=True
+        )
+    )
+    return Portrait(enterprise, result, axes, strengths, weaknesses, trend, pools)
+
+
+def _words(result: Result, scheme: object, axes: list[Axis]) -> tuple[list[str], list[str]]:
+    strengths, weaknesses = [], []
+    for axis in axes:
+        if axis.mine >= axis.p90 and axis.mine > 0:
+            strengths.append(f"{axis.name}得分率 {axis.mine:g}%，处于同阶段企业前 10% 水平")
+        elif axis.median > 0 and axis.mine >= STRONG * axis.median:
+            strengths.append(
+                f"{axis.name}得分率 {axis.mine:g}%，明显高于同阶段中位数 {axis.median:g}%"
+            )
+        elif axis.mine < WEAK * axis.median:
+            weaknesses.append(
+                f"{axis.name}得分率 {axis.mine:g}%，低于同阶段中位数 {axis.median:g}%"
+            )
+    indicators = [(code, values) for code, values in result.breakdown["ind"].items()]
+    names = {i.code: i.name.zh for i in scheme.weighted}  # type: ignore[attr-defined]
+    present = [(code, v[4]) for code, v in indicators if v[2] != 0]
+    for code, x in sorted(present, key=lambda item: -item[1])[:3]:
+        if x >= 0.8:
+            strengths.append(f"{names[code]}接近参评企业上限（标准化值 {x:.2f}）")
+    missing = [names[code] for code, v in indicators if v[2] == 0]
+    if missing:
+        weaknesses.append(
+            "缺少数据、按零分计：" + "、".join(missing[:6]) + ("等" if len(missing) > 6 else "")
+        )
+    return strengths, weaknesses
+
+
+def radar_svg(axes: list[Axis], size: int = 320) -> str:
+    """The radar as SVG (for the PDF, where no script runs): enterprise, median, top decile."""
+    if len(axes) < 3:
+        return ""
+    centre, radius = size / 2, size / 2 - 60
+    n = len(axes)
+
+    def point(k: int, share: float) -> tuple[float, float]:
+        angle = -math.pi / 2 + 2 * math.pi * k / n
+        r = radius * max(0.0, min(share, 100.0)) / 100
+        return centre + r * math.cos(angle), centre + r * math.sin(angle)
+
+    def polygon(values: list[float], colour: str, opacity: float) -> str:
+        points = " ".join(
+            f"{x:.1f},{y:.1f}" for x, y in (point(k, v) for k, v in enumerate(values))
+        )
+        return (
+            f'<polygon points="{points}" fill="{colour}" fill-opacity="{opacity}" '
+            f'stroke="{colour}" stroke-width="1.5"/>'
+        )
+
+    grid = "".join(polygon([level] * n, "#999", 0.0) for level in (25, 50, 75, 100))
+    labels = "".join(
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="11" text-anchor="middle">{a.name}</text>'
+        for a, (x, y) in zip(axes, (point(k, 118) for k in range(n)), strict=True)
+    )
+    shapes = (
+        polygon([a.p90 for a in axes], "#2a9d8f", 0.10)
+        + polygon([a.median for a in axes], "#999999", 0.15)
+        + polygon([a.mine for a in axes], "#e76f51", 0.35)
+    )
+    legend = (
+        '<text x="10" y="15" font-size="11" fill="#e76f51">■ 本企业</text>'
+        '<text x="80" y="15" font-size="11" fill="#777">■ 同阶段中位数</text>'
+        '<text x="185" y="15" font-size="11" fill="#2a9d8f">■ 同阶段前10%</text>'
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
+        f'viewBox="0 0 {size} {size}">{grid}{shapes}{labels}{legend}</svg>'
+    )

@@ -1,0 +1,115 @@
+"""Statistics of a run: distribution of totals, tiers and stages by region (prefecture),
+industry and stage; completeness of the inputs; as tables, charts and Excel."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+from openpyxl import Workbook
+
+from innopoints.registry.models import Region
+from innopoints.scoring.models import Result, Run
+
+
+@dataclass(frozen=True)
+class Statistics:
+    run: Run
+    histogram: list[tuple[str, int]]
+    by_region: list[dict[str, Any]]
+    by_industry: list[dict[str, Any]]
+    by_stage: list[dict[str, Any]]
+    completeness: list[tuple[str, float]]
+
+
+def _frame(run: Run) -> pl.DataFrame:
+    rows = list(
+        Result.objects.filter(run=run).values_list(
+            "stage", "industry", "region_code", "total", "tier", "vetoed"
+        )
+    )
+    return pl.DataFrame(
+        rows,
+        orient="row",
+        schema={
+            "stage": pl.String,
+            "industry": pl.String,
+            "region_code": pl.String,
+            "total": pl.Float64,
+            "tier": pl.String,
+            "vetoed": pl.Boolean,
+        },
+    )
+
+
+def _table(frame: pl.DataFrame, by: str, tiers: list[str]) -> list[dict[str, Any]]:
+    grouped = (
+        frame.group_by(by)
+        .agg(
+            pl.len().alias("n"),
+            pl.col("total").filter(~pl.col("vetoed")).mean().alias("mean"),
+            pl.col("total").filter(~pl.col("vetoed")).median().alias("median"),
+            pl.col("vetoed").sum().alias("vetoed"),
+            *[(pl.col("tier") == t).sum().alias(f"tier_{t}") for t in tiers],
+        )
+        .sort(by)
+    )
+    return grouped.to_dicts()
+
+
+def build(run: Run) -> Statistics:
+    frame = _frame(run)
+    scheme = run.scheme_version.scheme()
+    tiers = [t.code for t in scheme.tiers.levels]
+    names = dict(Region.objects.filter(level=2).values_list("code", "name"))
+    frame = frame.with_columns(
+        pl.col("region_code")
+        .str.slice(0, 4)
+        .add("00")
+        .replace_strict(names, default="其他")
+        .alias("prefecture")
+    )
+    scored = frame.filter(~pl.col("vetoed"))["total"].to_numpy()
+    top = scheme.scale + (scheme.bonus_cap or 5)
+    edges = np.linspace(0, max(top, float(scored.max()) if scored.size else top), 11)
+    counts, _ = np.histogram(scored, bins=edges)
+    histogram = [(f"{edges[k]:.0f}–{edges[k + 1]:.0f}", int(c)) for k, c in enumerate(counts)]
+    missing = run.report.get("missing", {})
+    n = max(run.n_enterprises, 1)
+    completeness = [(code, round(100 * (1 - m / n), 1)) for code, m in missing.items()]
+    return Statistics(
+        run,
+        histogram,
+        _table(frame, "prefecture", tiers),
+        _table(frame, "industry", tiers),
+        _table(frame, "stage", tiers),
+        completeness,
+    )
+
+
+def to_xlsx(stats: Statistics) -> bytes:
+    workbook = Workbook(write_only=True)
+    for title, rows in (
+        ("按地区", stats.by_region),
+        ("按领域", stats.by_industry),
+        ("按阶段", stats.by_stage),
+    ):
+        sheet = workbook.create_sheet(title)
+        if rows:
+            sheet.append(list(rows[0]))
+            for row in rows:
+                sheet.append(list(row.values()))
+    sheet = workbook.create_sheet("总积分分布")
+    sheet.append(["区间", "企业数"])
+    for label, count in stats.histogram:
+        sheet.append([label, count])
+    sheet = workbook.create_sheet("数据完整率")
+    sheet.append(["指标", "完整率（%）"])
+    for code, share in stats.completeness:
+        sheet.append([code, share])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from innopoints.analysis import views
+
+app_name = "analysis"
+urlpatterns = [
+    path("enterprise/<int:enterprise_id>/portrait/", views.portrait_page, name="portrait"),
+    path("enterprise/<int:enterprise_id>/dossier/", views.dossier_page, name="dossier"),
+    path("enterprise/<int:enterprise_id>/dossier.pdf", views.dossier_pdf, name="dossier-pdf"),
+    path("runs/<int:run_id>/boards/", views.board_list, name="boards"),
+    path("boards/<int:pk>/", views.board_detail, name="board"),
+    path("boards/<int:pk>/publish/", views.board_publish, name="board-publish"),
+    path("boards/<int:pk>.xlsx", views.board_xlsx, name="board-xlsx"),
+    path("runs/<int:run_id>/pools/", views.pools_page, name="pools"),
+    path("runs/<int:run_id>/statistics/", views.statistics_page, name="statistics"),
+    path("runs/<int:run_id>/statistics.xlsx", views.statistics_xlsx, name="statistics-xlsx"),
+]

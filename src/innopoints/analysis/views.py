@@ -1,0 +1,186 @@
+from __future__ import annotations
+
+import io
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from openpyxl import Workbook
+
+from innopoints.analysis import boards, dossier, stats
+from innopoints.analysis.models import Leaderboard, Pool, PoolMembership
+from innopoints.analysis.portrait import portrait
+from innopoints.registry.models import Enterprise
+from innopoints.scoring.models import Run
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _context(request: HttpRequest, title: str, **extra: object) -> dict[str, object]:
+    return {**admin.site.each_context(request), "title": title, **extra}
+
+
+@staff_member_required
+def portrait_page(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+    enterprise = get_object_or_404(Enterprise, pk=enterprise_id)
+    view = portrait(enterprise)
+    chart = {
+        "axes": [{"name": a.name, "max": 100} for a in view.axes],
+        "mine": [a.mine for a in view.axes],
+        "median": [a.median for a in view.axes],
+        "p90": [a.p90 for a in view.axes],
+        "trend": [{"run": r.run_id, "period": r.run.period, "total": r.total} for r in view.trend],
+    }
+    return render(
+        request,
+        "analysis/portrait.html",
+        _context(
+            request,
+            f"企业画像：{enterprise.name}",
+            p=view,
+            chart=json.dumps(chart, ensure_ascii=False),
+        ),
+    )
+
+
+@staff_member_required
+def dossier_page(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+    enterprise = get_object_or_404(Enterprise, pk=enterprise_id)
+    return render(
+        request,
+        "analysis/dossier.html",
+        _context(request, f"一企一档：{enterprise.name}", d=dossier.build(enterprise)),
+    )
+
+
+@staff_member_required
+def dossier_pdf(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+    enterprise = get_object_or_404(Enterprise, pk=enterprise_id)
+    content = dossier.pdf(dossier.build(enterprise))
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="dossier-{enterprise.credit_code}.pdf"'
+    return response
+
+
+class BoardForm(forms.ModelForm):
+    class Meta:
+        model = Leaderboard
+        fields = ["title", "kind", "filter_value", "top_n", "share_from", "share_to"]
+
+
+@staff_member_required
+def board_list(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = get_object_or_404(Run, pk=run_id, status="done")
+    form = BoardForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        board = form.save(commit=False)
+        board.run = run
+        board.save()
+        return HttpResponseRedirect(reverse("analysis:board", args=[board.pk]))
+    return render(
+        request,
+        "analysis/boards.html",
+        _context(
+            request,
+            f"积分榜 · 测算 #{run.pk}",
+            run=run,
+            form=form,
+            boards=Leaderboard.objects.filter(run=run),
+        ),
+    )
+
+
+@staff_member_required
+def board_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    board = get_object_or_404(Leaderboard.objects.select_related("run"), pk=pk)
+    return render(
+        request,
+        "analysis/board.html",
+        _context(request, board.title, board=board, rows=boards.entries(board)),
+    )
+
+
+@staff_member_required
+@require_POST
+def board_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    board = get_object_or_404(Leaderboard, pk=pk, status="draft")
+    board.status, board.published_at, board.published_by = "published", timezone.now(), request.user
+    board._history_user = request.user  # type: ignore[attr-defined]
+    board.save()
+    messages.success(request, f"榜单“{board.title}”已发布")
+    return HttpResponseRedirect(reverse("analysis:board", args=[board.pk]))
+
+
+@staff_member_required
+def board_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    board = get_object_or_404(Leaderboard, pk=pk)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("榜单")
+    sheet.append(["名次", "统一社会信用代码", "企业名称", "成长阶段", "所属领域", "总积分", "档次"])
+    for row in boards.entries(board):
+        sheet.append(
+            [
+                row["position"],
+                row.get("credit_code"),
+                row.get("name"),
+                row.get("stage"),
+                row.get("industry"),
+                row.get("total_after", row.get("total")),
+                row.get("tier_after", row.get("tier")),
+            ]
+        )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="board-{board.pk}.xlsx"'
+    return response
+
+
+@staff_member_required
+def pools_page(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = get_object_or_404(Run, pk=run_id, status="done")
+    listing = []
+    for pool in Pool.objects.all():
+        members = PoolMembership.objects.filter(pool=pool, run=run).select_related("enterprise")
+        listing.append((pool, members.count(), members[:20]))
+    return render(
+        request,
+        "analysis/pools.html",
+        _context(request, f"培育库 · 测算 #{run.pk}", run=run, pools=listing),
+    )
+
+
+@staff_member_required
+def statistics_page(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = get_object_or_404(Run, pk=run_id, status="done")
+    figures = stats.build(run)
+    chart = {
+        "histogram": figures.histogram,
+        "regions": [[r["prefecture"], r["n"]] for r in figures.by_region],
+    }
+    return render(
+        request,
+        "analysis/statistics.html",
+        _context(
+            request,
+            f"统计分析 · 测算 #{run.pk}",
+            s=figures,
+            run=run,
+            tiers=[t.code for t in run.scheme_version.scheme().tiers.levels],
+            chart=json.dumps(chart, ensure_ascii=False),
+        ),
+    )
+
+
+@staff_member_required
+def statistics_xlsx(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = get_object_or_404(Run, pk=run_id, status="done")
+    response = HttpResponse(stats.to_xlsx(stats.build(run)), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="statistics-run{run.pk}.xlsx"'
+    return response
