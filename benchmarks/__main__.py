@@ -82,6 +82,35 @@ def cli_end_to_end(rows: int, repeat: int) -> dict[str, object]:
     }
 
 
+def _databases(tmp: str, name: str) -> dict[str, str]:
+    targets = {"sqlite": f"sqlite:///{tmp}/{name}.sqlite3"}
+    postgres = _fresh_postgres(f"innopoints_{name}")
+    if postgres:
+        targets["postgresql"] = postgres
+    return targets
+
+
+def _child(module: str, rows: int, url: str, tmp: str) -> dict[str, Any]:
+    env = {**os.environ, "DATABASE_URL": url, "INNOPOINTS_DATA_DIR": tmp}
+    out = subprocess.run(
+        [sys.executable, "-m", module, str(rows)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def runs(rows: int) -> list[dict[str, Any]]:
+    """A Sichuan run over a province read from the database, results stored."""
+    with tempfile.TemporaryDirectory() as tmp:
+        return [
+            _child("benchmarks.run_child", rows, url, tmp)
+            for url in _databases(tmp, "runbench").values()
+        ]
+
+
 def imports(rows: int) -> list[dict[str, object]]:
     """A 30,000-row registration file, then a tax file with 8 indicators, each validated and
     verified, on a fresh SQLite database and (when it answers) a fresh PostgreSQL database."""
@@ -108,18 +137,18 @@ def imports(rows: int) -> list[dict[str, object]]:
     return results
 
 
-def _fresh_postgres() -> str | None:
+def _fresh_postgres(name: str = "innopoints_bench") -> str | None:
     try:
         import psycopg  # noqa: PLC0415 - only when PostgreSQL is measured
 
         with psycopg.connect(
             "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True, connect_timeout=2
         ) as conn:
-            conn.execute("DROP DATABASE IF EXISTS innopoints_bench")
-            conn.execute("CREATE DATABASE innopoints_bench")
+            conn.execute(f"DROP DATABASE IF EXISTS {name}")
+            conn.execute(f"CREATE DATABASE {name}")
     except Exception:
         return None
-    return "postgres://postgres@127.0.0.1:5432/innopoints_bench"
+    return f"postgres://postgres@127.0.0.1:5432/{name}"
 
 
 def _print_engine(sizes: list[int], repeat: int, results: dict[str, Any]) -> None:
@@ -176,9 +205,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--cli-rows", type=int, default=100_000)
     parser.add_argument("--import-rows", type=int, default=30_000)
-    parser.add_argument("--only", choices=["engine", "cli", "import"], action="append")
+    parser.add_argument("--run-rows", type=int, default=30_000)
+    parser.add_argument("--only", choices=["engine", "cli", "import", "run"], action="append")
     args = parser.parse_args()
-    chosen = set(args.only or ["engine", "cli", "import"])
+    chosen = set(args.only or ["engine", "cli", "import", "run"])
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     print(f"innopoints benchmarks on {machine}")
     results: dict[str, Any] = {"machine": machine}
@@ -188,6 +218,19 @@ def main() -> None:
         _print_cli(args.cli_rows, results)
     if "import" in chosen:
         _print_imports(args.import_rows, results)
+    if "run" in chosen:
+        print(
+            f"\nScoring run over {args.run_rows:,} enterprises read from the database, "
+            "results stored (two runs each)"
+        )
+        measured = runs(args.run_rows)
+        results["run"] = measured
+        for entry in measured:
+            walls = ", ".join(f"{r['seconds']:.2f}s" for r in entry["runs"])
+            print(
+                f"  {entry['vendor']:<10} {walls}; stages of the last: "
+                + ", ".join(f"{k} {v}s" for k, v in entry["runs"][-1]["stages"].items())
+            )
     OUT.mkdir(exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(f"\nfigures saved to {OUT / 'results.json'}")

@@ -234,3 +234,22 @@ def test_runs_on_celery_with_redis(reference_data: None, settings: Any, tmp_path
             time.sleep(0.2)
     assert run.status == "done", run.error
     assert run.task_id and Result.objects.filter(run=run).count() == 120
+
+
+def test_admin_edits_a_scheme_through_the_checks(db: Any, admin_user: Any) -> None:
+    client = Client()
+    client.force_login(admin_user)
+    version = sichuan()
+    url = reverse("admin:scoring_schemeversion_change", args=[version.pk])
+    text = version.source_yaml
+    bad = client.post(url, {"source_yaml": text.replace("bonus_cap: null", "bonus_cap: -2")})
+    assert "bonus_cap must not be negative" in bad.content.decode()
+    version.frozen_at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    version.save()
+    good = client.post(url, {"source_yaml": text.replace("bonus_cap: null", "bonus_cap: 4")})
+    assert good.status_code == 302
+    assert SchemeVersion.objects.filter(scheme_id="sichuan-2025").count() == 2
+    fork = SchemeVersion.objects.get(scheme_id="sichuan-2025", version="1.2")
+    assert fork.scheme().bonus_cap == 4 and fork.created_by == admin_user
+    version.refresh_from_db()
+    assert version.scheme().bonus_cap is None

@@ -45,6 +45,9 @@ class SchemeVersionAdmin(SimpleHistoryAdmin):
         obj.pk = saved.pk
         obj.__dict__.update({k: v for k, v in saved.__dict__.items() if not k.startswith("_")})
 
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """Nothing related to save: a version is its text."""
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return obj is None or obj.frozen_at is None
 

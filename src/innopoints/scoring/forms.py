@@ -41,4 +41,5 @@ class SchemeVersionForm(forms.ModelForm):
         return text
 
     def save(self, commit: bool = True) -> Any:  # the admin saves through schemes.save_version
+        self.save_m2m = lambda: None  # no many-to-many fields
         return self.instance
