@@ -253,3 +253,18 @@ def test_admin_edits_a_scheme_through_the_checks(db: Any, admin_user: Any) -> No
     assert fork.scheme().bonus_cap == 4 and fork.created_by == admin_user
     version.refresh_from_db()
     assert version.scheme().bonus_cap is None
+
+
+def test_self_assessment_against_a_stored_run(province: None) -> None:
+    """The stored parameters reproduce every member's result without re-normalising."""
+    from innopoints.engine import score_against  # noqa: PLC0415
+
+    run = run_now()
+    assert "ranked_totals" not in run.parameters  # kept compact, apart from the JSON
+    frozen = run.frozen_parameters()
+    assert frozen.n_ranked == run.n_ranked
+    table, _, _ = execution.engine_table(run, run.scheme_version.scheme())
+    estimate = score_against(run.scheme_version.scheme(), frozen, table[:25])
+    stored = dict(Result.objects.filter(run=run).values_list("enterprise_id", "total"))
+    for enterprise_id, total in zip(table["enterprise_id"][:25], estimate.total, strict=True):
+        assert total == stored[enterprise_id]

@@ -265,7 +265,10 @@ def execute(run: Run) -> Run:
                 stage="完成",
                 progress=1.0,
                 engine_version=ENGINE_VERSION,
-                parameters=result.parameters.to_dict(),
+                parameters={
+                    k: v for k, v in result.parameters.to_dict().items() if k != "ranked_totals"
+                },
+                ranked_totals=Run.pack_floats(result.parameters.ranked_totals),
                 report=report,
                 input_fact_ids=Run.pack_fact_ids(fact_ids),
                 input_digest=digest,

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from innopoints.engine.params import FrozenParameters
 from innopoints.engine.scheme import Scheme, scheme_from_mapping
 from innopoints.registry.models import Enterprise, Region
 
@@ -78,6 +79,12 @@ class Run(models.Model):
     parameters = models.JSONField("冻结参数（L、U 等）", default=dict, blank=True)
     report = models.JSONField("测算报告（吻合度、计数、耗时）", default=dict, blank=True)
     input_fact_ids = models.BinaryField("使用的数值（编号）", null=True, editable=False)
+    ranked_totals = models.BinaryField(
+        "参与排名企业的总积分（降序）",
+        null=True,
+        editable=False,
+        help_text="自评时据此定位名次与百分位",
+    )
     input_digest = models.CharField("输入摘要", max_length=64, blank=True)
     n_enterprises = models.PositiveIntegerField("参评企业", default=0)
     n_ranked = models.PositiveIntegerField("参与排名", default=0)
@@ -108,6 +115,21 @@ class Run(models.Model):
         if not self.input_fact_ids:
             return np.zeros(0, dtype=np.int64)
         return np.frombuffer(zlib.decompress(bytes(self.input_fact_ids)), dtype=np.int64)
+
+    def frozen_parameters(self) -> FrozenParameters:
+        """The run's frozen parameters, as the engine scores a self-assessment against them."""
+        data = dict(self.parameters)
+        totals = (
+            np.frombuffer(zlib.decompress(bytes(self.ranked_totals)), dtype=np.float64)
+            if self.ranked_totals
+            else np.zeros(0)
+        )
+        data["ranked_totals"] = totals.tolist()
+        return FrozenParameters.from_dict(data)
+
+    @staticmethod
+    def pack_floats(values: np.ndarray[Any, np.dtype[np.float64]]) -> bytes:
+        return zlib.compress(values.astype(np.float64).tobytes(), 6)
 
     @staticmethod
     def pack_fact_ids(ids: np.ndarray[Any, np.dtype[np.int64]]) -> bytes:
