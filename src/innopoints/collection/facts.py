@@ -4,9 +4,11 @@ effective value of every fact (the one scoring uses)."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Iterable
 
 import polars as pl
+from django.db import connection
 from django.utils import timezone
 
 from innopoints.collection.models import Authorisation, DataSource, FactValue, SourceField
@@ -28,6 +30,12 @@ def latest_versions(
     enterprise_ids: Iterable[int] | None = None,
 ) -> pl.DataFrame:
     """Each source's latest version of each fact of the period (long: one row a fact)."""
+    if connection.vendor == "postgresql":
+        frame = _copy_out(period, fields, enterprise_ids)
+        return (
+            frame.sort("version", descending=True)
+            .unique(["enterprise_id", "field_code", "source_id"], keep="first")
+        )
     query = FactValue.objects.filter(period=period)
     if fields is not None:
         query = query.filter(field_code__in=list(fields))
@@ -45,6 +53,33 @@ def latest_versions(
     return frame.sort("version", descending=True).unique(
         ["enterprise_id", "field_code", "source_id"], keep="first"
     )
+
+
+def _copy_out(
+    period: str, fields: Iterable[str] | None, enterprise_ids: Iterable[int] | None
+) -> pl.DataFrame:
+    """PostgreSQL streams the rows as CSV (COPY), polars parses them: a province's million
+    values in about a second instead of the ORM's many."""
+    table = connection.ops.quote_name(FactValue._meta.db_table)
+    where = ["period = %s"]
+    params: list[object] = [period]
+    if fields is not None:
+        where.append("field_code = ANY(%s)")
+        params.append(list(fields))
+    if enterprise_ids is not None:
+        where.append("enterprise_id = ANY(%s)")
+        params.append(list(enterprise_ids))
+    sql = (f"COPY (SELECT id, enterprise_id, field_code, source_id, version, value FROM {table} "
+           f"WHERE {' AND '.join(where)}) TO STDOUT WITH (FORMAT csv)")
+    buffer = io.BytesIO()
+    with connection.cursor() as cursor, cursor.cursor.copy(sql, params) as copy:
+        for chunk in copy:
+            buffer.write(chunk)
+    if buffer.tell() == 0:
+        return pl.DataFrame(schema=FACT_SCHEMA)
+    buffer.seek(0)
+    return pl.read_csv(buffer, has_header=False, new_columns=list(FACT_SCHEMA),
+                       schema_overrides=FACT_SCHEMA)
 
 
 def priorities() -> pl.DataFrame:
