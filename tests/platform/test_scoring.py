@@ -109,12 +109,12 @@ def test_rerunning_the_same_inputs_is_bit_identical(province: None) -> None:
     a = list(
         Result.objects.filter(run=first)
         .order_by("enterprise_id")
-        .values_list("enterprise_id", "total", "rank", "tier", "breakdown")
+        .values_list("enterprise_id", "total", "rank", "tier", "breakdown_json", "categories")
     )
     b = list(
         Result.objects.filter(run=second)
         .order_by("enterprise_id")
-        .values_list("enterprise_id", "total", "rank", "tier", "breakdown")
+        .values_list("enterprise_id", "total", "rank", "tier", "breakdown_json", "categories")
     )
     assert a == b
 

@@ -141,7 +141,7 @@ def _result_frame(run: Run, result: ScoreResult, table: pl.DataFrame) -> pl.Data
             ),
         )
         .struct.json_encode()
-        .alias("breakdown")
+        .alias("breakdown_json")
     )
     rank = pl.Series(result.rank)
     categories = category_points(result).select(
@@ -165,7 +165,7 @@ def _result_frame(run: Run, result: ScoreResult, table: pl.DataFrame) -> pl.Data
             "percentile": pl.Series(result.percentile()).fill_nan(None),
             "industry": table["industry"].fill_null(""),
             "region_code": table["region"].fill_null(""),
-            "breakdown": breakdown["breakdown"],
+            "breakdown_json": breakdown["breakdown_json"],
             "categories": categories,
         }
     )
@@ -220,7 +220,7 @@ RESULT_COLUMNS = [
     "percentile",
     "industry",
     "region_code",
-    "breakdown",
+    "breakdown_json",
     "categories",
 ]
 
@@ -248,7 +248,7 @@ def execute(run: Run) -> Run:
         digest = _digest(scheme.fingerprint, run.period, fact_ids, table)
         with transaction.atomic():
             frame = _result_frame(run, result, table)
-            bulk.insert_rows(Result, RESULT_COLUMNS, frame.select(RESULT_COLUMNS).iter_rows())
+            bulk.insert_frame(Result, frame.select(RESULT_COLUMNS))
             report = result.report()
             report["left_out"] = left_out
             report["category_stats"] = category_stats(result)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import zlib
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -161,7 +163,9 @@ class Result(models.Model):
     percentile = models.FloatField("百分位", null=True)
     industry = models.CharField("所属领域", max_length=64, blank=True)
     region_code = models.CharField("行政区划代码", max_length=6, blank=True)
-    breakdown = models.JSONField("明细")
+    breakdown_json = models.TextField("明细（JSON）")
+    """Kept as JSON text: it is read whole, never queried into, and text loads far faster than
+    jsonb (a national run writes a million of them)."""
     categories = models.JSONField("一级指标得分", default=dict)
 
     class Meta:
@@ -179,3 +183,8 @@ class Result(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise} {self.total:.2f}"
+
+    @cached_property
+    def breakdown(self) -> dict[str, Any]:
+        loaded: dict[str, Any] = json.loads(self.breakdown_json)
+        return loaded

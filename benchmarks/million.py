@@ -1,0 +1,151 @@
+"""The national-scale run: 1,000,000 enterprises generated straight into a fresh PostgreSQL
+database (COPY, no import checks: the import path is measured elsewhere), then one Sichuan run
+from the database to stored results. ``uv run python -m benchmarks.million [N]``; prints JSON.
+Needs about 15 GB of disk and several minutes to generate."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import polars as pl
+
+NAME = "innopoints_million"
+
+
+def _fresh_database() -> str:
+    import psycopg  # noqa: PLC0415 - only for this benchmark
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as c:
+        c.execute(f"DROP DATABASE IF EXISTS {NAME}")
+        c.execute(f"CREATE DATABASE {NAME}")
+    return f"postgres://postgres@127.0.0.1:5432/{NAME}"
+
+
+def _copy_frame(cursor: object, table: str, frame: pl.DataFrame) -> None:
+    columns = ", ".join(frame.columns)
+    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:  # type: ignore[attr-defined]
+        for chunk in frame.iter_slices(500_000):
+            buffer = io.BytesIO()
+            chunk.write_csv(buffer, include_header=False)
+            copy.write(buffer.getvalue())
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    os.environ["DATABASE_URL"] = _fresh_database()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "innopoints.site.settings")
+    import django  # noqa: PLC0415
+
+    django.setup()
+    from django.core.management import call_command  # noqa: PLC0415
+    from django.db import connection  # noqa: PLC0415
+
+    from innopoints.collection.demo import SOURCE_FILES  # noqa: PLC0415
+    from innopoints.collection.models import DataSource  # noqa: PLC0415
+    from innopoints.engine.fields import base_catalogue  # noqa: PLC0415
+    from innopoints.engine.synth import synth_frame  # noqa: PLC0415
+    from innopoints.scoring.execution import execute  # noqa: PLC0415
+    from innopoints.scoring.models import Result, Run, SchemeVersion  # noqa: PLC0415
+
+    call_command("migrate", verbosity=0)
+    figures: dict[str, object] = {"n": n}
+    start = time.perf_counter()
+    frame = synth_frame(n, seed=1)
+    sources = dict(DataSource.objects.values_list("code", "id"))
+    field_source: dict[str, int] = {}
+    for code, columns in SOURCE_FILES.items():
+        for column in columns:
+            field_source.setdefault(column, sources[code])
+    catalogue = base_catalogue()
+    fact_columns = [
+        c
+        for c in frame.columns
+        if c in catalogue and catalogue[c].kind in {"amount", "count", "ratio", "bool"}
+    ]
+    with connection.cursor() as wrapper:
+        cursor = wrapper.cursor
+        _copy_frame(
+            cursor,
+            "registry_enterprise",
+            frame.select(
+                "credit_code",
+                "name",
+                "established",
+                pl.col("region").alias("region_id"),
+                pl.lit("2026-01-01 00:00:00+00").alias("created_at"),
+            ),
+        )
+        ids = pl.DataFrame(
+            list(
+                connection.cursor()
+                .execute("SELECT credit_code, id FROM registry_enterprise")
+                .fetchall()
+            ),
+            orient="row",
+            schema={"credit_code": pl.String, "enterprise_id": pl.Int64},
+        )
+        long = (
+            frame.select("credit_code", *[pl.col(c).cast(pl.Float64) for c in fact_columns])
+            .join(ids, on="credit_code")
+            .drop("credit_code")
+            .unpivot(index="enterprise_id", variable_name="field_code", value_name="value")
+            .drop_nulls("value")
+        )
+        long = long.with_columns(
+            pl.col("field_code").replace_strict(field_source).alias("source_id"),
+            pl.lit("2025").alias("period"),
+            pl.lit(1).alias("version"),
+            pl.lit("2026-01-01 00:00:00+00").alias("recorded_at"),
+            pl.lit("").alias("reason"),
+        )
+        figures["values"] = long.height
+        _copy_frame(
+            cursor,
+            "collection_factvalue",
+            long.select(
+                "enterprise_id",
+                "period",
+                "field_code",
+                "value",
+                "source_id",
+                "version",
+                "recorded_at",
+                "reason",
+            ),
+        )
+        chosen = ids["enterprise_id"].to_numpy()
+        chosen = chosen[np.random.default_rng(1).random(chosen.shape[0]) < 0.88]
+        _copy_frame(
+            cursor,
+            "collection_authorisation",
+            pl.DataFrame(
+                {
+                    "enterprise_id": chosen,
+                    "source_id": sources["tax"],
+                    "scope": "[]",
+                    "valid_from": "2025-01-01",
+                    "created_at": "2026-01-01 00:00:00+00",
+                }
+            ),
+        )
+        cursor.execute("ANALYZE")
+    figures["generate_s"] = round(time.perf_counter() - start, 1)
+    version = SchemeVersion.objects.get(scheme_id="sichuan-2025", version="1")
+    run = Run.objects.create(period="2025", scheme_version=version)
+    start = time.perf_counter()
+    execute(run)
+    figures["run_s"] = round(time.perf_counter() - start, 1)
+    figures["status"] = run.status
+    figures["error"] = run.error[:500]
+    figures["stages"] = run.report.get("timings_s", {})
+    figures["results"] = Result.objects.filter(run=run).count()
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
