@@ -173,3 +173,28 @@ def test_pages_render(scored: Run, client_in: Client, source: Callable[[str], An
     assert "vendor/echarts/echarts.min.js" in text and "同阶段中位数" in text
     assert client_in.get(reverse("analysis:pools", args=[scored.pk])).status_code == 200
     assert client_in.get(reverse("analysis:boards", args=[scored.pk])).status_code == 200
+
+
+def test_admin_refuses_a_bad_pool_rule(db: Any, admin_user: Any) -> None:
+    client = Client()
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("admin:analysis_pool_add"),
+        {
+            "code": "mine",
+            "name": "我的库",
+            "description": "",
+            "rule": '{"all": [{"field": "revenue", "between": 3}]}',
+        },
+    )
+    assert response.status_code == 200 and "入库规则无效" in response.content.decode()
+    ok = client.post(
+        reverse("admin:analysis_pool_add"),
+        {
+            "code": "mine",
+            "name": "我的库",
+            "description": "",
+            "rule": '{"all": [{"field": "revenue", "min": 3}]}',
+        },
+    )
+    assert ok.status_code == 302 and Pool.objects.filter(code="mine").exists()

@@ -20,6 +20,7 @@ from innopoints.collection.models import (
     ImportBatch,
     SourceField,
 )
+from innopoints.site.admin_base import ReadOnlyAdmin
 
 
 class SourceFieldInline(admin.TabularInline):
@@ -57,19 +58,6 @@ class AuthorisationAdmin(SimpleHistoryAdmin):
     list_filter = ("source", "institution")
     search_fields = ("enterprise__name", "enterprise__credit_code")
     autocomplete_fields = ("enterprise",)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Values and batches are append-only: nobody edits or deletes them here."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(ImportBatch)

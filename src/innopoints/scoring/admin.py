@@ -12,6 +12,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from innopoints.scoring import schemes
 from innopoints.scoring.forms import SchemeVersionForm
 from innopoints.scoring.models import Result, Run, SchemeVersion
+from innopoints.site.admin_base import ReadOnlyAdmin
 
 
 @admin.register(SchemeVersion)
@@ -81,19 +82,8 @@ class SchemeVersionAdmin(SimpleHistoryAdmin):
         return render(request, "scoring/scheme_diff.html", context)
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Run)
-class RunAdmin(ReadOnly):
+class RunAdmin(ReadOnlyAdmin):
     list_display = (
         "id",
         "period",
@@ -116,7 +106,7 @@ class RunAdmin(ReadOnly):
 
 
 @admin.register(Result)
-class ResultAdmin(ReadOnly):
+class ResultAdmin(ReadOnlyAdmin):
     list_display = ("run", "rank", "enterprise", "stage", "total", "tier", "vetoed")
     list_filter = ("run", "stage", "tier", "vetoed")
     search_fields = ("enterprise__credit_code", "enterprise__name")
