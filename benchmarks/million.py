@@ -36,24 +36,46 @@ def _copy_frame(cursor: object, table: str, frame: pl.DataFrame) -> None:
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    os.environ["DATABASE_URL"] = _fresh_database()
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    reuse = "--reuse" in sys.argv  # run again on the database a previous call generated
+    n = int(args[0]) if args else 1_000_000
+    os.environ["DATABASE_URL"] = (
+        f"postgres://postgres@127.0.0.1:5432/{NAME}" if reuse else _fresh_database()
+    )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "innopoints.site.settings")
     import django  # noqa: PLC0415
 
     django.setup()
     from django.core.management import call_command  # noqa: PLC0415
+
+    from innopoints.scoring.execution import execute  # noqa: PLC0415
+    from innopoints.scoring.models import Result, Run, SchemeVersion  # noqa: PLC0415
+
+    call_command("migrate", verbosity=0)
+    figures: dict[str, object] = {"n": n}
+    if not reuse:
+        figures |= _generate(n)
+    version = SchemeVersion.objects.get(scheme_id="sichuan-2025", version="1")
+    run = Run.objects.create(period="2025", scheme_version=version)
+    start = time.perf_counter()
+    execute(run)
+    figures["run_s"] = round(time.perf_counter() - start, 1)
+    figures["status"] = run.status
+    figures["error"] = run.error[:500]
+    figures["stages"] = run.report.get("timings_s", {})
+    figures["results"] = Result.objects.filter(run=run).count()
+    print(json.dumps(figures))
+
+
+def _generate(n: int) -> dict[str, object]:
     from django.db import connection  # noqa: PLC0415
 
     from innopoints.collection.demo import SOURCE_FILES  # noqa: PLC0415
     from innopoints.collection.models import DataSource  # noqa: PLC0415
     from innopoints.engine.fields import base_catalogue  # noqa: PLC0415
     from innopoints.engine.synth import synth_frame  # noqa: PLC0415
-    from innopoints.scoring.execution import execute  # noqa: PLC0415
-    from innopoints.scoring.models import Result, Run, SchemeVersion  # noqa: PLC0415
 
-    call_command("migrate", verbosity=0)
-    figures: dict[str, object] = {"n": n}
+    figures: dict[str, object] = {}
     start = time.perf_counter()
     frame = synth_frame(n, seed=1)
     sources = dict(DataSource.objects.values_list("code", "id"))
@@ -135,16 +157,7 @@ def main() -> None:
         )
         cursor.execute("ANALYZE")
     figures["generate_s"] = round(time.perf_counter() - start, 1)
-    version = SchemeVersion.objects.get(scheme_id="sichuan-2025", version="1")
-    run = Run.objects.create(period="2025", scheme_version=version)
-    start = time.perf_counter()
-    execute(run)
-    figures["run_s"] = round(time.perf_counter() - start, 1)
-    figures["status"] = run.status
-    figures["error"] = run.error[:500]
-    figures["stages"] = run.report.get("timings_s", {})
-    figures["results"] = Result.objects.filter(run=run).count()
-    print(json.dumps(figures))
+    return figures
 
 
 if __name__ == "__main__":

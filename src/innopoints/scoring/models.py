@@ -143,11 +143,20 @@ class Result(models.Model):
     breakdown holds per indicator [raw, value, origin, t, x, points] (L, U and the weight are
     the run's parameters for the enterprise's stage), bonus points and veto reasons."""
 
+    # the composite indexes below serve these keys: no single-column index to maintain
     run = models.ForeignKey(
-        Run, on_delete=models.CASCADE, related_name="results", verbose_name="积分测算"
+        Run,
+        on_delete=models.CASCADE,
+        related_name="results",
+        verbose_name="积分测算",
+        db_index=False,
     )
     enterprise = models.ForeignKey(
-        Enterprise, on_delete=models.PROTECT, related_name="results", verbose_name="企业"
+        Enterprise,
+        on_delete=models.PROTECT,
+        related_name="results",
+        verbose_name="企业",
+        db_index=False,
     )
     stage = models.CharField("成长阶段", max_length=32)
     base = models.FloatField("基础分")
