@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import polars as pl
 from django.db import connection
@@ -49,9 +49,16 @@ def latest_versions(
 
 
 def _latest(frame: pl.DataFrame) -> pl.DataFrame:
-    """Each (enterprise, field, source)'s highest version: a grouped maximum, no sort."""
+    """Each (enterprise, field, source)'s highest version. Only facts re-delivered (version
+    > 1) can have an older version to drop, and they are few: group just those."""
     keys = ["enterprise_id", "field_code", "source_id"]
-    return frame.filter(pl.col("version") == pl.col("version").max().over(keys))
+    newer = frame.filter(pl.col("version") > 1)
+    if newer.height == 0:
+        return frame
+    highest = newer.group_by(keys).agg(pl.col("version").max().alias("_highest"))
+    marked = frame.join(highest, on=keys, how="left")
+    keep = pl.col("_highest").is_null() | (pl.col("version") == pl.col("_highest"))
+    return marked.filter(keep).drop("_highest")
 
 
 def _copy_out(
@@ -147,54 +154,81 @@ def _copy_authorisations(day: dt.date, schema: dict[str, pl.DataType]) -> pl.Dat
     return pl.read_csv(buffer, has_header=False, new_columns=list(schema), schema_overrides=schema)
 
 
+def _marked_parts(facts: pl.DataFrame, as_of: dt.date | None) -> Iterator[pl.DataFrame]:
+    """The facts field by field (so that every join is on integer keys of one field's rows),
+    each with ``priority`` (manual corrections 0) and ``authorised``."""
+    manual = set(manual_source_ids())
+    table = priorities()
+    grants = active_authorisations(as_of)
+    general = (
+        grants.filter(pl.col("field_code").is_null())
+        .select("enterprise_id", "source_id")
+        .unique()
+        .with_columns(pl.lit(True).alias("_granted"))
+    )
+    for (field,), rows in facts.partition_by("field_code", as_dict=True).items():
+        rules = table.filter(pl.col("field_code") == field)
+        priority = dict(zip(rules["source_id"], rules["priority"], strict=True))
+        needs = {
+            s for s, r in zip(rules["source_id"], rules["requires_authorisation"], strict=True) if r
+        }
+        priority |= dict.fromkeys(manual, 0)
+        part = rows.with_columns(
+            pl.col("source_id")
+            .replace_strict(priority, default=99, return_dtype=pl.Int64)
+            .alias("priority"),
+            pl.col("source_id").is_in(list(needs)).alias("requires_authorisation"),
+        )
+        if not needs:
+            yield part.with_columns(pl.lit(True).alias("authorised"))
+            continue
+        allowed = pl.concat(
+            [
+                general,
+                grants.filter(pl.col("field_code") == field)
+                .select("enterprise_id", "source_id")
+                .with_columns(pl.lit(True).alias("_granted")),
+            ]
+        ).unique(["enterprise_id", "source_id"])
+        part = part.join(allowed, on=["enterprise_id", "source_id"], how="left")
+        yield part.with_columns(
+            (~pl.col("requires_authorisation") | pl.col("_granted").fill_null(False)).alias(
+                "authorised"
+            )
+        ).drop("_granted")
+
+
 def with_priority_and_authorisation(
     facts: pl.DataFrame, as_of: dt.date | None = None
 ) -> pl.DataFrame:
     """Adds ``priority`` (manual corrections 0) and ``authorised`` (False only where the source
     needs the enterprise's authorisation for that field and has none active)."""
-    manual = manual_source_ids()
-    frame = facts.join(priorities(), on=["source_id", "field_code"], how="left").with_columns(
-        pl.when(pl.col("source_id").is_in(manual))
-        .then(0)
-        .otherwise(pl.col("priority").fill_null(99))
-        .alias("priority"),
-        pl.col("requires_authorisation").fill_null(False),
-    )
-    grants = active_authorisations(as_of)
-    specific = grants.filter(pl.col("field_code").is_not_null()).with_columns(
-        pl.lit(True).alias("_specific")
-    )
-    general = (
-        grants.filter(pl.col("field_code").is_null())
-        .select("enterprise_id", "source_id")
-        .unique()
-        .with_columns(pl.lit(True).alias("_general"))
-    )
-    frame = frame.join(specific, on=["enterprise_id", "source_id", "field_code"], how="left")
-    frame = frame.join(general, on=["enterprise_id", "source_id"], how="left")
-    return frame.with_columns(
-        (
-            ~pl.col("requires_authorisation")
-            | pl.col("_specific").fill_null(False)
-            | pl.col("_general").fill_null(False)
-        ).alias("authorised")
-    ).drop("_specific", "_general")
+    parts = list(_marked_parts(facts, as_of))
+    if not parts:
+        return facts.with_columns(
+            pl.lit(0).alias("priority"),
+            pl.lit(False).alias("requires_authorisation"),
+            pl.lit(True).alias("authorised"),
+        )
+    return pl.concat(parts)
 
 
 def effective(
     facts: pl.DataFrame, *, authorised_only: bool = True, as_of: dt.date | None = None
 ) -> pl.DataFrame:
     """The effective version of each (enterprise, field): the preferred source's latest
-    version, skipping values whose required authorisation is missing when asked to."""
-    frame = with_priority_and_authorisation(facts, as_of)
-    if authorised_only:
-        frame = frame.filter(pl.col("authorised"))
-    # the best (lowest) priority, then the highest version, then the lowest source id: a
-    # grouped minimum of one key instead of sorting every value
+    version, skipping values whose required authorisation is missing when asked to. The best
+    is the lowest priority, then the highest version, then the lowest source id; only a field
+    that several sources deliver needs choosing, and then per enterprise."""
     key = pl.col("priority") * 2**40 - pl.col("version") * 2**20 + pl.col("source_id")
-    best = frame.with_columns(key.alias("_key"))
-    group = ["enterprise_id", "field_code"]
-    return best.filter(pl.col("_key") == pl.col("_key").min().over(group)).drop("_key")
+    chosen = []
+    for part in _marked_parts(facts, as_of):
+        rows = part.filter(pl.col("authorised")) if authorised_only else part
+        several = rows["source_id"].n_unique() > 1
+        chosen.append(rows.filter(key == key.min().over("enterprise_id")) if several else rows)
+    if not chosen:
+        return with_priority_and_authorisation(facts, as_of)
+    return pl.concat(chosen)
 
 
 def wide(long: pl.DataFrame) -> pl.DataFrame:
