@@ -12,6 +12,7 @@ from innopoints.registry.models import Enterprise
 from innopoints.scoring.models import Result
 
 STRONG, WEAK = 1.2, 0.8
+LARGE_RUN_FIELDS = ("run__input_fact_ids", "run__ranked_totals")
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ def latest_result(enterprise: Enterprise) -> Result | None:
     return (
         Result.objects.filter(enterprise=enterprise, run__status="done")
         .select_related("run__scheme_version")
+        .defer(*LARGE_RUN_FIELDS)
         .order_by("-run__created_at")
         .first()
     )
@@ -74,6 +76,7 @@ def portrait(enterprise: Enterprise, result: Result | None = None) -> Portrait:
             enterprise=enterprise, run__status="done", run__scheme_version__scheme_id=scheme.id
         )
         .select_related("run")
+        .defer(*LARGE_RUN_FIELDS, "run__parameters", "run__report")
         .order_by("run__created_at")
     )
     pools = list(

@@ -58,6 +58,14 @@ class SchemeVersion(models.Model):
         return scheme_from_mapping(self.content)
 
 
+class RunManager(models.Manager["Run"]):
+    """Runs without their large stored inputs (value ids, ranked totals) unless asked for:
+    a national run's ids are tens of megabytes and pages never need them."""
+
+    def get_queryset(self) -> models.QuerySet[Run]:
+        return super().get_queryset().defer("input_fact_ids", "ranked_totals")
+
+
 class Run(models.Model):
     STATUSES = [
         ("queued", "排队中"),
@@ -104,8 +112,11 @@ class Run(models.Model):
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
+    objects = RunManager()
+
     class Meta:
         verbose_name = "积分测算"
+        base_manager_name = "objects"
         verbose_name_plural = "积分测算"
         ordering = ["-created_at"]
 

@@ -147,7 +147,9 @@ def leaderboard_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_member_required
 def explanation(request: HttpRequest, pk: int, enterprise_id: int) -> HttpResponse:
     result = get_object_or_404(
-        Result.objects.select_related("run__scheme_version", "enterprise"),
+        Result.objects.select_related("run__scheme_version", "enterprise").defer(
+            "run__input_fact_ids", "run__ranked_totals"
+        ),
         run_id=pk,
         enterprise_id=enterprise_id,
     )
