@@ -252,6 +252,7 @@ def execute(run: Run) -> Run:
             report = result.report()
             report["left_out"] = left_out
             report["category_stats"] = category_stats(result)
+            report["industries"] = sorted(table["industry"].drop_nulls().unique().to_list())
             run_scored.send(Run, run=run, table=table, result=result)
             report["timings_s"] = {
                 "gather": round(gathered, 3),

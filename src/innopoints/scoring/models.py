@@ -196,7 +196,7 @@ class Result(models.Model):
             models.UniqueConstraint(fields=["run", "enterprise"], name="result_once_per_run")
         ]
         indexes = [
-            models.Index(fields=["run", "rank"]),
+            models.Index(fields=["run", "rank", "enterprise"], name="result_run_rank"),
             models.Index(fields=["run", "total"]),
             models.Index(fields=["enterprise", "run"]),
         ]

@@ -81,8 +81,15 @@ def _results(request: HttpRequest, run: Run) -> object:
 @staff_member_required
 def leaderboard(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(Run, pk=pk)
-    page = Paginator(_results(request, run), 50).get_page(request.GET.get("page"))
-    industries = Result.objects.filter(run=run).values_list("industry", flat=True).distinct()
+    filtered = any(request.GET.get(f) for f in ("stage", "industry", "tier", "region"))
+    paginator = Paginator(_results(request, run), 50)
+    if not filtered:  # the run knows its size: no count over a million rows
+        paginator.count = run.n_enterprises  # type: ignore[misc]
+    page = paginator.get_page(request.GET.get("page"))
+    industries = (
+        run.report.get("industries")
+        or Result.objects.filter(run=run).values_list("industry", flat=True).distinct()
+    )
     return render(
         request,
         "scoring/leaderboard.html",
