@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from innopoints.collection import bulk
@@ -254,6 +254,9 @@ def execute(run: Run) -> Run:
             report["category_stats"] = category_stats(result)
             report["industries"] = sorted(table["industry"].drop_nulls().unique().to_list())
             run_scored.send(Run, run=run, table=table, result=result)
+            if connection.vendor == "postgresql":  # fresh statistics: pages plan with indexes
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE scoring_result")
             report["timings_s"] = {
                 "gather": round(gathered, 3),
                 **result.timings,

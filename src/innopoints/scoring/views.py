@@ -87,8 +87,9 @@ def leaderboard(request: HttpRequest, pk: int) -> HttpResponse:
         paginator.count = run.n_enterprises  # type: ignore[misc]
     page = paginator.get_page(request.GET.get("page"))
     industries = (
-        run.report.get("industries")
-        or Result.objects.filter(run=run).values_list("industry", flat=True).distinct()
+        run.report["industries"]
+        if "industries" in run.report
+        else Result.objects.filter(run=run).order_by().values_list("industry", flat=True).distinct()
     )
     return render(
         request,
