@@ -1,0 +1,124 @@
+"""Load test over the national database of benchmarks.million: gunicorn serving the platform,
+locust with 50 analysts for 60 s. ``uv run python -m benchmarks.load``; prints the figures."""
+
+from __future__ import annotations
+
+import csv
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from benchmarks.million import NAME
+
+PORT = 8799
+
+
+def main() -> None:
+    url = f"postgres://postgres@127.0.0.1:5432/{NAME}"
+    os.environ.update(
+        {
+            "DATABASE_URL": url,
+            "DJANGO_SETTINGS_MODULE": "innopoints.site.settings",
+            "INNOPOINTS_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        }
+    )
+    import django  # noqa: PLC0415
+
+    django.setup()
+    from django.contrib.auth import get_user_model  # noqa: PLC0415
+
+    from innopoints.scoring.models import Result, Run  # noqa: PLC0415
+
+    run = Run.objects.filter(status="done").order_by("-pk").first()
+    if run is None:
+        sys.exit("run `python -m benchmarks.million` first")
+    password = secrets.token_urlsafe(12)
+    user, _ = get_user_model().objects.get_or_create(
+        username="loadtest", defaults={"is_staff": True, "is_superuser": True}
+    )
+    user.set_password(password)
+    user.save()
+    ids = list(
+        Result.objects.filter(run=run).order_by("?").values_list("enterprise_id", flat=True)[:2000]
+    )
+    env = {
+        **os.environ,
+        "LOAD_RUN": str(run.pk),
+        "LOAD_USER": "loadtest",
+        "LOAD_PASSWORD": password,
+        "LOAD_ENTERPRISES": ",".join(map(str, ids)),
+        "LOAD_PAGES": str(max(1, run.n_enterprises // 50)),
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "innopoints.site.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            "4",
+            "--threads",
+            "4",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
+    try:
+        for _ in range(60):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/admin/login/", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        prefix = Path("/tmp/innopoints-load")
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "locust",
+                "-f",
+                str(Path(__file__).with_name("locustfile.py")),
+                "--headless",
+                "-u",
+                "50",
+                "-r",
+                "10",
+                "-t",
+                "60s",
+                "--only-summary",
+                "--host",
+                f"http://127.0.0.1:{PORT}",
+                "--csv",
+                str(prefix),
+            ],
+            env=env,
+            check=False,
+            capture_output=True,
+        )
+        with open(f"{prefix}_stats.csv", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        print(f"load: 50 users, 60 s, run #{run.pk} with {run.n_enterprises:,} results")
+        for row in rows:
+            print(
+                f"  {row['Name']:<12} requests {row['Request Count']:>6} failures "
+                f"{row['Failure Count']:>4} median {row['50%']:>5} ms p95 {row['95%']:>6} ms "
+                f"p99 {row['99%']:>6} ms"
+            )
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+if __name__ == "__main__":
+    main()
