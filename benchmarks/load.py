@@ -94,6 +94,7 @@ def main() -> None:
                 "-t",
                 "60s",
                 "--only-summary",
+                "--reset-stats",
                 "--host",
                 f"http://127.0.0.1:{PORT}",
                 "--csv",

@@ -268,3 +268,23 @@ def test_self_assessment_against_a_stored_run(province: None) -> None:
     stored = dict(Result.objects.filter(run=run).values_list("enterprise_id", "total"))
     for enterprise_id, total in zip(table["enterprise_id"][:25], estimate.total, strict=True):
         assert total == stored[enterprise_id]
+
+
+def test_leaderboard_pages_by_rank(province: None, admin_user: Any) -> None:
+    run = run_now()
+    client = Client()
+    client.force_login(admin_user)
+    first = client.get(reverse("scoring:leaderboard", args=[run.pk]))
+    assert first.context["page"].number == 1
+    ranks = [r.rank for r in first.context["page"]]
+    assert ranks[0] == 1 and max(ranks) <= 50 and ranks == sorted(ranks)
+    pages = first.context["page"].num_pages
+    seen = []
+    for number in range(1, pages + 1):
+        page = client.get(reverse("scoring:leaderboard", args=[run.pk]), {"page": number})
+        seen += [r.enterprise_id for r in page.context["page"]]
+    assert sorted(seen) == sorted(
+        Result.objects.filter(run=run).values_list("enterprise_id", flat=True)
+    )  # every result exactly once, the vetoed last
+    last = client.get(reverse("scoring:leaderboard", args=[run.pk]), {"page": pages})
+    assert all(r.rank is None for r in last.context["page"]) or run.n_vetoed == 0

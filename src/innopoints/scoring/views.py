@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
@@ -68,6 +70,50 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("scoring:run", args=[pk]))
 
 
+PAGE = 50
+
+
+class RankPage:
+    """A page of the whole leaderboard read by rank range — page n holds ranks
+    (n−1)·50+1 … n·50, so every page is an index range however deep (ties at a boundary stay
+    together); the vetoed, who have no rank, follow on the last pages."""
+
+    def __init__(self, run: Run, number: str | None) -> None:
+        self.run = run
+        pages_ranked = max(1, -(-run.n_ranked // PAGE))
+        self.num_pages = pages_ranked + -(-run.n_vetoed // PAGE)
+        try:
+            self.number = min(max(1, int(number or 1)), self.num_pages)
+        except ValueError:
+            self.number = 1
+        query = Result.objects.filter(run=run).select_related("enterprise")
+        if self.number <= pages_ranked:
+            low, high = (self.number - 1) * PAGE + 1, self.number * PAGE
+            query = query.filter(rank__gte=low, rank__lte=high).order_by("rank", "enterprise_id")
+            self.rows = list(query)
+        else:
+            start = (self.number - pages_ranked - 1) * PAGE
+            self.rows = list(
+                query.filter(rank__isnull=True).order_by("enterprise_id")[start : start + PAGE]
+            )
+        self.paginator = self
+
+    def __iter__(self) -> Iterator[Result]:
+        return iter(self.rows)
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
 def _results(request: HttpRequest, run: Run) -> object:
     query = Result.objects.filter(run=run).select_related("enterprise")
     for field in ("stage", "industry", "tier"):
@@ -82,10 +128,10 @@ def _results(request: HttpRequest, run: Run) -> object:
 def leaderboard(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(Run, pk=pk)
     filtered = any(request.GET.get(f) for f in ("stage", "industry", "tier", "region"))
-    paginator = Paginator(_results(request, run), 50)
-    if not filtered:  # the run knows its size: no count over a million rows
-        paginator.count = run.n_enterprises  # type: ignore[misc]
-    page = paginator.get_page(request.GET.get("page"))
+    if filtered:
+        page: Any = Paginator(_results(request, run), PAGE).get_page(request.GET.get("page"))
+    else:
+        page = RankPage(run, request.GET.get("page"))
     industries = (
         run.report["industries"]
         if "industries" in run.report
