@@ -10,8 +10,21 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 
+from innopoints.analysis.models import Pool
+from innopoints.analysis.pools import load_pools
 from innopoints.collection.importing import ImportOutcome, import_file
-from innopoints.collection.models import DataSource, Enterprise, FactValue, Finding, ImportBatch
+from innopoints.collection.models import (
+    DataSource,
+    Enterprise,
+    FactValue,
+    Finding,
+    ImportBatch,
+    SourceField,
+)
+from innopoints.collection.reference_data import load_sources
+from innopoints.registry.models import IndustryField, Region
+from innopoints.registry.reference import load_reference
+from innopoints.scoring.schemes import sync_builtin_schemes
 from tests.conftest import codes
 
 
@@ -36,48 +49,12 @@ def snapshot() -> tuple[int, int, int, int]:
 @pytest.fixture
 def reference_data(transactional_db: Any) -> None:
     """For tests that commit (browser, task queue): a flush after each of them removes what the
-    data migrations loaded, so load it again here (every loader is idempotent). pytest-django
-    runs these tests after all the others."""
-    from django.apps import apps as django_apps  # noqa: PLC0415 - needs the app registry
-
-    from innopoints.collection.reference_data import load_sources  # noqa: PLC0415
-    from innopoints.registry.models import IndustryField, Region  # noqa: PLC0415
-    from innopoints.registry.reference import (  # noqa: PLC0415
-        INDUSTRY_SOURCES,
-        divisions,
-        industry_fields,
-    )
-    from innopoints.scoring.schemes import sync_builtin_schemes  # noqa: PLC0415
-
-    Region.objects.bulk_create(
-        [Region(code=d.code, name=d.name, level=d.level, parent_id=d.parent) for d in divisions()],
-        batch_size=1000,
-        ignore_conflicts=True,
-    )
-    IndustryField.objects.bulk_create(
-        [
-            IndustryField(code=c, name=n, group=g, source=INDUSTRY_SOURCES[g])
-            for c, n, g in industry_fields()
-        ],
-        ignore_conflicts=True,
-    )
-    load_sources(
-        django_apps.get_model("collection", "DataSource"),
-        django_apps.get_model("collection", "SourceField"),
-    )
+    data migrations loaded, so load it again here with the same loaders (all idempotent).
+    pytest-django runs these tests after all the others."""
+    load_reference(Region, IndustryField)
+    load_sources(DataSource, SourceField)
     sync_builtin_schemes()
-    from innopoints.analysis.models import Pool  # noqa: PLC0415
-    from innopoints.analysis.pools import builtin_pools  # noqa: PLC0415
-
-    for spec in builtin_pools():
-        Pool.objects.update_or_create(
-            code=spec["code"],
-            defaults={
-                "name": spec["name"],
-                "description": spec.get("note", ""),
-                "rule": spec["rule"],
-            },
-        )
+    load_pools(Pool)
 
 
 @pytest.fixture

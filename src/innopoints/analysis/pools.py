@@ -30,6 +30,19 @@ def builtin_pools() -> list[dict[str, Any]]:
     return list(yaml.safe_load(text)["pools"])
 
 
+def load_pools(pool: Any) -> None:
+    """Store the built-in pools (idempotent); takes the model class, as migrations need."""
+    for spec in builtin_pools():
+        pool.objects.update_or_create(
+            code=spec["code"],
+            defaults={
+                "name": spec["name"],
+                "description": spec.get("note", ""),
+                "rule": spec["rule"],
+            },
+        )
+
+
 def check_rule(rule: Any) -> None:
     if not isinstance(rule, dict) or len(rule) != 1 or next(iter(rule)) not in {"all", "any"}:
         raise RuleError("a rule is {all: [...]} or {any: [...]}")

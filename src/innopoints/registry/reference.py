@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from innopoints.engine.reference import (
     FUTURE_FIELDS,
@@ -18,7 +19,14 @@ from innopoints.engine.reference import (
     division_names,
 )
 
-__all__ = ["INDUSTRY_SOURCES", "REGION_SOURCE", "Division", "divisions", "industry_fields"]
+__all__ = [
+    "INDUSTRY_SOURCES",
+    "REGION_SOURCE",
+    "Division",
+    "divisions",
+    "industry_fields",
+    "load_reference",
+]
 
 INDUSTRY_SOURCES = {
     "hitech": "《国家重点支持的高新技术领域》（8个领域）",
@@ -62,3 +70,20 @@ def industry_fields() -> list[tuple[str, str, str]]:
     ):
         rows += [(f"{group}-{i + 1:02d}", name, group) for i, name in enumerate(names)]
     return rows
+
+
+def load_reference(region: Any, industry_field: Any) -> None:
+    """Store the divisions and industry fields (idempotent); takes the model classes so that
+    data migrations can pass their historical models."""
+    region.objects.bulk_create(
+        [region(code=d.code, name=d.name, level=d.level, parent_id=d.parent) for d in divisions()],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
+    industry_field.objects.bulk_create(
+        [
+            industry_field(code=c, name=n, group=g, source=INDUSTRY_SOURCES[g])
+            for c, n, g in industry_fields()
+        ],
+        ignore_conflicts=True,
+    )

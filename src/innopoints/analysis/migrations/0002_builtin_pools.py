@@ -4,18 +4,9 @@ from django.db import migrations
 
 
 def load(apps, schema_editor):  # type: ignore[no-untyped-def]
-    from innopoints.analysis.pools import builtin_pools
+    from innopoints.analysis.pools import load_pools
 
-    pool = apps.get_model("analysis", "Pool")
-    for spec in builtin_pools():
-        pool.objects.update_or_create(
-            code=spec["code"],
-            defaults={
-                "name": spec["name"],
-                "description": spec.get("note", ""),
-                "rule": spec["rule"],
-            },
-        )
+    load_pools(apps.get_model("analysis", "Pool"))
 
 
 class Migration(migrations.Migration):
