@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from innopoints.analysis.models import Leaderboard, Pool, PoolMembership
@@ -22,7 +23,7 @@ class PoolForm(forms.ModelForm):
         try:
             check_rule(rule)
         except RuleError as exc:
-            raise ValidationError(f"入库规则无效：{exc}") from exc
+            raise ValidationError(gettext("入库规则无效：%(error)s") % {"error": exc}) from exc
         return rule
 
 

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AnalysisConfig(AppConfig):
     name = "innopoints.analysis"
-    verbose_name = "汇集分析与应用"
+    verbose_name = _("汇集分析与应用")
 
     def ready(self) -> None:
         from innopoints.analysis.receivers import evaluate_pools  # noqa: PLC0415 - app ready

@@ -48,7 +48,16 @@ def _results(run: Run) -> pl.DataFrame:
     )
 
 
-def entries(board: Leaderboard) -> list[dict[str, Any]]:
+def entries(board: Leaderboard, region_prefix: str | None = None) -> list[dict[str, Any]]:
+    """The board's rows; ``region_prefix`` keeps only one jurisdiction's enterprises (their
+    positions stay those of the whole list)."""
+    rows = _entries(board)
+    if region_prefix:
+        rows = [r for r in rows if (r.get("region_code") or "").startswith(region_prefix)]
+    return rows
+
+
+def _entries(board: Leaderboard) -> list[dict[str, Any]]:
     frame = _results(board.run)
     rank = "rank"
     if board.kind == "industry":

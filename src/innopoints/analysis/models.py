@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from innopoints.registry.models import Enterprise
@@ -13,15 +15,15 @@ from innopoints.scoring.models import Run
 class Pool(models.Model):
     """A cultivation pool defined by a rule over a run's results and inputs (pools.py)."""
 
-    code = models.SlugField("代码", max_length=32, unique=True)
-    name = models.CharField("名称", max_length=64)
-    description = models.TextField("说明", blank=True)
-    rule = models.JSONField("入库规则")
-    history = HistoricalRecords(verbose_name="培育库变更记录")
+    code = models.SlugField(_("代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=64)
+    description = models.TextField(_("说明"), blank=True)
+    rule = models.JSONField(_("入库规则"))
+    history = HistoricalRecords(verbose_name=_("培育库变更记录"))
 
     class Meta:
-        verbose_name = "培育库"
-        verbose_name_plural = "培育库"
+        verbose_name = _("培育库")
+        verbose_name_plural = pgettext_lazy("plural", "培育库")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -30,18 +32,21 @@ class Pool(models.Model):
 
 class PoolMembership(models.Model):
     pool = models.ForeignKey(
-        Pool, on_delete=models.CASCADE, related_name="memberships", verbose_name="培育库"
+        Pool, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("培育库")
     )
     run = models.ForeignKey(
-        Run, on_delete=models.CASCADE, related_name="pool_memberships", verbose_name="积分测算"
+        Run, on_delete=models.CASCADE, related_name="pool_memberships", verbose_name=_("积分测算")
     )
     enterprise = models.ForeignKey(
-        Enterprise, on_delete=models.PROTECT, related_name="pool_memberships", verbose_name="企业"
+        Enterprise,
+        on_delete=models.PROTECT,
+        related_name="pool_memberships",
+        verbose_name=_("企业"),
     )
 
     class Meta:
-        verbose_name = "入库记录"
-        verbose_name_plural = "入库记录"
+        verbose_name = _("入库记录")
+        verbose_name_plural = pgettext_lazy("plural", "入库记录")
         constraints = [
             models.UniqueConstraint(fields=["pool", "run", "enterprise"], name="membership_once")
         ]
@@ -50,42 +55,42 @@ class PoolMembership(models.Model):
 
 class Leaderboard(models.Model):
     KINDS = [
-        ("overall", "总榜"),
-        ("industry", "产业领域榜"),
-        ("stage", "成长阶段榜"),
-        ("risers", "积分跃升榜"),
+        ("overall", _("总榜")),
+        ("industry", _("产业领域榜")),
+        ("stage", _("成长阶段榜")),
+        ("risers", _("积分跃升榜")),
     ]
-    STATUSES = [("draft", "草稿"), ("published", "已发布")]
+    STATUSES = [("draft", _("草稿")), ("published", _("已发布"))]
     run = models.ForeignKey(
-        Run, on_delete=models.PROTECT, related_name="leaderboards", verbose_name="积分测算"
+        Run, on_delete=models.PROTECT, related_name="leaderboards", verbose_name=_("积分测算")
     )
-    title = models.CharField("榜单名称", max_length=120)
-    kind = models.CharField("类型", max_length=16, choices=KINDS, default="overall")
-    filter_value = models.CharField("领域或阶段", max_length=64, blank=True)
-    top_n = models.PositiveIntegerField("前 N 名", null=True, blank=True)
-    share_from = models.FloatField("比例起（%）", null=True, blank=True)
+    title = models.CharField(_("榜单名称"), max_length=120)
+    kind = models.CharField(_("类型"), max_length=16, choices=KINDS, default="overall")
+    filter_value = models.CharField(_("领域或阶段"), max_length=64, blank=True)
+    top_n = models.PositiveIntegerField(_("前 N 名"), null=True, blank=True)
+    share_from = models.FloatField(_("比例起（%）"), null=True, blank=True)
     share_to = models.FloatField(
-        "比例止（%）",
+        _("比例止（%）"),
         null=True,
         blank=True,
-        help_text="如 0–5 表示前 5%，5–10 表示 5%–10%，按成长阶段分别计算",
+        help_text=_("如 0–5 表示前 5%，5–10 表示 5%–10%，按成长阶段分别计算"),
     )
-    status = models.CharField("状态", max_length=16, choices=STATUSES, default="draft")
-    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=STATUSES, default="draft")
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        verbose_name="发布人",
+        verbose_name=_("发布人"),
         related_name="+",
     )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    history = HistoricalRecords(verbose_name="榜单变更记录")
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    history = HistoricalRecords(verbose_name=_("榜单变更记录"))
 
     class Meta:
-        verbose_name = "积分榜"
-        verbose_name_plural = "积分榜"
+        verbose_name = _("积分榜")
+        verbose_name_plural = pgettext_lazy("plural", "积分榜")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

@@ -7,9 +7,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from django.utils.html import escape
+from django.utils.translation import gettext, pgettext
+
 from innopoints.analysis.models import PoolMembership
 from innopoints.registry.models import Enterprise
 from innopoints.scoring.models import Result
+from innopoints.scoring.schemes import localised
 
 STRONG, WEAK = 1.2, 0.8
 LARGE_RUN_FIELDS = ("run__input_fact_ids", "run__ranked_totals")
@@ -56,7 +60,7 @@ def portrait(enterprise: Enterprise, result: Result | None = None) -> Portrait:
         return Portrait(enterprise, None)
     run = result.run
     scheme = run.scheme_version.scheme()
-    names = {c.code: c.name.zh for c in scheme.categories}
+    names = {c.code: localised(c.name) for c in scheme.categories}
     stats = run.report.get("category_stats", {}).get(result.stage, {})
     axes = []
     for code, figures in stats.items():
@@ -91,27 +95,59 @@ def _words(result: Result, scheme: object, axes: list[Axis]) -> tuple[list[str],
     strengths, weaknesses = [], []
     for axis in axes:
         if axis.mine >= axis.p90 and axis.mine > 0:
-            strengths.append(f"{axis.name}得分率 {axis.mine:g}%，处于同阶段企业前 10% 水平")
+            strengths.append(
+                gettext("%(category)s得分率 %(share)s%%，处于同阶段企业前 10%% 水平")
+                % {"category": axis.name, "share": f"{axis.mine:g}"}
+            )
         elif axis.median > 0 and axis.mine >= STRONG * axis.median:
             strengths.append(
-                f"{axis.name}得分率 {axis.mine:g}%，明显高于同阶段中位数 {axis.median:g}%"
+                gettext("%(category)s得分率 %(share)s%%，明显高于同阶段中位数 %(median)s%%")
+                % {"category": axis.name, "share": f"{axis.mine:g}", "median": f"{axis.median:g}"}
             )
         elif axis.mine < WEAK * axis.median:
             weaknesses.append(
-                f"{axis.name}得分率 {axis.mine:g}%，低于同阶段中位数 {axis.median:g}%"
+                gettext("%(category)s得分率 %(share)s%%，低于同阶段中位数 %(median)s%%")
+                % {"category": axis.name, "share": f"{axis.mine:g}", "median": f"{axis.median:g}"}
             )
     indicators = [(code, values) for code, values in result.breakdown["ind"].items()]
-    names = {i.code: i.name.zh for i in scheme.weighted}  # type: ignore[attr-defined]
+    names = {i.code: localised(i.name) for i in scheme.weighted}  # type: ignore[attr-defined]
     present = [(code, v[4]) for code, v in indicators if v[2] != 0]
     for code, x in sorted(present, key=lambda item: -item[1])[:3]:
         if x >= 0.8:
-            strengths.append(f"{names[code]}接近参评企业上限（标准化值 {x:.2f}）")
+            strengths.append(
+                gettext("%(indicator)s接近参评企业上限（标准化值 %(x).2f）")
+                % {"indicator": names[code], "x": x}
+            )
     missing = [names[code] for code, v in indicators if v[2] == 0]
     if missing:
+        listed = pgettext("list separator", "、").join(missing[:6])
         weaknesses.append(
-            "缺少数据、按零分计：" + "、".join(missing[:6]) + ("等" if len(missing) > 6 else "")
+            gettext("缺少数据、按零分计：%(indicators)s等") % {"indicators": listed}
+            if len(missing) > 6
+            else gettext("缺少数据、按零分计：%(indicators)s") % {"indicators": listed}
         )
     return strengths, weaknesses
+
+
+def _text_width(text: str) -> float:
+    """Rough width at font size 11: CJK characters are square, Latin ones about half."""
+    return sum(11.0 if ord(c) > 0x2E80 else 6.0 for c in text)
+
+
+def _legend(size: int, items: list[tuple[str, str, int]]) -> str:
+    """Legend entries in a row at their preferred x, moved right (or to a next line) when a
+    longer label (another language) needs the room."""
+    parts, x, y = [], 10.0, 15
+    for label, colour, preferred in items:
+        x = max(x, preferred)
+        width = _text_width(f"■ {label}")
+        if x > 10 and x + width > size:
+            x, y = 10.0, y + 14
+        parts.append(
+            f'<text x="{x:g}" y="{y}" font-size="11" fill="{colour}">■ {escape(label)}</text>'
+        )
+        x += width + 20
+    return "".join(parts)
 
 
 def radar_svg(axes: list[Axis], size: int = 320) -> str:
@@ -137,7 +173,7 @@ def radar_svg(axes: list[Axis], size: int = 320) -> str:
 
     grid = "".join(polygon([level] * n, "#999", 0.0) for level in (25, 50, 75, 100))
     labels = "".join(
-        f'<text x="{x:.1f}" y="{y:.1f}" font-size="11" text-anchor="middle">{a.name}</text>'
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="11" text-anchor="middle">{escape(a.name)}</text>'
         for a, (x, y) in zip(axes, (point(k, 118) for k in range(n)), strict=True)
     )
     shapes = (
@@ -145,10 +181,13 @@ def radar_svg(axes: list[Axis], size: int = 320) -> str:
         + polygon([a.median for a in axes], "#999999", 0.15)
         + polygon([a.mine for a in axes], "#e76f51", 0.35)
     )
-    legend = (
-        '<text x="10" y="15" font-size="11" fill="#e76f51">■ 本企业</text>'
-        '<text x="80" y="15" font-size="11" fill="#777">■ 同阶段中位数</text>'
-        '<text x="185" y="15" font-size="11" fill="#2a9d8f">■ 同阶段前10%</text>'
+    legend = _legend(
+        size,
+        [
+            (gettext("本企业"), "#e76f51", 10),
+            (gettext("同阶段中位数"), "#777", 80),
+            (gettext("同阶段前10%"), "#2a9d8f", 185),
+        ],
     )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '

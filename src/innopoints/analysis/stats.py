@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+from django.utils.translation import gettext
 from openpyxl import Workbook
 
 from innopoints.registry.models import Region
@@ -60,8 +61,11 @@ def _table(frame: pl.DataFrame, by: str, tiers: list[str]) -> list[dict[str, Any
     return grouped.to_dicts()
 
 
-def build(run: Run) -> Statistics:
+def build(run: Run, region_prefix: str | None = None) -> Statistics:
+    """Figures over a run's results; ``region_prefix`` restricts them to one jurisdiction."""
     frame = _frame(run)
+    if region_prefix:
+        frame = frame.filter(pl.col("region_code").str.starts_with(region_prefix))
     scheme = run.scheme_version.scheme()
     tiers = [t.code for t in scheme.tiers.levels]
     names = dict(Region.objects.filter(level=2).values_list("code", "name"))
@@ -69,7 +73,7 @@ def build(run: Run) -> Statistics:
         pl.col("region_code")
         .str.slice(0, 4)
         .add("00")
-        .replace_strict(names, default="其他")
+        .replace_strict(names, default=gettext("其他"))
         .alias("prefecture")
     )
     scored = frame.filter(~pl.col("vetoed"))["total"].to_numpy()
@@ -77,7 +81,7 @@ def build(run: Run) -> Statistics:
     edges = np.linspace(0, max(top, float(scored.max()) if scored.size else top), 11)
     counts, _ = np.histogram(scored, bins=edges)
     histogram = [(f"{edges[k]:.0f}–{edges[k + 1]:.0f}", int(c)) for k, c in enumerate(counts)]
-    missing = run.report.get("missing", {})
+    missing = {} if region_prefix else run.report.get("missing", {})
     n = max(run.n_enterprises, 1)
     completeness = [(code, round(100 * (1 - m / n), 1)) for code, m in missing.items()]
     return Statistics(
@@ -93,21 +97,21 @@ def build(run: Run) -> Statistics:
 def to_xlsx(stats: Statistics) -> bytes:
     workbook = Workbook(write_only=True)
     for title, rows in (
-        ("按地区", stats.by_region),
-        ("按领域", stats.by_industry),
-        ("按阶段", stats.by_stage),
+        (gettext("按地区"), stats.by_region),
+        (gettext("按领域"), stats.by_industry),
+        (gettext("按阶段"), stats.by_stage),
     ):
         sheet = workbook.create_sheet(title)
         if rows:
             sheet.append(list(rows[0]))
             for row in rows:
                 sheet.append(list(row.values()))
-    sheet = workbook.create_sheet("总积分分布")
-    sheet.append(["区间", "企业数"])
+    sheet = workbook.create_sheet(gettext("总积分分布"))
+    sheet.append([gettext("区间"), gettext("企业数")])
     for label, count in stats.histogram:
         sheet.append([label, count])
-    sheet = workbook.create_sheet("数据完整率")
-    sheet.append(["指标", "完整率（%）"])
+    sheet = workbook.create_sheet(gettext("数据完整率"))
+    sheet.append([gettext("指标"), gettext("完整率（%）")])
     for code, share in stats.completeness:
         sheet.append([code, share])
     buffer = io.BytesIO()

@@ -5,14 +5,16 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
+from innopoints.accounts import scope
+from innopoints.accounts.decorators import government_required, require
 from innopoints.analysis import boards, dossier, stats
 from innopoints.analysis.models import Leaderboard, Pool, PoolMembership
 from innopoints.analysis.portrait import portrait
@@ -26,9 +28,10 @@ def _context(request: HttpRequest, title: str, **extra: object) -> dict[str, obj
     return {**admin.site.each_context(request), "title": title, **extra}
 
 
-@staff_member_required
+@government_required
 def portrait_page(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     enterprise = get_object_or_404(Enterprise, pk=enterprise_id)
+    require(request, "registry.view_enterprise_file", enterprise)
     view = portrait(enterprise)
     chart = {
         "axes": [{"name": a.name, "max": 100} for a in view.axes],
@@ -42,26 +45,32 @@ def portrait_page(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         "analysis/portrait.html",
         _context(
             request,
-            f"企业画像：{enterprise.name}",
+            gettext("企业画像：%(name)s") % {"name": enterprise.name},
             p=view,
             chart=json.dumps(chart, ensure_ascii=False),
         ),
     )
 
 
-@staff_member_required
+@government_required
 def dossier_page(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     enterprise = get_object_or_404(Enterprise, pk=enterprise_id)
+    require(request, "registry.view_enterprise_file", enterprise)
     return render(
         request,
         "analysis/dossier.html",
-        _context(request, f"一企一档：{enterprise.name}", d=dossier.build(enterprise)),
+        _context(
+            request,
+            gettext("一企一档：%(name)s") % {"name": enterprise.name},
+            d=dossier.build(enterprise),
+        ),
     )
 
 
-@staff_member_required
+@government_required
 def dossier_pdf(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     enterprise = get_object_or_404(Enterprise, pk=enterprise_id)
+    require(request, "registry.view_enterprise_file", enterprise)
     content = dossier.pdf(dossier.build(enterprise))
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="dossier-{enterprise.credit_code}.pdf"'
@@ -74,11 +83,13 @@ class BoardForm(forms.ModelForm):
         fields = ["title", "kind", "filter_value", "top_n", "share_from", "share_to"]
 
 
-@staff_member_required
+@government_required
 def board_list(request: HttpRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(Run, pk=run_id, status="done")
+    require(request, "scoring.view_run", run)
     form = BoardForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        require(request, "scoring.manage_run", run)
         board = form.save(commit=False)
         board.run = run
         board.save()
@@ -88,7 +99,7 @@ def board_list(request: HttpRequest, run_id: int) -> HttpResponse:
         "analysis/boards.html",
         _context(
             request,
-            f"积分榜 · 测算 #{run.pk}",
+            gettext("积分榜 · 测算 #%(pk)s") % {"pk": run.pk},
             run=run,
             form=form,
             boards=Leaderboard.objects.filter(run=run),
@@ -96,34 +107,48 @@ def board_list(request: HttpRequest, run_id: int) -> HttpResponse:
     )
 
 
-@staff_member_required
+@government_required
 def board_detail(request: HttpRequest, pk: int) -> HttpResponse:
     board = get_object_or_404(Leaderboard.objects.select_related("run"), pk=pk)
+    require(request, "analysis.view_board", board)
+    rows = boards.entries(board, scope.narrowing_prefix(request.user, board.run.region))
     return render(
         request,
         "analysis/board.html",
-        _context(request, board.title, board=board, rows=boards.entries(board)),
+        _context(request, board.title, board=board, rows=rows),
     )
 
 
-@staff_member_required
+@government_required
 @require_POST
 def board_publish(request: HttpRequest, pk: int) -> HttpResponse:
     board = get_object_or_404(Leaderboard, pk=pk, status="draft")
+    require(request, "analysis.manage_board", board)
     board.status, board.published_at, board.published_by = "published", timezone.now(), request.user
     board._history_user = request.user  # type: ignore[attr-defined]
     board.save()
-    messages.success(request, f"榜单“{board.title}”已发布")
+    messages.success(request, gettext("榜单“%(title)s”已发布") % {"title": board.title})
     return HttpResponseRedirect(reverse("analysis:board", args=[board.pk]))
 
 
-@staff_member_required
+@government_required
 def board_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     board = get_object_or_404(Leaderboard, pk=pk)
+    require(request, "analysis.view_board", board)
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("榜单")
-    sheet.append(["名次", "统一社会信用代码", "企业名称", "成长阶段", "所属领域", "总积分", "档次"])
-    for row in boards.entries(board):
+    sheet = workbook.create_sheet(gettext("榜单"))
+    sheet.append(
+        [
+            gettext("名次"),
+            gettext("统一社会信用代码"),
+            gettext("企业名称"),
+            gettext("成长阶段"),
+            gettext("所属领域"),
+            gettext("总积分"),
+            gettext("档次"),
+        ]
+    )
+    for row in boards.entries(board, scope.narrowing_prefix(request.user, board.run.region)):
         sheet.append(
             [
                 row["position"],
@@ -142,24 +167,34 @@ def board_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@staff_member_required
+@government_required
 def pools_page(request: HttpRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(Run, pk=run_id, status="done")
+    require(request, "scoring.view_run", run)
     listing = []
+    narrowed = scope.narrowing_prefix(request.user, run.region)
     for pool in Pool.objects.all():
         members = PoolMembership.objects.filter(pool=pool, run=run).select_related("enterprise")
+        if narrowed:
+            members = members.filter(enterprise__region__code__startswith=narrowed)
         listing.append((pool, members.count(), members[:20]))
     return render(
         request,
         "analysis/pools.html",
-        _context(request, f"培育库 · 测算 #{run.pk}", run=run, pools=listing),
+        _context(
+            request,
+            gettext("培育库 · 测算 #%(pk)s") % {"pk": run.pk},
+            run=run,
+            pools=listing,
+        ),
     )
 
 
-@staff_member_required
+@government_required
 def statistics_page(request: HttpRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(Run, pk=run_id, status="done")
-    figures = stats.build(run)
+    require(request, "scoring.view_run", run)
+    figures = stats.build(run, scope.narrowing_prefix(request.user, run.region))
     chart = {
         "histogram": figures.histogram,
         "regions": [[r["prefecture"], r["n"]] for r in figures.by_region],
@@ -169,7 +204,7 @@ def statistics_page(request: HttpRequest, run_id: int) -> HttpResponse:
         "analysis/statistics.html",
         _context(
             request,
-            f"统计分析 · 测算 #{run.pk}",
+            gettext("统计分析 · 测算 #%(pk)s") % {"pk": run.pk},
             s=figures,
             run=run,
             tiers=[t.code for t in run.scheme_version.scheme().tiers.levels],
@@ -178,9 +213,11 @@ def statistics_page(request: HttpRequest, run_id: int) -> HttpResponse:
     )
 
 
-@staff_member_required
+@government_required
 def statistics_xlsx(request: HttpRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(Run, pk=run_id, status="done")
-    response = HttpResponse(stats.to_xlsx(stats.build(run)), content_type=XLSX)
+    require(request, "scoring.view_run", run)
+    narrowed = scope.narrowing_prefix(request.user, run.region)
+    response = HttpResponse(stats.to_xlsx(stats.build(run, narrowed)), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="statistics-run{run.pk}.xlsx"'
     return response

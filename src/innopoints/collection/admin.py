@@ -7,6 +7,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from innopoints.collection import jobs, resolution
@@ -102,7 +104,7 @@ class ImportBatchAdmin(ReadOnlyAdmin):
 
     def upload(self, request: HttpRequest) -> HttpResponse:
         if not request.user.has_perm("collection.add_factvalue"):
-            return HttpResponse("没有导入数据的权限", status=403)
+            return HttpResponse(gettext("没有导入数据的权限"), status=403)
         form = ImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
@@ -117,7 +119,7 @@ class ImportBatchAdmin(ReadOnlyAdmin):
         context = {
             **self.admin_site.each_context(request),
             "form": form,
-            "title": "导入数据文件",
+            "title": gettext("导入数据文件"),
             "opts": self.model._meta,
         }
         return render(request, "admin/collection/importbatch/upload.html", context)
@@ -127,7 +129,7 @@ class ImportBatchAdmin(ReadOnlyAdmin):
             **self.admin_site.each_context(request),
             "token": token,
             "state": jobs.state(token),
-            "title": "导入进度",
+            "title": gettext("导入进度"),
             "opts": self.model._meta,
         }
         return render(request, "admin/collection/importbatch/progress.html", context)
@@ -137,12 +139,14 @@ class ImportBatchAdmin(ReadOnlyAdmin):
         if current is None:
             return JsonResponse({"state": "unknown"}, status=404)
         current = {k: v for k, v in current.items() if k != "trace"}
+        if current.get("stage"):  # stored untranslated (the import may run in a thread)
+            current["stage"] = gettext(current["stage"])
         return JsonResponse(current)
 
     def errors(self, request: HttpRequest, token: str) -> HttpResponse:
         report = jobs.error_report(token)
         if report is None:
-            return HttpResponse("错误报告已过期或不存在", status=404)
+            return HttpResponse(gettext("错误报告已过期或不存在"), status=404)
         response = HttpResponse(
             report,
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -193,12 +197,12 @@ class FindingAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.display(description="处理")
+    @admin.display(description=_("处理"))
     def resolve_link(self, finding: Finding) -> str:
         if finding.status != "open":
             return "—"
         url = reverse("admin:collection_finding_resolve", args=[finding.pk])
-        return format_html('<a href="{}">处理</a>', url)
+        return format_html('<a href="{}">{}</a>', url, gettext("处理"))
 
     def get_urls(self) -> list[Any]:
         own = [
@@ -213,7 +217,7 @@ class FindingAdmin(SimpleHistoryAdmin):
     def resolve(self, request: HttpRequest, pk: int) -> HttpResponse:
         finding = get_object_or_404(Finding, pk=pk)
         if not request.user.has_perm("collection.change_finding"):
-            return HttpResponse("没有处理核验问题的权限", status=403)
+            return HttpResponse(gettext("没有处理核验问题的权限"), status=403)
         form = ResolveForm(request.POST or None, finding=finding)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -229,7 +233,7 @@ class FindingAdmin(SimpleHistoryAdmin):
             except resolution.ResolutionError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, f"核验问题 {finding.pk} 已处理")
+                messages.success(request, gettext("核验问题 %(pk)s 已处理") % {"pk": finding.pk})
                 return HttpResponseRedirect(reverse("admin:collection_finding_changelist"))
         versions = (
             FactValue.objects.filter(
@@ -243,7 +247,7 @@ class FindingAdmin(SimpleHistoryAdmin):
             "finding": finding,
             "form": form,
             "versions": versions,
-            "title": f"处理核验问题 {finding.pk}",
+            "title": gettext("处理核验问题 %(pk)s") % {"pk": finding.pk},
             "opts": self.model._meta,
         }
         return render(request, "admin/collection/finding/resolve.html", context)

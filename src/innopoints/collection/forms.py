@@ -3,30 +3,37 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from innopoints.collection.models import DataSource, Finding
 
 
 class ImportForm(forms.Form):
-    source = forms.ModelChoiceField(DataSource.objects.filter(manual=False), label="数据来源")
+    source = forms.ModelChoiceField(DataSource.objects.filter(manual=False), label=_("数据来源"))
     period = forms.CharField(
-        label="数据期", max_length=16, initial="2025", help_text="如 2025（年度）或 2025H1（半年）"
+        label=_("数据期"),
+        max_length=16,
+        initial="2025",
+        help_text=_("如 2025（年度）或 2025H1（半年）"),
     )
-    file = forms.FileField(label="文件（CSV 或 XLSX）")
+    file = forms.FileField(label=_("文件（CSV 或 XLSX）"))
 
 
 class ResolveForm(forms.Form):
     ACTIONS = [
-        ("accept", "采纳某一来源的数值"),
-        ("correct", "录入更正后的数值"),
-        ("dismiss", "驳回（数据无误）"),
+        ("accept", _("采纳某一来源的数值")),
+        ("correct", _("录入更正后的数值")),
+        ("dismiss", _("驳回（数据无误）")),
     ]
-    action = forms.ChoiceField(label="处理方式", choices=ACTIONS, widget=forms.RadioSelect)
+    action = forms.ChoiceField(label=_("处理方式"), choices=ACTIONS, widget=forms.RadioSelect)
     source = forms.ModelChoiceField(
-        DataSource.objects.filter(manual=False), label="采纳来源", required=False
+        DataSource.objects.filter(manual=False), label=_("采纳来源"), required=False
     )
-    value = forms.FloatField(label="更正后的数值", required=False)
-    reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    value = forms.FloatField(label=_("更正后的数值"), required=False)
+    reason = forms.CharField(
+        label=_("理由"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
 
     def __init__(self, *args: Any, finding: Finding, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -38,9 +45,9 @@ class ResolveForm(forms.Form):
         data = super().clean() or {}
         action = data.get("action")
         if action == "accept" and not data.get("source"):
-            self.add_error("source", "请选择采纳的来源")
+            self.add_error("source", gettext("请选择采纳的来源"))
         if action == "correct" and data.get("value") is None:
-            self.add_error("value", "请填写更正后的数值")
+            self.add_error("value", gettext("请填写更正后的数值"))
         if action in {"correct", "dismiss"} and not (data.get("reason") or "").strip():
-            self.add_error("reason", "请说明理由")
+            self.add_error("reason", gettext("请说明理由"))
         return data

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop, pgettext
 from openpyxl import Workbook
 from simple_history.utils import bulk_update_with_history
 
@@ -84,9 +85,19 @@ def check_period(period: str, today: dt.date | None = None) -> list[InputProblem
     try:
         end = reference_date(period)
     except ValueError as exc:
-        return [_file_problem(f"数据期 {period!r} 无效：{exc}")]
+        return [
+            _file_problem(
+                gettext("数据期 %(period)s 无效：%(error)s")
+                % {"period": repr(period), "error": exc}
+            )
+        ]
     if end > today:
-        return [_file_problem(f"数据期 {period} 尚未结束（截止 {end}），不能导入未来的数据")]
+        return [
+            _file_problem(
+                gettext("数据期 %(period)s 尚未结束（截止 %(end)s），不能导入未来的数据")
+                % {"period": period, "end": end}
+            )
+        ]
     return []
 
 
@@ -106,7 +117,11 @@ def _column_problems(
                 ignored.append(header)
             continue
         if known.code not in delivered:
-            reason = f"来源「{source.name}」不提供指标 {known.code}（{known.header}）"
+            reason = gettext("来源「%(source)s」不提供指标 %(code)s（%(header)s）") % {
+                "source": source.name,
+                "code": known.code,
+                "header": known.header,
+            }
             problems.append(InputProblem(1, _label(header, index, known), reason))
     return problems, ignored
 
@@ -124,8 +139,11 @@ def _enterprise_problems(
                 InputProblem(
                     row,
                     "统一社会信用代码",
-                    f"企业 {code} 未登记；来源「{source.name}」不能登记新企业"
-                    "（由企业登记机关的文件登记）",
+                    gettext(
+                        "企业 %(code)s 未登记；来源「%(source)s」不能登记新企业"
+                        "（由企业登记机关的文件登记）"
+                    )
+                    % {"code": code, "source": source.name},
                 )
             )
         return problems
@@ -133,11 +151,48 @@ def _enterprise_problems(
         column = base_catalogue()[required]
         if required not in unknown.columns:
             problems.append(
-                InputProblem(1, None, f"文件含未登记企业，登记新企业需要“{column.header}”列")
+                InputProblem(
+                    1,
+                    None,
+                    gettext("文件含未登记企业，登记新企业需要“%(header)s”列")
+                    % {"header": column.header},
+                )
             )
             continue
         for row in unknown.filter(pl.col(required).is_null())[ROW]:
-            problems.append(InputProblem(row, column.header, "登记新企业时此项不能为空"))
+            problems.append(InputProblem(row, column.header, gettext("登记新企业时此项不能为空")))
+    return problems
+
+
+def _jurisdiction_problems(
+    table: pl.DataFrame, existing: dict[str, int], prefix: str
+) -> list[InputProblem]:
+    """A government user imports only its own jurisdiction's enterprises (region prefix)."""
+    problems = []
+    regions: dict[str, str] = {}
+    ids = list(existing.values())
+    for start in range(0, len(ids), CHUNK):
+        regions.update(
+            (code, region or "")
+            for code, region in Enterprise.objects.filter(
+                pk__in=ids[start : start + CHUNK]
+            ).values_list("credit_code", "region_id")
+        )
+    has_region = "region" in table.columns
+    rows = table.select(
+        ROW, "credit_code", pl.col("region") if has_region else pl.lit(None).alias("region")
+    )
+    for row, code, region in rows.iter_rows():
+        where = regions.get(code, region or "")
+        if not where.startswith(prefix):
+            problems.append(
+                InputProblem(
+                    row,
+                    "统一社会信用代码",
+                    gettext("企业 %(code)s 不在您的辖区（%(prefix)s）内")
+                    % {"code": code, "prefix": prefix},
+                )
+            )
     return problems
 
 
@@ -153,14 +208,22 @@ def _registry_problems(table: pl.DataFrame, source: DataSource) -> list[InputPro
             .select(ROW, "region")
             .iter_rows()
         ):
-            problems.append(InputProblem(row, "行政区划代码", f"{code} 不是有效的行政区划代码"))
+            problems.append(
+                InputProblem(
+                    row, "行政区划代码", gettext("%(code)s 不是有效的行政区划代码") % {"code": code}
+                )
+            )
     if "industry" in table.columns:
         names = set(IndustryField.objects.values_list("name", flat=True))
         bad = table.filter(
             pl.col("industry").is_not_null() & ~pl.col("industry").is_in(list(names))
         )
         for row, name in bad.select(ROW, "industry").iter_rows():
-            problems.append(InputProblem(row, "所属领域", f"“{name}”不是已知的产业领域"))
+            problems.append(
+                InputProblem(
+                    row, "所属领域", gettext("“%(name)s”不是已知的产业领域") % {"name": name}
+                )
+            )
     return problems
 
 
@@ -175,15 +238,21 @@ def error_report(sheet: RawSheet, problems: list[InputProblem]) -> bytes:
             text = f"{problem.column}: {problem.reason}" if problem.column else problem.reason
             by_row.setdefault(problem.row, []).append(text)
     workbook = Workbook(write_only=True)
-    sheet_out = workbook.create_sheet("错误报告")
-    sheet_out.append(["行号", "错误", *sheet.headers])
+    sheet_out = workbook.create_sheet(gettext("错误报告"))
+    sheet_out.append([gettext("行号"), gettext("错误"), *sheet.headers])
     for text in general:
-        sheet_out.append(["文件", text])
+        sheet_out.append([gettext("文件"), text])
     columns = [c.to_list() for c in sheet.columns]
     for index, row_number in enumerate(sheet.row_numbers):
         errors = by_row.get(row_number)
         cells = [col[index] for col in columns]
-        sheet_out.append([row_number, "；".join(errors) if errors else "", *cells])
+        sheet_out.append(
+            [
+                row_number,
+                pgettext("sentence separator", "；").join(errors) if errors else "",
+                *cells,
+            ]
+        )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -206,19 +275,23 @@ def import_file(
     user: Any = None,
     progress: Progress | None = None,
     today: dt.date | None = None,
+    jurisdiction: str | None = None,
 ) -> ImportOutcome:
     """Import one file; raise ImportRefused with every problem if anything is wrong."""
     started = time.perf_counter()
     report = progress or (lambda stage, fraction: None)
-    report("检查文件", 0.0)
+    report(gettext_noop("检查文件"), 0.0)
     limit = settings.INNOPOINTS_MAX_IMPORT_BYTES
     if len(content) > limit:
         raise ImportRefused(
             file_name,
             [
                 _file_problem(
-                    f"文件 {len(content) / 2**20:.1f} MB，超过导入上限 {limit / 2**20:.0f} MB；"
-                    "请按地区或数据期拆分后分别导入"
+                    gettext(
+                        "文件 %(size).1f MB，超过导入上限 %(limit).0f MB；"
+                        "请按地区或数据期拆分后分别导入"
+                    )
+                    % {"size": len(content) / 2**20, "limit": limit / 2**20}
                 )
             ],
         )
@@ -228,8 +301,14 @@ def import_file(
     if earlier is not None:
         problems.append(
             _file_problem(
-                f"同一文件已于 {earlier.imported_at:%Y-%m-%d %H:%M} 导入（批次 {earlier.pk}，"
-                f"数据期 {earlier.period}），不重复导入"
+                gettext(
+                    "同一文件已于 %(when)s 导入（批次 %(batch)s，数据期 %(period)s），不重复导入"
+                )
+                % {
+                    "when": f"{earlier.imported_at:%Y-%m-%d %H:%M}",
+                    "batch": earlier.pk,
+                    "period": earlier.period,
+                }
             )
         )
     sheet = read_sheet_bytes(file_name, content)
@@ -238,7 +317,7 @@ def import_file(
     catalogue = source_catalogue(source)
     column_problems, ignored = _column_problems(sheet, source, catalogue)
     problems += column_problems
-    report("校验数据", 0.1)
+    report(gettext_noop("校验数据"), 0.1)
     try:
         table = type_sheet(sheet, catalogue)
     except InputError as exc:
@@ -247,9 +326,11 @@ def import_file(
     existing = _existing_enterprises(table["credit_code"].to_list())
     problems += _enterprise_problems(table, source, existing)
     problems += _registry_problems(table, source)
+    if jurisdiction:
+        problems += _jurisdiction_problems(table, existing, jurisdiction)
     if problems:
         raise ImportRefused(file_name, problems, error_report(sheet, problems))
-    report("写入数据", 0.3)
+    report(gettext_noop("写入数据"), 0.3)
     with transaction.atomic():
         batch = ImportBatch.objects.create(
             source=source,
@@ -266,12 +347,12 @@ def import_file(
         )
         new, updated = _register(table, source, batch, existing, user)
         n_values = _store_facts(table, source, batch, period, existing, user, report)
-        report("核验", 0.8)
+        report(gettext_noop("核验"), 0.8)
         n_findings = verify_batch(batch)
         batch.n_values, batch.n_new_enterprises, batch.n_findings = n_values, new, n_findings
         batch.seconds = round(time.perf_counter() - started, 3)
         batch.save(update_fields=["n_values", "n_new_enterprises", "n_findings", "seconds"])
-    report("完成", 1.0)
+    report(gettext_noop("完成"), 1.0)
     return ImportOutcome(
         batch, table.height, n_values, new, updated, n_findings, batch.seconds, ignored
     )
@@ -456,7 +537,7 @@ def _store_facts(
                 ).iter_rows()
             ),
         )
-        report("写入数据", 0.3 + 0.5 * written / max(total, 1))
+        report(gettext_noop("写入数据"), 0.3 + 0.5 * written / max(total, 1))
     return total
 
 

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
+from django.utils import translation
+from django.utils.translation import gettext_noop
 
 from innopoints.collection.importing import ImportRefused, import_file
 from innopoints.collection.models import DataSource
@@ -28,12 +30,23 @@ def state(token: str) -> dict[str, Any] | None:
     return cache.get(_key(token))
 
 
+def owner(token: str) -> int | None:
+    """Who started the import (only they follow its progress in the portal)."""
+    return cache.get(_key(token, "owner"))
+
+
 def error_report(token: str) -> bytes | None:
     return cache.get(_key(token, "report"))
 
 
 def _run(
-    token: str, source_id: int, period: str, name: str, content: bytes, user_id: int | None
+    token: str,
+    source_id: int,
+    period: str,
+    name: str,
+    content: bytes,
+    user_id: int | None,
+    jurisdiction: str | None = None,
 ) -> None:
     def progress(stage: str, fraction: float) -> None:
         cache.set(
@@ -43,12 +56,14 @@ def _run(
     try:
         source = DataSource.objects.get(pk=source_id)
         user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
-        outcome = import_file(source, period, name, content, user=user, progress=progress)
+        outcome = import_file(
+            source, period, name, content, user=user, progress=progress, jurisdiction=jurisdiction
+        )
         cache.set(
             _key(token),
             {
                 "state": "done",
-                "stage": "完成",
+                "stage": gettext_noop("完成"),
                 "fraction": 1.0,
                 "batch": outcome.batch.pk,
                 "rows": outcome.n_rows,
@@ -67,7 +82,7 @@ def _run(
             _key(token),
             {
                 "state": "refused",
-                "stage": "未导入",
+                "stage": gettext_noop("未导入"),
                 "fraction": 1.0,
                 "problems": [p.describe() for p in refused.problems],
                 "has_report": refused.error_report is not None,
@@ -81,7 +96,7 @@ def _run(
             _key(token),
             {
                 "state": "failed",
-                "stage": "失败",
+                "stage": gettext_noop("失败"),
                 "fraction": 1.0,
                 "problems": [f"{type(exc).__name__}: {exc}"],
                 "trace": traceback.format_exc()[-2000:],
@@ -93,6 +108,12 @@ def _run(
             connection.close()
 
 
+def _run_in(language: str | None, *args: Any) -> None:
+    """``_run`` in a thread, in the language of the request that started it (messages)."""
+    with translation.override(language):
+        _run(*args)
+
+
 def _unknown_headers(refused: ImportRefused) -> list[str]:
     """Headers the reader did not know: the user may save them as the source's aliases."""
     return [
@@ -102,13 +123,30 @@ def _unknown_headers(refused: ImportRefused) -> list[str]:
     ]
 
 
-def start(source: DataSource, period: str, name: str, content: bytes, user: Any = None) -> str:
+def start(
+    source: DataSource,
+    period: str,
+    name: str,
+    content: bytes,
+    user: Any = None,
+    jurisdiction: str | None = None,
+) -> str:
+    """Start an import; ``jurisdiction`` (a region prefix) refuses rows of enterprises outside
+    a government user's divisions."""
     token = secrets.token_urlsafe(12)
-    cache.set(_key(token), {"state": "running", "stage": "排队", "fraction": 0.0}, TTL)
+    cache.set(
+        _key(token), {"state": "running", "stage": gettext_noop("排队"), "fraction": 0.0}, TTL
+    )
     user_id = user.pk if user is not None and user.is_authenticated else None
-    args = (token, source.pk, period, name, content, user_id)
+    cache.set(_key(token, "owner"), user_id, TTL)
+    args = (token, source.pk, period, name, content, user_id, jurisdiction)
     if getattr(settings, "INNOPOINTS_IMPORT_BACKGROUND", True):
-        threading.Thread(target=_run, args=args, daemon=True, name=f"import-{token}").start()
+        threading.Thread(
+            target=_run_in,
+            args=(translation.get_language(), *args),
+            daemon=True,
+            name=f"import-{token}",
+        ).start()
     else:
         _run(*args)
     return token

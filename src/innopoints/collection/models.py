@@ -9,39 +9,44 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from innopoints.engine.fields import base_catalogue
 from innopoints.registry.models import Enterprise, Institution
 
-FREQUENCIES = [("yearly", "每年"), ("half-yearly", "半年")]
+FREQUENCIES = [("yearly", _("每年")), ("half-yearly", _("半年"))]
 
 
 def validate_field_code(value: str) -> None:
     if value not in base_catalogue():
-        raise ValidationError(f"未知指标代码 {value!r}")
+        raise ValidationError(gettext("未知指标代码 %(code)s") % {"code": repr(value)})
 
 
 class DataSource(models.Model):
-    code = models.SlugField("代码", max_length=32, unique=True)
-    name = models.CharField("名称", max_length=64, unique=True)
+    code = models.SlugField(_("代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=64, unique=True)
     may_register_enterprises = models.BooleanField(
-        "可登记新企业",
+        _("可登记新企业"),
         default=False,
-        help_text="只有企业登记机关（如市场监管局）的文件可以新增企业；其他来源遇到未登记企业即报错。",
+        help_text=_(
+            "只有企业登记机关（如市场监管局）的文件可以新增企业；其他来源遇到未登记企业即报错。"
+        ),
     )
-    manual = models.BooleanField("人工核定", default=False, editable=False)
+    manual = models.BooleanField(_("人工核定"), default=False, editable=False)
     tolerance = models.FloatField(
-        "多源比对容差（相对）",
+        _("多源比对容差（相对）"),
         default=0.01,
-        help_text="同一事实两个来源相差超过此比例（且超过 0.01 的绝对差）即生成核验问题。",
+        help_text=_("同一事实两个来源相差超过此比例（且超过 0.01 的绝对差）即生成核验问题。"),
     )
-    note = models.TextField("说明", blank=True)
-    history = HistoricalRecords(verbose_name="数据来源变更记录")
+    note = models.TextField(_("说明"), blank=True)
+    history = HistoricalRecords(verbose_name=_("数据来源变更记录"))
 
     class Meta:
-        verbose_name = "数据来源"
-        verbose_name_plural = "数据来源"
+        verbose_name = _("数据来源")
+        verbose_name_plural = pgettext_lazy("plural", "数据来源")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -53,19 +58,21 @@ class SourceField(models.Model):
     authorisation (附件1 “经企业授权”), and the source's priority for it (1 = preferred)."""
 
     source = models.ForeignKey(
-        DataSource, on_delete=models.CASCADE, related_name="fields", verbose_name="数据来源"
+        DataSource, on_delete=models.CASCADE, related_name="fields", verbose_name=_("数据来源")
     )
-    field_code = models.CharField("指标代码", max_length=64, validators=[validate_field_code])
-    frequency = models.CharField("共享频率", max_length=16, choices=FREQUENCIES, default="yearly")
-    requires_authorisation = models.BooleanField("需企业授权", default=False)
+    field_code = models.CharField(_("指标代码"), max_length=64, validators=[validate_field_code])
+    frequency = models.CharField(
+        _("共享频率"), max_length=16, choices=FREQUENCIES, default="yearly"
+    )
+    requires_authorisation = models.BooleanField(_("需企业授权"), default=False)
     priority = models.PositiveSmallIntegerField(
-        "优先级", default=5, help_text="数字越小越优先，决定哪个版本生效。"
+        _("优先级"), default=5, help_text=_("数字越小越优先，决定哪个版本生效。")
     )
-    history = HistoricalRecords(verbose_name="来源指标变更记录")
+    history = HistoricalRecords(verbose_name=_("来源指标变更记录"))
 
     class Meta:
-        verbose_name = "来源指标"
-        verbose_name_plural = "来源指标"
+        verbose_name = _("来源指标")
+        verbose_name_plural = pgettext_lazy("plural", "来源指标")
         unique_together = [("source", "field_code")]
         ordering = ["field_code", "priority"]
 
@@ -77,14 +84,14 @@ class ColumnAlias(models.Model):
     """A column header a source's files use for a field, saved for reuse."""
 
     source = models.ForeignKey(
-        DataSource, on_delete=models.CASCADE, related_name="aliases", verbose_name="数据来源"
+        DataSource, on_delete=models.CASCADE, related_name="aliases", verbose_name=_("数据来源")
     )
-    header = models.CharField("文件列名", max_length=128)
-    field_code = models.CharField("指标代码", max_length=64, validators=[validate_field_code])
+    header = models.CharField(_("文件列名"), max_length=128)
+    field_code = models.CharField(_("指标代码"), max_length=64, validators=[validate_field_code])
 
     class Meta:
-        verbose_name = "列名映射"
-        verbose_name_plural = "列名映射"
+        verbose_name = _("列名映射")
+        verbose_name_plural = pgettext_lazy("plural", "列名映射")
         unique_together = [("source", "header")]
 
     def __str__(self) -> str:
@@ -93,7 +100,7 @@ class ColumnAlias(models.Model):
 
 class Authorisation(models.Model):
     enterprise = models.ForeignKey(
-        Enterprise, on_delete=models.CASCADE, related_name="authorisations", verbose_name="企业"
+        Enterprise, on_delete=models.CASCADE, related_name="authorisations", verbose_name=_("企业")
     )
     source = models.ForeignKey(
         DataSource,
@@ -101,7 +108,7 @@ class Authorisation(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="authorisations",
-        verbose_name="数据来源",
+        verbose_name=_("数据来源"),
     )
     institution = models.ForeignKey(
         Institution,
@@ -109,18 +116,18 @@ class Authorisation(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="authorisations",
-        verbose_name="金融机构",
+        verbose_name=_("金融机构"),
     )
-    scope = models.JSONField("授权范围（指标代码，空为全部）", default=list, blank=True)
-    valid_from = models.DateField("生效日期")
-    valid_to = models.DateField("截止日期", null=True, blank=True)
-    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
-    created_at = models.DateTimeField("授权时间", auto_now_add=True)
-    history = HistoricalRecords(verbose_name="授权变更记录")
+    scope = models.JSONField(_("授权范围（指标代码，空为全部）"), default=list, blank=True)
+    valid_from = models.DateField(_("生效日期"))
+    valid_to = models.DateField(_("截止日期"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("授权时间"), auto_now_add=True)
+    history = HistoricalRecords(verbose_name=_("授权变更记录"))
 
     class Meta:
-        verbose_name = "企业授权"
-        verbose_name_plural = "企业授权"
+        verbose_name = _("企业授权")
+        verbose_name_plural = pgettext_lazy("plural", "企业授权")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
@@ -137,12 +144,14 @@ class Authorisation(models.Model):
 
     def clean(self) -> None:
         if (self.source is None) == (self.institution is None):
-            raise ValidationError("授权对象须为一个数据来源或一个金融机构")
+            raise ValidationError(gettext("授权对象须为一个数据来源或一个金融机构"))
         if self.valid_to and self.valid_to < self.valid_from:
-            raise ValidationError({"valid_to": "截止日期不能早于生效日期"})
+            raise ValidationError({"valid_to": gettext("截止日期不能早于生效日期")})
         unknown = [c for c in self.scope if c not in base_catalogue()]
         if unknown:
-            raise ValidationError({"scope": f"未知指标代码：{', '.join(unknown)}"})
+            raise ValidationError(
+                {"scope": gettext("未知指标代码：%(codes)s") % {"codes": ", ".join(unknown)}}
+            )
 
     def active_on(self, day: dt.date) -> bool:
         return (
@@ -154,30 +163,30 @@ class Authorisation(models.Model):
 
 class ImportBatch(models.Model):
     source = models.ForeignKey(
-        DataSource, on_delete=models.PROTECT, related_name="batches", verbose_name="数据来源"
+        DataSource, on_delete=models.PROTECT, related_name="batches", verbose_name=_("数据来源")
     )
-    period = models.CharField("数据期", max_length=16)
-    file_name = models.CharField("文件名", max_length=255)
-    sha256 = models.CharField("文件哈希", max_length=64)
-    content = models.BinaryField("原始文件", editable=False)
-    n_rows = models.PositiveIntegerField("行数", default=0)
-    n_values = models.PositiveIntegerField("数值个数", default=0)
-    n_new_enterprises = models.PositiveIntegerField("新登记企业", default=0)
-    n_findings = models.PositiveIntegerField("核验问题", default=0)
+    period = models.CharField(_("数据期"), max_length=16)
+    file_name = models.CharField(_("文件名"), max_length=255)
+    sha256 = models.CharField(_("文件哈希"), max_length=64)
+    content = models.BinaryField(_("原始文件"), editable=False)
+    n_rows = models.PositiveIntegerField(_("行数"), default=0)
+    n_values = models.PositiveIntegerField(_("数值个数"), default=0)
+    n_new_enterprises = models.PositiveIntegerField(_("新登记企业"), default=0)
+    n_findings = models.PositiveIntegerField(_("核验问题"), default=0)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        verbose_name="导入人",
+        verbose_name=_("导入人"),
     )
-    imported_at = models.DateTimeField("导入时间", auto_now_add=True)
-    seconds = models.FloatField("耗时（秒）", default=0)
-    column_map = models.JSONField("列映射", default=dict)
+    imported_at = models.DateTimeField(_("导入时间"), auto_now_add=True)
+    seconds = models.FloatField(_("耗时（秒）"), default=0)
+    column_map = models.JSONField(_("列映射"), default=dict)
 
     class Meta:
-        verbose_name = "导入批次"
-        verbose_name_plural = "导入批次"
+        verbose_name = _("导入批次")
+        verbose_name_plural = pgettext_lazy("plural", "导入批次")
         ordering = ["-imported_at"]
         constraints = [models.UniqueConstraint(fields=["source", "sha256"], name="batch_file_once")]
 
@@ -189,13 +198,13 @@ class FactValue(models.Model):
     """One version of one fact: (enterprise, period, field, source). Append-only."""
 
     enterprise = models.ForeignKey(
-        Enterprise, on_delete=models.PROTECT, related_name="facts", verbose_name="企业"
+        Enterprise, on_delete=models.PROTECT, related_name="facts", verbose_name=_("企业")
     )
-    period = models.CharField("数据期", max_length=16)
-    field_code = models.CharField("指标代码", max_length=64)
-    value = models.FloatField("数值")
+    period = models.CharField(_("数据期"), max_length=16)
+    field_code = models.CharField(_("指标代码"), max_length=64)
+    value = models.FloatField(_("数值"))
     source = models.ForeignKey(
-        DataSource, on_delete=models.PROTECT, related_name="facts", verbose_name="数据来源"
+        DataSource, on_delete=models.PROTECT, related_name="facts", verbose_name=_("数据来源")
     )
     batch = models.ForeignKey(
         ImportBatch,
@@ -203,22 +212,22 @@ class FactValue(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="facts",
-        verbose_name="导入批次",
+        verbose_name=_("导入批次"),
     )
-    version = models.PositiveIntegerField("版本", default=1)
-    recorded_at = models.DateTimeField("记录时间", auto_now_add=True)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        verbose_name="记录人",
+        verbose_name=_("记录人"),
     )
-    reason = models.TextField("更正理由", blank=True)
+    reason = models.TextField(_("更正理由"), blank=True)
 
     class Meta:
-        verbose_name = "指标数值"
-        verbose_name_plural = "指标数值"
+        verbose_name = _("指标数值")
+        verbose_name_plural = pgettext_lazy("plural", "指标数值")
         ordering = ["enterprise", "period", "field_code", "source", "-version"]
         constraints = [
             models.UniqueConstraint(
@@ -233,36 +242,40 @@ class FactValue(models.Model):
 
 
 class Finding(models.Model):
-    KINDS = [("discrepancy", "多源不一致"), ("structure", "结构性核查"), ("outlier", "异常值")]
-    STATUSES = [
-        ("open", "待处理"),
-        ("accepted", "已采纳来源"),
-        ("corrected", "已更正"),
-        ("dismissed", "已驳回"),
+    KINDS = [
+        ("discrepancy", _("多源不一致")),
+        ("structure", _("结构性核查")),
+        ("outlier", _("异常值")),
     ]
-    kind = models.CharField("类型", max_length=16, choices=KINDS)
-    rule = models.CharField("规则", max_length=64)
+    STATUSES = [
+        ("open", _("待处理")),
+        ("accepted", _("已采纳来源")),
+        ("corrected", _("已更正")),
+        ("dismissed", _("已驳回")),
+    ]
+    kind = models.CharField(_("类型"), max_length=16, choices=KINDS)
+    rule = models.CharField(_("规则"), max_length=64)
     enterprise = models.ForeignKey(
-        Enterprise, on_delete=models.PROTECT, related_name="findings", verbose_name="企业"
+        Enterprise, on_delete=models.PROTECT, related_name="findings", verbose_name=_("企业")
     )
-    period = models.CharField("数据期", max_length=16)
-    field_code = models.CharField("指标代码", max_length=64)
-    message = models.TextField("说明")
-    detail = models.JSONField("明细", default=dict)
+    period = models.CharField(_("数据期"), max_length=16)
+    field_code = models.CharField(_("指标代码"), max_length=64)
+    message = models.TextField(_("说明"))
+    detail = models.JSONField(_("明细"), default=dict)
     batch = models.ForeignKey(
-        ImportBatch, on_delete=models.PROTECT, related_name="findings", verbose_name="导入批次"
+        ImportBatch, on_delete=models.PROTECT, related_name="findings", verbose_name=_("导入批次")
     )
-    status = models.CharField("状态", max_length=16, choices=STATUSES, default="open")
-    resolution_note = models.TextField("处理说明", blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=STATUSES, default="open")
+    resolution_note = models.TextField(_("处理说明"), blank=True)
     chosen_source = models.ForeignKey(
-        DataSource, null=True, blank=True, on_delete=models.PROTECT, verbose_name="采纳来源"
+        DataSource, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("采纳来源")
     )
     corrected_value = models.ForeignKey(
         FactValue,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        verbose_name="更正后的数值",
+        verbose_name=_("更正后的数值"),
         related_name="+",
     )
     resolved_by = models.ForeignKey(
@@ -270,18 +283,21 @@ class Finding(models.Model):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        verbose_name="处理人",
+        verbose_name=_("处理人"),
         related_name="+",
     )
-    resolved_at = models.DateTimeField("处理时间", null=True, blank=True)
-    created_at = models.DateTimeField("发现时间", auto_now_add=True)
-    history = HistoricalRecords(verbose_name="核验处理记录")
+    resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("发现时间"), auto_now_add=True)
+    history = HistoricalRecords(verbose_name=_("核验处理记录"))
 
     class Meta:
-        verbose_name = "核验问题"
-        verbose_name_plural = "核验问题"
+        verbose_name = _("核验问题")
+        verbose_name_plural = pgettext_lazy("plural", "核验问题")
         ordering = ["status", "-created_at"]
         indexes = [models.Index(fields=["period", "status"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}：{self.message}"
+        return gettext("%(kind)s：%(message)s") % {
+            "kind": self.get_kind_display(),
+            "message": self.message,
+        }

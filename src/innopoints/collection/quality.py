@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import polars as pl
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from innopoints.collection import facts as fact_tables
@@ -119,21 +120,28 @@ def build(
 
 def to_xlsx(report: QualityReport) -> bytes:
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("数据质量")
-    scope = report.region.name if report.region else "全部地区"
-    source = report.source.name if report.source else "全部来源"
-    sheet.append([f"数据期 {report.period}", scope, source, f"企业数 {report.n_enterprises}"])
+    sheet = workbook.create_sheet(_("数据质量"))
+    scope = report.region.name if report.region else _("全部地区")
+    source = report.source.name if report.source else _("全部来源")
     sheet.append(
         [
-            "指标代码",
-            "指标",
-            "有值企业数",
-            "完整率",
-            "需授权数值",
-            "已授权",
-            "未授权（不用于积分）",
-            "授权覆盖率",
-            "待处理核验问题",
+            _("数据期 %(period)s") % {"period": report.period},
+            scope,
+            source,
+            _("企业数 %(n)s") % {"n": report.n_enterprises},
+        ]
+    )
+    sheet.append(
+        [
+            _("指标代码"),
+            _("指标"),
+            _("有值企业数"),
+            _("完整率"),
+            _("需授权数值"),
+            _("已授权"),
+            _("未授权（不用于积分）"),
+            _("授权覆盖率"),
+            _("待处理核验问题"),
         ]
     )
     for row in report.indicators:
@@ -152,12 +160,12 @@ def to_xlsx(report: QualityReport) -> bytes:
                 row.open_findings,
             ]
         )
-    findings = workbook.create_sheet("核验问题")
-    findings.append(["类型", "数量"])
+    findings = workbook.create_sheet(_("核验问题"))
+    findings.append([_("类型"), _("数量")])
     labels = dict(Finding.KINDS)
     for kind, count in report.findings_by_kind.items():
-        findings.append([labels.get(kind, kind), count])
-    findings.append(["待处理", report.findings_open])
+        findings.append([str(labels.get(kind, kind)), count])
+    findings.append([_("待处理"), report.findings_open])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

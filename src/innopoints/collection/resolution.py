@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from innopoints.collection.models import DataSource, FactValue, Finding
 
@@ -46,7 +47,10 @@ def _record_manual_value(finding: Finding, value: float, user: Any, reason: str)
 
 def _close(finding: Finding, status: str, user: Any, note: str) -> None:
     if finding.status != "open":
-        raise ResolutionError(f"核验问题 {finding.pk} 已处理（{finding.get_status_display()}）")
+        raise ResolutionError(
+            gettext("核验问题 %(pk)s 已处理（%(status)s）")
+            % {"pk": finding.pk, "status": finding.get_status_display()}
+        )
     finding.status = status
     finding.resolution_note = note
     finding.resolved_by = user
@@ -68,7 +72,10 @@ def accept_source(finding: Finding, source: DataSource, user: Any, note: str = "
         .first()
     )
     if chosen is None:
-        raise ResolutionError(f"{source.name} 没有报送 {finding.field_code}")
+        raise ResolutionError(
+            gettext("%(source)s 没有报送 %(field)s")
+            % {"source": source.name, "field": finding.field_code}
+        )
     _close(finding, "accepted", user, note)
     reason = f"核验问题 {finding.pk}：采纳{source.name}的数值（版本 {chosen.version}）。{note}"
     finding.corrected_value = _record_manual_value(finding, chosen.value, user, reason.strip())
@@ -81,7 +88,7 @@ def accept_source(finding: Finding, source: DataSource, user: Any, note: str = "
 def correct(finding: Finding, value: float, user: Any, reason: str) -> Finding:
     """Enter a corrected value; a reason is required."""
     if not reason.strip():
-        raise ResolutionError("更正数值必须说明理由")
+        raise ResolutionError(gettext("更正数值必须说明理由"))
     _close(finding, "corrected", user, reason)
     finding.corrected_value = _record_manual_value(
         finding, value, user, f"核验问题 {finding.pk}：{reason}"
@@ -94,7 +101,7 @@ def correct(finding: Finding, value: float, user: Any, reason: str) -> Finding:
 def dismiss(finding: Finding, user: Any, reason: str) -> Finding:
     """The data are right as they are; a reason is required."""
     if not reason.strip():
-        raise ResolutionError("驳回必须说明理由")
+        raise ResolutionError(gettext("驳回必须说明理由"))
     _close(finding, "dismissed", user, reason)
     finding.save()
     return finding

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 
+from innopoints.accounts import scope
+from innopoints.accounts.decorators import government_required
 from innopoints.collection import quality
 from innopoints.collection.models import DataSource, FactValue, Finding
 from innopoints.registry.models import Region
@@ -16,11 +18,13 @@ def _parameters(request: HttpRequest) -> tuple[str, Region | None, DataSource | 
     )
     period = request.GET.get("period") or (periods[0] if periods else "2025")
     region = Region.objects.filter(code=request.GET.get("region", "")).first()
+    if not scope.governs_region(request.user, region):
+        region = scope.region_of(request.user)  # a government user sees only its own divisions
     source = DataSource.objects.filter(code=request.GET.get("source", "")).first()
     return period, region, source
 
 
-@staff_member_required
+@government_required
 def quality_report(request: HttpRequest) -> HttpResponse:
     period, region, source = _parameters(request)
     report = quality.build(period, region, source)
@@ -31,15 +35,15 @@ def quality_report(request: HttpRequest) -> HttpResponse:
         "report": report,
         "findings_by_kind": [(labels.get(k, k), n) for k, n in report.findings_by_kind.items()],
         "periods": list(periods[:20]),
-        "regions": Region.objects.filter(level__lte=2, code__startswith="51"),
+        "regions": scope.governed_regions(request.user).filter(level__lte=2),
         "sources": DataSource.objects.filter(manual=False),
-        "title": "数据质量报告",
+        "title": gettext("数据质量报告"),
         "query": request.GET.urlencode(),
     }
     return render(request, "collection/quality.html", context)
 
 
-@staff_member_required
+@government_required
 def quality_report_xlsx(request: HttpRequest) -> HttpResponse:
     period, region, source = _parameters(request)
     content = quality.to_xlsx(quality.build(period, region, source))

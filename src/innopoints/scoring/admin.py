@@ -7,6 +7,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from innopoints.scoring import schemes
@@ -30,10 +32,10 @@ class SchemeVersionAdmin(SimpleHistoryAdmin):
     form = SchemeVersionForm
     readonly_fields = ("scheme_id", "version", "fingerprint", "frozen_at", "created_by")
 
-    @admin.display(description="与其他版本比较")
+    @admin.display(description=_("与其他版本比较"))
     def diff_link(self, version: SchemeVersion) -> str:
         url = reverse("admin:scoring_schemeversion_diff", args=[version.pk])
-        return format_html('<a href="{}">比较</a>', url)
+        return format_html('<a href="{}">{}</a>', url, gettext("比较"))
 
     def save_model(self, request: HttpRequest, obj: SchemeVersion, form: Any, change: bool) -> None:
         saved = schemes.save_version(
@@ -41,7 +43,9 @@ class SchemeVersionAdmin(SimpleHistoryAdmin):
         )
         if obj.pk and saved.pk != obj.pk:
             messages.info(
-                request, f"该版本已被测算使用而冻结，修改已保存为新版本 {saved.version}。"
+                request,
+                gettext("该版本已被测算使用而冻结，修改已保存为新版本 %(version)s。")
+                % {"version": saved.version},
             )
         obj.pk = saved.pk
         obj.__dict__.update({k: v for k, v in saved.__dict__.items() if not k.startswith("_")})
@@ -77,7 +81,7 @@ class SchemeVersionAdmin(SimpleHistoryAdmin):
             "others": others,
             "lines": lines,
             "opts": self.model._meta,
-            "title": f"方案版本比较：{version}",
+            "title": gettext("方案版本比较：%(version)s") % {"version": version},
         }
         return render(request, "scoring/scheme_diff.html", context)
 

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class ScoringConfig(AppConfig):
     name = "innopoints.scoring"
-    verbose_name = "积分测算"
+    verbose_name = _("积分测算")
 
     def ready(self) -> None:
         from innopoints.scoring.schemes import sync_builtin_schemes  # noqa: PLC0415 - app ready

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import polars as pl
+from django.utils.translation import gettext
 
 from innopoints.scoring.models import Result, Run
 
@@ -49,9 +50,10 @@ def compare(before: Run, after: Run, top: int = 50) -> Comparison:
     )
     risers = both.filter(pl.col("change") > 0).sort("change", descending=True).head(top)
     fallers = both.filter(pl.col("change") < 0).sort("change").head(top)
+    vetoed = gettext("清零")
     tiers = (
         both.with_columns(
-            pl.col("tier").replace("", "清零"), pl.col("tier_after").replace("", "清零")
+            pl.col("tier").replace("", vetoed), pl.col("tier_after").replace("", vetoed)
         )
         .group_by("tier", "tier_after")
         .len()

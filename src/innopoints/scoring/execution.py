@@ -13,6 +13,7 @@ import numpy as np
 import polars as pl
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from innopoints.collection import bulk
 from innopoints.collection import facts as fact_tables
@@ -230,7 +231,12 @@ def execute(run: Run) -> Run:
     why; a finished run's results are never changed again."""
     started = time.perf_counter()
     _update(
-        run, status="running", started_at=timezone.now(), stage="汇集数据", progress=0.05, error=""
+        run,
+        status="running",
+        started_at=timezone.now(),
+        stage=gettext_noop("汇集数据"),
+        progress=0.05,
+        error="",
     )
     try:
         version = run.scheme_version
@@ -240,11 +246,11 @@ def execute(run: Run) -> Run:
             version.save(update_fields=["frozen_at"])
         table, fact_ids, left_out = engine_table(run, scheme)
         _check_cancel(run)
-        _update(run, stage="计算积分", progress=0.3)
+        _update(run, stage=gettext_noop("计算积分"), progress=0.3)
         gathered = time.perf_counter() - started
         result = score(scheme, table, run.period, source=f"run {run.pk}")
         _check_cancel(run)
-        _update(run, stage="写入结果", progress=0.6)
+        _update(run, stage=gettext_noop("写入结果"), progress=0.6)
         digest = _digest(scheme.fingerprint, run.period, fact_ids, table)
         with transaction.atomic():
             frame = _result_frame(run, result, table)
@@ -266,7 +272,7 @@ def execute(run: Run) -> Run:
             _update(
                 run,
                 status="done",
-                stage="完成",
+                stage=gettext_noop("完成"),
                 progress=1.0,
                 engine_version=ENGINE_VERSION,
                 parameters={
@@ -282,12 +288,12 @@ def execute(run: Run) -> Run:
                 finished_at=timezone.now(),
             )
     except Cancelled:
-        _update(run, status="cancelled", stage="已取消", finished_at=timezone.now())
+        _update(run, status="cancelled", stage=gettext_noop("已取消"), finished_at=timezone.now())
     except Exception as exc:
         _update(
             run,
             status="failed",
-            stage="失败",
+            stage=gettext_noop("失败"),
             finished_at=timezone.now(),
             error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()[-3000:]}",
         )

@@ -9,16 +9,19 @@ from typing import Any
 
 import numpy as np
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from innopoints.collection.models import FactValue
 from innopoints.engine.derive import ORIGIN_NAMES
 from innopoints.scoring.models import Result, Run
+from innopoints.scoring.schemes import localised
 
 ORIGIN_LABELS = {
-    "missing": "缺失",
-    "input": "报送值",
-    "derived": "由基础数据计算",
-    "supplied": "报送的比率（基础数据缺失）",
+    "missing": _("缺失"),
+    "input": _("报送值"),
+    "derived": _("由基础数据计算"),
+    "supplied": _("报送的比率（基础数据缺失）"),
 }
 
 
@@ -78,7 +81,7 @@ def explain(result: Result) -> Explanation:
     groups = params.get("group_codes", ["all"])
     group = groups.index(result.stage) if result.stage in groups else 0
     facts = used_facts(run, result)
-    categories = {c.code: c.name.zh for c in scheme.categories}
+    categories = {c.code: localised(c.name) for c in scheme.categories}
     lines = []
     for indicator in scheme.weighted:
         raw, value, origin, t, x, points = result.breakdown["ind"][indicator.code]
@@ -87,7 +90,7 @@ def explain(result: Result) -> Explanation:
         lines.append(
             IndicatorLine(
                 indicator.code,
-                indicator.name.zh,
+                localised(indicator.name),
                 categories.get(indicator.category, ""),
                 raw,
                 value,
@@ -102,7 +105,7 @@ def explain(result: Result) -> Explanation:
             )
         )
     bonus = [
-        (code, scheme.indicator(code).name.zh, float(points))
+        (code, localised(scheme.indicator(code).name), float(points))
         for code, points in result.breakdown.get("bonus", {}).items()
     ]
     previous = (
@@ -125,7 +128,13 @@ def explain(result: Result) -> Explanation:
                 (line.code, line.name, float(before), line.points, line.points - float(before))
             )
         changes.append(
-            ("bonus", "附加分", previous.bonus, result.bonus, result.bonus - previous.bonus)
+            (
+                "bonus",
+                gettext("附加分"),
+                previous.bonus,
+                result.bonus,
+                result.bonus - previous.bonus,
+            )
         )
         changes.sort(key=lambda c: -abs(c[4]))
         changes = [c for c in changes if not np.isclose(c[4], 0.0)]

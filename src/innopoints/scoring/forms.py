@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from innopoints.engine.scheme import SchemeError
 from innopoints.registry.models import Region
@@ -11,14 +12,14 @@ from innopoints.scoring.schemes import parse
 
 
 class RunForm(forms.Form):
-    period = forms.CharField(label="数据期", initial="2025", max_length=16)
-    scheme_version = forms.ModelChoiceField(SchemeVersion.objects.all(), label="指标体系版本")
+    period = forms.CharField(label=_("数据期"), initial="2025", max_length=16)
+    scheme_version = forms.ModelChoiceField(SchemeVersion.objects.all(), label=_("指标体系版本"))
     region = forms.ModelChoiceField(
         Region.objects.filter(code__startswith="51", level__lte=3),
-        label="地区范围",
+        label=_("地区范围"),
         required=False,
-        empty_label="全省",
-        help_text="该地区及其下辖全部地区的企业参评",
+        empty_label=_("全省"),
+        help_text=_("该地区及其下辖全部地区的企业参评"),
     )
 
 

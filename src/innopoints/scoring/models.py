@@ -10,6 +10,9 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from innopoints.engine.params import FrozenParameters
@@ -18,41 +21,50 @@ from innopoints.registry.models import Enterprise, Region
 
 
 class SchemeVersion(models.Model):
-    scheme_id = models.CharField("方案代码", max_length=64)
-    version = models.CharField("版本", max_length=32)
-    name = models.CharField("名称", max_length=200)
-    example = models.BooleanField("示例方案", default=False)
-    source_yaml = models.TextField("方案文件（YAML）")
-    content = models.JSONField("解析后的方案", editable=False)
-    fingerprint = models.CharField("内容指纹", max_length=64, editable=False)
+    scheme_id = models.CharField(_("方案代码"), max_length=64)
+    version = models.CharField(_("版本"), max_length=32)
+    name = models.CharField(_("名称"), max_length=200)
+    example = models.BooleanField(_("示例方案"), default=False)
+    source_yaml = models.TextField(_("方案文件（YAML）"))
+    content = models.JSONField(_("解析后的方案"), editable=False)
+    fingerprint = models.CharField(_("内容指纹"), max_length=64, editable=False)
     frozen_at = models.DateTimeField(
-        "冻结时间",
+        _("冻结时间"),
         null=True,
         blank=True,
         editable=False,
-        help_text="已被积分测算使用的版本不可修改，修改将生成新版本。",
+        help_text=_("已被积分测算使用的版本不可修改，修改将生成新版本。"),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        verbose_name="创建人",
+        verbose_name=_("创建人"),
     )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    history = HistoricalRecords(verbose_name="方案变更记录")
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    history = HistoricalRecords(verbose_name=_("方案变更记录"))
 
     class Meta:
-        verbose_name = "指标体系版本"
-        verbose_name_plural = "指标体系版本"
+        verbose_name = _("指标体系版本")
+        verbose_name_plural = pgettext_lazy("plural", "指标体系版本")
         ordering = ["scheme_id", "-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["scheme_id", "version"], name="scheme_version_once")
         ]
 
     def __str__(self) -> str:
-        marker = "（示例）" if self.example else ""
-        return f"{self.name}{marker} {self.scheme_id}@{self.version}"
+        marker = gettext("（示例）") if self.example else ""
+        return f"{self.display_name()}{marker} {self.scheme_id}@{self.version}"
+
+    def display_name(self) -> str:
+        """The scheme's own name in the active language (a scheme names itself in Chinese and
+        English; ``name`` keeps the Chinese one)."""
+        if (get_language() or "").startswith("en"):
+            names = (self.content or {}).get("name")
+            if isinstance(names, dict) and names.get("en"):
+                return str(names["en"])
+        return self.name
 
     def scheme(self) -> Scheme:
         return scheme_from_mapping(self.content)
@@ -68,60 +80,60 @@ class RunManager(models.Manager["Run"]):
 
 class Run(models.Model):
     STATUSES = [
-        ("queued", "排队中"),
-        ("running", "测算中"),
-        ("done", "已完成"),
-        ("failed", "失败"),
-        ("cancelled", "已取消"),
+        ("queued", _("排队中")),
+        ("running", _("测算中")),
+        ("done", _("已完成")),
+        ("failed", _("失败")),
+        ("cancelled", _("已取消")),
     ]
-    period = models.CharField("数据期", max_length=16)
+    period = models.CharField(_("数据期"), max_length=16)
     scheme_version = models.ForeignKey(
-        SchemeVersion, on_delete=models.PROTECT, related_name="runs", verbose_name="指标体系版本"
+        SchemeVersion, on_delete=models.PROTECT, related_name="runs", verbose_name=_("指标体系版本")
     )
     region = models.ForeignKey(
-        Region, null=True, blank=True, on_delete=models.PROTECT, verbose_name="地区范围"
+        Region, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("地区范围")
     )
-    status = models.CharField("状态", max_length=16, choices=STATUSES, default="queued")
-    stage = models.CharField("进度说明", max_length=64, blank=True)
-    progress = models.FloatField("进度", default=0.0)
-    cancel_requested = models.BooleanField("已请求取消", default=False)
-    engine_version = models.CharField("引擎版本", max_length=32, blank=True)
-    parameters = models.JSONField("冻结参数（L、U 等）", default=dict, blank=True)
-    report = models.JSONField("测算报告（吻合度、计数、耗时）", default=dict, blank=True)
-    input_fact_ids = models.BinaryField("使用的数值（编号）", null=True, editable=False)
+    status = models.CharField(_("状态"), max_length=16, choices=STATUSES, default="queued")
+    stage = models.CharField(_("进度说明"), max_length=64, blank=True)
+    progress = models.FloatField(_("进度"), default=0.0)
+    cancel_requested = models.BooleanField(_("已请求取消"), default=False)
+    engine_version = models.CharField(_("引擎版本"), max_length=32, blank=True)
+    parameters = models.JSONField(_("冻结参数（L、U 等）"), default=dict, blank=True)
+    report = models.JSONField(_("测算报告（吻合度、计数、耗时）"), default=dict, blank=True)
+    input_fact_ids = models.BinaryField(_("使用的数值（编号）"), null=True, editable=False)
     ranked_totals = models.BinaryField(
-        "参与排名企业的总积分（降序）",
+        _("参与排名企业的总积分（降序）"),
         null=True,
         editable=False,
-        help_text="自评时据此定位名次与百分位",
+        help_text=_("自评时据此定位名次与百分位"),
     )
-    input_digest = models.CharField("输入摘要", max_length=64, blank=True)
-    n_enterprises = models.PositiveIntegerField("参评企业", default=0)
-    n_ranked = models.PositiveIntegerField("参与排名", default=0)
-    n_vetoed = models.PositiveIntegerField("清零企业", default=0)
-    error = models.TextField("错误", blank=True)
-    task_id = models.CharField("任务编号", max_length=64, blank=True)
+    input_digest = models.CharField(_("输入摘要"), max_length=64, blank=True)
+    n_enterprises = models.PositiveIntegerField(_("参评企业"), default=0)
+    n_ranked = models.PositiveIntegerField(_("参与排名"), default=0)
+    n_vetoed = models.PositiveIntegerField(_("清零企业"), default=0)
+    error = models.TextField(_("错误"), blank=True)
+    task_id = models.CharField(_("任务编号"), max_length=64, blank=True)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        verbose_name="发起人",
+        verbose_name=_("发起人"),
     )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    started_at = models.DateTimeField("开始时间", null=True, blank=True)
-    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     objects = RunManager()
 
     class Meta:
-        verbose_name = "积分测算"
+        verbose_name = _("积分测算")
         base_manager_name = "objects"
-        verbose_name_plural = "积分测算"
+        verbose_name_plural = pgettext_lazy("plural", "积分测算")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        scope = self.region.name if self.region else "全部地区"
+        scope = self.region.name if self.region else gettext("全部地区")
         return f"#{self.pk} {self.period} {scope} {self.scheme_version.scheme_id}"
 
     def fact_ids(self) -> np.ndarray[Any, np.dtype[np.int64]]:
@@ -159,38 +171,38 @@ class Result(models.Model):
         Run,
         on_delete=models.CASCADE,
         related_name="results",
-        verbose_name="积分测算",
+        verbose_name=_("积分测算"),
         db_index=False,
     )
     enterprise = models.ForeignKey(
         Enterprise,
         on_delete=models.PROTECT,
         related_name="results",
-        verbose_name="企业",
+        verbose_name=_("企业"),
         db_index=False,
     )
-    stage = models.CharField("成长阶段", max_length=32)
-    base = models.FloatField("基础分")
-    bonus = models.FloatField("附加分")
-    total = models.FloatField("总积分")
-    vetoed = models.BooleanField("清零")
-    veto_reasons = models.CharField("清零原因", max_length=200, blank=True)
-    rank = models.PositiveIntegerField("总排名", null=True)
-    rank_stage = models.PositiveIntegerField("阶段内排名", null=True)
-    rank_industry = models.PositiveIntegerField("领域内排名", null=True)
-    rank_region = models.PositiveIntegerField("地区内排名", null=True)
-    tier = models.CharField("档次", max_length=16, blank=True)
-    percentile = models.FloatField("百分位", null=True)
-    industry = models.CharField("所属领域", max_length=64, blank=True)
-    region_code = models.CharField("行政区划代码", max_length=6, blank=True)
-    breakdown_json = models.TextField("明细（JSON）")
+    stage = models.CharField(_("成长阶段"), max_length=32)
+    base = models.FloatField(_("基础分"))
+    bonus = models.FloatField(_("附加分"))
+    total = models.FloatField(_("总积分"))
+    vetoed = models.BooleanField(_("清零"))
+    veto_reasons = models.CharField(_("清零原因"), max_length=200, blank=True)
+    rank = models.PositiveIntegerField(_("总排名"), null=True)
+    rank_stage = models.PositiveIntegerField(_("阶段内排名"), null=True)
+    rank_industry = models.PositiveIntegerField(_("领域内排名"), null=True)
+    rank_region = models.PositiveIntegerField(_("地区内排名"), null=True)
+    tier = models.CharField(_("档次"), max_length=16, blank=True)
+    percentile = models.FloatField(_("百分位"), null=True)
+    industry = models.CharField(_("所属领域"), max_length=64, blank=True)
+    region_code = models.CharField(_("行政区划代码"), max_length=6, blank=True)
+    breakdown_json = models.TextField(_("明细（JSON）"))
     """Kept as JSON text: it is read whole, never queried into, and text loads far faster than
     jsonb (a national run writes a million of them)."""
-    categories = models.JSONField("一级指标得分", default=dict)
+    categories = models.JSONField(_("一级指标得分"), default=dict)
 
     class Meta:
-        verbose_name = "积分结果"
-        verbose_name_plural = "积分结果"
+        verbose_name = _("积分结果")
+        verbose_name_plural = pgettext_lazy("plural", "积分结果")
         ordering = ["run", models.F("rank").asc(nulls_last=True)]
         constraints = [
             models.UniqueConstraint(fields=["run", "enterprise"], name="result_once_per_run")

@@ -8,12 +8,25 @@ from typing import Any
 
 import yaml
 from django.db import transaction
+from django.utils.translation import get_language
 
-from innopoints.engine.scheme import SchemeError, builtin_dir, builtin_ids, scheme_from_mapping
+from innopoints.engine.scheme import (
+    Names,
+    SchemeError,
+    builtin_dir,
+    builtin_ids,
+    scheme_from_mapping,
+)
 
 
 class SchemeFrozen(ValueError):
     pass
+
+
+def localised(names: Names) -> str:
+    """A scheme's own name for something (every scheme names things in Chinese and English)
+    in the active language: English pages show the scheme's English names."""
+    return names.en if (get_language() or "").startswith("en") and names.en else names.zh
 
 
 def parse(source_yaml: str, origin: str = "scheme") -> tuple[dict[str, Any], Any]:

@@ -5,15 +5,17 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import admin, messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
+from innopoints.accounts import scope
+from innopoints.accounts.decorators import government_required, require
 from innopoints.scoring.compare import compare
 from innopoints.scoring.explain import explain
 from innopoints.scoring.forms import RunForm
@@ -25,48 +27,61 @@ def _context(request: HttpRequest, title: str, **extra: object) -> dict[str, obj
     return {**admin.site.each_context(request), "title": title, **extra}
 
 
-@staff_member_required
+@government_required
 def runs(request: HttpRequest) -> HttpResponse:
     form = RunForm(request.POST or None)
+    form.fields["region"].queryset = form.fields["region"].queryset.filter(
+        code__in=scope.governed_regions(request.user).values("code")
+    )
+    if not scope.is_admin(request.user):
+        form.fields["region"].required = True
     if request.method == "POST" and form.is_valid():
+        require(request, "scoring.start_run", form.cleaned_data.get("region"))
         run = Run.objects.create(started_by=request.user, **form.cleaned_data)
         dispatch(run)
         return HttpResponseRedirect(reverse("scoring:run", args=[run.pk]))
-    listing = Run.objects.select_related("scheme_version", "region", "started_by")[:50]
+    listing = Run.objects.filter(scope.run_filter(request.user)).select_related(
+        "scheme_version", "region", "started_by"
+    )[:50]
     return render(
-        request, "scoring/runs.html", _context(request, "积分测算", form=form, runs=listing)
+        request,
+        "scoring/runs.html",
+        _context(request, gettext("积分测算"), form=form, runs=listing),
     )
 
 
-@staff_member_required
+@government_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(Run.objects.select_related("scheme_version", "region"), pk=pk)
-    others = Run.objects.filter(status="done").exclude(pk=pk)[:20]
+    require(request, "scoring.view_run", run)
+    others = Run.objects.filter(scope.run_filter(request.user), status="done").exclude(pk=pk)[:20]
     return render(
         request,
         "scoring/run.html",
-        _context(request, f"积分测算 #{run.pk}", run=run, others=others),
+        _context(request, gettext("积分测算 #%(pk)s") % {"pk": run.pk}, run=run, others=others),
     )
 
 
-@staff_member_required
+@government_required
 def run_state(request: HttpRequest, pk: int) -> JsonResponse:
     run = get_object_or_404(Run, pk=pk)
+    require(request, "scoring.view_run", run)
     return JsonResponse(
         {
             "status": run.status,
-            "stage": run.stage,
+            "stage": gettext(run.stage),  # stored untranslated
             "progress": run.progress,
             "error": run.error.splitlines()[0] if run.error else "",
         }
     )
 
 
-@staff_member_required
+@government_required
 @require_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request, "scoring.manage_run", get_object_or_404(Run, pk=pk))
     Run.objects.filter(pk=pk, status__in=["queued", "running"]).update(cancel_requested=True)
-    messages.info(request, "已请求取消：测算在下一步骤前停止，不保存任何结果。")
+    messages.info(request, gettext("已请求取消：测算在下一步骤前停止，不保存任何结果。"))
     return HttpResponseRedirect(reverse("scoring:run", args=[pk]))
 
 
@@ -114,8 +129,11 @@ class RankPage:
         return self.number + 1
 
 
-def _results(request: HttpRequest, run: Run) -> object:
+def _results(request: HttpRequest, run: Run) -> Any:
     query = Result.objects.filter(run=run).select_related("enterprise")
+    narrowed = scope.narrowing_prefix(request.user, run.region)
+    if narrowed:
+        query = query.filter(region_code__startswith=narrowed)
     for field in ("stage", "industry", "tier"):
         if request.GET.get(field):
             query = query.filter(**{field: request.GET[field]})
@@ -124,10 +142,12 @@ def _results(request: HttpRequest, run: Run) -> object:
     return query.order_by(F("rank").asc(nulls_last=True), "enterprise_id")
 
 
-@staff_member_required
+@government_required
 def leaderboard(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(Run, pk=pk)
+    require(request, "scoring.view_run", run)
     filtered = any(request.GET.get(f) for f in ("stage", "industry", "tier", "region"))
+    filtered = filtered or scope.narrowing_prefix(request.user, run.region) is not None
     if filtered:
         page: Any = Paginator(_results(request, run), PAGE).get_page(request.GET.get("page"))
     else:
@@ -142,7 +162,7 @@ def leaderboard(request: HttpRequest, pk: int) -> HttpResponse:
         "scoring/leaderboard.html",
         _context(
             request,
-            f"积分榜 #{run.pk}",
+            gettext("积分榜 #%(pk)s") % {"pk": run.pk},
             run=run,
             page=page,
             industries=sorted(industries),
@@ -152,24 +172,25 @@ def leaderboard(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@staff_member_required
+@government_required
 def leaderboard_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(Run, pk=pk)
+    require(request, "scoring.view_run", run)
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("积分榜")
+    sheet = workbook.create_sheet(gettext("积分榜"))
     sheet.append(
         [
-            "排名",
-            "统一社会信用代码",
-            "企业名称",
-            "成长阶段",
-            "所属领域",
-            "行政区划代码",
-            "基础分",
-            "附加分",
-            "总积分",
-            "档次",
-            "清零原因",
+            gettext("排名"),
+            gettext("统一社会信用代码"),
+            gettext("企业名称"),
+            gettext("成长阶段"),
+            gettext("所属领域"),
+            gettext("行政区划代码"),
+            gettext("基础分"),
+            gettext("附加分"),
+            gettext("总积分"),
+            gettext("档次"),
+            gettext("清零原因"),
         ]
     )
     for r in _results(request, run).iterator(chunk_size=5000):
@@ -198,7 +219,7 @@ def leaderboard_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@staff_member_required
+@government_required
 def explanation(request: HttpRequest, pk: int, enterprise_id: int) -> HttpResponse:
     result = get_object_or_404(
         Result.objects.select_related("run__scheme_version", "enterprise").defer(
@@ -207,19 +228,32 @@ def explanation(request: HttpRequest, pk: int, enterprise_id: int) -> HttpRespon
         run_id=pk,
         enterprise_id=enterprise_id,
     )
+    require(request, "scoring.view_run", result.run)
+    require(request, "registry.view_enterprise_file", result.enterprise)
     return render(
         request,
         "scoring/explain.html",
-        _context(request, f"积分明细：{result.enterprise.name}", e=explain(result), run=result.run),
+        _context(
+            request,
+            gettext("积分明细：%(name)s") % {"name": result.enterprise.name},
+            e=explain(result),
+            run=result.run,
+        ),
     )
 
 
-@staff_member_required
+@government_required
 def comparison(request: HttpRequest) -> HttpResponse:
     before = get_object_or_404(Run, pk=request.GET.get("before"), status="done")
     after = get_object_or_404(Run, pk=request.GET.get("after"), status="done")
+    require(request, "scoring.manage_run", before)
+    require(request, "scoring.manage_run", after)
     return render(
         request,
         "scoring/compare.html",
-        _context(request, f"测算对比 #{before.pk} → #{after.pk}", c=compare(before, after)),
+        _context(
+            request,
+            gettext("测算对比 #%(before)s → #%(after)s") % {"before": before.pk, "after": after.pk},
+            c=compare(before, after),
+        ),
     )

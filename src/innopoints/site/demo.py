@@ -30,6 +30,60 @@ def _admin_password() -> tuple[str, str]:
     return "admin", password
 
 
+def demo_accounts(run: Run) -> dict[str, tuple[str, str]]:
+    """One account per portal, a published list sent to a demo bank, and the enterprise's
+    authorisation to it, so that every portal has something to show. Idempotent."""
+    from innopoints.accounts.models import Profile, Role  # noqa: PLC0415
+    from innopoints.analysis.models import Leaderboard  # noqa: PLC0415
+    from innopoints.applications.models import Dispatch  # noqa: PLC0415
+    from innopoints.registry.models import Institution, Region  # noqa: PLC0415
+    from innopoints.scoring.models import Result  # noqa: PLC0415
+
+    path = settings.DATA_DIR / "demo-accounts.txt"
+    if path.exists():
+        lines = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()]
+        return {role: (name, secret) for role, name, secret in lines}
+    admin = get_user_model().objects.get(username="admin")
+    bank, _ = Institution.objects.get_or_create(name="示例银行四川省分行", defaults={"kind": "bank"})
+    board, _ = Leaderboard.objects.get_or_create(
+        run=run,
+        title="2025 年度创新积分榜（前 20%）",
+        defaults={"kind": "overall", "share_from": 0, "share_to": 20},
+    )
+    if board.status != "published":
+        from django.utils import timezone  # noqa: PLC0415
+
+        board.status, board.published_at, board.published_by = "published", timezone.now(), admin
+        board.save()
+    Dispatch.objects.get_or_create(board=board, institution=bank, defaults={"sent_by": admin})
+    chengdu = Region.objects.get(code="510100")
+    top = (
+        Result.objects.filter(run=run, vetoed=False, region_code__startswith="5101")
+        .order_by("rank")
+        .select_related("enterprise")
+        .first()
+    )
+    bindings = {
+        "government (Sichuan)": ("sichuan", Role.GOVERNMENT, {"region": Region.objects.get(code="510000")}),
+        "government (Chengdu)": ("chengdu", Role.GOVERNMENT, {"region": chengdu}),
+        "institution (bank)": ("bank", Role.INSTITUTION, {"institution": bank}),
+    }
+    if top is not None:
+        bindings["enterprise"] = ("enterprise", Role.ENTERPRISE, {"enterprise": top.enterprise})
+    accounts = {}
+    for label, (name, role, bound) in bindings.items():
+        secret = secrets.token_urlsafe(12)
+        user = get_user_model().objects.create_user(name, f"{name}@example.invalid", secret)
+        Profile.objects.create(user=user, role=role, invited_by=admin, **bound)
+        accounts[label] = (name, secret)
+    path.write_text(
+        "".join(f"{label}\t{name}\t{secret}\n" for label, (name, secret) in accounts.items()),
+        encoding="utf-8",
+    )
+    path.chmod(0o600)
+    return accounts
+
+
 def run_demo(n: int, serve: bool, port: int, say: Callable[[str], None]) -> None:
     say(f"database: {settings.DATABASES['default']['NAME']}")
     call_command("migrate", interactive=False, verbosity=0)
@@ -58,7 +112,11 @@ def run_demo(n: int, serve: bool, port: int, say: Callable[[str], None]) -> None
             f"scoring run #{run.pk}: {run.status}, {run.n_enterprises} enterprises in "
             f"{run.report.get('timings_s', {}).get('total', 0):.1f} s"
         )
-    say(f"sign in at http://127.0.0.1:{port}/admin/ as {username} / {password}")
+    accounts = demo_accounts(run)
+    say(f"sign in at http://127.0.0.1:{port}/ as {username} / {password} (platform admin)")
+    for role, (name, secret) in accounts.items():
+        say(f"  {role}: {name} / {secret}")
+    say(f"  (all in {settings.DATA_DIR / 'demo-accounts.txt'}; e-mails go to {settings.EMAIL_FILE_PATH})")
     say(f"data quality report: http://127.0.0.1:{port}/collection/quality/")
     say(
         f"scoring runs: http://127.0.0.1:{port}/scoring/runs/ (latest: "

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -42,10 +43,16 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "simple_history",
+    "rules.apps.AutodiscoverRulesConfig",
+    "axes",
     "innopoints.registry",
     "innopoints.collection",
     "innopoints.scoring",
     "innopoints.analysis",
+    "innopoints.accounts",
+    "innopoints.applications",
+    "innopoints.portals",
+    "innopoints.audit",
 ]
 
 MIDDLEWARE = [
@@ -55,9 +62,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "innopoints.audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # last, as django-axes asks: it turns a locked-out sign-in into its lockout response
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "innopoints.site.urls"
@@ -74,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "innopoints.portals.context.portal",
             ],
         },
     },
@@ -108,6 +119,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# the source language is Chinese (msgids); English from src/innopoints/locale/en (django.po)
+LOCALE_PATHS = [Path(__file__).resolve().parents[1] / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -125,12 +138,56 @@ INNOPOINTS_MAX_IMPORT_BYTES = int(os.environ.get("INNOPOINTS_MAX_IMPORT_BYTES", 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20
 
-SESSION_COOKIE_AGE = 8 * 3600
+# Accounts: sign-in throttled by django-axes (per user name and address), rules for objects.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "rules.permissions.ObjectPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("INNOPOINTS_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("INNOPOINTS_PROXY_COUNT", "0"))
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "portals:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+# invitation and password links: one use (the token hashes the password), valid three days
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
+
+# Mail: SMTP when INNOPOINTS_EMAIL_HOST is set; otherwise files in the data directory
+if os.environ.get("INNOPOINTS_EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["INNOPOINTS_EMAIL_HOST"]
+    EMAIL_PORT = int(os.environ.get("INNOPOINTS_EMAIL_PORT", "25"))
+    EMAIL_HOST_USER = os.environ.get("INNOPOINTS_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("INNOPOINTS_EMAIL_PASSWORD", "")
+    EMAIL_USE_TLS = os.environ.get("INNOPOINTS_EMAIL_TLS", "0") == "1"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = DATA_DIR / "mail"
+DEFAULT_FROM_EMAIL = os.environ.get("INNOPOINTS_EMAIL_FROM", "innopoints@localhost")
+
+SESSION_COOKIE_AGE = int(os.environ.get("INNOPOINTS_SESSION_SECONDS", str(8 * 3600)))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_SAVE_EVERY_REQUEST = True  # the session expires after that long idle, not after sign-in
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if not DEBUG and os.environ.get("INNOPOINTS_HTTPS", "1") == "1":
+    # production behind HTTPS: cookies only over TLS, HSTS; INNOPOINTS_HTTPS=0 for a plain-HTTP
+    # intranet or the local demo
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = os.environ.get("INNOPOINTS_SSL_REDIRECT", "1") == "1"
+    SECURE_HSTS_SECONDS = int(os.environ.get("INNOPOINTS_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
     "version": 1,
@@ -141,6 +198,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
     },
 }
 

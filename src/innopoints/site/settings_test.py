@@ -9,6 +9,7 @@ import socket
 import tempfile
 
 os.environ.setdefault("INNOPOINTS_DATA_DIR", tempfile.mkdtemp(prefix="innopoints-test-"))
+os.environ.setdefault("INNOPOINTS_HTTPS", "0")  # the test server speaks plain HTTP
 
 from django.core.exceptions import ImproperlyConfigured
 

@@ -2,11 +2,11 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
+from django.utils.translation import gettext_lazy as _
 
-admin.site.site_header = "企业创新积分信息管理平台"
-admin.site.site_title = "创新积分平台"
-admin.site.index_title = "平台管理"
+admin.site.site_header = _("企业创新积分信息管理平台")
+admin.site.site_title = _("创新积分平台")
+admin.site.index_title = _("平台管理")
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -16,7 +16,8 @@ urlpatterns += i18n_patterns(
     path("collection/", include("innopoints.collection.urls")),
     path("scoring/", include("innopoints.scoring.urls")),
     path("analysis/", include("innopoints.analysis.urls")),
-    path("", RedirectView.as_view(pattern_name="scoring:runs", permanent=False)),
+    path("accounts/", include("innopoints.accounts.urls")),
+    path("", include("innopoints.portals.urls")),
     prefix_default_language=False,
 )
 if settings.DEBUG:

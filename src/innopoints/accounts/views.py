@@ -1,0 +1,70 @@
+"""Signing in and out, setting a password from an invitation link, and the admin's invitation
+of institution users."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from innopoints.accounts import invitations
+from innopoints.accounts.decorators import portal_required
+from innopoints.accounts.models import Role
+from innopoints.registry.models import Institution
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+    extra_context = {"title": gettext_lazy("登录")}
+
+
+class SetPasswordView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/set_password.html"
+    success_url = reverse_lazy("accounts:login")
+    extra_context = {"title": gettext_lazy("设置密码")}
+
+    def form_valid(self, form: forms.Form) -> HttpResponse:
+        messages.success(self.request, _("密码已设置，请登录"))
+        return super().form_valid(form)
+
+
+class InviteInstitutionUserForm(forms.Form):
+    institution = forms.ModelChoiceField(Institution.objects.all(), label=gettext_lazy("金融机构"))
+    email = forms.EmailField(label=gettext_lazy("邮箱"))
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if invitations.email_taken(email):
+            raise forms.ValidationError(_("此邮箱已有账户"))
+        return email
+
+
+@portal_required("accounts.invite_institution_user")
+def invite_institution_user(request: HttpRequest) -> HttpResponse:
+    form = InviteInstitutionUserForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        invitations.invite(
+            request,
+            email=form.cleaned_data["email"],
+            role=Role.INSTITUTION,
+            institution=form.cleaned_data["institution"],
+        )
+        messages.success(request, _("邀请已发送"))
+        return HttpResponseRedirect(reverse("accounts:invite_institution_user"))
+    return render(
+        request,
+        "accounts/invite.html",
+        {
+            "title": _("邀请金融机构用户"),
+            "form": form,
+            "invited": invitations.invited_by(request.user)
+            .filter(profile__role=Role.INSTITUTION)
+            .select_related("profile__institution"),
+        },
+    )

@@ -1,0 +1,57 @@
+"""The menu of the signed-in user's portal, for every page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from innopoints.accounts import scope
+from innopoints.accounts.models import Role
+
+
+def _menu(role: str | None) -> list[tuple[str, str]]:
+    if role in {Role.ADMIN, Role.GOVERNMENT}:
+        items = [
+            (_("政府端首页"), reverse("portals:gov_home")),
+            (_("数据导入"), reverse("portals:gov_import")),
+            (_("数据质量"), reverse("collection:quality")),
+            (_("积分测算"), reverse("scoring:runs")),
+            (_("邀请企业"), reverse("portals:gov_invite")),
+        ]
+        if role == Role.ADMIN:
+            items += [
+                (_("邀请机构用户"), reverse("accounts:invite_institution_user")),
+                (_("平台管理"), reverse("admin:index")),
+            ]
+        return items
+    if role == Role.INSTITUTION:
+        return [
+            (_("金融端首页"), reverse("portals:fin_home")),
+            (_("融资记录"), reverse("portals:fin_financings")),
+        ]
+    if role == Role.ENTERPRISE:
+        return [
+            (_("企业端首页"), reverse("portals:ent_home")),
+            (_("自评"), reverse("portals:ent_assess")),
+            (_("授权管理"), reverse("portals:ent_authorisations")),
+            (_("消息"), reverse("portals:ent_inbox")),
+        ]
+    return []
+
+
+def portal(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    role = scope.role_of(user)
+    profile = scope.profile_of(user)
+    bound = None
+    if profile is not None:
+        bound = profile.region or profile.institution or profile.enterprise
+    return {
+        "portal_menu": _menu(role),
+        "portal_role": role,
+        "portal_role_label": Role(role).label if role else "",
+        "portal_bound": bound,
+    }

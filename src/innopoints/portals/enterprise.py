@@ -1,0 +1,233 @@
+"""企业端: the enterprise's own file, score, breakdown, tier and anonymous peer percentiles, its
+history, the self-assessment (an estimate), its authorisations to institutions and its inbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import get_language, gettext_lazy
+from django.views.decorators.http import require_POST
+
+from innopoints.accounts import scope
+from innopoints.accounts.decorators import enterprise_required, require
+from innopoints.applications.models import Financing, Message
+from innopoints.collection.models import Authorisation
+from innopoints.engine.fields import base_catalogue
+from innopoints.registry.models import Enterprise, Institution
+from innopoints.scoring import estimate as estimates
+from innopoints.scoring.explain import explain
+from innopoints.scoring.models import Result
+
+
+def _enterprise(request: HttpRequest) -> Enterprise:
+    enterprise = scope.enterprise_of(request.user)
+    if enterprise is None:
+        raise Http404
+    return enterprise
+
+
+@enterprise_required
+def home(request: HttpRequest) -> HttpResponse:
+    enterprise = _enterprise(request)
+    result = estimates.published_result(enterprise)
+    explanation = explain(result) if result is not None else None
+    history = (
+        Result.objects.filter(
+            enterprise=enterprise, run__in=estimates.published_runs(enterprise)
+        )
+        .select_related("run__scheme_version")
+        .order_by("-run__created_at")
+    )
+    return render(
+        request,
+        "portals/ent_home.html",
+        {
+            "title": enterprise.name,
+            "enterprise": enterprise,
+            "result": result,
+            "e": explanation,
+            "history": history,
+            "qualifications": enterprise.qualifications.all(),
+            "unread": Message.objects.filter(enterprise=enterprise, read_at__isnull=True).count(),
+            "financings": Financing.objects.filter(enterprise=enterprise).select_related(
+                "institution"
+            ),
+        },
+    )
+
+
+class AssessmentForm(forms.Form):
+    """One input per raw field the scheme reads, starting from the values the run used."""
+
+    def __init__(self, *args: Any, fields: list[str], initial_values: dict[str, Any], **kw: Any):
+        super().__init__(*args, **kw)
+        catalogue = base_catalogue()
+        for code in fields:
+            field = catalogue[code] if code in catalogue else None
+            label = field.header if field else code
+            if field is not None and field.kind == "bool":
+                self.fields[code] = forms.BooleanField(
+                    label=label, required=False, initial=bool(initial_values.get(code))
+                )
+            else:
+                self.fields[code] = forms.FloatField(
+                    label=label, required=False, initial=initial_values.get(code)
+                )
+
+
+def _name(names: Any) -> str:
+    return str(names.en if get_language() == "en" else names.zh)
+
+
+@enterprise_required
+def assess(request: HttpRequest) -> HttpResponse:
+    enterprise = _enterprise(request)
+    result = estimates.published_result(enterprise)
+    if result is None:
+        return render(
+            request, "portals/ent_assess.html", {"title": _("自评"), "result": None}
+        )
+    scheme = result.run.scheme_version.scheme()
+    fields = estimates.input_fields(scheme)
+    start = estimates.baseline(result)
+    form = AssessmentForm(request.POST or None, fields=fields, initial_values=start)
+    outcome = None
+    lines: list[tuple[str, float, float]] = []
+    if request.method == "POST" and form.is_valid():
+        outcome = estimates.estimate(result, enterprise, form.cleaned_data)
+        official = {line.code: line.points for line in explain(result).lines}
+        lines = [
+            (_name(i.name), official.get(i.code, 0.0), outcome.points[i.code])
+            for i in scheme.weighted
+        ]
+    return render(
+        request,
+        "portals/ent_assess.html",
+        {
+            "title": _("自评（估算）"),
+            "result": result,
+            "form": form,
+            "outcome": outcome,
+            "lines": lines,
+        },
+    )
+
+
+class GrantForm(forms.Form):
+    institution = forms.ModelChoiceField(
+        Institution.objects.all(), label=gettext_lazy("授权给")
+    )
+    scope = forms.MultipleChoiceField(
+        label=gettext_lazy("授权范围（不选为全部指标）"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    valid_to = forms.DateField(
+        label=gettext_lazy("截止日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["scope"].choices = [
+            (f.code, f"{f.header}（{f.code}）") for f in base_catalogue() if f.kind != "date"
+        ]
+
+    def clean_valid_to(self) -> dt.date | None:
+        day = self.cleaned_data.get("valid_to")
+        if day is not None and day < timezone.localdate():
+            raise forms.ValidationError(_("截止日期不能早于今天"))
+        return day
+
+
+@enterprise_required
+def authorisations(request: HttpRequest) -> HttpResponse:
+    enterprise = _enterprise(request)
+    form = GrantForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        institution = form.cleaned_data["institution"]
+        with transaction.atomic():
+            grant = Authorisation(
+                enterprise=enterprise,
+                institution=institution,
+                scope=form.cleaned_data["scope"],
+                valid_from=timezone.localdate(),
+                valid_to=form.cleaned_data["valid_to"],
+            )
+            grant.full_clean()
+            grant._history_user = request.user  # type: ignore[attr-defined]
+            grant.save()
+            Message.objects.create(
+                institution=institution,
+                kind="authorisation",
+                subject=_("%(name)s 授权贵机构查看其详细档案") % {"name": enterprise.name},
+                link=reverse("portals:fin_enterprise", args=[enterprise.pk]),
+            )
+        messages.success(request, _("已授权 %(institution)s") % {"institution": institution})
+        return HttpResponseRedirect(reverse("portals:ent_authorisations"))
+    grants = Authorisation.objects.filter(
+        enterprise=enterprise, institution__isnull=False
+    ).select_related("institution")
+    today = timezone.localdate()
+    return render(
+        request,
+        "portals/ent_authorisations.html",
+        {
+            "title": _("授权管理"),
+            "form": form,
+            "grants": [(g, g.active_on(today)) for g in grants],
+            "catalogue": {f.code: f.header for f in base_catalogue()},
+        },
+    )
+
+
+@enterprise_required
+@require_POST
+def revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    grant = get_object_or_404(Authorisation, pk=pk, institution__isnull=False)
+    require(request, "collection.manage_authorisation", grant)
+    if grant.revoked_at is None:
+        grant.revoked_at = timezone.now()
+        grant._history_user = request.user  # type: ignore[attr-defined]
+        grant.save(update_fields=["revoked_at"])
+        Message.objects.create(
+            institution=grant.institution,
+            kind="authorisation",
+            subject=_("%(name)s 已撤销对贵机构的授权") % {"name": grant.enterprise.name},
+        )
+        messages.success(request, _("授权已撤销"))
+    return HttpResponseRedirect(reverse("portals:ent_authorisations"))
+
+
+@enterprise_required
+@require_POST
+def limit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Narrow (or widen) what an active grant covers; the change is kept in its history."""
+    grant = get_object_or_404(Authorisation, pk=pk, institution__isnull=False)
+    require(request, "collection.manage_authorisation", grant)
+    codes = [c for c in request.POST.getlist("scope") if c in base_catalogue()]
+    if grant.revoked_at is None:
+        grant.scope = codes
+        grant._history_user = request.user  # type: ignore[attr-defined]
+        grant.save(update_fields=["scope"])
+        messages.success(request, _("授权范围已更新"))
+    return HttpResponseRedirect(reverse("portals:ent_authorisations"))
+
+
+@enterprise_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    enterprise = _enterprise(request)
+    notes = Message.objects.filter(enterprise=enterprise)
+    page = list(notes[:100])
+    notes.filter(read_at__isnull=True).update(read_at=timezone.now())
+    return render(request, "portals/ent_inbox.html", {"title": _("消息"), "notes": page})

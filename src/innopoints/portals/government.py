@@ -1,0 +1,223 @@
+"""政府端: the region's figures, imports, invitations and sending lists to institutions. Runs,
+lists, pools, portraits and 一企一档 are the scoring and analysis pages, scoped by the rules."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Avg, Count, Q
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from innopoints.accounts import invitations, scope
+from innopoints.accounts.decorators import government_required, require
+from innopoints.accounts.models import Role
+from innopoints.analysis.models import Leaderboard
+from innopoints.applications.models import Dispatch, Message
+from innopoints.collection import jobs
+from innopoints.collection.forms import ImportForm
+from innopoints.collection.models import Finding, ImportBatch
+from innopoints.registry.models import Enterprise, Institution
+from innopoints.scoring.models import Result, Run
+
+
+@government_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    enterprises = scope.governed_enterprises(user)
+    runs = Run.objects.filter(scope.run_filter(user), status="done").select_related(
+        "region", "scheme_version"
+    )
+    latest = runs.order_by("-created_at").first()
+    figures: dict[str, object] = {"enterprises": enterprises.count()}
+    tiers: list[tuple[str, int]] = []
+    if latest is not None:
+        results = Result.objects.filter(run=latest)
+        prefix = scope.region_prefix(user)
+        if prefix:
+            results = results.filter(region_code__startswith=prefix)
+        summary = results.aggregate(
+            n=Count("pk"), mean=Avg("total", filter=Q(vetoed=False)), vetoed=Count("pk", Q(vetoed=True))
+        )
+        figures.update(summary)
+        tiers = list(
+            results.exclude(tier="").values_list("tier").annotate(n=Count("pk")).order_by("tier")
+        )
+    findings = Finding.objects.filter(scope.enterprise_filter(user), status="open")
+    boards = Leaderboard.objects.filter(run__in=runs).select_related("run").order_by("-pk")[:10]
+    imports = ImportBatch.objects.select_related("source").order_by("-imported_at")
+    if not scope.is_admin(user):
+        imports = imports.filter(imported_by=user)
+    return render(
+        request,
+        "portals/gov_home.html",
+        {
+            "title": _("政府端"),
+            "figures": figures,
+            "tiers": tiers,
+            "latest": latest,
+            "runs": runs.order_by("-created_at")[:10],
+            "open_findings": findings.count(),
+            "boards": boards,
+            "imports": imports[:10],
+        },
+    )
+
+
+@government_required
+def import_file(request: HttpRequest) -> HttpResponse:
+    require(request, "collection.import_data")
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        token = jobs.start(
+            form.cleaned_data["source"],
+            form.cleaned_data["period"].strip(),
+            upload.name,
+            upload.read(),
+            request.user,
+            jurisdiction=scope.region_prefix(request.user) or None,
+        )
+        return HttpResponseRedirect(reverse("portals:gov_import_progress", args=[token]))
+    return render(request, "portals/gov_import.html", {"title": _("导入数据文件"), "form": form})
+
+
+def _own_job(request: HttpRequest, token: str) -> dict[str, object]:
+    state = jobs.state(token)
+    if state is None or jobs.owner(token) != request.user.pk:
+        raise Http404
+    return {k: v for k, v in state.items() if k != "trace"}
+
+
+@government_required
+def import_progress(request: HttpRequest, token: str) -> HttpResponse:
+    state = _own_job(request, token)
+    return render(
+        request,
+        "portals/gov_import_progress.html",
+        {"title": _("导入进度"), "token": token, "state": state},
+    )
+
+
+@government_required
+def import_state(request: HttpRequest, token: str) -> JsonResponse:
+    return JsonResponse(_own_job(request, token))
+
+
+@government_required
+def import_errors(request: HttpRequest, token: str) -> HttpResponse:
+    _own_job(request, token)
+    report = jobs.error_report(token)
+    if report is None:
+        raise Http404
+    response = HttpResponse(
+        report, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="import-errors-{token}.xlsx"'
+    return response
+
+
+class InviteEnterpriseForm(forms.Form):
+    credit_code = forms.CharField(label=gettext_lazy("统一社会信用代码"), max_length=18)
+    email = forms.EmailField(label=gettext_lazy("企业联系人邮箱"))
+
+    def __init__(self, *args: object, user: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.user = user
+
+    def clean_credit_code(self) -> Enterprise:
+        code = self.cleaned_data["credit_code"].strip().upper()
+        enterprise = scope.governed_enterprises(self.user).filter(credit_code=code).first()
+        if enterprise is None:
+            raise forms.ValidationError(_("本辖区没有登记此统一社会信用代码的企业"))
+        return enterprise
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if invitations.email_taken(email):
+            raise forms.ValidationError(_("此邮箱已有账户"))
+        return email
+
+
+@government_required
+def invite(request: HttpRequest) -> HttpResponse:
+    form = InviteEnterpriseForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        enterprise = form.cleaned_data["credit_code"]
+        require(request, "registry.invite_enterprise", enterprise)
+        invitations.invite(
+            request,
+            email=form.cleaned_data["email"],
+            role=Role.ENTERPRISE,
+            enterprise=enterprise,
+        )
+        messages.success(
+            request,
+            _("已向 %(email)s 发送邀请，对方通过邮件中的一次性链接设置密码")
+            % {"email": form.cleaned_data["email"]},
+        )
+        return HttpResponseRedirect(reverse("portals:gov_invite"))
+    invited = (
+        invitations.invited_by(request.user)
+        .select_related("profile__enterprise", "profile__institution")
+        .order_by("-date_joined")[:50]
+    )
+    return render(
+        request,
+        "portals/gov_invite.html",
+        {"title": _("邀请企业开通账户"), "form": form, "invited": invited},
+    )
+
+
+class SendListForm(forms.Form):
+    institutions = forms.ModelMultipleChoiceField(
+        Institution.objects.all(),
+        label=gettext_lazy("发送给"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    note = forms.CharField(label=gettext_lazy("附言"), max_length=300, required=False)
+
+
+@government_required
+def send_list(request: HttpRequest, board_id: int) -> HttpResponse:
+    board = get_object_or_404(Leaderboard.objects.select_related("run"), pk=board_id)
+    require(request, "applications.send_list", board)
+    if board.status != "published":
+        messages.error(request, _("榜单发布后才能发送给金融机构"))
+        return HttpResponseRedirect(reverse("analysis:board", args=[board.pk]))
+    form = SendListForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        sent = 0
+        for institution in form.cleaned_data["institutions"]:
+            _dispatch, created = Dispatch.objects.get_or_create(
+                board=board,
+                institution=institution,
+                defaults={"sent_by": request.user, "note": form.cleaned_data["note"]},
+            )
+            if created:
+                sent += 1
+                Message.objects.create(
+                    institution=institution,
+                    kind="list",
+                    subject=_("收到推荐名单：%(title)s") % {"title": board.title},
+                    body=form.cleaned_data["note"],
+                    link=reverse("portals:fin_list", args=[_dispatch.pk]),
+                )
+        messages.success(request, _("已发送给 %(n)d 家机构") % {"n": sent})
+        return HttpResponseRedirect(reverse("portals:gov_send_list", args=[board.pk]))
+    return render(
+        request,
+        "portals/gov_send_list.html",
+        {
+            "title": _("发送推荐名单：%(title)s") % {"title": board.title},
+            "board": board,
+            "form": form,
+            "dispatches": board.dispatches.select_related("institution", "sent_by"),
+        },
+    )
+
+

@@ -1,0 +1,259 @@
+"""金融端: the lists sent to this institution (name, tier, score band only), an enterprise's
+detailed file only while its authorisation is active and within its scope, and the financing
+records. Every view or export of an enterprise's detailed data is audited."""
+
+from __future__ import annotations
+
+import io
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from innopoints.accounts import scope
+from innopoints.accounts.decorators import institution_required, require
+from innopoints.analysis import boards
+from innopoints.applications.models import Dispatch, Financing, Message
+from innopoints.audit.log import record
+from innopoints.collection.models import Authorisation
+from innopoints.portals.templatetags.portal_format import score_band
+from innopoints.registry.models import Enterprise
+from innopoints.scoring.estimate import published_result
+from innopoints.scoring.explain import explain
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _institution(request: HttpRequest) -> object:
+    institution = scope.institution_of(request.user)
+    if institution is None:
+        raise Http404
+    return institution
+
+
+@institution_required
+def home(request: HttpRequest) -> HttpResponse:
+    institution = _institution(request)
+    dispatches = Dispatch.objects.filter(
+        institution=institution, board__status="published"
+    ).select_related("board__run", "sent_by")
+    authorised = (
+        Authorisation.objects.filter(institution=institution, revoked_at__isnull=True)
+        .select_related("enterprise")
+        .order_by("-created_at")
+    )
+    inbox = Message.objects.filter(institution=institution)[:20]
+    return render(
+        request,
+        "portals/fin_home.html",
+        {
+            "title": _("金融端"),
+            "dispatches": dispatches,
+            "authorised": [a for a in authorised if a.active_on(timezone.localdate())],
+            "inbox": inbox,
+        },
+    )
+
+
+def _list_rows(request: HttpRequest, dispatch: Dispatch) -> list[dict[str, object]]:
+    query = (request.GET.get("q") or "").strip()
+    rows = []
+    for row in boards.entries(dispatch.board):
+        name = str(row.get("name") or "")
+        if query and query not in name and query != row.get("credit_code"):
+            continue
+        rows.append(
+            {
+                "position": row["position"],
+                "enterprise_id": row.get("enterprise_id"),
+                "name": name,
+                "tier": row.get("tier_after", row.get("tier")),
+                "band": score_band(row.get("total_after", row.get("total"))),
+            }
+        )
+    return rows
+
+
+def _dispatch(request: HttpRequest, pk: int) -> Dispatch:
+    dispatch = get_object_or_404(
+        Dispatch.objects.select_related("board__run"),
+        pk=pk,
+        institution=_institution(request),
+        board__status="published",
+    )
+    require(request, "analysis.view_board", dispatch.board)
+    return dispatch
+
+
+@institution_required
+def list_page(request: HttpRequest, pk: int) -> HttpResponse:
+    dispatch = _dispatch(request, pk)
+    rows = _list_rows(request, dispatch)
+    authorised = set(
+        Authorisation.objects.filter(
+            institution=dispatch.institution, revoked_at__isnull=True
+        ).values_list("enterprise_id", flat=True)
+    )
+    return render(
+        request,
+        "portals/fin_list.html",
+        {
+            "title": dispatch.board.title,
+            "dispatch": dispatch,
+            "rows": rows,
+            "authorised": authorised,
+            "q": request.GET.get("q", ""),
+        },
+    )
+
+
+@institution_required
+def list_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    dispatch = _dispatch(request, pk)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("推荐名单"))
+    sheet.append([_("名次"), _("企业名称"), _("档次"), _("分数段")])
+    rows = _list_rows(request, dispatch)
+    for row in rows:
+        sheet.append([row["position"], row["name"], row["tier"], row["band"]])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    record(
+        "export",
+        obj=dispatch.board,
+        summary=_("导出推荐名单（%(n)d 家企业，仅名称、档次、分数段）") % {"n": len(rows)},
+        request=request,
+    )
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="list-{dispatch.pk}.xlsx"'
+    return response
+
+
+@institution_required
+def enterprise_file(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+    enterprise = get_object_or_404(Enterprise.objects.select_related("region"), pk=enterprise_id)
+    require(request, "registry.view_enterprise_file", enterprise)
+    allowed = scope.authorised_scope(request.user, enterprise) or set()
+    result = published_result(enterprise)
+    lines = []
+    if result is not None:
+        explanation = explain(result)
+        lines = [
+            line
+            for line in explanation.lines
+            if not allowed
+            or line.code in allowed
+            or any(f.field_code in allowed for f in line.facts)
+        ]
+    record(
+        "view",
+        obj=enterprise,
+        enterprise=enterprise,
+        summary=_("查看企业详细档案与积分明细（授权范围：%(scope)s）")
+        % {"scope": "、".join(sorted(allowed)) or _("全部")},
+        request=request,
+    )
+    return render(
+        request,
+        "portals/fin_enterprise.html",
+        {
+            "title": enterprise.name,
+            "enterprise": enterprise,
+            "result": result,
+            "lines": lines,
+            "scope": sorted(allowed),
+            "qualifications": enterprise.qualifications.all(),
+            "financings": Financing.objects.filter(
+                enterprise=enterprise, institution=_institution(request)
+            ),
+        },
+    )
+
+
+class FinancingForm(forms.ModelForm):
+    class Meta:
+        model = Financing
+        fields = [
+            "kind",
+            "product",
+            "applied_on",
+            "amount_requested",
+            "status",
+            "amount",
+            "rate",
+            "term_months",
+            "guarantee_share",
+            "decided_on",
+            "disbursed_on",
+            "note",
+        ]
+        widgets = {
+            "applied_on": forms.DateInput(attrs={"type": "date"}),
+            "decided_on": forms.DateInput(attrs={"type": "date"}),
+            "disbursed_on": forms.DateInput(attrs={"type": "date"}),
+            "note": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+@institution_required
+def financing_new(request: HttpRequest, enterprise_id: int) -> HttpResponse:
+    enterprise = get_object_or_404(Enterprise, pk=enterprise_id)
+    require(request, "applications.record_financing", enterprise)
+    form = FinancingForm(request.POST or None)
+    if request.method == "POST":
+        form.instance.enterprise = enterprise
+        form.instance.institution = _institution(request)  # type: ignore[assignment]
+        form.instance.recorded_by = request.user  # type: ignore[assignment]
+        if form.is_valid():
+            financing = form.save()
+            Message.objects.create(
+                enterprise=enterprise,
+                kind="financing",
+                subject=_("%(institution)s 记录了您的融资申请：%(status)s")
+                % {"institution": financing.institution, "status": financing.get_status_display()},
+            )
+            messages.success(request, _("融资记录已保存"))
+            return HttpResponseRedirect(reverse("portals:fin_financings"))
+    return render(
+        request,
+        "portals/fin_financing_form.html",
+        {"title": _("记录融资申请：%(name)s") % {"name": enterprise.name}, "form": form},
+    )
+
+
+@institution_required
+def financing_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    financing = get_object_or_404(Financing.objects.select_related("enterprise"), pk=pk)
+    require(request, "applications.update_financing", financing)
+    form = FinancingForm(request.POST or None, instance=financing)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("融资记录已更新"))
+        return HttpResponseRedirect(reverse("portals:fin_financings"))
+    return render(
+        request,
+        "portals/fin_financing_form.html",
+        {"title": _("更新融资记录：%(name)s") % {"name": financing.enterprise.name}, "form": form},
+    )
+
+
+@institution_required
+def financings(request: HttpRequest) -> HttpResponse:
+    institution = _institution(request)
+    query = (request.GET.get("q") or "").strip()
+    records = Financing.objects.filter(institution=institution).select_related("enterprise")
+    if query:
+        records = records.filter(
+            Q(enterprise__name__contains=query) | Q(enterprise__credit_code=query)
+        )
+    return render(
+        request,
+        "portals/fin_financings.html",
+        {"title": _("融资记录"), "records": records[:200], "q": query},
+    )

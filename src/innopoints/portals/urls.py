@@ -1,0 +1,32 @@
+from django.urls import path
+
+from innopoints.portals import enterprise, government, institution, views
+
+app_name = "portals"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("gov/", government.home, name="gov_home"),
+    path("gov/import/", government.import_file, name="gov_import"),
+    path("gov/import/<str:token>/", government.import_progress, name="gov_import_progress"),
+    path("gov/import/<str:token>/state/", government.import_state, name="gov_import_state"),
+    path("gov/import/<str:token>/errors.xlsx", government.import_errors, name="gov_import_errors"),
+    path("gov/invite/", government.invite, name="gov_invite"),
+    path("gov/boards/<int:board_id>/send/", government.send_list, name="gov_send_list"),
+    path("fin/", institution.home, name="fin_home"),
+    path("fin/lists/<int:pk>/", institution.list_page, name="fin_list"),
+    path("fin/lists/<int:pk>.xlsx", institution.list_xlsx, name="fin_list_xlsx"),
+    path("fin/enterprise/<int:enterprise_id>/", institution.enterprise_file, name="fin_enterprise"),
+    path(
+        "fin/enterprise/<int:enterprise_id>/financing/",
+        institution.financing_new,
+        name="fin_financing_new",
+    ),
+    path("fin/financings/", institution.financings, name="fin_financings"),
+    path("fin/financings/<int:pk>/", institution.financing_edit, name="fin_financing_edit"),
+    path("ent/", enterprise.home, name="ent_home"),
+    path("ent/assess/", enterprise.assess, name="ent_assess"),
+    path("ent/authorisations/", enterprise.authorisations, name="ent_authorisations"),
+    path("ent/authorisations/<int:pk>/revoke/", enterprise.revoke, name="ent_revoke"),
+    path("ent/authorisations/<int:pk>/limit/", enterprise.limit, name="ent_limit"),
+    path("ent/inbox/", enterprise.inbox, name="ent_inbox"),
+]
