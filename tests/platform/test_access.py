@@ -177,7 +177,10 @@ def _rows(w: dict[str, Any]) -> list[tuple[str, str, str, int]]:
 
 
 def test_access_matrix(world: dict[str, Any]) -> None:
-    clients = {name: _client(world.get(name)) for name in ("chengdu", "sichuan", "banker", "rival", "owner")}
+    clients = {
+        name: _client(world.get(name))
+        for name in ("chengdu", "sichuan", "banker", "rival", "owner")
+    }
     clients["anon"] = _client(None)
     wrong = []
     for who, method, url, expected in _rows(world):
@@ -226,7 +229,9 @@ def test_scope_limits_the_breakdown_an_institution_sees(world: dict[str, Any]) -
     page = _client(world["banker"]).get(reverse("portals:fin_enterprise", args=[world["mine"].pk]))
     text = page.content.decode()
     assert page.status_code == 200
-    rows = re.findall(r"<tr><td>([^<]+)</td>", text.split('id="fin-breakdown"')[1].split("</table>")[0])
+    rows = re.findall(
+        r"<tr><td>([^<]+)</td>", text.split('id="fin-breakdown"')[1].split("</table>")[0]
+    )
     assert rows and len(rows) < 10, rows  # only the indicators that read revenue
 
 
@@ -239,8 +244,12 @@ def test_revocation_cuts_the_institution_off(world: dict[str, Any]) -> None:
     world["grant"].refresh_from_db()
     assert world["grant"].revoked_at is not None
     assert banker.get(url).status_code == 403
-    assert banker.get(reverse("portals:fin_financing_new", args=[world["mine"].pk])).status_code == 403
-    history = list(world["grant"].history.order_by("history_date").values_list("revoked_at", flat=True))
+    assert (
+        banker.get(reverse("portals:fin_financing_new", args=[world["mine"].pk])).status_code == 403
+    )
+    history = list(
+        world["grant"].history.order_by("history_date").values_list("revoked_at", flat=True)
+    )
     assert history[0] is None and history[-1] is not None
 
 
@@ -251,7 +260,11 @@ def test_enterprise_grants_and_the_bank_records_a_loan(world: dict[str, Any]) ->
     assert rival.get(url).status_code == 403
     granted = owner.post(
         reverse("portals:ent_authorisations"),
-        {"institution": rival_bank.pk, "scope": ["revenue", "rd_expense"], "valid_to": "2099-12-31"},
+        {
+            "institution": rival_bank.pk,
+            "scope": ["revenue", "rd_expense"],
+            "valid_to": "2099-12-31",
+        },
     )
     assert granted.status_code == 302
     assert rival.get(url).status_code == 200
@@ -326,10 +339,13 @@ def test_invitation_sets_a_password_through_a_one_time_link(world: dict[str, Any
     assert done.status_code == 302
     user = get_user_model().objects.get(username="cfo@example.invalid")
     assert user.profile.role == Role.ENTERPRISE and user.profile.enterprise == world["mine"]
-    assert anonymous.post(
-        reverse("accounts:login"),
-        {"username": "cfo@example.invalid", "password": "Tianfu-2026-secure"},
-    ).status_code == 302
+    assert (
+        anonymous.post(
+            reverse("accounts:login"),
+            {"username": "cfo@example.invalid", "password": "Tianfu-2026-secure"},
+        ).status_code
+        == 302
+    )
     again = Client().get(link.group(1), follow=True).content.decode()
     assert "链接无效" in again
 

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import sync_playwright
 
 from innopoints.collection.demo import import_all, write_files
+from innopoints.registry.models import Enterprise
 from innopoints.scoring.models import Result, Run, SchemeVersion
 from tests.conftest import codes
 from tests.platform.conftest import csv_bytes
@@ -130,3 +131,146 @@ def test_one_click_run_and_portrait_chart(
     assert drawn == 3
     assert page.locator("#strengths li").count() >= 1
     page.close()
+
+
+ARTIFACTS = Path(os.environ.get("INNOPOINTS_ARTIFACTS_DIR", Path.cwd() / "test-artifacts"))
+
+
+def _sign_in(browser: Any, live_server: Any, username: str, password: str) -> Any:
+    page = browser.new_page(locale="zh-CN")
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("#login-form input[type=submit]")
+    return page
+
+
+def test_portal_journey(
+    browser: Any, live_server: Any, reference_data: None, tmp_path: Path
+) -> None:
+    """政府端 imports, runs, publishes and sends a list; 企业端 authorises the bank and
+    self-assesses; 金融端 opens the file and records a loan; after revocation it is refused.
+    A screenshot of every step is kept in test-artifacts/portal-journey/."""
+    from innopoints.accounts.models import Profile, Role  # noqa: PLC0415
+    from innopoints.applications.models import Financing  # noqa: PLC0415
+    from innopoints.registry.models import Institution, Region  # noqa: PLC0415
+
+    shots = ARTIFACTS / "portal-journey"
+    shots.mkdir(parents=True, exist_ok=True)
+    step = iter(range(1, 100))
+
+    def shot(page: Any, name: str) -> None:
+        page.screenshot(path=str(shots / f"{next(step):02d}-{name}.png"), full_page=True)
+
+    files = write_files(tmp_path / "files", 200, seed=8)
+    import_all(files, "2025")
+    users = get_user_model().objects
+    bank = Institution.objects.create(name="测试银行成都分行", kind="bank")
+    city = users.create_user("chengdu", "cd@example.invalid", "Chengdu-2026-pass")
+    Profile.objects.create(
+        user=city, role=Role.GOVERNMENT, region=Region.objects.get(code="510100")
+    )
+    banker = users.create_user("banker", "bk@example.invalid", "Banker-2026-pass")
+    Profile.objects.create(user=banker, role=Role.INSTITUTION, institution=bank)
+
+    # 政府端: import a file of its own enterprises, run, publish, send
+    page = _sign_in(browser, live_server, "chengdu", "Chengdu-2026-pass")
+    assert "/gov/" in page.url
+    shot(page, "government-home")
+    local = [
+        e.credit_code
+        for e in Enterprise.objects.filter(region__code__startswith="5101").order_by("pk")[:5]
+    ]
+    upload = tmp_path / "patents.csv"
+    upload.write_bytes(
+        csv_bytes(["统一社会信用代码", "研发费用"], [[c, 300 + i] for i, c in enumerate(local)])
+    )
+    page.goto(f"{live_server.url}/gov/import/")
+    page.select_option("#id_source", label="四川省税务局")
+    page.fill("#id_period", "2025")
+    page.set_input_files("#id_file", str(upload))
+    page.click("#import-form input[type=submit]")
+    page.wait_for_selector("#import-outcome.success", timeout=20_000)
+    assert "5" in page.text_content("#import-outcome")
+    shot(page, "government-imported")
+    page.goto(f"{live_server.url}/scoring/runs/")
+    page.select_option(
+        "#id_scheme_version", label=str(SchemeVersion.objects.get(scheme_id="sichuan-2025"))
+    )
+    page.select_option("#id_region", value="510100")
+    page.click("#run-form input[type=submit]")
+    page.wait_for_selector("#agreement", timeout=30_000)
+    run = Run.objects.get()
+    assert run.status == "done" and run.region_id == "510100"
+    shot(page, "government-run")
+    page.goto(f"{live_server.url}/analysis/runs/{run.pk}/boards/")
+    page.fill("#id_title", "成都市创新积分前 50 名")
+    page.select_option("#id_kind", value="overall")
+    page.fill("#id_top_n", "50")
+    page.click("form input[type=submit]")
+    page.click("form[action$='/publish/'] input[type=submit]")
+    assert "已发布" in page.text_content("#board-status")
+    shot(page, "government-published")
+    page.click("#send-board")
+    page.check(f"input[name=institutions][value='{bank.pk}']")
+    page.click("#send-form input[type=submit]")
+    assert "测试银行成都分行" in page.text_content("#dispatches")
+    shot(page, "government-sent")
+    page.close()
+
+    # 企业端: authorise the bank, self-assess
+    best = Result.objects.filter(run=run, vetoed=False).order_by("rank").first()
+    assert best is not None
+    owner = users.create_user("owner", "cfo@example.invalid", "Owner-2026-pass")
+    Profile.objects.create(user=owner, role=Role.ENTERPRISE, enterprise=best.enterprise)
+    page = _sign_in(browser, live_server, "owner", "Owner-2026-pass")
+    assert "/ent/" in page.url
+    assert f"{best.total:.2f}" == page.text_content("#ent-total").strip()
+    shot(page, "enterprise-home")
+    page.goto(f"{live_server.url}/ent/authorisations/")
+    page.select_option("#id_institution", label="测试银行成都分行")
+    page.click("#grant-form input[type=submit]")
+    assert "有效" in page.text_content("#grants")
+    shot(page, "enterprise-authorised")
+    page.goto(f"{live_server.url}/ent/assess/")
+    page.fill("#id_revenue", "999999")
+    page.click("#assess-form input[type=submit]")
+    page.wait_for_selector("#estimate-total")
+    assert "估算，不是正式积分" in page.text_content(".estimate")
+    shot(page, "enterprise-self-assessment")
+
+    # 金融端: the list, the authorised file, a loan
+    bank_page = _sign_in(browser, live_server, "banker", "Banker-2026-pass")
+    assert "/fin/" in bank_page.url
+    bank_page.click("text=成都市创新积分前 50 名")
+    assert best.enterprise.name in bank_page.text_content("#fin-list")
+    shot(bank_page, "bank-list")
+    bank_page.click("text=查看档案（已授权）")
+    assert f"{best.total:.2f}" == bank_page.text_content("#fin-total").strip()
+    shot(bank_page, "bank-file")
+    bank_page.click("#record-financing")
+    bank_page.select_option("#id_kind", value="loan")
+    bank_page.fill("#id_product", "天府科创贷")
+    bank_page.fill("#id_applied_on", "2026-03-01")
+    bank_page.select_option("#id_status", value="approved")
+    bank_page.fill("#id_amount", "400")
+    bank_page.fill("#id_rate", "3.65")
+    bank_page.fill("#id_term_months", "12")
+    bank_page.fill("#id_guarantee_share", "60")
+    bank_page.fill("#id_decided_on", "2026-03-10")
+    bank_page.click("#financing-form input[type=submit]")
+    assert best.enterprise.name in bank_page.text_content("#financings")
+    assert "400.00 万元" in bank_page.text_content("#financings")
+    shot(bank_page, "bank-loan-recorded")
+    assert Financing.objects.get().amount == 400
+
+    # 企业端 revokes; 金融端 is refused
+    page.goto(f"{live_server.url}/ent/authorisations/")
+    page.click("button.revoke")
+    assert "已撤销" in page.text_content("#grants")
+    shot(page, "enterprise-revoked")
+    refused = bank_page.goto(f"{live_server.url}/fin/enterprise/{best.enterprise_id}/")
+    assert refused is not None and refused.status == 403
+    shot(bank_page, "bank-refused")
+    page.close()
+    bank_page.close()

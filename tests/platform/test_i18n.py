@@ -54,8 +54,8 @@ def read_po(path: Path) -> list[Entry]:
     """The entries of a .po file (no plural forms here), the header left out."""
     entries: list[Entry] = []
     current, last = Entry(), ""
-    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
-        line = line.strip()
+    for raw in [*path.read_text(encoding="utf-8").splitlines(), ""]:
+        line = raw.strip()
         if not line:
             if current.msgid or current.msgstr or current.msgctxt is not None:
                 entries.append(current)
@@ -124,7 +124,7 @@ def test_templates_mark_every_chinese_string() -> None:
         text = MARKED.sub("", path.read_text(encoding="utf-8"))
         for number, line in enumerate(text.splitlines(), 1):
             if CJK.search(line):
-                unmarked.append(f"{path.relative_to(PACKAGE)}: {line.strip()[:80]}")
+                unmarked.append(f"{path.relative_to(PACKAGE)} ({number}): {line.strip()[:80]}")
     assert not unmarked, "\n".join(unmarked)
 
 

@@ -153,9 +153,12 @@ def test_quality_report(
     assert ("rd_expense", "研发费用", 0, 0, 30, 0, 30, 0, 0) in lines
 
 
-def test_quality_report_needs_staff(db: Any) -> None:
+def test_quality_report_needs_a_government_user(db: Any, user: Any) -> None:
     response = Client().get(reverse("collection:quality"))
-    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    staff_without_role = Client()
+    staff_without_role.force_login(user)
+    assert staff_without_role.get(reverse("collection:quality")).status_code == 403
 
 
 def test_import_command(registered: ImportOutcome, credit_codes: list[str], tmp_path: Path) -> None:

@@ -199,6 +199,9 @@ def test_pages(province: None, admin_user: Any) -> None:
     second = run_now()
     compared = client.get(reverse("scoring:compare"), {"before": run.pk, "after": second.pk})
     assert "档次变化" in compared.content.decode()
+    expected = compare(run, second)
+    assert len(compared.context["tiers"]) == expected.tier_changes.height > 0
+    assert "新增企业 0 家，退出企业 0 家" in compared.content.decode()
     state = client.get(reverse("scoring:run-state", args=[run.pk])).json()
     assert state["status"] == "done"
     diff = client.get(reverse("admin:scoring_schemeversion_diff", args=[sichuan().pk]))

@@ -89,7 +89,9 @@ def authorised_by_enterprise(user: Any, enterprise: Any) -> bool:
 @rules.predicate
 def institution_of_record(user: Any, record: Any) -> bool:
     institution = scope.institution_of(user)
-    return institution is not None and record is not None and record.institution_id == institution.pk
+    return (
+        institution is not None and record is not None and record.institution_id == institution.pk
+    )
 
 
 governs = is_platform_admin | is_government

@@ -23,7 +23,10 @@ class Dispatch(models.Model):
     )
     note = models.CharField(_("附言"), max_length=300, blank=True)
     sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("发送人")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("发送人"),
     )
     sent_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
 
@@ -86,7 +89,10 @@ class Financing(models.Model):
     disbursed_on = models.DateField(_("放款日期"), null=True, blank=True)
     note = models.TextField(_("备注"), blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("记录人")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("记录人"),
     )
     created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
     history = HistoricalRecords(verbose_name=_("融资记录变更"))

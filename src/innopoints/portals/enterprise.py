@@ -13,8 +13,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from innopoints.accounts import scope
@@ -41,9 +41,7 @@ def home(request: HttpRequest) -> HttpResponse:
     result = estimates.published_result(enterprise)
     explanation = explain(result) if result is not None else None
     history = (
-        Result.objects.filter(
-            enterprise=enterprise, run__in=estimates.published_runs(enterprise)
-        )
+        Result.objects.filter(enterprise=enterprise, run__in=estimates.published_runs(enterprise))
         .select_related("run__scheme_version")
         .order_by("-run__created_at")
     )
@@ -72,7 +70,7 @@ class AssessmentForm(forms.Form):
         super().__init__(*args, **kw)
         catalogue = base_catalogue()
         for code in fields:
-            field = catalogue[code] if code in catalogue else None
+            field = catalogue.get(code)
             label = field.header if field else code
             if field is not None and field.kind == "bool":
                 self.fields[code] = forms.BooleanField(
@@ -93,9 +91,7 @@ def assess(request: HttpRequest) -> HttpResponse:
     enterprise = _enterprise(request)
     result = estimates.published_result(enterprise)
     if result is None:
-        return render(
-            request, "portals/ent_assess.html", {"title": _("自评"), "result": None}
-        )
+        return render(request, "portals/ent_assess.html", {"title": _("自评"), "result": None})
     scheme = result.run.scheme_version.scheme()
     fields = estimates.input_fields(scheme)
     start = estimates.baseline(result)
@@ -123,9 +119,7 @@ def assess(request: HttpRequest) -> HttpResponse:
 
 
 class GrantForm(forms.Form):
-    institution = forms.ModelChoiceField(
-        Institution.objects.all(), label=gettext_lazy("授权给")
-    )
+    institution = forms.ModelChoiceField(Institution.objects.all(), label=gettext_lazy("授权给"))
     scope = forms.MultipleChoiceField(
         label=gettext_lazy("授权范围（不选为全部指标）"),
         required=False,

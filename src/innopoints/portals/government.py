@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Avg, Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -41,7 +40,9 @@ def home(request: HttpRequest) -> HttpResponse:
         if prefix:
             results = results.filter(region_code__startswith=prefix)
         summary = results.aggregate(
-            n=Count("pk"), mean=Avg("total", filter=Q(vetoed=False)), vetoed=Count("pk", Q(vetoed=True))
+            n=Count("pk"),
+            mean=Avg("total", filter=Q(vetoed=False)),
+            vetoed=Count("pk", Q(vetoed=True)),
         )
         figures.update(summary)
         tiers = list(
@@ -219,5 +220,3 @@ def send_list(request: HttpRequest, board_id: int) -> HttpResponse:
             "dispatches": board.dispatches.select_related("institution", "sent_by"),
         },
     )
-
-

@@ -254,6 +254,17 @@ def comparison(request: HttpRequest) -> HttpResponse:
         _context(
             request,
             gettext("测算对比 #%(before)s → #%(after)s") % {"before": before.pk, "after": after.pk},
-            c=compare(before, after),
+            **_comparison_context(compare(before, after)),
         ),
     )
+
+
+def _comparison_context(c: Any) -> dict[str, object]:
+    return {
+        "c": c,
+        "risers": c.risers.to_dicts(),
+        "fallers": c.fallers.to_dicts(),
+        "tiers": c.tier_changes.rows(),
+        "n_new": c.new.height,
+        "n_dropped": c.dropped.height,
+    }

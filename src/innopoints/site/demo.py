@@ -44,7 +44,9 @@ def demo_accounts(run: Run) -> dict[str, tuple[str, str]]:
         lines = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()]
         return {role: (name, secret) for role, name, secret in lines}
     admin = get_user_model().objects.get(username="admin")
-    bank, _ = Institution.objects.get_or_create(name="示例银行四川省分行", defaults={"kind": "bank"})
+    bank, _ = Institution.objects.get_or_create(
+        name="示例银行四川省分行", defaults={"kind": "bank"}
+    )
     board, _ = Leaderboard.objects.get_or_create(
         run=run,
         title="2025 年度创新积分榜（前 20%）",
@@ -64,7 +66,11 @@ def demo_accounts(run: Run) -> dict[str, tuple[str, str]]:
         .first()
     )
     bindings = {
-        "government (Sichuan)": ("sichuan", Role.GOVERNMENT, {"region": Region.objects.get(code="510000")}),
+        "government (Sichuan)": (
+            "sichuan",
+            Role.GOVERNMENT,
+            {"region": Region.objects.get(code="510000")},
+        ),
         "government (Chengdu)": ("chengdu", Role.GOVERNMENT, {"region": chengdu}),
         "institution (bank)": ("bank", Role.INSTITUTION, {"institution": bank}),
     }
@@ -116,7 +122,10 @@ def run_demo(n: int, serve: bool, port: int, say: Callable[[str], None]) -> None
     say(f"sign in at http://127.0.0.1:{port}/ as {username} / {password} (platform admin)")
     for role, (name, secret) in accounts.items():
         say(f"  {role}: {name} / {secret}")
-    say(f"  (all in {settings.DATA_DIR / 'demo-accounts.txt'}; e-mails go to {settings.EMAIL_FILE_PATH})")
+    say(
+        f"  (all in {settings.DATA_DIR / 'demo-accounts.txt'}; "
+        f"e-mails go to {settings.EMAIL_FILE_PATH})"
+    )
     say(f"data quality report: http://127.0.0.1:{port}/collection/quality/")
     say(
         f"scoring runs: http://127.0.0.1:{port}/scoring/runs/ (latest: "

@@ -188,6 +188,8 @@ if not DEBUG and os.environ.get("INNOPOINTS_HTTPS", "1") == "1":
     SECURE_HSTS_SECONDS = int(os.environ.get("INNOPOINTS_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# an intranet host is never submitted to the browsers' public HSTS preload list
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 LOGGING = {
     "version": 1,

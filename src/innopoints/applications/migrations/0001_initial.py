@@ -7,112 +7,399 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('analysis', '0002_builtin_pools'),
-        ('registry', '0002_reference_data'),
+        ("analysis", "0002_builtin_pools"),
+        ("registry", "0002_reference_data"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Financing',
+            name="Financing",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('loan', '积分贷'), ('investment', '积分投'), ('guarantee', '积分保'), ('insurance', '积分险')], default='loan', max_length=16, verbose_name='类型')),
-                ('product', models.CharField(blank=True, max_length=120, verbose_name='产品')),
-                ('applied_on', models.DateField(verbose_name='申请日期')),
-                ('amount_requested', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, verbose_name='申请金额（万元）')),
-                ('status', models.CharField(choices=[('applied', '已申请'), ('approved', '已批准'), ('rejected', '未获批'), ('disbursed', '已放款'), ('repaid', '已结清'), ('overdue', '逾期'), ('defaulted', '违约')], default='applied', max_length=16, verbose_name='状态')),
-                ('amount', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, verbose_name='批准金额（万元）')),
-                ('rate', models.DecimalField(blank=True, decimal_places=3, max_digits=6, null=True, verbose_name='年利率（%）')),
-                ('term_months', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='期限（月）')),
-                ('guarantee_share', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, verbose_name='担保比例（%）')),
-                ('decided_on', models.DateField(blank=True, null=True, verbose_name='审批日期')),
-                ('disbursed_on', models.DateField(blank=True, null=True, verbose_name='放款日期')),
-                ('note', models.TextField(blank=True, verbose_name='备注')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='记录时间')),
-                ('enterprise', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='financings', to='registry.enterprise', verbose_name='企业')),
-                ('institution', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='financings', to='registry.institution', verbose_name='金融机构')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='记录人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("loan", "积分贷"),
+                            ("investment", "积分投"),
+                            ("guarantee", "积分保"),
+                            ("insurance", "积分险"),
+                        ],
+                        default="loan",
+                        max_length=16,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("product", models.CharField(blank=True, max_length=120, verbose_name="产品")),
+                ("applied_on", models.DateField(verbose_name="申请日期")),
+                (
+                    "amount_requested",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=12,
+                        null=True,
+                        verbose_name="申请金额（万元）",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("applied", "已申请"),
+                            ("approved", "已批准"),
+                            ("rejected", "未获批"),
+                            ("disbursed", "已放款"),
+                            ("repaid", "已结清"),
+                            ("overdue", "逾期"),
+                            ("defaulted", "违约"),
+                        ],
+                        default="applied",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=12,
+                        null=True,
+                        verbose_name="批准金额（万元）",
+                    ),
+                ),
+                (
+                    "rate",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=3,
+                        max_digits=6,
+                        null=True,
+                        verbose_name="年利率（%）",
+                    ),
+                ),
+                (
+                    "term_months",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="期限（月）"
+                    ),
+                ),
+                (
+                    "guarantee_share",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=5,
+                        null=True,
+                        verbose_name="担保比例（%）",
+                    ),
+                ),
+                ("decided_on", models.DateField(blank=True, null=True, verbose_name="审批日期")),
+                ("disbursed_on", models.DateField(blank=True, null=True, verbose_name="放款日期")),
+                ("note", models.TextField(blank=True, verbose_name="备注")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="记录时间")),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="financings",
+                        to="registry.enterprise",
+                        verbose_name="企业",
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="financings",
+                        to="registry.institution",
+                        verbose_name="金融机构",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="记录人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '融资记录',
-                'verbose_name_plural': '融资记录',
-                'ordering': ['-applied_on', '-pk'],
+                "verbose_name": "融资记录",
+                "verbose_name_plural": "融资记录",
+                "ordering": ["-applied_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalFinancing',
+            name="HistoricalFinancing",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('loan', '积分贷'), ('investment', '积分投'), ('guarantee', '积分保'), ('insurance', '积分险')], default='loan', max_length=16, verbose_name='类型')),
-                ('product', models.CharField(blank=True, max_length=120, verbose_name='产品')),
-                ('applied_on', models.DateField(verbose_name='申请日期')),
-                ('amount_requested', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, verbose_name='申请金额（万元）')),
-                ('status', models.CharField(choices=[('applied', '已申请'), ('approved', '已批准'), ('rejected', '未获批'), ('disbursed', '已放款'), ('repaid', '已结清'), ('overdue', '逾期'), ('defaulted', '违约')], default='applied', max_length=16, verbose_name='状态')),
-                ('amount', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, verbose_name='批准金额（万元）')),
-                ('rate', models.DecimalField(blank=True, decimal_places=3, max_digits=6, null=True, verbose_name='年利率（%）')),
-                ('term_months', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='期限（月）')),
-                ('guarantee_share', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, verbose_name='担保比例（%）')),
-                ('decided_on', models.DateField(blank=True, null=True, verbose_name='审批日期')),
-                ('disbursed_on', models.DateField(blank=True, null=True, verbose_name='放款日期')),
-                ('note', models.TextField(blank=True, verbose_name='备注')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='记录时间')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('enterprise', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.enterprise', verbose_name='企业')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('institution', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.institution', verbose_name='金融机构')),
-                ('recorded_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='记录人')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("loan", "积分贷"),
+                            ("investment", "积分投"),
+                            ("guarantee", "积分保"),
+                            ("insurance", "积分险"),
+                        ],
+                        default="loan",
+                        max_length=16,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("product", models.CharField(blank=True, max_length=120, verbose_name="产品")),
+                ("applied_on", models.DateField(verbose_name="申请日期")),
+                (
+                    "amount_requested",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=12,
+                        null=True,
+                        verbose_name="申请金额（万元）",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("applied", "已申请"),
+                            ("approved", "已批准"),
+                            ("rejected", "未获批"),
+                            ("disbursed", "已放款"),
+                            ("repaid", "已结清"),
+                            ("overdue", "逾期"),
+                            ("defaulted", "违约"),
+                        ],
+                        default="applied",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=12,
+                        null=True,
+                        verbose_name="批准金额（万元）",
+                    ),
+                ),
+                (
+                    "rate",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=3,
+                        max_digits=6,
+                        null=True,
+                        verbose_name="年利率（%）",
+                    ),
+                ),
+                (
+                    "term_months",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="期限（月）"
+                    ),
+                ),
+                (
+                    "guarantee_share",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=5,
+                        null=True,
+                        verbose_name="担保比例（%）",
+                    ),
+                ),
+                ("decided_on", models.DateField(blank=True, null=True, verbose_name="审批日期")),
+                ("disbursed_on", models.DateField(blank=True, null=True, verbose_name="放款日期")),
+                ("note", models.TextField(blank=True, verbose_name="备注")),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="记录时间"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.enterprise",
+                        verbose_name="企业",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.institution",
+                        verbose_name="金融机构",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="记录人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '融资记录变更',
-                'verbose_name_plural': 'historical 融资记录',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "融资记录变更",
+                "verbose_name_plural": "historical 融资记录",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Dispatch',
+            name="Dispatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='附言')),
-                ('sent_at', models.DateTimeField(auto_now_add=True, verbose_name='发送时间')),
-                ('board', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='dispatches', to='analysis.leaderboard', verbose_name='榜单')),
-                ('institution', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='dispatches', to='registry.institution', verbose_name='金融机构')),
-                ('sent_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='发送人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="附言")),
+                ("sent_at", models.DateTimeField(auto_now_add=True, verbose_name="发送时间")),
+                (
+                    "board",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dispatches",
+                        to="analysis.leaderboard",
+                        verbose_name="榜单",
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dispatches",
+                        to="registry.institution",
+                        verbose_name="金融机构",
+                    ),
+                ),
+                (
+                    "sent_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="发送人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '推荐名单发送',
-                'verbose_name_plural': '推荐名单发送',
-                'ordering': ['-sent_at'],
-                'constraints': [models.UniqueConstraint(fields=('board', 'institution'), name='dispatch_once')],
+                "verbose_name": "推荐名单发送",
+                "verbose_name_plural": "推荐名单发送",
+                "ordering": ["-sent_at"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("board", "institution"), name="dispatch_once")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(default='notice', max_length=32, verbose_name='类别')),
-                ('subject', models.CharField(max_length=200, verbose_name='主题')),
-                ('body', models.TextField(blank=True, verbose_name='内容')),
-                ('link', models.CharField(blank=True, max_length=300, verbose_name='链接')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='时间')),
-                ('read_at', models.DateTimeField(blank=True, null=True, verbose_name='已读时间')),
-                ('enterprise', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='registry.enterprise', verbose_name='企业')),
-                ('institution', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='registry.institution', verbose_name='金融机构')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(default="notice", max_length=32, verbose_name="类别")),
+                ("subject", models.CharField(max_length=200, verbose_name="主题")),
+                ("body", models.TextField(blank=True, verbose_name="内容")),
+                ("link", models.CharField(blank=True, max_length=300, verbose_name="链接")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="时间")),
+                ("read_at", models.DateTimeField(blank=True, null=True, verbose_name="已读时间")),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="registry.enterprise",
+                        verbose_name="企业",
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="registry.institution",
+                        verbose_name="金融机构",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '站内消息',
-                'verbose_name_plural': '站内消息',
-                'ordering': ['-created_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('enterprise__isnull', False), ('institution__isnull', True)), models.Q(('enterprise__isnull', True), ('institution__isnull', False)), _connector='OR'), name='message_one_recipient')],
+                "verbose_name": "站内消息",
+                "verbose_name_plural": "站内消息",
+                "ordering": ["-created_at"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("enterprise__isnull", False), ("institution__isnull", True)),
+                            models.Q(("enterprise__isnull", True), ("institution__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="message_one_recipient",
+                    )
+                ],
             },
         ),
     ]

@@ -1,33 +1,36 @@
-"""Chinese-style figures: amounts in 万元 / 亿元, grouped digits, percentages."""
+"""Figures written the Chinese way: amounts in 万元 / 亿元 (millions of yuan in English),
+grouped digits, score bands."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from django import template
-from django.utils.formats import number_format
-from django.utils.translation import gettext as _
+from django.utils.translation import get_language
 
 register = template.Library()
 
 
 @register.filter
 def wan(value: object, places: int = 2) -> str:
-    """An amount already in 万元, shown as 万元 (or 亿元 from 10,000 万元 on)."""
+    """An amount in 万元 (the platform's unit for money): 400.00 万元, from 10,000 万元 on
+    1.23 亿元; in English, millions of yuan (CNY 4.00 m)."""
     if value is None or value == "":
         return "—"
     amount = Decimal(str(value))
+    if (get_language() or "").startswith("en"):
+        return f"CNY {amount / 100:,.2f} m"
     if abs(amount) >= 10000:
-        return _("%(n)s 亿元") % {"n": number_format(amount / 10000, 2, use_l10n=True, force_grouping=True)}
-    return _("%(n)s 万元") % {"n": number_format(amount, places, use_l10n=True, force_grouping=True)}
+        return f"{amount / 10000:,.2f} 亿元"
+    return f"{amount:,.{places}f} 万元"
 
 
 @register.filter
-def yuan_as_wan(value: object) -> str:
-    """An amount in 元 (the unit of stored facts), shown in 万元."""
+def group(value: object) -> str:
+    """A count with grouped digits (1,234,567)."""
     if value is None or value == "":
         return "—"
-    return wan(Decimal(str(value)) / 10000)
+    return f"{int(str(value)):,}"
 
 
 @register.filter
@@ -37,11 +40,3 @@ def score_band(total: object, width: int = 10) -> str:
         return "—"
     low = int(float(str(total)) // width) * width
     return f"{low}–{low + width}"
-
-
-@register.filter
-def group(value: object) -> str:
-    """A count with grouped digits (12,345)."""
-    if value is None or value == "":
-        return "—"
-    return number_format(value, 0, use_l10n=True, force_grouping=True)  # type: ignore[arg-type]
