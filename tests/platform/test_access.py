@@ -21,7 +21,7 @@ from innopoints.analysis.models import Leaderboard
 from innopoints.applications.models import Dispatch, Financing
 from innopoints.audit.models import AuditEntry
 from innopoints.collection.demo import import_all, write_files
-from innopoints.collection.models import Authorisation
+from innopoints.collection.models import Authorisation, Finding
 from innopoints.registry.models import Institution, Region
 from innopoints.scoring import execution
 from innopoints.scoring.models import Result, Run, SchemeVersion
@@ -78,7 +78,13 @@ def world(db: Any, tmp_path: Path) -> dict[str, Any]:
     )
     other_grant.revoked_at = timezone.now()
     other_grant.save()
+    findings = Finding.objects.filter(status="open")
+    own_finding = findings.filter(enterprise__region__code__startswith="5101").first()
+    foreign_finding = findings.exclude(enterprise__region__code__startswith="5101").first()
+    assert own_finding is not None and foreign_finding is not None
     return {
+        "own_finding": own_finding.pk,
+        "foreign_finding": foreign_finding.pk,
         "admin": admin,
         "run": run,
         "published": published,
@@ -110,6 +116,7 @@ def _rows(w: dict[str, Any]) -> list[tuple[str, str, str, int]]:
         reverse("analysis:statistics", args=[run]),
         reverse("analysis:pools", args=[run]),
         reverse("collection:quality"),
+        reverse("collection:findings"),
         reverse("portals:gov_import"),
         reverse("portals:gov_invite"),
     ]
@@ -167,6 +174,10 @@ def _rows(w: dict[str, Any]) -> list[tuple[str, str, str, int]]:
         ("chengdu", "get", reverse("portals:gov_send_list", args=[pub]), 403),
         ("chengdu", "post", reverse("scoring:run-cancel", args=[run]), 403),
         ("sichuan", "get", reverse("portals:gov_send_list", args=[pub]), 200),
+        # findings of another division are out of reach
+        ("chengdu", "get", reverse("collection:resolve", args=[w["foreign_finding"]]), 403),
+        ("sichuan", "get", reverse("collection:resolve", args=[w["foreign_finding"]]), 200),
+        ("chengdu", "get", reverse("collection:resolve", args=[w["own_finding"]]), 200),
         # an enterprise cannot touch another enterprise's authorisation
         ("owner", "post", reverse("portals:ent_revoke", args=[w["other_grant"].pk]), 403),
         # the admin site is the platform admin's only

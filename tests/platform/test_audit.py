@@ -4,9 +4,11 @@ platform administrators only, and its Excel export (itself logged)."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 import json
+import threading
 from typing import Any
 
 import openpyxl
@@ -14,13 +16,15 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import IntegrityError, connection, transaction
+from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from innopoints.audit import watch
-from innopoints.audit.context import bound
+from innopoints.audit.context import bound, current_request
 from innopoints.audit.export import HEADERS
 from innopoints.audit.log import record
+from innopoints.audit.middleware import AuditContextMiddleware
 from innopoints.audit.models import AuditEntry, ImmutableAuditEntryError
 from innopoints.collection.importing import ImportOutcome
 from innopoints.collection.models import Authorisation, ColumnAlias, DataSource, FactValue
@@ -144,6 +148,52 @@ def test_changes_in_a_request_context_are_attributed_to_its_user(
     assert alone.actor is None and alone.actor_name == "" and alone.ip is None
     with pytest.raises(ValueError, match="unknown audit action"):
         record("peek")
+
+
+def test_middleware_binds_the_request_per_request_thread_and_task() -> None:
+    factory = RequestFactory()
+    seen: dict[str, Any] = {}
+
+    def view(request: Any) -> HttpResponse:
+        seen[request.path] = current_request()
+        return HttpResponse()
+
+    middleware = AuditContextMiddleware(view)
+    first = factory.get("/one")
+    middleware(first)
+    assert seen["/one"] is first and current_request() is None  # reset after the response
+
+    # threads: each sees its own request while the other is inside its view
+    barrier = threading.Barrier(2)
+
+    def slow_view(request: Any) -> HttpResponse:
+        barrier.wait(timeout=5)
+        seen[request.path] = current_request()
+        return HttpResponse()
+
+    threaded = AuditContextMiddleware(slow_view)
+    requests = [factory.get(f"/thread-{i}") for i in range(2)]
+    workers = [threading.Thread(target=threaded, args=(r,)) for r in requests]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert [seen[r.path] for r in requests] == requests
+
+    # asyncio tasks likewise
+    async def async_view(request: Any) -> HttpResponse:
+        await asyncio.sleep(0.01)
+        seen[request.path] = current_request()
+        return HttpResponse()
+
+    async_middleware = AuditContextMiddleware(async_view)
+    tasks = [factory.get(f"/task-{i}") for i in range(3)]
+
+    async def serve() -> None:
+        await asyncio.gather(*(async_middleware(r) for r in tasks))
+
+    asyncio.run(serve())
+    assert [seen[r.path] for r in tasks] == tasks and current_request() is None
 
 
 # -- sign-in ----------------------------------------------------------------------------------

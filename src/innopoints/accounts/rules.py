@@ -118,3 +118,11 @@ rules.add_perm("applications.send_list", governs & governs_board)
 rules.add_perm("applications.record_financing", is_institution & authorised_by_enterprise)
 rules.add_perm("applications.update_financing", is_institution & institution_of_record)
 rules.add_perm("accounts.invite_institution_user", is_platform_admin)
+
+
+@rules.predicate
+def governs_finding(user: Any, finding: Any) -> bool:
+    return finding is not None and scope.can_view_enterprise_file(user, finding.enterprise)
+
+
+rules.add_perm("collection.resolve_finding", governs & governs_finding)

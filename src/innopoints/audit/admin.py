@@ -106,7 +106,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         user = request.user
-        return bool(user.is_active and user.is_staff)
+        return bool(user.is_active and user.is_superuser)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request)

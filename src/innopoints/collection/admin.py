@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
@@ -11,8 +11,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from innopoints.collection import jobs, resolution
-from innopoints.collection.forms import ImportForm, ResolveForm
+from innopoints.collection import jobs
+from innopoints.collection.forms import ImportForm
 from innopoints.collection.models import (
     Authorisation,
     ColumnAlias,
@@ -22,6 +22,7 @@ from innopoints.collection.models import (
     ImportBatch,
     SourceField,
 )
+from innopoints.collection.views import resolve_finding
 from innopoints.site.admin_base import ReadOnlyAdmin
 
 
@@ -218,36 +219,10 @@ class FindingAdmin(SimpleHistoryAdmin):
         finding = get_object_or_404(Finding, pk=pk)
         if not request.user.has_perm("collection.change_finding"):
             return HttpResponse(gettext("没有处理核验问题的权限"), status=403)
-        form = ResolveForm(request.POST or None, finding=finding)
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            try:
-                if data["action"] == "accept":
-                    resolution.accept_source(
-                        finding, data["source"], request.user, data.get("reason") or ""
-                    )
-                elif data["action"] == "correct":
-                    resolution.correct(finding, data["value"], request.user, data["reason"])
-                else:
-                    resolution.dismiss(finding, request.user, data["reason"])
-            except resolution.ResolutionError as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(request, gettext("核验问题 %(pk)s 已处理") % {"pk": finding.pk})
-                return HttpResponseRedirect(reverse("admin:collection_finding_changelist"))
-        versions = (
-            FactValue.objects.filter(
-                enterprise=finding.enterprise, period=finding.period, field_code=finding.field_code
-            )
-            .select_related("source", "batch", "recorded_by")
-            .order_by("source__code", "-version")
+        return resolve_finding(
+            request,
+            finding,
+            template="admin/collection/finding/resolve.html",
+            done_url=reverse("admin:collection_finding_changelist"),
+            extra={**self.admin_site.each_context(request), "opts": self.model._meta},
         )
-        context = {
-            **self.admin_site.each_context(request),
-            "finding": finding,
-            "form": form,
-            "versions": versions,
-            "title": gettext("处理核验问题 %(pk)s") % {"pk": finding.pk},
-            "opts": self.model._meta,
-        }
-        return render(request, "admin/collection/finding/resolve.html", context)

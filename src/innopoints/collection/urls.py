@@ -7,3 +7,7 @@ urlpatterns = [
     path("quality/", views.quality_report, name="quality"),
     path("quality.xlsx", views.quality_report_xlsx, name="quality-xlsx"),
 ]
+urlpatterns += [
+    path("findings/", views.findings, name="findings"),
+    path("findings/<int:pk>/", views.resolve, name="resolve"),
+]

@@ -1,13 +1,18 @@
 from __future__ import annotations
 
-from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext
 
 from innopoints.accounts import scope
-from innopoints.accounts.decorators import government_required
-from innopoints.collection import quality
+from innopoints.accounts.decorators import government_required, require
+from innopoints.collection import quality, resolution
+from innopoints.collection.forms import ResolveForm
 from innopoints.collection.models import DataSource, FactValue, Finding
 from innopoints.registry.models import Region
 
@@ -52,3 +57,83 @@ def quality_report_xlsx(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="data-quality-{period}.xlsx"'
     return response
+
+
+def resolve_finding(
+    request: HttpRequest,
+    finding: Finding,
+    *,
+    template: str,
+    done_url: str,
+    extra: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """The resolution form of one finding (accept a source, correct, dismiss), shared by the
+    admin and the government portal; every resolution is a new manual version with history."""
+    form = ResolveForm(request.POST or None, finding=finding)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["action"] == "accept":
+                resolution.accept_source(
+                    finding, data["source"], request.user, data.get("reason") or ""
+                )
+            elif data["action"] == "correct":
+                resolution.correct(finding, data["value"], request.user, data["reason"])
+            else:
+                resolution.dismiss(finding, request.user, data["reason"])
+        except resolution.ResolutionError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, gettext("核验问题 %(pk)s 已处理") % {"pk": finding.pk})
+            return HttpResponseRedirect(done_url)
+    versions = (
+        FactValue.objects.filter(
+            enterprise=finding.enterprise, period=finding.period, field_code=finding.field_code
+        )
+        .select_related("source", "batch", "recorded_by")
+        .order_by("source__code", "-version")
+    )
+    context = {
+        **(extra or {}),
+        "finding": finding,
+        "form": form,
+        "versions": versions,
+        "title": gettext("处理核验问题 %(pk)s") % {"pk": finding.pk},
+    }
+    return render(request, template, context)
+
+
+@government_required
+def findings(request: HttpRequest) -> HttpResponse:
+    """Open findings of the user's own enterprises, newest first, by kind."""
+    query = (
+        Finding.objects.filter(scope.enterprise_filter(request.user), status="open")
+        .select_related("enterprise", "batch__source")
+        .order_by("-pk")
+    )
+    kind = request.GET.get("kind", "")
+    if kind:
+        query = query.filter(kind=kind)
+    page = Paginator(query, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "collection/findings.html",
+        {
+            "title": gettext("待处理的核验问题"),
+            "page": page,
+            "kinds": Finding.KINDS,
+            "kind": kind,
+        },
+    )
+
+
+@government_required
+def resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    finding = get_object_or_404(Finding.objects.select_related("enterprise"), pk=pk)
+    require(request, "collection.resolve_finding", finding)
+    return resolve_finding(
+        request,
+        finding,
+        template="collection/resolve.html",
+        done_url=reverse("collection:findings"),
+    )

@@ -18,6 +18,7 @@ def _menu(role: str | None) -> list[tuple[str, str]]:
             (_("政府端首页"), reverse("portals:gov_home")),
             (_("数据导入"), reverse("portals:gov_import")),
             (_("数据质量"), reverse("collection:quality")),
+            (_("核验问题"), reverse("collection:findings")),
             (_("积分测算"), reverse("scoring:runs")),
             (_("邀请企业"), reverse("portals:gov_invite")),
         ]

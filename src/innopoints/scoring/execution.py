@@ -252,20 +252,28 @@ def execute(run: Run) -> Run:
         _check_cancel(run)
         _update(run, stage=gettext_noop("写入结果"), progress=0.6)
         digest = _digest(scheme.fingerprint, run.period, fact_ids, table)
+        stored = time.perf_counter()
         with transaction.atomic():
             frame = _result_frame(run, result, table)
+            framed = time.perf_counter()
             bulk.insert_frame(Result, frame.select(RESULT_COLUMNS))
+            copied = time.perf_counter()
             report = result.report()
             report["left_out"] = left_out
             report["category_stats"] = category_stats(result)
             report["industries"] = sorted(table["industry"].drop_nulls().unique().to_list())
             run_scored.send(Run, run=run, table=table, result=result)
+            received = time.perf_counter()
             if connection.vendor == "postgresql":  # fresh statistics: pages plan with indexes
                 with connection.cursor() as cursor:
                     cursor.execute("ANALYZE scoring_result")
             report["timings_s"] = {
                 "gather": round(gathered, 3),
                 **result.timings,
+                "store_rows": round(framed - stored, 3),
+                "store_copy": round(copied - framed, 3),
+                "store_pools": round(received - copied, 3),
+                "store_analyze": round(time.perf_counter() - received, 3),
                 "total": round(time.perf_counter() - started, 3),
             }
             _check_cancel(run)
