@@ -93,14 +93,14 @@ def test_a_run_scores_and_records_everything(province: None) -> None:
     assert run.n_ranked + run.n_vetoed == 300
     top = results.filter(vetoed=False).order_by("rank").first()
     assert top is not None and top.rank == 1 and top.tier == "A"
-    assert set(top.breakdown["ind"]) == {i.code for i in sichuan().scheme().weighted}
+    assert set(top.breakdown_values["ind"]) == {i.code for i in sichuan().scheme().weighted}
     assert len(run.fact_ids()) > 300 * 20
     # unauthorised tax values are stored but not used
     unauthorised = Enterprise.objects.exclude(authorisations__source__code="tax").first()
     assert unauthorised is not None
     row = results.get(enterprise=unauthorised)
-    assert row.breakdown["ind"]["rd_expense"][1] is None
-    assert row.breakdown["ind"]["rd_expense"][5] == 0.0
+    assert row.breakdown_values["ind"]["rd_expense"][1] is None
+    assert row.breakdown_values["ind"]["rd_expense"][5] == 0.0
 
 
 def test_rerunning_the_same_inputs_is_bit_identical(province: None) -> None:
@@ -109,12 +109,12 @@ def test_rerunning_the_same_inputs_is_bit_identical(province: None) -> None:
     a = list(
         Result.objects.filter(run=first)
         .order_by("enterprise_id")
-        .values_list("enterprise_id", "total", "rank", "tier", "breakdown_json", "categories")
+        .values_list("enterprise_id", "total", "rank", "tier", "breakdown", "categories")
     )
     b = list(
         Result.objects.filter(run=second)
         .order_by("enterprise_id")
-        .values_list("enterprise_id", "total", "rank", "tier", "breakdown_json", "categories")
+        .values_list("enterprise_id", "total", "rank", "tier", "breakdown", "categories")
     )
     assert a == b
 

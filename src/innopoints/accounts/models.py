@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from innopoints.registry.models import Enterprise, Institution, Region
@@ -62,7 +63,7 @@ class Profile(models.Model):
 
     class Meta:
         verbose_name = _("账户角色")
-        verbose_name_plural = _("账户角色")
+        verbose_name_plural = pgettext_lazy("plural", "账户角色")
         constraints = [
             models.CheckConstraint(
                 condition=(

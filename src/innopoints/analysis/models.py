@@ -31,17 +31,34 @@ class Pool(models.Model):
 
 
 class PoolMembership(models.Model):
+    """Written only by a run, in its transaction, for the run's own enterprises: the references
+    are checked set-wise there (a national run writes close to a million of them, and
+    PostgreSQL's per-row deferred foreign-key checks would dominate its commit). The composite
+    indexes serve every query, so the keys have no single-column indexes of their own."""
+
     pool = models.ForeignKey(
-        Pool, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("培育库")
+        Pool,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("培育库"),
+        db_constraint=False,
+        db_index=False,
     )
     run = models.ForeignKey(
-        Run, on_delete=models.CASCADE, related_name="pool_memberships", verbose_name=_("积分测算")
+        Run,
+        on_delete=models.CASCADE,
+        related_name="pool_memberships",
+        verbose_name=_("积分测算"),
+        db_constraint=False,
+        db_index=False,
     )
     enterprise = models.ForeignKey(
         Enterprise,
         on_delete=models.PROTECT,
         related_name="pool_memberships",
         verbose_name=_("企业"),
+        db_constraint=False,
+        db_index=False,
     )
 
     class Meta:

@@ -109,7 +109,7 @@ def _words(result: Result, scheme: object, axes: list[Axis]) -> tuple[list[str],
                 gettext("%(category)s得分率 %(share)s%%，低于同阶段中位数 %(median)s%%")
                 % {"category": axis.name, "share": f"{axis.mine:g}", "median": f"{axis.median:g}"}
             )
-    indicators = [(code, values) for code, values in result.breakdown["ind"].items()]
+    indicators = [(code, values) for code, values in result.breakdown_values["ind"].items()]
     names = {i.code: localised(i.name) for i in scheme.weighted}  # type: ignore[attr-defined]
     present = [(code, v[4]) for code, v in indicators if v[2] != 0]
     for code, x in sorted(present, key=lambda item: -item[1])[:3]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import polars as pl
+from django.db import IntegrityError
 from django.db.models import Q
 
 from innopoints.analysis.models import Pool, PoolMembership
@@ -28,7 +29,19 @@ def held_qualifications(enterprise_ids: list[int], year: int) -> dict[int, list[
 def evaluate_pools(run: Run, table: pl.DataFrame, result: ScoreResult, **_: Any) -> int:
     ids = table["enterprise_id"].to_list()
     frame = pool_inputs(table, result, held_qualifications(ids, period_year(run.period)))
-    rows = []
-    for pool in Pool.objects.all():
-        rows += [(pool.pk, run.pk, enterprise) for enterprise in members(frame, pool.rule)]
-    return bulk.insert_rows(PoolMembership, ["pool", "run", "enterprise"], rows)
+    parts = [
+        pl.DataFrame(
+            {"pool": pool.pk, "run": run.pk, "enterprise": members(frame, pool.rule)},
+            schema={"pool": pl.Int64, "run": pl.Int64, "enterprise": pl.Int64},
+        )
+        for pool in Pool.objects.all()
+    ]
+    if not parts:
+        return 0
+    count = bulk.insert_frame(PoolMembership, pl.concat(parts))
+    # the references are checked here, set-wise (see PoolMembership)
+    broken = bulk.unmatched_references(PoolMembership, "enterprise", run=run)
+    broken += bulk.unmatched_references(PoolMembership, "pool", run=run)
+    if broken:
+        raise IntegrityError(f"{broken} pool memberships of run {run.pk} point at nothing")
+    return count

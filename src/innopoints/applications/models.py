@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from innopoints.analysis.models import Leaderboard
@@ -32,7 +33,7 @@ class Dispatch(models.Model):
 
     class Meta:
         verbose_name = _("推荐名单发送")
-        verbose_name_plural = _("推荐名单发送")
+        verbose_name_plural = pgettext_lazy("plural", "推荐名单发送")
         ordering = ["-sent_at"]
         constraints = [
             models.UniqueConstraint(fields=["board", "institution"], name="dispatch_once")
@@ -99,7 +100,7 @@ class Financing(models.Model):
 
     class Meta:
         verbose_name = _("融资记录")
-        verbose_name_plural = _("融资记录")
+        verbose_name_plural = pgettext_lazy("plural", "融资记录")
         ordering = ["-applied_on", "-pk"]
 
     def __str__(self) -> str:
@@ -151,7 +152,7 @@ class Message(models.Model):
 
     class Meta:
         verbose_name = _("站内消息")
-        verbose_name_plural = _("站内消息")
+        verbose_name_plural = pgettext_lazy("plural", "站内消息")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(

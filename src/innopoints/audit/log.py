@@ -10,6 +10,8 @@ captured by ``AuditContextMiddleware``); changes of models are logged by ``recei
 
 from __future__ import annotations
 
+import re
+
 import datetime as dt
 import ipaddress
 import json
@@ -92,7 +94,7 @@ def record(
     if request is not None:
         entry.ip = client_ip(request)
         entry.user_agent = str(request.META.get("HTTP_USER_AGENT", ""))[:255]
-        entry.path = request.get_full_path()[:2000]
+        entry.path = _without_secrets(request.get_full_path())[:2000]
     entry.save()
     return entry
 
@@ -211,3 +213,11 @@ def table_ready() -> bool:
     if not _table_ready:
         _table_ready = AuditEntry._meta.db_table in connection.introspection.table_names()
     return _table_ready
+
+
+_ONE_TIME_LINK = re.compile(r"(/set-password/[^/]+/)[^/?]+")
+
+
+def _without_secrets(path: str) -> str:
+    """Invitation links carry a one-time token in the path: the log keeps the path, not it."""
+    return _ONE_TIME_LINK.sub(r"\1***", path)

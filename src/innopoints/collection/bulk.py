@@ -48,10 +48,19 @@ def insert_rows(
 def insert_frame(model: type[models.Model], frame: pl.DataFrame, chunk: int = 200_000) -> int:
     """Append a polars frame whose columns are the model's field names. On PostgreSQL the rows
     go as CSV through COPY (strings quoted, so an empty string stays empty and a null is NULL);
-    elsewhere as tuples."""
-    if connection.vendor != "postgresql":
-        return insert_rows(model, frame.columns, frame.iter_rows())
+    elsewhere as tuples. A binary field may come as a hex-encoded string column."""
     meta = model._meta
+    binary = [
+        c
+        for c in frame.columns
+        if isinstance(meta.get_field(c), models.BinaryField) and frame[c].dtype == pl.String
+    ]
+    if connection.vendor != "postgresql":
+        # binary columns arrive hex-encoded (built without a Python loop); SQLite takes bytes
+        frame = frame.with_columns(pl.col(c).str.decode("hex") for c in binary)
+        return insert_rows(model, frame.columns, frame.iter_rows())
+    # PostgreSQL reads bytea in COPY as \x followed by the hex digits
+    frame = frame.with_columns(pl.concat_str(pl.lit("\\x"), pl.col(c)).alias(c) for c in binary)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(meta.get_field(c).column) for c in frame.columns)
     sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN WITH (FORMAT csv)"
@@ -61,3 +70,26 @@ def insert_frame(model: type[models.Model], frame: pl.DataFrame, chunk: int = 20
             part.write_csv(buffer, include_header=False, quote_style="non_numeric")
             copy.write(buffer.getvalue())
     return frame.height
+
+
+def unmatched_references(model: type[models.Model], field: str, **where: Any) -> int:
+    """How many rows of ``model`` (restricted by ``where``: column = value) point through
+    ``field`` at no row: one anti-join, the set-wise check for tables loaded in bulk without
+    per-row foreign-key triggers."""
+    meta = model._meta
+    foreign = meta.get_field(field)
+    target = foreign.related_model._meta  # type: ignore[union-attr]
+    quote = connection.ops.quote_name
+    key = quote(target.pk.column)
+    conditions = [f"x.{key} IS NULL"]
+    params = []
+    for name, value in where.items():
+        conditions.append(f"t.{quote(meta.get_field(name).column)} = %s")
+        params.append(value.pk if isinstance(value, models.Model) else value)
+    sql = (
+        f"SELECT COUNT(*) FROM {quote(meta.db_table)} t LEFT JOIN {quote(target.db_table)} x "
+        f"ON x.{key} = t.{quote(foreign.column)} WHERE {' AND '.join(conditions)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.fetchone()[0])

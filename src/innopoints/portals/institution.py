@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 
 from innopoints.accounts import scope
@@ -156,7 +157,7 @@ def enterprise_file(request: HttpRequest, enterprise_id: int) -> HttpResponse:
         obj=enterprise,
         enterprise=enterprise,
         summary=_("查看企业详细档案与积分明细（授权范围：%(scope)s）")
-        % {"scope": "、".join(sorted(allowed)) or _("全部")},
+        % {"scope": pgettext("list separator", "、").join(sorted(allowed)) or _("全部")},
         request=request,
     )
     return render(

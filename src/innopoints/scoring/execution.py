@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -106,44 +106,43 @@ def engine_table(run: Run, scheme: Scheme) -> tuple[pl.DataFrame, np.ndarray, di
     return table.sort("enterprise_id"), fact_ids, left_out
 
 
+PARTS = ("raw", "value", "origin", "t", "x", "pts")
+
+
+def breakdown_layout(result: ScoreResult) -> dict[str, list[str]]:
+    """The order of the packed breakdown: six numbers per weighted indicator, then the bonus
+    items' points (kept on the run, so every row needs only its numbers)."""
+    return {"ind": list(result.indicators), "parts": list(PARTS), "bonus": list(result.bonus_points)}
+
+
+def _packed_breakdown(result: ScoreResult) -> pl.Series:
+    """Per row the breakdown as little-endian float64 (NaN for missing): for each weighted
+    indicator [raw, value, origin (0 missing, 1 input, 2 derived, 3 supplied), t, x′, points],
+    then the bonus points — built as one matrix and hex-encoded without a Python loop."""
+    columns = []
+    for ind in result.indicators.values():
+        columns += [
+            ind.raw,
+            ind.value,
+            ind.origin.astype(np.float64),
+            ind.transformed,
+            ind.normalised,
+            ind.points,
+        ]
+    columns += list(result.bonus_points.values())
+    matrix = np.ascontiguousarray(np.column_stack(columns).astype("<f8"))
+    raw = matrix.view(np.uint8).reshape(result.n, -1)
+    digits = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+    text = np.empty((result.n, raw.shape[1] * 2), dtype=np.uint8)
+    text[:, 0::2] = digits[raw >> 4]
+    text[:, 1::2] = digits[raw & 15]
+    hexed = text.view(f"S{text.shape[1]}").ravel()
+    return pl.Series("breakdown", hexed).cast(pl.String)
+
+
 def _result_frame(run: Run, result: ScoreResult, table: pl.DataFrame) -> pl.DataFrame:
-    """The rows to store, built a column at a time; the breakdown is JSON per row: for each
-    weighted indicator [raw, value, origin (0 missing, 1 input, 2 derived, 3 supplied), t, x',
-    points], and the bonus points."""
-    columns: dict[str, Any] = {}
-    parts = ("raw", "value", "origin", "t", "x", "pts")
-    for code, ind in result.indicators.items():
-        for part, array in zip(
-            parts,
-            (
-                ind.raw,
-                ind.value,
-                ind.origin.astype(np.float64),
-                ind.transformed,
-                ind.normalised,
-                ind.points,
-            ),
-            strict=True,
-        ):
-            columns[f"{code}|{part}"] = array
-    for code, points in result.bonus_points.items():
-        columns[f"bonus|{code}"] = points
-    numbers = pl.DataFrame(columns).with_columns(pl.all().fill_nan(None))
-    breakdown = numbers.select(
-        pl.struct(
-            pl.struct(
-                [
-                    pl.concat_list([f"{code}|{p}" for p in parts]).alias(code)
-                    for code in result.indicators
-                ]
-            ).alias("ind"),
-            pl.struct([pl.col(f"bonus|{code}").alias(code) for code in result.bonus_points]).alias(
-                "bonus"
-            ),
-        )
-        .struct.json_encode()
-        .alias("breakdown_json")
-    )
+    """The rows to store, built a column at a time; the breakdown is packed binary (hex here,
+    see ``bulk.insert_frame``) in the order of ``breakdown_layout``."""
     rank = pl.Series(result.rank)
     categories = category_points(result).select(
         pl.struct(pl.all()).struct.json_encode().alias("categories")
@@ -166,7 +165,7 @@ def _result_frame(run: Run, result: ScoreResult, table: pl.DataFrame) -> pl.Data
             "percentile": pl.Series(result.percentile()).fill_nan(None),
             "industry": table["industry"].fill_null(""),
             "region_code": table["region"].fill_null(""),
-            "breakdown_json": breakdown["breakdown_json"],
+            "breakdown": _packed_breakdown(result),
             "categories": categories,
         }
     )
@@ -221,9 +220,17 @@ RESULT_COLUMNS = [
     "percentile",
     "industry",
     "region_code",
-    "breakdown_json",
+    "breakdown",
     "categories",
 ]
+
+
+def _check_references(run: Run) -> None:
+    """Every stored result points at an existing enterprise: checked once, set-wise, instead
+    of a foreign-key trigger per row (see Result)."""
+    broken = bulk.unmatched_references(Result, "enterprise", run=run)
+    if broken:
+        raise IntegrityError(f"{broken} results of run {run.pk} point at no enterprise")
 
 
 def execute(run: Run) -> Run:
@@ -260,9 +267,11 @@ def execute(run: Run) -> Run:
             copied = time.perf_counter()
             report = result.report()
             report["left_out"] = left_out
+            report["breakdown_layout"] = breakdown_layout(result)
             report["category_stats"] = category_stats(result)
             report["industries"] = sorted(table["industry"].drop_nulls().unique().to_list())
             run_scored.send(Run, run=run, table=table, result=result)
+            _check_references(run)
             received = time.perf_counter()
             if connection.vendor == "postgresql":  # fresh statistics: pages plan with indexes
                 with connection.cursor() as cursor:

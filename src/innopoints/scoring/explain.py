@@ -84,7 +84,7 @@ def explain(result: Result) -> Explanation:
     categories = {c.code: localised(c.name) for c in scheme.categories}
     lines = []
     for indicator in scheme.weighted:
-        raw, value, origin, t, x, points = result.breakdown["ind"][indicator.code]
+        raw, value, origin, t, x, points = result.breakdown_values["ind"][indicator.code]
         fitted = params["indicators"][indicator.code]["groups"][group]
         inputs = (indicator.derivation.inputs if indicator.derivation else ()) + (indicator.code,)
         lines.append(
@@ -106,7 +106,7 @@ def explain(result: Result) -> Explanation:
         )
     bonus = [
         (code, localised(scheme.indicator(code).name), float(points))
-        for code, points in result.breakdown.get("bonus", {}).items()
+        for code, points in result.breakdown_values.get("bonus", {}).items()
     ]
     previous = (
         Result.objects.filter(
@@ -123,7 +123,7 @@ def explain(result: Result) -> Explanation:
     changes = []
     if previous is not None:
         for line in lines:
-            before = previous.breakdown["ind"].get(line.code, [0, 0, 0, 0, 0, 0.0])[5] or 0.0
+            before = previous.breakdown_values["ind"].get(line.code, [0, 0, 0, 0, 0, 0.0])[5] or 0.0
             changes.append(
                 (line.code, line.name, float(before), line.points, line.points - float(before))
             )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import json
+import math
+
 import zlib
 from functools import cached_property
 from typing import Any
@@ -172,6 +173,7 @@ class Result(models.Model):
         related_name="results",
         verbose_name=_("积分测算"),
         db_index=False,
+        db_constraint=False,  # checked set-wise when a run stores its results (execution.py)
     )
     enterprise = models.ForeignKey(
         Enterprise,
@@ -179,6 +181,7 @@ class Result(models.Model):
         related_name="results",
         verbose_name=_("企业"),
         db_index=False,
+        db_constraint=False,  # checked set-wise when a run stores its results (execution.py)
     )
     stage = models.CharField(_("成长阶段"), max_length=32)
     base = models.FloatField(_("基础分"))
@@ -194,9 +197,10 @@ class Result(models.Model):
     percentile = models.FloatField(_("百分位"), null=True)
     industry = models.CharField(_("所属领域"), max_length=64, blank=True)
     region_code = models.CharField(_("行政区划代码"), max_length=6, blank=True)
-    breakdown_json = models.TextField(_("明细（JSON）"))
-    """Kept as JSON text: it is read whole, never queried into, and text loads far faster than
-    jsonb (a national run writes a million of them)."""
+    breakdown = models.BinaryField(_("明细（压缩数值）"))
+    """Packed little-endian float64 in the order of the run's ``report["breakdown_layout"]``
+    (``breakdown_values`` unpacks it): read whole, never queried into, and a national run writes
+    a million of them — as text they cost more to format, send and store than to compute."""
     categories = models.JSONField(_("一级指标得分"), default=dict)
 
     class Meta:
@@ -216,6 +220,18 @@ class Result(models.Model):
         return f"{self.enterprise} {self.total:.2f}"
 
     @cached_property
-    def breakdown(self) -> dict[str, Any]:
-        loaded: dict[str, Any] = json.loads(self.breakdown_json)
-        return loaded
+    def breakdown_values(self) -> dict[str, Any]:
+        """{"ind": {code: [raw, value, origin, t, x′, points]}, "bonus": {code: points}}, with
+        None where a number is missing (METHOD.md §9)."""
+        return unpack_breakdown(bytes(self.breakdown), self.run.report["breakdown_layout"])
+
+
+def unpack_breakdown(packed: bytes, layout: dict[str, list[str]]) -> dict[str, Any]:
+    numbers = [None if math.isnan(v) else v for v in np.frombuffer(packed, dtype="<f8").tolist()]
+    width = len(layout["parts"])
+    indicators = {
+        code: numbers[k * width : (k + 1) * width] for k, code in enumerate(layout["ind"])
+    }
+    start = width * len(layout["ind"])
+    bonus = {code: numbers[start + k] for k, code in enumerate(layout["bonus"])}
+    return {"ind": indicators, "bonus": bonus}

@@ -151,6 +151,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("INNOPOINTS_PROXY_COUNT", "0"))
+# behind a load balancer (INNOPOINTS_PROXY_COUNT ≥ 1) the audit log takes the client's address
+# from X-Forwarded-For; otherwise that header is the client's word and is ignored
+INNOPOINTS_TRUST_X_FORWARDED_FOR = AXES_IPWARE_PROXY_COUNT > 0
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "portals:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
