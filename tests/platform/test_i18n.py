@@ -16,22 +16,35 @@ from typing import Any
 
 import openpyxl
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import translation
 
+from innopoints.accounts.models import Profile, Role
 from innopoints.collection.demo import import_all, write_files
+from innopoints.registry.models import Region
 from innopoints.scoring import execution
 from innopoints.scoring.models import Result, Run, SchemeVersion
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "innopoints"
 MESSAGES = PACKAGE / "locale" / "en" / "LC_MESSAGES"
 PO, MO = MESSAGES / "django.po", MESSAGES / "django.mo"
-APPS = ("registry", "collection", "scoring", "analysis")
+APPS = (
+    "registry",
+    "collection",
+    "scoring",
+    "analysis",
+    "accounts",
+    "portals",
+    "applications",
+    "audit",
+)
 # Han ideographs, CJK punctuation and full-width forms (，：（）etc.)
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 MARKED = re.compile(
     r"\{%\s*(?:blocktranslate|blocktrans)\b.*?%\}.*?\{%\s*(?:endblocktranslate|endblocktrans)\s*%\}"
     r"|\{%\s*(?:translate|trans)\s.*?%\}"
+    r'|\b_\("[^"]*"\)'  # a translated literal as a filter argument: default:_("全部")
     r"|\{#.*?#\}"
     r"|\{%\s*comment\b.*?%\}.*?\{%\s*endcomment\s*%\}",
     re.DOTALL,
@@ -44,16 +57,37 @@ class Entry:
     msgstr: str = ""
     msgctxt: str | None = None
     flags: set[str] = field(default_factory=set)
+    msgid_plural: str | None = None
+    plurals: dict[int, str] = field(default_factory=dict)  # msgstr[n]
 
     @property
     def key(self) -> str:
         return self.msgid if self.msgctxt is None else f"{self.msgctxt}\x04{self.msgid}"
 
+    def texts(self) -> list[str]:
+        """The translation, or each plural form of it."""
+        return [self.plurals[n] for n in sorted(self.plurals)] if self.plurals else [self.msgstr]
+
+    def compiled(self) -> dict[Any, str]:
+        """What the compiled catalogue holds for this entry (plural forms keyed by number)."""
+        if self.msgid_plural is None:
+            return {self.key: self.msgstr}
+        return {(self.key, n): text for n, text in self.plurals.items()}
+
 
 def read_po(path: Path) -> list[Entry]:
-    """The entries of a .po file (no plural forms here), the header left out."""
+    """The entries of a .po file, the header left out."""
     entries: list[Entry] = []
     current, last = Entry(), ""
+
+    def add(name: str, text: str) -> None:
+        plural = re.fullmatch(r"msgstr\[(\d+)\]", name)
+        if plural:
+            number = int(plural.group(1))
+            current.plurals[number] = current.plurals.get(number, "") + text
+        else:
+            setattr(current, name, (getattr(current, name) or "") + text)
+
     for raw in [*path.read_text(encoding="utf-8").splitlines(), ""]:
         line = raw.strip()
         if not line:
@@ -65,11 +99,14 @@ def read_po(path: Path) -> list[Entry]:
         elif line.startswith("#"):
             continue
         elif line.startswith('"'):
-            setattr(current, last, getattr(current, last) + ast.literal_eval(line))
+            add(last, ast.literal_eval(line))
         else:
             last, _, value = line.partition(" ")
-            assert last in {"msgid", "msgstr", "msgctxt"}, f"unexpected line in {path}: {line}"
-            setattr(current, last, ast.literal_eval(value))
+            known = {"msgid", "msgstr", "msgctxt", "msgid_plural"}
+            assert last in known or re.fullmatch(r"msgstr\[\d+\]", last), (
+                f"unexpected line in {path}: {line}"
+            )
+            add(last, ast.literal_eval(value))
     return [e for e in entries if e.msgid]
 
 
@@ -80,13 +117,17 @@ def placeholders(text: str) -> list[str]:
 def test_english_catalogue_is_complete() -> None:
     entries = read_po(PO)
     assert len(entries) > 400
-    empty = [e.msgid for e in entries if not e.msgstr]
+    empty = [e.msgid for e in entries if not all(e.texts())]
     fuzzy = [e.msgid for e in entries if "fuzzy" in e.flags]
     assert not empty and not fuzzy, (empty, fuzzy)
-    untranslated_cjk = [e.msgid for e in entries if CJK.search(e.msgstr)]
+    untranslated_cjk = [e.msgid for e in entries if any(CJK.search(t) for t in e.texts())]
     assert not untranslated_cjk
-    mismatched = [e.msgid for e in entries if placeholders(e.msgid) != placeholders(e.msgstr)]
+    mismatched = [
+        e.msgid for e in entries if any(placeholders(e.msgid) != placeholders(t) for t in e.texts())
+    ]
     assert not mismatched
+    plurals = [e for e in entries if e.msgid_plural is not None]
+    assert all(sorted(e.plurals) == [0, 1] for e in plurals)  # nplurals=2 in English
     msgfmt = shutil.which("msgfmt")
     if msgfmt:
         checked = subprocess.run(
@@ -108,7 +149,7 @@ def test_compiled_catalogue_is_up_to_date(tmp_path: Path) -> None:
         assert (tmp_path / "django.mo").read_bytes() == committed, "run compilemessages"
     catalogue = gettext.GNUTranslations(io.BytesIO(committed))._catalog  # type: ignore[attr-defined]
     compiled = {key: text for key, text in catalogue.items() if key}
-    assert compiled == {e.key: e.msgstr for e in read_po(PO)}
+    assert compiled == {key: text for e in read_po(PO) for key, text in e.compiled().items()}
 
 
 def templates() -> Iterator[Path]:
@@ -204,6 +245,31 @@ def test_pages_in_english(scored: Run, boss: Client) -> None:
         "Unified social credit code",
         "Enterprise name",
     )
+
+
+def test_government_portal_in_english(scored: Run) -> None:
+    user = get_user_model().objects.create_user("chengdu", "c@example.invalid", "pw-chengdu")
+    Profile.objects.create(
+        user=user, role=Role.GOVERNMENT, region=Region.objects.get(code="510100")
+    )
+    client = Client()
+    client.force_login(user)
+    text = page(client, "/en/gov/")
+    assert 'lang="en"' in text
+    english = [
+        "<h1>Government portal</h1>",
+        "Government portal home",
+        "Verification findings",
+        "Enterprises in the jurisdiction",
+        "<h2>Scoring runs</h2>",
+        "Government user",
+        "Sign out",
+    ]
+    for words in english:
+        assert words in text, words
+    for words in ["政府端", "辖区企业", "核验问题", "积分测算", "政府用户", "退出"]:
+        assert words not in text, words
+    assert "政府端首页" in page(client, "/gov/")  # and Chinese without the prefix
 
 
 def test_chinese_stays_the_default(scored: Run, boss: Client) -> None:

@@ -10,12 +10,11 @@ captured by ``AuditContextMiddleware``); changes of models are logged by ``recei
 
 from __future__ import annotations
 
-import re
-
 import datetime as dt
 import ipaddress
 import json
 import math
+import re
 import uuid
 from decimal import Decimal
 from typing import Any

@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from innopoints.accounts import scope
 from innopoints.accounts.models import Role
@@ -18,8 +19,8 @@ def _menu(role: str | None) -> list[tuple[str, str]]:
             (_("政府端首页"), reverse("portals:gov_home")),
             (_("数据导入"), reverse("portals:gov_import")),
             (_("数据质量"), reverse("collection:quality")),
-            (_("核验问题"), reverse("collection:findings")),
-            (_("积分测算"), reverse("scoring:runs")),
+            (pgettext("plural", "核验问题"), reverse("collection:findings")),
+            (pgettext("plural", "积分测算"), reverse("scoring:runs")),
             (_("邀请企业"), reverse("portals:gov_invite")),
         ]
         if role == Role.ADMIN:
@@ -31,7 +32,7 @@ def _menu(role: str | None) -> list[tuple[str, str]]:
     if role == Role.INSTITUTION:
         return [
             (_("金融端首页"), reverse("portals:fin_home")),
-            (_("融资记录"), reverse("portals:fin_financings")),
+            (pgettext("plural", "融资记录"), reverse("portals:fin_financings")),
         ]
     if role == Role.ENTERPRISE:
         return [

@@ -256,5 +256,5 @@ def financings(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portals/fin_financings.html",
-        {"title": _("融资记录"), "records": records[:200], "q": query},
+        {"title": pgettext("plural", "融资记录"), "records": records[:200], "q": query},
     )

@@ -112,7 +112,11 @@ PARTS = ("raw", "value", "origin", "t", "x", "pts")
 def breakdown_layout(result: ScoreResult) -> dict[str, list[str]]:
     """The order of the packed breakdown: six numbers per weighted indicator, then the bonus
     items' points (kept on the run, so every row needs only its numbers)."""
-    return {"ind": list(result.indicators), "parts": list(PARTS), "bonus": list(result.bonus_points)}
+    return {
+        "ind": list(result.indicators),
+        "parts": list(PARTS),
+        "bonus": list(result.bonus_points),
+    }
 
 
 def _packed_breakdown(result: ScoreResult) -> pl.Series:

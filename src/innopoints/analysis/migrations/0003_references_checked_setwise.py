@@ -5,27 +5,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('analysis', '0002_builtin_pools'),
-        ('registry', '0002_reference_data'),
-        ('scoring', '0010_result_packed_breakdown'),
+        ("analysis", "0002_builtin_pools"),
+        ("registry", "0002_reference_data"),
+        ("scoring", "0009_references_checked_setwise"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='poolmembership',
-            name='enterprise',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='pool_memberships', to='registry.enterprise', verbose_name='企业'),
+            model_name="poolmembership",
+            name="enterprise",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="pool_memberships",
+                to="registry.enterprise",
+                verbose_name="企业",
+            ),
         ),
         migrations.AlterField(
-            model_name='poolmembership',
-            name='pool',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='analysis.pool', verbose_name='培育库'),
+            model_name="poolmembership",
+            name="pool",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="memberships",
+                to="analysis.pool",
+                verbose_name="培育库",
+            ),
         ),
         migrations.AlterField(
-            model_name='poolmembership',
-            name='run',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='pool_memberships', to='scoring.run', verbose_name='积分测算'),
+            model_name="poolmembership",
+            name="run",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="pool_memberships",
+                to="scoring.run",
+                verbose_name="积分测算",
+            ),
         ),
     ]

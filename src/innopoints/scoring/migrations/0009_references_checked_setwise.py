@@ -5,21 +5,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0002_reference_data'),
-        ('scoring', '0008_result_rank_index'),
+        ("registry", "0002_reference_data"),
+        ("scoring", "0008_result_rank_index"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='result',
-            name='enterprise',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='results', to='registry.enterprise', verbose_name='企业'),
+            model_name="result",
+            name="enterprise",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="results",
+                to="registry.enterprise",
+                verbose_name="企业",
+            ),
         ),
         migrations.AlterField(
-            model_name='result',
-            name='run',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='results', to='scoring.run', verbose_name='积分测算'),
+            model_name="result",
+            name="run",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="results",
+                to="scoring.run",
+                verbose_name="积分测算",
+            ),
         ),
     ]

@@ -23,7 +23,11 @@ def pack_existing(apps, schema_editor):
         for result in Result.objects.filter(run=run).only("pk", "breakdown_json").iterator(2000):
             loaded = json.loads(result.breakdown_json)
             if layout is None:
-                layout = {"ind": list(loaded["ind"]), "parts": PARTS, "bonus": list(loaded.get("bonus", {}))}
+                layout = {
+                    "ind": list(loaded["ind"]),
+                    "parts": PARTS,
+                    "bonus": list(loaded.get("bonus", {})),
+                }
             numbers = [_number(v) for code in layout["ind"] for v in loaded["ind"][code]]
             numbers += [_number(loaded.get("bonus", {}).get(code)) for code in layout["bonus"]]
             result.breakdown = struct.pack(f"<{len(numbers)}d", *numbers)
