@@ -136,12 +136,16 @@ def _packed_breakdown(result: ScoreResult) -> pl.Series:
     columns += list(result.bonus_points.values())
     matrix = np.ascontiguousarray(np.column_stack(columns).astype("<f8"))
     raw = matrix.view(np.uint8).reshape(result.n, -1)
-    digits = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
-    text = np.empty((result.n, raw.shape[1] * 2), dtype=np.uint8)
-    text[:, 0::2] = digits[raw >> 4]
-    text[:, 1::2] = digits[raw & 15]
-    hexed = text.view(f"S{text.shape[1]}").ravel()
+    text = np.empty(raw.shape, dtype="<u2")  # two hex digits per byte
+    for start in range(0, result.n, 8192):  # blocks that stay in cache
+        np.take(HEX_PAIRS, raw[start : start + 8192], out=text[start : start + 8192])
+    hexed = text.view(f"S{2 * raw.shape[1]}").ravel()
     return pl.Series("breakdown", hexed).cast(pl.String)
+
+
+HEX_PAIRS = np.array(
+    [ord(a) | ord(b) << 8 for a in "0123456789abcdef" for b in "0123456789abcdef"], dtype="<u2"
+)
 
 
 def _result_frame(run: Run, result: ScoreResult, table: pl.DataFrame) -> pl.DataFrame:
