@@ -86,6 +86,8 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 PAGE = 50
+# what a list never shows: the packed breakdown and category points
+LIST_DEFERRED = ("breakdown", "categories")
 
 
 class RankPage:
@@ -101,7 +103,7 @@ class RankPage:
             self.number = min(max(1, int(number or 1)), self.num_pages)
         except ValueError:
             self.number = 1
-        query = Result.objects.filter(run=run).select_related("enterprise")
+        query = Result.objects.filter(run=run).select_related("enterprise").defer(*LIST_DEFERRED)
         if self.number <= pages_ranked:
             low, high = (self.number - 1) * PAGE + 1, self.number * PAGE
             query = query.filter(rank__gte=low, rank__lte=high).order_by("rank", "enterprise_id")
@@ -130,7 +132,7 @@ class RankPage:
 
 
 def _results(request: HttpRequest, run: Run) -> Any:
-    query = Result.objects.filter(run=run).select_related("enterprise")
+    query = Result.objects.filter(run=run).select_related("enterprise").defer(*LIST_DEFERRED)
     narrowed = scope.narrowing_prefix(request.user, run.region)
     if narrowed:
         query = query.filter(region_code__startswith=narrowed)
@@ -168,6 +170,8 @@ def leaderboard(request: HttpRequest, pk: int) -> HttpResponse:
             industries=sorted(industries),
             stages=run.scheme_version.scheme().stage_rule.stages,
             query=request.GET.urlencode(),
+            # one reverse() for the page, not one per row
+            explain_prefix=reverse("scoring:explain", args=[run.pk, 0])[:-2],
         ),
     )
 

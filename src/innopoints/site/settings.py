@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "innopoints.accounts.middleware.SessionRefreshMiddleware",
     "innopoints.audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -175,7 +176,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("INNOPOINTS_EMAIL_FROM", "innopoints@localho
 
 SESSION_COOKIE_AGE = int(os.environ.get("INNOPOINTS_SESSION_SECONDS", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-SESSION_SAVE_EVERY_REQUEST = True  # the session expires after that long idle, not after sign-in
+# idle expiry: the session's expiry moves forward at most every 5 minutes (not a write per page)
+SESSION_REFRESH_SECONDS = 300
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

@@ -40,3 +40,11 @@ def score_band(total: object, width: int = 10) -> str:
         return "—"
     low = int(float(str(total)) // width) * width
     return f"{low}–{low + width}"
+
+
+@register.filter
+def fixed(value: object, places: int = 2) -> str:
+    """A number with a fixed count of decimals (the cheap floatformat for long tables)."""
+    if value is None or value == "":
+        return ""
+    return f"{float(str(value)) if not isinstance(value, float) else value:.{int(places)}f}"
