@@ -62,3 +62,30 @@ def test_amounts_counts_and_bands() -> None:
     with translation.override("en"):
         assert wan(Decimal("400")) == "CNY 4.00 m"
     assert score_band(67.3) == "60–70" and score_band(70.0) == "70–80"
+
+
+def test_idle_sessions_are_refreshed_at_most_every_few_minutes(db: object) -> None:
+    import time as clock  # noqa: PLC0415
+
+    from django.contrib.auth import get_user_model  # noqa: PLC0415
+    from django.contrib.sessions.models import Session  # noqa: PLC0415
+    from django.test import Client  # noqa: PLC0415
+    from django.urls import reverse  # noqa: PLC0415
+
+    from innopoints.accounts.middleware import KEY  # noqa: PLC0415
+
+    client = Client()
+    client.force_login(get_user_model().objects.create_superuser("s", "s@example.invalid", "pw"))
+    key = client.session.session_key
+    client.get(reverse("portals:gov_home"))
+    first = Session.objects.get(pk=key)
+    assert abs(first.get_decoded()[KEY] - clock.time()) < 60
+    client.get(reverse("portals:gov_home"))  # moments later: no write
+    assert Session.objects.get(pk=key).expire_date == first.expire_date
+    session = client.session
+    session[KEY] = 0  # as if the last refresh were long ago
+    session.save()
+    saved = Session.objects.get(pk=key).expire_date
+    clock.sleep(1.1)
+    client.get(reverse("portals:gov_home"))
+    assert Session.objects.get(pk=key).expire_date > saved

@@ -206,13 +206,13 @@ class Result(models.Model):
         verbose_name = _("积分结果")
         verbose_name_plural = pgettext_lazy("plural", "积分结果")
         ordering = ["run", models.F("rank").asc(nulls_last=True)]
+        # one unique index serves "once per run" and an enterprise's history (enterprise first)
         constraints = [
-            models.UniqueConstraint(fields=["run", "enterprise"], name="result_once_per_run")
+            models.UniqueConstraint(fields=["enterprise", "run"], name="result_once_per_run")
         ]
         indexes = [
             models.Index(fields=["run", "rank", "enterprise"], name="result_run_rank"),
             models.Index(fields=["run", "total"]),
-            models.Index(fields=["enterprise", "run"]),
         ]
 
     def __str__(self) -> str:
