@@ -1,5 +1,6 @@
-"""Load test over the national database of benchmarks.million: gunicorn serving the platform,
-locust with 50 analysts for 60 s. ``uv run python -m benchmarks.load``; prints the figures."""
+"""Load test over the national database of benchmarks.million: gunicorn (2 workers × 2
+threads) serving the platform, locust with 50 analysts for 60 s.
+``uv run python -m benchmarks.load``; prints the figures."""
 
 from __future__ import annotations
 

@@ -4,23 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0002_reference_data'),
-        ('scoring', '0010_result_packed_breakdown'),
+        ("registry", "0002_reference_data"),
+        ("scoring", "0010_result_packed_breakdown"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='result',
-            name='result_once_per_run',
+            model_name="result",
+            name="result_once_per_run",
         ),
         migrations.RemoveIndex(
-            model_name='result',
-            name='scoring_res_enterpr_e91da0_idx',
+            model_name="result",
+            name="scoring_res_enterpr_e91da0_idx",
         ),
         migrations.AddConstraint(
-            model_name='result',
-            constraint=models.UniqueConstraint(fields=('enterprise', 'run'), name='result_once_per_run'),
+            model_name="result",
+            constraint=models.UniqueConstraint(
+                fields=("enterprise", "run"), name="result_once_per_run"
+            ),
         ),
     ]
