@@ -180,6 +180,8 @@ def _rows(w: dict[str, Any]) -> list[tuple[str, str, str, int]]:
         ("chengdu", "get", reverse("collection:resolve", args=[w["own_finding"]]), 200),
         # an enterprise cannot touch another enterprise's authorisation
         ("owner", "post", reverse("portals:ent_revoke", args=[w["other_grant"].pk]), 403),
+        ("owner", "post", reverse("portals:ent_limit", args=[w["other_grant"].pk]), 403),
+        ("banker", "post", reverse("portals:ent_limit", args=[w["grant"].pk]), 403),
         # the admin site is the platform admin's only
         ("chengdu", "get", reverse("admin:index"), 302),
         ("banker", "get", reverse("admin:collection_factvalue_changelist"), 302),
@@ -235,8 +237,13 @@ def test_institution_sees_names_tiers_bands_only_and_views_are_audited(
 
 def test_scope_limits_the_breakdown_an_institution_sees(world: dict[str, Any]) -> None:
     grant = world["grant"]
-    grant.scope = ["revenue"]
-    grant.save()
+    limited = _client(world["owner"]).post(
+        reverse("portals:ent_limit", args=[grant.pk]), {"scope": ["revenue", "no-such-field"]}
+    )
+    assert limited.status_code == 302
+    grant.refresh_from_db()
+    assert grant.scope == ["revenue"]
+    assert grant.history.count() == 2  # the wider grant is kept in the history
     page = _client(world["banker"]).get(reverse("portals:fin_enterprise", args=[world["mine"].pk]))
     text = page.content.decode()
     assert page.status_code == 200

@@ -181,6 +181,7 @@ def authorisations(request: HttpRequest) -> HttpResponse:
             "form": form,
             "grants": [(g, g.active_on(today)) for g in grants],
             "catalogue": {f.code: f.header for f in base_catalogue()},
+            "scope_choices": form.fields["scope"].choices,
         },
     )
 
