@@ -220,3 +220,28 @@ def send_list(request: HttpRequest, board_id: int) -> HttpResponse:
             "dispatches": board.dispatches.select_related("institution", "sent_by"),
         },
     )
+
+
+@government_required
+def financing(request: HttpRequest) -> HttpResponse:
+    """Financing of the user's enterprises: volumes, progress against the 2027 targets, and
+    whether the score predicted the outcomes."""
+    from innopoints.applications.financing_figures import (  # noqa: PLC0415
+        TARGETS,
+        financing_figures,
+        outcome_figures,
+    )
+    from innopoints.applications.models import Financing  # noqa: PLC0415
+
+    records = Financing.objects.filter(scope.enterprise_filter(request.user))
+    return render(
+        request,
+        "portals/financing_figures.html",
+        {
+            "title": _("融资统计与积分有效性"),
+            "f": financing_figures(records),
+            "o": outcome_figures(records, scope.region_prefix(request.user) or None),
+            "targets": TARGETS,
+            "show_targets": True,
+        },
+    )

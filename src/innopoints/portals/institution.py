@@ -258,3 +258,24 @@ def financings(request: HttpRequest) -> HttpResponse:
         "portals/fin_financings.html",
         {"title": pgettext("plural", "融资记录"), "records": records[:200], "q": query},
     )
+
+
+@institution_required
+def outcomes(request: HttpRequest) -> HttpResponse:
+    """This institution's own financings: volumes and whether the score predicted outcomes."""
+    from innopoints.applications.financing_figures import (  # noqa: PLC0415
+        financing_figures,
+        outcome_figures,
+    )
+
+    records = Financing.objects.filter(institution=_institution(request))
+    return render(
+        request,
+        "portals/financing_figures.html",
+        {
+            "title": _("本机构融资统计与积分有效性"),
+            "f": financing_figures(records),
+            "o": outcome_figures(records),
+            "show_targets": False,
+        },
+    )
