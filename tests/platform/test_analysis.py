@@ -198,3 +198,36 @@ def test_admin_refuses_a_bad_pool_rule(db: Any, admin_user: Any) -> None:
         },
     )
     assert ok.status_code == 302 and Pool.objects.filter(code="mine").exists()
+
+
+def test_lists_from_a_pool_or_a_filter(scored: Run, client_in: Client) -> None:
+    pool = Pool.objects.get(code="hitech")
+    expected = set(
+        PoolMembership.objects.filter(run=scored, pool=pool).values_list("enterprise_id", flat=True)
+    )
+    vetoed = set(
+        Result.objects.filter(run=scored, vetoed=True).values_list("enterprise_id", flat=True)
+    )
+    by_pool = Leaderboard.objects.create(
+        run=scored, title="高企", kind="pool", filter_value="hitech"
+    )
+    assert {row["enterprise_id"] for row in boards.entries(by_pool)} == expected - vetoed
+    by_filter = Leaderboard.objects.create(
+        run=scored, title="A 档成都", kind="filter", filter_value="tier=A; region=5101; min_total=1"
+    )
+    rows = boards.entries(by_filter)
+    wanted = Result.objects.filter(
+        run=scored, vetoed=False, tier="A", region_code__startswith="5101", total__gte=1
+    )
+    assert len(rows) == wanted.count() and all(r["tier"] == "A" for r in rows)
+    assert [r["position"] for r in rows] == sorted(r["position"] for r in rows)
+    refused = client_in.post(
+        reverse("analysis:boards", args=[scored.pk]),
+        {"title": "坏条件", "kind": "filter", "filter_value": "colour=red"},
+    )
+    assert refused.status_code == 200 and "无法理解筛选条件" in refused.content.decode()
+    refused = client_in.post(
+        reverse("analysis:boards", args=[scored.pk]),
+        {"title": "无此库", "kind": "pool", "filter_value": "nope"},
+    )
+    assert "没有代码为“nope”的培育库" in refused.content.decode()

@@ -7,8 +7,9 @@ import math
 from typing import Any
 
 import polars as pl
+from django.utils.translation import gettext
 
-from innopoints.analysis.models import Leaderboard
+from innopoints.analysis.models import Leaderboard, PoolMembership
 from innopoints.scoring.compare import compare
 from innopoints.scoring.models import Result, Run
 
@@ -64,6 +65,13 @@ def _entries(board: Leaderboard) -> list[dict[str, Any]]:
         frame, rank = frame.filter(pl.col("industry") == board.filter_value), "rank_industry"
     elif board.kind == "stage":
         frame, rank = frame.filter(pl.col("stage") == board.filter_value), "rank_stage"
+    elif board.kind == "pool":
+        members = PoolMembership.objects.filter(
+            run=board.run, pool__code=board.filter_value
+        ).values_list("enterprise_id", flat=True)
+        frame = frame.filter(pl.col("enterprise_id").is_in(list(members)))
+    elif board.kind == "filter":
+        frame = frame.filter(filter_expression(parse_filter(board.filter_value)))
     elif board.kind == "risers":
         previous = (
             Run.objects.filter(
@@ -112,3 +120,46 @@ def _share_band(
 
 def share_count(n: int, percent: float) -> int:
     return math.ceil(n * percent / 100)
+
+
+FILTER_KEYS = {"tier", "stage", "industry", "region", "min_total"}
+
+
+def parse_filter(spec: str) -> dict[str, list[str]]:
+    """``tier=A,B; stage=growth; industry=电子信息; region=5101; min_total=60`` → conditions;
+    a clear message for anything else."""
+    conditions: dict[str, list[str]] = {}
+    for part in (p.strip() for p in spec.replace("；", ";").split(";")):
+        if not part:
+            continue
+        key, sep, value = part.partition("=")
+        key = key.strip()
+        values = [v.strip() for v in value.replace("，", ",").split(",") if v.strip()]
+        if not sep or key not in FILTER_KEYS or not values:
+            raise ValueError(
+                gettext("无法理解筛选条件“%(part)s”：应为 %(keys)s 之一，写成 键=值")
+                % {"part": part, "keys": "、".join(sorted(FILTER_KEYS))}
+            )
+        if key == "min_total":
+            try:
+                float(values[0])
+            except ValueError:
+                raise ValueError(gettext("min_total 须为数字")) from None
+        conditions[key] = values
+    if not conditions:
+        raise ValueError(gettext("筛选名单至少需要一个条件"))
+    return conditions
+
+
+def filter_expression(conditions: dict[str, list[str]]) -> pl.Expr:
+    expression = pl.lit(True)
+    for key, values in conditions.items():
+        if key == "min_total":
+            expression &= pl.col("total") >= float(values[0])
+        elif key == "region":
+            expression &= pl.any_horizontal(
+                [pl.col("region_code").str.starts_with(v) for v in values]
+            )
+        else:
+            expression &= pl.col(key).is_in(values)
+    return expression

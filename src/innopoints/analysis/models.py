@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -76,6 +77,8 @@ class Leaderboard(models.Model):
         ("industry", _("产业领域榜")),
         ("stage", _("成长阶段榜")),
         ("risers", _("积分跃升榜")),
+        ("pool", _("培育库名单")),
+        ("filter", _("按条件筛选的名单")),
     ]
     STATUSES = [("draft", _("草稿")), ("published", _("已发布"))]
     run = models.ForeignKey(
@@ -83,7 +86,15 @@ class Leaderboard(models.Model):
     )
     title = models.CharField(_("榜单名称"), max_length=120)
     kind = models.CharField(_("类型"), max_length=16, choices=KINDS, default="overall")
-    filter_value = models.CharField(_("领域或阶段"), max_length=64, blank=True)
+    filter_value = models.CharField(
+        _("领域、阶段、培育库或筛选条件"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "产业领域榜填领域名称，成长阶段榜填阶段代码，培育库名单填培育库代码；"
+            "筛选名单写条件，如 tier=A,B; stage=growth; region=5101; min_total=60"
+        ),
+    )
     top_n = models.PositiveIntegerField(_("前 N 名"), null=True, blank=True)
     share_from = models.FloatField(_("比例起（%）"), null=True, blank=True)
     share_to = models.FloatField(
@@ -109,6 +120,19 @@ class Leaderboard(models.Model):
         verbose_name = _("积分榜")
         verbose_name_plural = pgettext_lazy("plural", "积分榜")
         ordering = ["-created_at"]
+
+    def clean(self) -> None:
+        from innopoints.analysis.boards import parse_filter  # noqa: PLC0415
+
+        if self.kind == "pool" and not Pool.objects.filter(code=self.filter_value).exists():
+            raise ValidationError(
+                {"filter_value": _("没有代码为“%(code)s”的培育库") % {"code": self.filter_value}}
+            )
+        if self.kind == "filter":
+            try:
+                parse_filter(self.filter_value)
+            except ValueError as exc:
+                raise ValidationError({"filter_value": str(exc)}) from None
 
     def __str__(self) -> str:
         return self.title
