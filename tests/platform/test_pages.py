@@ -194,6 +194,23 @@ def test_demo_through_the_real_path(db: Any, settings: Any, tmp_path: Path) -> N
     assert Finding.objects.filter(kind="discrepancy").exists()
     assert Finding.objects.filter(rule="st_staff_le_employees").exists()
     assert any("sign in at" in line for line in said)
+    # one account per portal, each able to sign in and land on its own portal
+    accounts = [
+        line.split("\t") for line in (tmp_path / "demo-accounts.txt").read_text().splitlines()
+    ]
+    assert {label.split(" ")[0] for label, _, _ in accounts} == {
+        "government",
+        "institution",
+        "enterprise",
+    }
+    for label, name, secret in accounts:
+        client = Client()
+        landed = client.post(reverse("accounts:login"), {"username": name, "password": secret})
+        home = client.get(landed["Location"], follow=True)
+        assert home.status_code == 200, label
+    from innopoints.applications.models import Dispatch, Financing  # noqa: PLC0415
+
+    assert Dispatch.objects.count() == 1 and Financing.objects.count() == 1
     run_demo(n=400, serve=False, port=0, say=said.append)
     assert ImportBatch.objects.count() == 7 and "already imported" in " ".join(said)
 

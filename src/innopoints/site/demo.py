@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -76,6 +77,7 @@ def demo_accounts(run: Run) -> dict[str, tuple[str, str]]:
     }
     if top is not None:
         bindings["enterprise"] = ("enterprise", Role.ENTERPRISE, {"enterprise": top.enterprise})
+        _authorise_and_borrow(top.enterprise, bank, admin)
     accounts = {}
     for label, (name, role, bound) in bindings.items():
         secret = secrets.token_urlsafe(12)
@@ -88,6 +90,36 @@ def demo_accounts(run: Run) -> dict[str, tuple[str, str]]:
     )
     path.chmod(0o600)
     return accounts
+
+
+def _authorise_and_borrow(enterprise: Any, bank: Any, admin: Any) -> None:
+    """The demo enterprise authorises the demo bank, which has granted it a loan."""
+    import datetime as dt  # noqa: PLC0415
+    from decimal import Decimal  # noqa: PLC0415
+
+    from innopoints.applications.models import Financing  # noqa: PLC0415
+    from innopoints.collection.models import Authorisation  # noqa: PLC0415
+
+    Authorisation.objects.get_or_create(
+        enterprise=enterprise, institution=bank, defaults={"valid_from": dt.date.today()}
+    )
+    Financing.objects.get_or_create(
+        enterprise=enterprise,
+        institution=bank,
+        product="天府科创贷（示例）",
+        defaults={
+            "applied_on": dt.date.today() - dt.timedelta(days=30),
+            "amount_requested": Decimal(500),
+            "status": "disbursed",
+            "amount": Decimal(400),
+            "rate": Decimal("3.45"),
+            "term_months": 12,
+            "guarantee_share": Decimal(60),
+            "decided_on": dt.date.today() - dt.timedelta(days=20),
+            "disbursed_on": dt.date.today() - dt.timedelta(days=15),
+            "recorded_by": admin,
+        },
+    )
 
 
 def run_demo(n: int, serve: bool, port: int, say: Callable[[str], None]) -> None:
