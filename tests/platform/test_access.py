@@ -119,6 +119,8 @@ def _rows(w: dict[str, Any]) -> list[tuple[str, str, str, int]]:
         reverse("collection:findings"),
         reverse("portals:gov_import"),
         reverse("portals:gov_invite"),
+        reverse("portals:gov_financing"),
+        reverse("portals:gov_uptake"),
     ]
     own_file = [
         reverse("analysis:portrait", args=[mine]),
@@ -137,12 +139,16 @@ def _rows(w: dict[str, Any]) -> list[tuple[str, str, str, int]]:
         reverse("portals:fin_list", args=[w["dispatch"].pk]),
         reverse("portals:fin_list_xlsx", args=[w["dispatch"].pk]),
         reverse("portals:fin_financings"),
+        reverse("portals:fin_outcomes"),
+        reverse("api_tokens:tokens"),
     ]
     ent_pages = [
         reverse("portals:ent_home"),
         reverse("portals:ent_assess"),
         reverse("portals:ent_authorisations"),
         reverse("portals:ent_inbox"),
+        reverse("portals:ent_matches"),
+        reverse("portals:ent_push_settings"),
     ]
     rows: list[tuple[str, str, str, int]] = []
     for url in gov_pages + own_file:

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class ApplicationsConfig(AppConfig):
     name = "innopoints.applications"
     verbose_name = _("积分应用")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_save  # noqa: PLC0415 - app ready
+
+        from innopoints.analysis.models import Leaderboard  # noqa: PLC0415
+        from innopoints.applications.receivers import board_saved  # noqa: PLC0415
+
+        post_save.connect(board_saved, sender=Leaderboard, dispatch_uid="applications.matching")

@@ -21,7 +21,10 @@ def _menu(role: str | None) -> list[tuple[str, str]]:
             (_("数据质量"), reverse("collection:quality")),
             (pgettext("plural", "核验问题"), reverse("collection:findings")),
             (pgettext("plural", "积分测算"), reverse("scoring:runs")),
+            (_("后台任务"), reverse("ops:jobs")),
             (_("邀请企业"), reverse("portals:gov_invite")),
+            (_("政策推送成效"), reverse("portals:gov_uptake")),
+            (_("融资统计"), reverse("portals:gov_financing")),
         ]
         if role == Role.ADMIN:
             items += [
@@ -33,6 +36,8 @@ def _menu(role: str | None) -> list[tuple[str, str]]:
         return [
             (_("金融端首页"), reverse("portals:fin_home")),
             (pgettext("plural", "融资记录"), reverse("portals:fin_financings")),
+            (_("融资统计"), reverse("portals:fin_outcomes")),
+            (_("接口令牌"), reverse("api_tokens:tokens")),
         ]
     if role == Role.ENTERPRISE:
         return [
@@ -40,6 +45,8 @@ def _menu(role: str | None) -> list[tuple[str, str]]:
             (_("自评"), reverse("portals:ent_assess")),
             (_("授权管理"), reverse("portals:ent_authorisations")),
             (_("消息"), reverse("portals:ent_inbox")),
+            (_("政策匹配"), reverse("portals:ent_matches")),
+            (_("推送设置"), reverse("portals:ent_push_settings")),
         ]
     return []
 

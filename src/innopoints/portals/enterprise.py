@@ -226,3 +226,78 @@ def inbox(request: HttpRequest) -> HttpResponse:
     page = list(notes[:100])
     notes.filter(read_at__isnull=True).update(read_at=timezone.now())
     return render(request, "portals/ent_inbox.html", {"title": _("消息"), "notes": page})
+
+
+# ---- 政策匹配与推送 (issue 6; the logic lives in innopoints.applications) ----
+
+
+@enterprise_required
+def matches(request: HttpRequest) -> HttpResponse:
+    from innopoints.applications import views as apps  # noqa: PLC0415
+    from innopoints.applications.catalogue import offerings_in_force  # noqa: PLC0415
+
+    enterprise = _enterprise(request)
+    current = apps.current_matches(enterprise)
+    matched = {m.offering_id for m in current}
+    others = offerings_in_force(timezone.localdate()).exclude(pk__in=matched)
+    context = {"title": _("政策匹配"), "matches": current, "others": others}
+    return render(request, "applications/ent_matches.html", context)
+
+
+@enterprise_required
+def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from innopoints.applications import views as apps  # noqa: PLC0415
+    from innopoints.applications.models import Match  # noqa: PLC0415
+
+    # looked up among the enterprise's own matches: another enterprise's is a 404
+    match = get_object_or_404(
+        Match.objects.select_related("offering__institution", "run"),
+        pk=pk,
+        enterprise=_enterprise(request),
+    )
+    context = {
+        "title": match.offering.name,
+        "offering": match.offering,
+        "match": match,
+        "lines": apps.describe(match.reasons),
+        "terms": apps.terms_lines(match.offering),
+    }
+    return render(request, "applications/ent_offering.html", context)
+
+
+@enterprise_required
+def offering_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from innopoints.applications import views as apps  # noqa: PLC0415
+    from innopoints.applications.models import Offering  # noqa: PLC0415
+
+    offering = get_object_or_404(Offering, pk=pk, active=True)
+    explanation = apps.explain_offering(_enterprise(request), offering)
+    context = {
+        "title": offering.name,
+        "offering": offering,
+        "explanation": explanation,
+        "lines": explanation["lines"] if explanation else [],
+        "terms": apps.terms_lines(offering),
+    }
+    return render(request, "applications/ent_offering.html", context)
+
+
+@enterprise_required
+def push_settings(request: HttpRequest) -> HttpResponse:
+    from innopoints.applications.models import Offering, PushOptOut  # noqa: PLC0415
+
+    enterprise = _enterprise(request)
+    if request.method == "POST":
+        wanted = set(request.POST.getlist("kind"))
+        with transaction.atomic():
+            for kind in Offering.Kind.values:
+                if kind in wanted:
+                    PushOptOut.objects.filter(enterprise=enterprise, kind=kind).delete()
+                else:
+                    PushOptOut.objects.get_or_create(enterprise=enterprise, kind=kind)
+        messages.success(request, _("推送设置已保存"))
+        return HttpResponseRedirect(reverse("portals:ent_push_settings"))
+    out = set(PushOptOut.objects.filter(enterprise=enterprise).values_list("kind", flat=True))
+    kinds = [(code, label, code not in out) for code, label in Offering.Kind.choices]
+    context = {"title": _("推送设置"), "kinds": kinds}
+    return render(request, "applications/ent_push_settings.html", context)

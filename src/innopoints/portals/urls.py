@@ -1,5 +1,6 @@
 from django.urls import path
 
+from innopoints.applications import views as applications_views
 from innopoints.portals import enterprise, government, institution, views
 
 app_name = "portals"
@@ -31,4 +32,9 @@ urlpatterns = [
     path("ent/authorisations/<int:pk>/revoke/", enterprise.revoke, name="ent_revoke"),
     path("ent/authorisations/<int:pk>/limit/", enterprise.limit, name="ent_limit"),
     path("ent/inbox/", enterprise.inbox, name="ent_inbox"),
+    path("ent/matches/", enterprise.matches, name="ent_matches"),
+    path("ent/matches/<int:pk>/", enterprise.match_detail, name="ent_match"),
+    path("ent/offerings/<int:pk>/", enterprise.offering_detail, name="ent_offering"),
+    path("ent/push-settings/", enterprise.push_settings, name="ent_push_settings"),
+    path("gov/uptake/", applications_views.uptake, name="gov_uptake"),
 ]

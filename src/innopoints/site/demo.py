@@ -150,6 +150,9 @@ def run_demo(n: int, serve: bool, port: int, say: Callable[[str], None]) -> None
             f"scoring run #{run.pk}: {run.status}, {run.n_enterprises} enterprises in "
             f"{run.report.get('timings_s', {}).get('total', 0):.1f} s"
         )
+    from innopoints.applications.catalogue import load_offerings  # noqa: PLC0415
+
+    load_offerings()  # example policies and products, matched when the demo list is published
     accounts = demo_accounts(run)
     say(f"sign in at http://127.0.0.1:{port}/ as {username} / {password} (platform admin)")
     for role, (name, secret) in accounts.items():
