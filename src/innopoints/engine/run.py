@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +22,7 @@ import polars as pl
 from innopoints import __version__
 from innopoints.engine import normalise
 from innopoints.engine.agreement import AgreementReport, compare
+from innopoints.engine.coinr_scoring import coinr_scores
 from innopoints.engine.columns import (
     BoolArray,
     FloatArray,
@@ -280,6 +281,26 @@ def _assemble(
     )
 
 
+def _coinr(scheme: Scheme, scored: list[_Scored], prepared: _Prepared) -> list[_Scored]:
+    """Replace the weighted indicators' normalised values and points by the scheme's COINr
+    methods (engine/coinr_scoring.py); the agreement alternatives stay as they were."""
+    assert scheme.coinr is not None
+    values = np.column_stack([s.result.value for s in scored])
+    weights = np.column_stack([w[prepared.stage] for w in prepared.stage_weights])
+    scores = coinr_scores(scheme, scheme.coinr, values, weights)
+    return [
+        replace(
+            s,
+            result=replace(
+                s.result,
+                normalised=np.nan_to_num(scores.normalised[:, j]),
+                points=scores.points[:, j],
+            ),
+        )
+        for j, s in enumerate(scored)
+    ]
+
+
 def _inputs_of(indicator: Indicator) -> tuple[str, ...]:
     if indicator.derivation is None:
         return (indicator.code,)
@@ -337,6 +358,8 @@ def score(
                 range(len(scheme.weighted)),
             )
         )
+        if scheme.coinr is not None:
+            scored = _coinr(scheme, scored, prepared)
     with _timed(timings, "aggregate", progress):
         totals = _totals(scheme, table, scored)
     total, bonus, ranked = totals.total, totals.bonus, ~totals.vetoed
@@ -391,6 +414,11 @@ def score_against(
         raise ValueError(
             f"the frozen parameters belong to {frozen.scheme_key} with another content "
             f"than the scheme given ({scheme.key}); score against the run's own scheme"
+        )
+    if scheme.coinr is not None:
+        raise ValueError(
+            f"{scheme.key} scores with the COINr methods, which re-treat and re-normalise the "
+            "whole population; scoring rows against frozen parameters is not available for it"
         )
     _check_identity(table, source)
     prepared = _prepare(scheme, table, frozen.reference_date, source)

@@ -165,6 +165,59 @@ class Agreement(_Strict):
     top_share: float = 0.10
 
 
+CoinrNormaliser = Literal[
+    "minmax",
+    "zscore",
+    "scaled",
+    "prank",
+    "rank",
+    "borda",
+    "fracmax",
+    "dist2max",
+    "dist2ref",
+    "dist2targ",
+    "goalposts",
+]
+
+
+class CoinrTreatment(_Strict):
+    """COINr's outlier treatment (engine/coinr/treat.py): winsorise up to ``winmax`` points
+    (or ⌊``winmax_share`` · n⌋ when larger; null: no limit), then ``second`` if still skewed."""
+
+    winmax: int | None = 5
+    winmax_share: float | None = None
+    skew_thresh: float = 2.0
+    kurt_thresh: float = 3.5
+    second: Literal["log_CT", "log_CT_plus", "log_CT_orig"] | None = "log_CT"
+    combine: bool = False
+
+
+class CoinrNormalisation(_Strict):
+    """One of COINr's normalisations with its parameters (engine/coinr/normalise.py)."""
+
+    method: CoinrNormaliser = "minmax"
+    l_u: tuple[float, float] = (0.0, 1.0)
+    m_sd: tuple[float, float] = (0.0, 1.0)
+    npara: tuple[float, float] = (0.0, 100.0)
+    ref_row: int = 0
+    cap_max: bool = False
+    targets: dict[str, float] | None = None
+    goalposts: dict[str, tuple[float, float]] | None = None
+    goalpost_scale: float = 1.0
+    trunc: bool = True
+
+
+class CoinrMethods(_Strict):
+    """Score the weighted indicators the COINr way: treat, normalise, aggregate.
+    ``aggregation``: ``sum`` keeps the weighted sum of points; the means aggregate each
+    enterprise's normalised values with its stage weights (×``scale``)."""
+
+    treatment: CoinrTreatment | None = CoinrTreatment()
+    normalisation: CoinrNormalisation = CoinrNormalisation()
+    aggregation: Literal["sum", "amean", "gmean", "hmean", "genmean"] = "sum"
+    p: float = 2.0
+
+
 class FieldSpec(_Strict):
     code: str
     header: str
@@ -192,6 +245,7 @@ class Scheme(_Strict):
     tiers: TierRule
     agreement: Agreement = Agreement()
     fields: tuple[FieldSpec, ...] = ()
+    coinr: CoinrMethods | None = None
 
     @property
     def key(self) -> str:
@@ -230,7 +284,10 @@ class Scheme(_Strict):
     @cached_property
     def fingerprint(self) -> str:
         """SHA-256 of the resolved scheme's canonical JSON: equal fingerprints, equal scoring."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        data = self.model_dump(mode="json")
+        if self.coinr is None:  # schemes without the block keep their fingerprints
+            del data["coinr"]
+        canonical = json.dumps(data, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -389,6 +446,37 @@ def check_scheme(scheme: Scheme) -> list[str]:
     problems: list[str] = []
     for check in _CHECKS:
         problems.extend(check(scheme))
+    return problems
+
+
+def _check_coinr(scheme: Scheme) -> list[str]:
+    if scheme.coinr is None:
+        return []
+    problems = []
+    if scheme.reference_group != "whole":
+        problems.append("coinr: the COINr methods normalise over the whole population")
+    norm = scheme.coinr.normalisation
+    codes = {ind.code for ind in scheme.weighted}
+    if norm.method == "dist2targ" and set(norm.targets or {}) != codes:
+        problems.append("coinr: dist2targ needs targets for exactly the weighted indicators")
+    if norm.method == "goalposts":
+        posts = norm.goalposts or {}
+        if set(posts) != codes:
+            problems.append("coinr: goalposts needs [lower, upper] for every weighted indicator")
+        problems += [
+            f"coinr: goalposts of {c}: upper must exceed lower"
+            for c, (lo, hi) in posts.items()
+            if not hi > lo
+        ]
+    if scheme.coinr.aggregation == "genmean" and scheme.coinr.p == 0:
+        problems.append("coinr: genmean with p = 0 is gmean")
+    treatment = scheme.coinr.treatment
+    if (
+        treatment is not None
+        and treatment.winmax_share is not None
+        and not 0 <= treatment.winmax_share < 1
+    ):
+        problems.append("coinr: treatment.winmax_share must be in [0, 1)")
     return problems
 
 
@@ -635,4 +723,5 @@ _CHECKS: tuple[Callable[[Scheme], list[str]], ...] = (
     _check_bonus_and_veto,
     _check_stages,
     _check_tiers,
+    _check_coinr,
 )

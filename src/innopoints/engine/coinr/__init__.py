@@ -1,0 +1,26 @@
+"""COINr-grade composite-indicator methods (JRC COINr 1.1.14), vectorised in numpy.
+
+Data are ``(n units × k indicators)`` float64 matrices with NaN for missing; every function
+works on all indicators at once. See docs/coinr.md for the methods, the options and the
+COINr behaviours matched or deliberately not copied.
+"""
+
+from innopoints.engine.coinr.aggregate import AGGREGATORS, aggregate_tree, copeland
+from innopoints.engine.coinr.moments import kurt, skew
+from innopoints.engine.coinr.normalise import NORMALISERS, normalise
+from innopoints.engine.coinr.treat import TreatOptions, TreatResult, treat
+from innopoints.engine.coinr.tree import Tree
+
+__all__ = [
+    "AGGREGATORS",
+    "NORMALISERS",
+    "TreatOptions",
+    "TreatResult",
+    "Tree",
+    "aggregate_tree",
+    "copeland",
+    "kurt",
+    "normalise",
+    "skew",
+    "treat",
+]

@@ -1,0 +1,92 @@
+"""A scheme's ``coinr`` block applied to its weighted indicators (docs/coinr.md).
+
+Values (n enterprises × k weighted indicators, NaN missing) are treated, normalised and
+aggregated with the COINr methods. Points: with ``aggregation: sum`` an indicator earns
+scale · weight · x as in the default engine (a missing value earns 0); with a mean the base
+is scale · M_w(x) over the enterprise's present values with its stage weights, and each
+indicator's points are its share w·x/Σw·x of that base, so the breakdown still adds up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from innopoints.engine.coinr.aggregate import aggregate_rows
+from innopoints.engine.coinr.normalise import normalise
+from innopoints.engine.coinr.treat import TreatOptions, TreatResult, treat
+from innopoints.engine.columns import FloatArray
+from innopoints.engine.scheme import CoinrMethods, Scheme
+
+
+@dataclass(frozen=True)
+class CoinrScores:
+    normalised: FloatArray
+    points: FloatArray
+    treatment: TreatResult | None
+
+
+def treat_options(methods: CoinrMethods) -> TreatOptions | None:
+    t = methods.treatment
+    if t is None:
+        return None
+    return TreatOptions(
+        winmax=t.winmax,
+        winmax_share=t.winmax_share,
+        skew_thresh=t.skew_thresh,
+        kurt_thresh=t.kurt_thresh,
+        f2=t.second,
+        combine_treat=t.combine,
+    )
+
+
+def coinr_scores(
+    scheme: Scheme, methods: CoinrMethods, values: FloatArray, weights: FloatArray
+) -> CoinrScores:
+    """``values`` and ``weights`` are n × k (the weights are each row's stage weights)."""
+    codes = [ind.code for ind in scheme.weighted]
+    opts = treat_options(methods)
+    treated = treat(values, opts) if opts is not None else None
+    x = treated.x if treated is not None else values
+    norm = methods.normalisation
+    directions = np.array([-1.0 if ind.direction == "negative" else 1.0 for ind in scheme.weighted])
+    targets = [norm.targets[c] for c in codes] if norm.targets else None
+    posts = norm.goalposts or {}
+    normalised = normalise(
+        x,
+        norm.method,
+        directions,
+        l_u=norm.l_u,
+        m_sd=norm.m_sd,
+        npara=norm.npara,
+        ref_row=norm.ref_row,
+        cap_max=norm.cap_max,
+        targets=targets,
+        lower=[posts[c][0] for c in codes] if posts else None,
+        upper=[posts[c][1] for c in codes] if posts else None,
+        scale=norm.goalpost_scale,
+        trunc=norm.trunc,
+    )
+    present = ~np.isnan(normalised)
+    contribution = np.where(present, weights * np.where(present, normalised, 0.0), 0.0)
+    if methods.aggregation == "sum":
+        points = scheme.scale * contribution
+    else:
+        base = scheme.scale * _row_means(normalised, weights, methods)
+        share_total = contribution.sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(share_total != 0, contribution / share_total, 0.0)
+        points = np.nan_to_num(base)[:, None] * share
+    return CoinrScores(normalised, points, treated)
+
+
+def _row_means(x: FloatArray, weights: FloatArray, methods: CoinrMethods) -> FloatArray:
+    """Each row's weighted mean with its own weights: one call per distinct weight row
+    (one per stage), never per enterprise."""
+    out = np.full(x.shape[0], np.nan)
+    distinct, index = np.unique(weights, axis=0, return_inverse=True)
+    for g in range(distinct.shape[0]):
+        rows = np.flatnonzero(index.ravel() == g)
+        out[rows] = aggregate_rows(x[rows], methods.aggregation, distinct[g], p=methods.p)
+    return out
