@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
 
-from innopoints.engine.coinr.aggregate import aggregate_tree, copeland, dominance
+from innopoints.engine.coinr.aggregate import aggregate_tree, copeland, dominance, row_sum
 from innopoints.engine.coinr.moments import kurt, skew
+from innopoints.engine.coinr.nelder_mead import nelder_mead
 from innopoints.engine.coinr.normalise import normalise
 from innopoints.engine.coinr.pipeline import (
     data_availability,
@@ -32,6 +34,7 @@ from innopoints.engine.coinr.stats import (
 )
 from innopoints.engine.coinr.treat import TreatOptions, treat
 from innopoints.engine.coinr.tree import Tree
+from innopoints.engine.coinr.weights import opt_weights
 from innopoints.engine.run import score
 from innopoints.engine.scheme import load_scheme
 from tests.conftest import SHARED, codes
@@ -428,3 +431,136 @@ def test_example_scheme_scores_the_synthetic_set(synth: tuple) -> None:
     points = np.column_stack([result.indicators[f"s_{c.lower()}"].points for c in ind])
     close(points.sum(axis=1), result.base)
     assert np.isfinite(result.total).all() and (result.rank >= 1).all()
+
+
+INDEX_VARIANTS = {
+    "minmax_amean": ("minmax", {}, "amean"),
+    "zscore_amean": ("zscore", {}, "amean"),
+    "prank_amean": ("prank", {}, "amean"),
+    "minmax1_100_amean": ("minmax", {"l_u": (1.0, 100.0)}, "amean"),
+    "minmax1_100_gmean": ("minmax", {"l_u": (1.0, 100.0)}, "gmean"),
+}
+
+
+@pytest.mark.parametrize("method", ["spearman", "kendall"])
+def test_synthetic_index_by_method_rank_correlations(synth: tuple, method: str) -> None:
+    """The five index variants' Spearman/Kendall matrix (R's cor(); Kendall is tau-b)."""
+    tree, ind, _, x = synth
+    treated = treat(x).x
+    columns = []
+    for norm, kwargs, aggregation in INDEX_VARIANTS.values():
+        out, names = aggregate_tree(
+            normalise(treated, norm, tree.directions(ind), **kwargs), ind, tree, aggregation
+        )
+        columns.append(out[:, names.index("Index")])
+    expected = read(f"synthetic/synth1000_index_by_method_{method}.csv")
+    assert expected["method"].to_list() == list(INDEX_VARIANTS)
+    mine = correlation(np.column_stack(columns), method=method)
+    close(mine, numbers(expected, list(INDEX_VARIANTS)))
+
+
+def test_kendall_by_hand() -> None:
+    """tau-b on 4 rows: a = 1 2 3 4, b = 1 3 2 2 → pairs (12)+ (13)+ (14)+ (23)− (24)− and
+    (34) 0 for b's tie: Σ = 3 − 2 = 1 over √(6 pairs · 5 untied) → 1/√30; the fifth row
+    (NaN in a) is dropped pairwise."""
+    a = np.array([[1.0], [2.0], [3.0], [4.0], [np.nan]])
+    b = np.array([[1.0], [3.0], [2.0], [2.0], [5.0]])
+    close(correlation(a, b, "kendall"), np.array([[1 / np.sqrt(30)]]))
+    close(correlation(a[:4], b[:4], "kendall"), np.array([[1 / np.sqrt(30)]]))
+
+
+def test_lineage(asem: dict) -> None:
+    expected = read("expected/example_coin_lineage.csv")
+    mine = asem["tree"].lineage(["Indicator", "Pillar", "Sub-index", "Index"])
+    assert mine.columns == expected.columns
+    assert mine.rows() == expected.rows()
+
+
+def test_opt_weights_equal_influence(asem: dict) -> None:
+    """get_opt_weights(coin, itarg = "equal", dset = "Aggregated", Level = 3): R's
+    Nelder–Mead path reproduced, so the optimised weights and COINr's 'Obtained' (the
+    optimiser's last trial point) match to 1e-9; at the returned weights the normalised
+    correlations are those of the two sub-indices with their weighted mean."""
+    result = opt_weights(asem["Aggregated"], asem["names"], asem["tree"], 3, itarg="equal")
+    expected = read("expected/opt_weights_level3_equal_influence.csv")
+    assert result.codes == ["Conn", "Sust"] and result.converged
+    close(result.desired, numbers(expected, ["Desired"])[:, 0])
+    close(result.weights, numbers(expected, ["OptWeight"])[:, 0])
+    close(result.coinr_obtained, numbers(expected, ["Obtained"])[:, 0])
+    cols = dict(zip(asem["names"], asem["Aggregated"].T, strict=True))
+    subs = np.column_stack([cols["Conn"], cols["Sust"]])
+    index = subs @ result.weights
+    r = np.array([np.corrcoef(subs[:, j], index)[0, 1] for j in range(2)])
+    close(result.obtained, r / r.sum())
+    assert abs(result.obtained[0] - 0.5) < abs(result.coinr_obtained[0] - 0.5)
+
+
+def test_opt_weights_infomax_and_bad_input(asem: dict) -> None:
+    """infomax maximises Σ r: with two sub-indices the optimum raises the sum of their
+    correlations with the index above equal weights'."""
+    tree, names, agg = asem["tree"], asem["names"], asem["Aggregated"]
+    result = opt_weights(agg, names, tree, 3, optype="infomax")
+    equal = opt_weights(agg, names, tree, 3, optype="infomax", maxiter=0)
+    assert np.isnan(result.desired).all()
+    assert result.obtained.sum() >= equal.obtained.sum()
+    with pytest.raises(ValueError, match="itarg needs 2"):
+        opt_weights(agg, names, tree, 3, itarg=[1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="level must be between 1 and 3"):
+        opt_weights(agg, names, tree, 4)
+
+
+def test_nelder_mead_follows_r() -> None:
+    """R's documented optim() example: Rosenbrock from (−1.2, 1) → par 1.000260 1.000506,
+    value 8.825241e-08, 195 function evaluations."""
+    result = nelder_mead(
+        lambda p: float(100 * (p[1] - p[0] ** 2) ** 2 + (1 - p[0]) ** 2), np.array([-1.2, 1.0])
+    )
+    np.testing.assert_allclose(result.par, [1.000260, 1.000506], atol=5e-7)
+    assert abs(result.value - 8.825241e-08) < 5e-14 and result.evaluations == 195
+    assert result.fail == 0
+    with pytest.raises(ValueError, match="cannot be evaluated"):
+        nelder_mead(lambda p: float("nan"), np.array([1.0]))
+
+
+# --- every file of the peer suite is accounted for ------------------------------------------
+
+ROBUSTNESS_SUITE = re.compile(r"^(vignette_(UA|SA)_.*|sa_.*|asem_(UA|SA)_.*)\.csv$")
+INPUTS = {"synth1000_iData.csv", "synth_iMeta.csv", "timings_coinr.csv", "timings_python_port.csv"}
+
+
+def _reproduced_here() -> set[str]:
+    stages = ["Raw", "Denominated", "Imputed", "Screened", "Treated", "Normalised", "Aggregated"]
+    files = {f"example_coin_dset_{s}.csv" for s in stages}
+    for v in TREAT_VARIANTS:
+        files |= {f"treat_raw_{v}_{part}.csv" for part in ("x", "Dets_Table", "Treated_Points")}
+    files |= {f"normalise_treated_{n}.csv" for n in NORMALISATIONS}
+    files |= {f"aggregate_norm1to100_a_{a}.csv" for a in AGGREGATIONS}
+    files |= {f"remove_elements_level{n}_MeanAbsDiff.csv" for n in (1, 2, 3)}
+    files |= {f"synth1000_index_by_method_{m}.csv" for m in ("spearman", "kendall")}
+    files |= {f"stats_{d}.csv" for d in ("raw", "treated")}
+    files |= {"corr_flags_high_0.75.csv", "corr_flags_low_-0.4.csv"}
+    text = Path(__file__).read_text("utf-8")  # the literal names read above
+    files |= set(re.findall(r'"(?:expected|synthetic)/([^"{}]+\.csv)"', text))
+    return files
+
+
+def test_every_peer_output_is_reproduced() -> None:
+    """Each output in expected/ and synthetic/ is reproduced by a test in this module, or is
+    an input (data, COINr's timings), or belongs to the uncertainty/sensitivity peer tests
+    (vignette_UA/SA_*, sa_*, asem_UA/SA_*: test_sensitivity_peer.py)."""
+    present = {p.name for d in ("expected", "synthetic") for p in (COINR / d).glob("*.csv")}
+    robustness = {f for f in present if ROBUSTNESS_SUITE.match(f)}
+    assert len(present) > 80 and robustness
+    assert sorted(present - robustness - INPUTS - _reproduced_here()) == []
+
+
+def test_row_sum_is_numpys_row_order() -> None:
+    """The column-wise means rely on row_sum adding in numpy's row order (so the aggregates
+    keep their last bits): hand case 0.1 + 0.2 + 0.3 = 0.6000000000000001 in order, and
+    bit-equality with ndarray.sum(axis=1) for 1–40, 64, 130 and 300 terms (if a numpy
+    release changes its summation this fails: the figures then move in the last bits)."""
+    assert row_sum([np.array([0.1]), np.array([0.2]), np.array([0.3])])[0] == 0.1 + 0.2 + 0.3
+    rng = np.random.default_rng(5)
+    for m in [*range(1, 41), 64, 130, 300]:
+        x = rng.standard_normal((257, m)) * 10.0 ** rng.integers(-8, 8, (257, m))
+        assert np.array_equal(row_sum([x[:, j] for j in range(m)]), x.sum(axis=1)), m

@@ -10,10 +10,12 @@ from innopoints.engine.coinr.moments import kurt, skew
 from innopoints.engine.coinr.normalise import NORMALISERS, normalise
 from innopoints.engine.coinr.treat import TreatOptions, TreatResult, treat
 from innopoints.engine.coinr.tree import Tree
+from innopoints.engine.coinr.weights import OptWeights, opt_weights
 
 __all__ = [
     "AGGREGATORS",
     "NORMALISERS",
+    "OptWeights",
     "TreatOptions",
     "TreatResult",
     "Tree",
@@ -21,6 +23,7 @@ __all__ = [
     "copeland",
     "kurt",
     "normalise",
+    "opt_weights",
     "skew",
     "treat",
 ]

@@ -13,70 +13,134 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from innopoints.engine.coinr.tree import Tree
-from innopoints.engine.columns import FloatArray
+from innopoints.engine.columns import BoolArray, FloatArray
 
 Aggregator = Callable[[FloatArray, FloatArray | None], FloatArray]
+Columns = Sequence[FloatArray]
 
 
-def _weights(x: FloatArray, w: FloatArray | None) -> tuple[FloatArray, FloatArray]:
-    """(weights with 0 where x is missing, x with 0 where missing)."""
-    w = np.ones(x.shape[1]) if w is None else np.asarray(w, dtype=np.float64)
-    if w.shape != (x.shape[1],) or np.isnan(w).any():
+def row_sum(terms: Columns) -> FloatArray:
+    """Σ of equal-length vectors in exactly the order numpy sums each row of the matrix they
+    would form (``np.column_stack(terms).sum(axis=1)``): pairwise, with 8 accumulators for
+    8–128 terms, halving above. Lets the means work column by column (one contiguous pass per
+    indicator) yet give the same last bits as the row-wise matrix form."""
+    m = len(terms)
+    if m < 8:
+        total = np.zeros_like(terms[0]) if m else np.zeros(0)
+        for t in terms:
+            total = total + t
+        return total
+    if m > 128:
+        half = m // 2
+        half -= half % 8
+        return row_sum(terms[:half]) + row_sum(terms[half:])
+    acc = [t.copy() for t in terms[:8]]
+    i = 8
+    while i <= m - 8:
+        for j in range(8):
+            acc[j] += terms[i + j]
+        i += 8
+    total = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+    for t in terms[i:]:
+        total = total + t
+    return total
+
+
+def _weights_of(cols: Columns, w: FloatArray | None) -> tuple[FloatArray, list[BoolArray]]:
+    w = np.ones(len(cols)) if w is None else np.asarray(w, dtype=np.float64)
+    if w.shape != (len(cols),) or np.isnan(w).any():
         raise ValueError("weights must be one number per column, without NaN")
-    present = ~np.isnan(x)
-    return np.where(present, w, 0.0), np.where(present, x, 0.0)
+    return w, [~np.isnan(c) for c in cols]
+
+
+def _weighted(
+    cols: Columns,
+    w: FloatArray | None,
+    term: Callable[[FloatArray, float], FloatArray],
+    guard: bool = True,
+) -> tuple[FloatArray, FloatArray]:
+    """(Σ term(x_j, w_j) over present values, Σ w_j over present values) per row, a missing
+    value's term 0; with ``guard`` a weight ≤ 0 takes x as 1 (so log x and 1/x stay finite)."""
+    w, present = _weights_of(cols, w)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        terms = [
+            np.where(p, term(c if wj > 0 or not guard else np.ones_like(c), float(wj)), 0.0)
+            for c, wj, p in zip(cols, w, present, strict=True)
+        ]
+    weights = [np.where(p, wj, 0.0) for wj, p in zip(w, present, strict=True)]
+    return row_sum(terms), row_sum(weights)
+
+
+def _columns(x: FloatArray) -> list[FloatArray]:
+    return [x[:, j] for j in range(x.shape[1])]
 
 
 def amean(x: FloatArray, w: FloatArray | None = None) -> FloatArray:
     """Weighted arithmetic mean of each row."""
-    if w is not None and not np.isnan(x).any():  # complete data: one matrix product
-        w = np.asarray(w, dtype=np.float64)
-        if w.shape == (x.shape[1],) and w.sum() > 0:
-            out_: FloatArray = x @ (w / w.sum())
+    return amean_columns(_columns(x), w, x)
+
+
+def amean_columns(
+    cols: Columns, w: FloatArray | None = None, block: FloatArray | None = None
+) -> FloatArray:
+    """``amean`` of the matrix whose columns are ``cols`` (``block``: that matrix, if built)."""
+    if w is not None and not any(np.isnan(c).any() for c in cols):  # complete: one product
+        wa = np.asarray(w, dtype=np.float64)
+        if wa.shape == (len(cols),) and wa.sum() > 0:
+            x = np.column_stack(cols) if block is None else block
+            out_: FloatArray = x @ (wa / wa.sum())
             return out_
-    wm, xm = _weights(x, w)
+    num, den = _weighted(cols, w, lambda c, wj: wj * c, guard=False)
     with np.errstate(invalid="ignore", divide="ignore"):
-        out: FloatArray = (wm * xm).sum(axis=1) / wm.sum(axis=1)
-    return np.where(wm.sum(axis=1) > 0, out, np.nan)
+        out: FloatArray = num / den
+    return np.where(den > 0, out, np.nan)
 
 
 def gmean(x: FloatArray, w: FloatArray | None = None) -> FloatArray:
     """Weighted geometric mean of each row; values must be positive."""
-    if (x <= 0).any():
+    return gmean_columns(_columns(x), w)
+
+
+def gmean_columns(cols: Columns, w: FloatArray | None = None) -> FloatArray:
+    if any((c <= 0).any() for c in cols):
         raise ValueError(
             "geometric mean needs positive values: normalise onto a positive range "
             "(e.g. minmax 1–100) or use another aggregation"
         )
-    wm, xm = _weights(x, w)
+    num, den = _weighted(cols, w, lambda c, wj: wj * np.log(c))
     with np.errstate(invalid="ignore", divide="ignore"):
-        out: FloatArray = np.exp(
-            (wm * np.log(np.where(wm > 0, xm, 1.0))).sum(axis=1) / wm.sum(axis=1)
-        )
-    return np.where(wm.sum(axis=1) > 0, out, np.nan)
+        out: FloatArray = np.exp(num / den)
+    return np.where(den > 0, out, np.nan)
 
 
 def hmean(x: FloatArray, w: FloatArray | None = None) -> FloatArray:
     """Weighted harmonic mean of each row; values must be non-zero."""
-    if (x == 0).any():
+    return hmean_columns(_columns(x), w)
+
+
+def hmean_columns(cols: Columns, w: FloatArray | None = None) -> FloatArray:
+    if any((c == 0).any() for c in cols):
         raise ValueError("harmonic mean needs non-zero values: normalise onto a positive range")
-    wm, xm = _weights(x, w)
+    num, den = _weighted(cols, w, lambda c, wj: wj / c)
     with np.errstate(invalid="ignore", divide="ignore"):
-        out: FloatArray = wm.sum(axis=1) / (wm / np.where(wm > 0, xm, 1.0)).sum(axis=1)
-    return np.where(wm.sum(axis=1) > 0, out, np.nan)
+        out: FloatArray = den / num
+    return np.where(den > 0, out, np.nan)
 
 
 def genmean(x: FloatArray, w: FloatArray | None = None, p: float = 2.0) -> FloatArray:
     """Weighted generalised (power) mean of each row, (Σw·x^p / Σw)^(1/p)."""
+    return genmean_columns(_columns(x), w, p)
+
+
+def genmean_columns(cols: Columns, w: FloatArray | None = None, p: float = 2.0) -> FloatArray:
     if p == 0:
         raise ValueError("generalised mean with p = 0 is the geometric mean: use gmean")
-    if p < 0 and (x <= 0).any():
+    if p < 0 and any((c <= 0).any() for c in cols):
         raise ValueError("generalised mean with negative p needs positive values")
-    wm, xm = _weights(x, w)
+    num, den = _weighted(cols, w, lambda c, wj: wj * c**p)
     with np.errstate(invalid="ignore", divide="ignore"):
-        out: FloatArray = ((wm * np.where(wm > 0, xm, 1.0) ** p).sum(axis=1) / wm.sum(axis=1)) ** (
-            1 / p
-        )
-    return np.where(wm.sum(axis=1) > 0, out, np.nan)
+        out: FloatArray = (num / den) ** (1 / p)
+    return np.where(den > 0, out, np.nan)
 
 
 def outranking(x: FloatArray, w: FloatArray | None = None, chunk: int = 256) -> FloatArray:
@@ -147,17 +211,37 @@ def aggregate_rows(
 ) -> FloatArray:
     """One group: aggregate the columns of ``x`` into one value per row. Rows with a share
     of values present below ``dat_thresh`` get NaN (not applied to Copeland, as in COINr)."""
-    if method == "genmean":
-        out = genmean(x, w, p)
-    elif method in AGGREGATORS:
-        out = AGGREGATORS[method](x, w)
+    return aggregate_columns(_columns(x), method, w, p=p, dat_thresh=dat_thresh, block=x)
+
+
+def aggregate_columns(
+    cols: Columns,
+    method: str,
+    w: FloatArray | None = None,
+    *,
+    p: float = 2.0,
+    dat_thresh: float | None = None,
+    block: FloatArray | None = None,
+) -> FloatArray:
+    """``aggregate_rows`` of the matrix whose columns are ``cols`` (``block``: that matrix
+    if the caller has it), worked column by column where the method allows."""
+    if method == "amean":
+        out = amean_columns(cols, w, block)
+    elif method == "gmean":
+        out = gmean_columns(cols, w)
+    elif method == "hmean":
+        out = hmean_columns(cols, w)
+    elif method == "genmean":
+        out = genmean_columns(cols, w, p)
+    elif method == "copeland":
+        out = copeland(np.column_stack(cols) if block is None else block, w)
     else:
         raise ValueError(f"unknown aggregation {method!r}; known: {', '.join(AGGREGATION_METHODS)}")
     if dat_thresh is not None and method != "copeland":
         if not 0 <= dat_thresh <= 1:
             raise ValueError("dat_thresh must be between 0 and 1")
-        share = (~np.isnan(x)).sum(axis=1) / x.shape[1]
-        out = np.where(share < dat_thresh, np.nan, out)
+        present = row_sum([(~np.isnan(c)).astype(np.float64) for c in cols])
+        out = np.where(present / len(cols) < dat_thresh, np.nan, out)
     return out
 
 
@@ -183,14 +267,21 @@ def aggregate_tree(
     missing = set(tree.indicators) - set(names)
     if missing:
         raise ValueError(f"data lack the indicators {sorted(missing)}")
-    columns = [np.asarray(x[:, j], dtype=np.float64) for j in range(x.shape[1])]
+    x = np.asarray(x, dtype=np.float64)
+    columns = [x[:, j] for j in range(x.shape[1])]
     position = {c: i for i, c in enumerate(names)}
     by_weight = weights or {}
     for level in range(2, levels + 1):
         for parent, children in tree.groups(level - 1):
-            block = np.column_stack([columns[position[c.code]] for c in children])
+            cols = [columns[position[c.code]] for c in children]
             w = np.array([by_weight.get(c.code, c.weight) for c in children])
             position[parent] = len(columns)
-            columns.append(aggregate_rows(block, methods[level - 2], w, p=p, dat_thresh=dat_thresh))
+            columns.append(
+                aggregate_columns(cols, methods[level - 2], w, p=p, dat_thresh=dat_thresh)
+            )
             names.append(parent)
-    return np.column_stack(columns), names
+    out = np.empty((x.shape[0], len(columns)))
+    out[:, : x.shape[1]] = x
+    if len(columns) > x.shape[1]:
+        out[:, x.shape[1] :] = np.stack(columns[x.shape[1] :], axis=1)
+    return out, names

@@ -87,9 +87,12 @@ def normalise(
             if method == "dist2max":
                 out: FloatArray = 1 - (mx - xd) / (mx - mn)
                 return out
-            lo, hi = l_u
-            out = (xd - mn) / (mx - mn) * (hi - lo) + lo
-            return out
+            lo, hi = l_u  # (xd − mn) / (mx − mn) · (hi − lo) + lo, in place
+            np.subtract(xd, mn, out=xd)
+            np.divide(xd, mx - mn, out=xd)
+            np.multiply(xd, hi - lo, out=xd)
+            np.add(xd, lo, out=xd)
+            return xd
         if method == "zscore":
             mean, sd = m_sd
             if sd <= 0:

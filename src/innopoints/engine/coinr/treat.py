@@ -106,65 +106,92 @@ def _passes(sk: FloatArray, kt: FloatArray, opts: TreatOptions) -> FloatArray:
     return out
 
 
-def _limits(x: FloatArray, opts: TreatOptions) -> FloatArray:
+def _limits(present: FloatArray, opts: TreatOptions) -> FloatArray:
+    """Each indicator's winsorisation limit, given its number of values ``present``."""
     base = math.inf if opts.winmax is None else float(opts.winmax)
-    limit = np.full(x.shape[1], base)
+    limit = np.full(present.shape, base)
     if opts.winmax_share is not None:
-        present = (~np.isnan(x)).sum(axis=0)
         limit = np.maximum(limit, np.floor(opts.winmax_share * present))
     return limit
 
 
 def _winsorise(
-    x: FloatArray, limit: FloatArray, opts: TreatOptions
+    rows: FloatArray, limit: FloatArray, opts: TreatOptions, sk: FloatArray, kt: FloatArray
 ) -> tuple[FloatArray, FloatArray, BoolArray, BoolArray, FloatArray, FloatArray, FloatArray]:
-    """Winsorise every column of ``x`` (all failing) step by step; returns the values, nwin,
-    the high and low masks of the last step on each side, and the final skew, kurt, pass."""
-    w = x.copy()
-    n, k = w.shape
-    nwin = np.zeros(k)
-    high = np.zeros((n, k), dtype=bool)
-    low = np.zeros((n, k), dtype=bool)
-    sk, kt = skew_kurt(w)
+    """Winsorise every indicator given as a ROW of ``rows`` (m × n, all failing; ``sk`` and
+    ``kt`` their statistics) step by step. Returns the values (m × n), nwin, the high and low
+    masks of the last step on each side (m × n), and the final skew, kurt and pass.
+
+    A step on the high side sets the values at the current maximum to the largest value
+    below it (ties together), i.e. ``min(x, next)``; the masks are rebuilt at the end from
+    the extremes each side was last winsorised at. Rows are contiguous, so each indicator's
+    statistics are summed pairwise along it, as they always were here."""
+    w = rows.copy()
+    m, n = w.shape
+    present = ~np.isnan(w)
+    count = present.sum(axis=1)
+    with np.errstate(invalid="ignore"):
+        top = np.nanmax(w, axis=1) if n else np.full(m, np.nan)
+        bottom = np.nanmin(w, axis=1) if n else np.full(m, np.nan)
+    high_at = np.full(m, np.nan)  # the maximum at the last high-side step, and the minimum then
+    high_floor = np.full(m, np.nan)
+    low_at = np.full(m, np.nan)
+    low_ceiling = np.full(m, np.nan)
+    n_high = np.zeros(m)
+    n_low = np.zeros(m)
+    nwin = np.zeros(m)
+    sk, kt = sk.copy(), kt.copy()
     passed = _passes(sk, kt, opts)
     active = nwin < limit
     while active.any():
-        idx = np.flatnonzero(active)
-        sub = w[:, idx]
-        positive = sk[idx] >= 0  # the skew of the current values, from the last test
-        with np.errstate(invalid="ignore"):
-            extreme = np.where(positive, np.nanmax(sub, axis=0), np.nanmin(sub, axis=0))
-            hit = sub == extreme
-            others = np.where(hit, np.nan, sub)
-            has_other: BoolArray = np.asarray((~np.isnan(others)).any(axis=0))
-            safe = np.where(has_other[None, :], others, 0.0)
-            repl = np.where(positive, np.nanmax(safe, axis=0), np.nanmin(safe, axis=0))
-        sub = np.where(hit & has_other[None, :], repl, sub)
-        w[:, idx] = sub
-        high[:, idx] = np.where(positive, hit, high[:, idx])
-        low[:, idx] = np.where(positive, low[:, idx], hit)
-        nwin[idx] = high[:, idx].sum(axis=0) + low[:, idx].sum(axis=0)
-        sk[idx], kt[idx] = skew_kurt(sub)
-        p = _passes(sk[idx], kt[idx], opts)
-        passed[idx] = p
-        active[idx] = (p == 0.0) & (nwin[idx] < limit[idx])
+        right = sk >= 0  # the skew of the current values, from the last test
+        for side in (1.0, -1.0):  # indicators skewed right, then left, each as one block
+            idx = np.flatnonzero(active & (right == (side > 0)))
+            if not idx.size:
+                continue
+            sub = w[idx]
+            cap = top[idx] if side > 0 else bottom[idx]
+            with np.errstate(invalid="ignore"):
+                inside = sub < cap[:, None] if side > 0 else sub > cap[:, None]
+                beyond = np.where(inside, sub, -np.inf if side > 0 else np.inf)
+                repl = beyond.max(axis=1) if side > 0 else beyond.min(axis=1)
+            has_other = inside.any(axis=1)
+            hit = count[idx] - inside.sum(axis=1)
+            repl = np.where(has_other, repl, np.inf if side > 0 else -np.inf)
+            if side > 0:
+                sub = np.minimum(sub, repl[:, None])
+                high_at[idx], high_floor[idx], n_high[idx] = cap, bottom[idx], hit
+                top[idx] = np.where(has_other, repl, top[idx])
+            else:
+                sub = np.maximum(sub, repl[:, None])
+                low_at[idx], low_ceiling[idx], n_low[idx] = cap, top[idx], hit
+                bottom[idx] = np.where(has_other, repl, bottom[idx])
+            w[idx] = sub
+            nwin[idx] = n_high[idx] + n_low[idx]
+            sk[idx], kt[idx] = skew_kurt(sub, axis=1, present=present[idx])
+        step = np.flatnonzero(active)
+        passed[step] = _passes(sk[step], kt[step], opts)
+        active[step] = (passed[step] == 0.0) & (nwin[step] < limit[step])
+    with np.errstate(invalid="ignore"):  # a value was at the extreme at its side's last step
+        high = present & (np.maximum(rows, high_floor[:, None]) >= high_at[:, None])
+        low = present & (np.minimum(rows, low_ceiling[:, None]) <= low_at[:, None])
     return w, nwin, high, low, sk, kt, passed
 
 
 def _second(x: FloatArray, kind: str) -> tuple[FloatArray, npt.NDArray[np.str_]]:
-    """The second treatment of each column and its label."""
+    """The second treatment of each ROW of ``x`` (indicators × units) and its label."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        mx = np.nanmax(x, axis=0)
-        mn = np.nanmin(x, axis=0)
+        mx = np.nanmax(x, axis=1, keepdims=True)
+        mn = np.nanmin(x, axis=1, keepdims=True)
         a = 0.01 * (mx - mn)
-        labels = np.full(x.shape[1], kind if kind != "log_CT_plus" else "log_CT")
+        labels = np.full(x.shape[0], kind if kind != "log_CT_plus" else "log_CT")
         if kind == "log_CT_orig":
             out: FloatArray = np.log(x - mn + 1.0)
         elif kind == "log_CT":
             out = np.log(x - mn + a)
         else:  # log_CT_plus: mirror the transform for negatively skewed columns
-            positive = skew(x) > 0
-            out = np.where(positive, np.log(x - mn + a), -np.log(mx + a - x))
+            positive = skew(x, axis=1) > 0
+            out = np.where(positive[:, None], np.log(x - mn + a), -np.log(mx + a - x))
             labels = np.where(positive, "log_CT", "log_CT_neg")
     return out, labels
 
@@ -188,18 +215,23 @@ def treat(x: FloatArray, opts: TreatOptions | None = None) -> TreatResult:
     passed[0] = _passes(sk[0], kt[0], opts)
     fail0 = np.flatnonzero(passed[0] == 0.0)
     if fail0.size:
-        w, nw, hi, lo, s1, k1, p1 = _winsorise(x[:, fail0], _limits(x[:, fail0], opts), opts)
-        out[:, fail0] = w
+        rows = np.ascontiguousarray(x[:, fail0].T)  # one indicator per contiguous row
+        s0, k0 = sk[0, fail0], kt[0, fail0]
+        if fail0.size == 1:  # a lone column was always summed pairwise, like a row
+            s0, k0 = skew_kurt(rows, axis=1)
+        limit = _limits((~np.isnan(rows)).sum(axis=1).astype(np.float64), opts)
+        w, nw, hi, lo, s1, k1, p1 = _winsorise(rows, limit, opts, s0, k0)
+        out[:, fail0] = w.T
         nwin[fail0] = nw
-        high[:, fail0] = hi
-        low[:, fail0] = lo
+        high[:, fail0] = hi.T
+        low[:, fail0] = lo.T
         sk[1, fail0], kt[1, fail0], passed[1, fail0] = s1, k1, p1
-        fail1 = fail0[p1 == 0.0]
+        still = p1 == 0.0
+        fail1 = fail0[still]
         if opts.f2 is not None and fail1.size:
-            base = out[:, fail1] if opts.combine_treat else x[:, fail1]
-            t2, labels = _second(base, opts.f2)
-            out[:, fail1] = t2
+            t2, labels = _second(w[still] if opts.combine_treat else rows[still], opts.f2)
+            out[:, fail1] = t2.T
             second[fail1] = labels
-            sk[2, fail1], kt[2, fail1] = skew_kurt(t2)
+            sk[2, fail1], kt[2, fail1] = skew_kurt(t2, axis=1)
             passed[2, fail1] = _passes(sk[2, fail1], kt[2, fail1], opts)
     return TreatResult(out, sk, kt, passed, nwin, high, low, second, opts.combine_treat)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,6 +88,33 @@ class Tree:
         children = self.level(level)
         parents = sorted({n.parent for n in children if n.parent is not None})
         return [(p, [c for c in children if c.parent == p]) for p in parents]
+
+    def lineage(self, level_names: Sequence[str] | None = None) -> pl.DataFrame:
+        """COINr's ``Meta$Lineage``: one row per indicator with its ancestor at every level,
+        columns named ``level_names`` (default ``Level1`` …), rows ordered by the top level's
+        code, then the next one down, … as COINr sorts them (R's case-insensitive collation:
+        ``Tariff`` before ``TBTs``)."""
+        names = (
+            list(level_names) if level_names else [f"Level{i}" for i in range(1, self.levels + 1)]
+        )
+        if len(names) != self.levels:
+            raise ValueError(f"give one name per level ({self.levels}), got {len(names)}")
+        parent = {n.code: n.parent for n in self.nodes}
+        rows = []
+        for code in self.indicators:
+            chain = [code]
+            while len(chain) < self.levels:
+                up = parent[chain[-1]]
+                if up is None:
+                    raise ValueError(f"{code}: the tree above it stops at {chain[-1]}")
+                chain.append(up)
+            rows.append(chain)
+
+        def collate(chain: list[str]) -> list[tuple[str, str]]:
+            return [(c.casefold(), c.swapcase()) for c in reversed(chain)]
+
+        rows.sort(key=collate)
+        return pl.DataFrame(rows, schema=names, orient="row")
 
     def directions(self, codes: list[str]) -> FloatArray:
         by = {n.code: n.direction for n in self.nodes}
