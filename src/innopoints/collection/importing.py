@@ -33,6 +33,7 @@ from innopoints.engine.errors import InputError, InputProblem
 from innopoints.engine.fields import FieldCatalogue, base_catalogue
 from innopoints.engine.reader import ROW, RawSheet, _label, read_sheet_bytes, type_sheet
 from innopoints.engine.stage import reference_date
+from innopoints.jobs.faults import pause_point
 from innopoints.registry.models import Enterprise, IndustryField, Region
 
 Progress = Callable[[str, float], None]
@@ -347,6 +348,7 @@ def import_file(
         )
         new, updated = _register(table, source, batch, existing, user)
         n_values = _store_facts(table, source, batch, period, existing, user, report)
+        pause_point("import:stored")
         report(gettext_noop("核验"), 0.8)
         n_findings = verify_batch(batch)
         batch.n_values, batch.n_new_enterprises, batch.n_findings = n_values, new, n_findings

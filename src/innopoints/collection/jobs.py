@@ -12,12 +12,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.utils import translation
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from innopoints.collection.importing import ImportRefused, import_file
 from innopoints.collection.models import DataSource
+from innopoints.jobs import imports
 
 TTL = 6 * 3600
 
@@ -27,6 +28,11 @@ def _key(token: str, part: str = "state") -> str:
 
 
 def state(token: str) -> dict[str, Any] | None:
+    on_worker = imports.state(token)
+    return on_worker if on_worker is not None else cache.get(_key(token))
+
+
+def cached_state(token: str) -> dict[str, Any] | None:
     return cache.get(_key(token))
 
 
@@ -36,6 +42,10 @@ def owner(token: str) -> int | None:
 
 
 def error_report(token: str) -> bytes | None:
+    return cache.get(_key(token, "report")) or imports.error_report(token)
+
+
+def cached_error_report(token: str) -> bytes | None:
     return cache.get(_key(token, "report"))
 
 
@@ -91,6 +101,21 @@ def _run(
             },
             TTL,
         )
+    except (OperationalError, InterfaceError) as exc:  # the connection dropped: rolled back
+        cache.set(
+            _key(token),
+            {
+                "state": "failed",
+                "stage": gettext_noop("失败"),
+                "fraction": 1.0,
+                "problems": [
+                    gettext("数据库连接中断，本次导入已整体回滚，未写入任何数据；请稍后重新导入。")
+                    + f" ({type(exc).__name__}: {exc})".strip()
+                ],
+                "trace": traceback.format_exc()[-2000:],
+            },
+            TTL,
+        )
     except Exception as exc:  # the user must see every failure, not a spinner forever
         cache.set(
             _key(token),
@@ -108,7 +133,7 @@ def _run(
             connection.close()
 
 
-def _run_in(language: str | None, *args: Any) -> None:
+def run_in(language: str | None, *args: Any) -> None:
     """``_run`` in a thread, in the language of the request that started it (messages)."""
     with translation.override(language):
         _run(*args)
@@ -140,9 +165,13 @@ def start(
     user_id = user.pk if user is not None and user.is_authenticated else None
     cache.set(_key(token, "owner"), user_id, TTL)
     args = (token, source.pk, period, name, content, user_id, jurisdiction)
+    if getattr(settings, "CELERY_BROKER_URL", ""):  # on a worker; waits there if Redis is down
+        cache.delete(_key(token))
+        imports.start(*args, translation.get_language())
+        return token
     if getattr(settings, "INNOPOINTS_IMPORT_BACKGROUND", True):
         threading.Thread(
-            target=_run_in,
+            target=run_in,
             args=(translation.get_language(), *args),
             daemon=True,
             name=f"import-{token}",

@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import time
 import traceback
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,7 @@ from innopoints.engine.fields import base_catalogue
 from innopoints.engine.result import ScoreResult
 from innopoints.engine.scheme import Scheme
 from innopoints.engine.stage import reference_date
+from innopoints.jobs.faults import pause_point
 from innopoints.registry.models import Enterprise
 from innopoints.scoring.models import Result, Run
 from innopoints.scoring.signals import run_scored
@@ -241,10 +243,17 @@ def _check_references(run: Run) -> None:
         raise IntegrityError(f"{broken} results of run {run.pk} point at no enterprise")
 
 
-def execute(run: Run) -> Run:
-    """Carry the run out. On any failure or cancellation no result is stored and the run says
-    why; a finished run's results are never changed again."""
-    started = time.perf_counter()
+@dataclass
+class Gathered:
+    """A run's inputs: what the engine scores, the ids of the values used, who was left out."""
+
+    table: pl.DataFrame
+    fact_ids: np.ndarray
+    left_out: dict[str, int]
+    seconds: float
+
+
+def begin(run: Run) -> None:
     _update(
         run,
         status="running",
@@ -253,77 +262,110 @@ def execute(run: Run) -> Run:
         progress=0.05,
         error="",
     )
-    try:
-        version = run.scheme_version
-        scheme = version.scheme()
-        if version.frozen_at is None:
-            version.frozen_at = timezone.now()
-            version.save(update_fields=["frozen_at"])
-        table, fact_ids, left_out = engine_table(run, scheme)
+
+
+def gather(run: Run) -> Gathered:
+    started = time.perf_counter()
+    version = run.scheme_version
+    scheme = version.scheme()
+    if version.frozen_at is None:
+        version.frozen_at = timezone.now()
+        version.save(update_fields=["frozen_at"])
+    table, fact_ids, left_out = engine_table(run, scheme)
+    _check_cancel(run)
+    _update(run, stage=gettext_noop("计算积分"), progress=0.3)
+    return Gathered(table, fact_ids, left_out, time.perf_counter() - started)
+
+
+def compute(run: Run, gathered: Gathered) -> ScoreResult:
+    result = score(run.scheme_version.scheme(), gathered.table, run.period, source=f"run {run.pk}")
+    _check_cancel(run)
+    _update(run, stage=gettext_noop("写入结果"), progress=0.6)
+    return result
+
+
+def store(run: Run, gathered: Gathered, result: ScoreResult, elapsed: float) -> None:
+    """Store the results, pools and the run's figures in one transaction; ``elapsed`` is the
+    time the run took before this step."""
+    stored = time.perf_counter()
+    table, fact_ids = gathered.table, gathered.fact_ids
+    digest = _digest(run.scheme_version.scheme().fingerprint, run.period, fact_ids, table)
+    with transaction.atomic():
+        frame = _result_frame(run, result, table)
+        framed = time.perf_counter()
+        # stored in rank order: a page of the leaderboard is a few neighbouring heap pages
+        ordered = frame.sort("rank", "enterprise", nulls_last=True)
+        bulk.insert_frame(Result, ordered.select(RESULT_COLUMNS))
+        pause_point("run:stored")
+        copied = time.perf_counter()
+        report = result.report()
+        report["left_out"] = gathered.left_out
+        report["breakdown_layout"] = breakdown_layout(result)
+        report["category_stats"] = category_stats(result)
+        report["industries"] = sorted(table["industry"].drop_nulls().unique().to_list())
+        run_scored.send(Run, run=run, table=table, result=result)
+        _check_references(run)
+        received = time.perf_counter()
+        if connection.vendor == "postgresql":  # fresh statistics: pages plan with indexes
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE scoring_result")
+        report["timings_s"] = {
+            "gather": round(gathered.seconds, 3),
+            **result.timings,
+            "store_rows": round(framed - stored, 3),
+            "store_copy": round(copied - framed, 3),
+            "store_pools": round(received - copied, 3),
+            "store_analyze": round(time.perf_counter() - received, 3),
+            "total": round(elapsed + time.perf_counter() - stored, 3),
+        }
         _check_cancel(run)
-        _update(run, stage=gettext_noop("计算积分"), progress=0.3)
-        gathered = time.perf_counter() - started
-        result = score(scheme, table, run.period, source=f"run {run.pk}")
-        _check_cancel(run)
-        _update(run, stage=gettext_noop("写入结果"), progress=0.6)
-        digest = _digest(scheme.fingerprint, run.period, fact_ids, table)
-        stored = time.perf_counter()
-        with transaction.atomic():
-            frame = _result_frame(run, result, table)
-            framed = time.perf_counter()
-            # stored in rank order: a page of the leaderboard is a few neighbouring heap pages
-            ordered = frame.sort("rank", "enterprise", nulls_last=True)
-            bulk.insert_frame(Result, ordered.select(RESULT_COLUMNS))
-            copied = time.perf_counter()
-            report = result.report()
-            report["left_out"] = left_out
-            report["breakdown_layout"] = breakdown_layout(result)
-            report["category_stats"] = category_stats(result)
-            report["industries"] = sorted(table["industry"].drop_nulls().unique().to_list())
-            run_scored.send(Run, run=run, table=table, result=result)
-            _check_references(run)
-            received = time.perf_counter()
-            if connection.vendor == "postgresql":  # fresh statistics: pages plan with indexes
-                with connection.cursor() as cursor:
-                    cursor.execute("ANALYZE scoring_result")
-            report["timings_s"] = {
-                "gather": round(gathered, 3),
-                **result.timings,
-                "store_rows": round(framed - stored, 3),
-                "store_copy": round(copied - framed, 3),
-                "store_pools": round(received - copied, 3),
-                "store_analyze": round(time.perf_counter() - received, 3),
-                "total": round(time.perf_counter() - started, 3),
-            }
-            _check_cancel(run)
-            _update(
-                run,
-                status="done",
-                stage=gettext_noop("完成"),
-                progress=1.0,
-                engine_version=ENGINE_VERSION,
-                parameters={
-                    k: v for k, v in result.parameters.to_dict().items() if k != "ranked_totals"
-                },
-                ranked_totals=Run.pack_floats(result.parameters.ranked_totals),
-                report=report,
-                input_fact_ids=Run.pack_fact_ids(fact_ids),
-                input_digest=digest,
-                n_enterprises=result.n,
-                n_ranked=result.n_ranked,
-                n_vetoed=result.n_vetoed,
-                finished_at=timezone.now(),
-            )
-    except Cancelled:
-        _update(run, status="cancelled", stage=gettext_noop("已取消"), finished_at=timezone.now())
-    except Exception as exc:
         _update(
             run,
-            status="failed",
-            stage=gettext_noop("失败"),
+            status="done",
+            stage=gettext_noop("完成"),
+            progress=1.0,
+            engine_version=ENGINE_VERSION,
+            parameters={
+                k: v for k, v in result.parameters.to_dict().items() if k != "ranked_totals"
+            },
+            ranked_totals=Run.pack_floats(result.parameters.ranked_totals),
+            report=report,
+            input_fact_ids=Run.pack_fact_ids(fact_ids),
+            input_digest=digest,
+            n_enterprises=result.n,
+            n_ranked=result.n_ranked,
+            n_vetoed=result.n_vetoed,
             finished_at=timezone.now(),
-            error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()[-3000:]}",
         )
+
+
+def cancelled(run: Run) -> None:
+    _update(run, status="cancelled", stage=gettext_noop("已取消"), finished_at=timezone.now())
+
+
+def fail(run: Run, exc: BaseException) -> None:
+    _update(
+        run,
+        status="failed",
+        stage=gettext_noop("失败"),
+        finished_at=timezone.now(),
+        error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()[-3000:]}",
+    )
+
+
+def execute(run: Run) -> Run:
+    """Carry the run out. On any failure or cancellation no result is stored and the run says
+    why; a finished run's results are never changed again."""
+    started = time.perf_counter()
+    begin(run)
+    try:
+        gathered = gather(run)
+        result = compute(run, gathered)
+        store(run, gathered, result, time.perf_counter() - started)
+    except Cancelled:
+        cancelled(run)
+    except Exception as exc:
+        fail(run, exc)
     return run
 
 

@@ -234,3 +234,66 @@ def unpack_breakdown(packed: bytes, layout: dict[str, list[str]]) -> dict[str, A
     start = width * len(layout["ind"])
     bonus = {code: numbers[start + k] for k, code in enumerate(layout["bonus"])}
     return {"ind": indicators, "bonus": bonus}
+
+
+BAND_COLUMNS = ("enterprise_id", "rank", "median_rank", "rank_q5", "rank_q95", "tier_kept")
+
+
+class RobustnessAnalysis(models.Model):
+    """An uncertainty and sensitivity analysis of a finished run (engine/uncertainty.py): the
+    run re-scored under perturbed method choices; its report and per enterprise rank bands."""
+
+    STATUSES = [
+        ("queued", _("排队中")),
+        ("running", _("分析中")),
+        ("done", _("已完成")),
+        ("failed", _("失败")),
+    ]
+    run = models.ForeignKey(
+        Run, on_delete=models.CASCADE, related_name="robustness", verbose_name=_("积分测算")
+    )
+    status = models.CharField(_("状态"), max_length=16, choices=STATUSES, default="queued")
+    stage = models.CharField(_("进度说明"), max_length=64, blank=True)
+    progress = models.FloatField(_("进度"), default=0.0)
+    replications = models.PositiveIntegerField(_("重复次数"), default=1000)
+    seed = models.IntegerField(_("随机种子"), default=0)
+    report = models.JSONField(_("分析报告（敏感性指数等）"), default=dict, blank=True)
+    bands = models.BinaryField(_("各企业排名区间（压缩数值）"), null=True, editable=False)
+    """zlib-packed float64 rows of BAND_COLUMNS, one per ranked enterprise."""
+    error = models.TextField(_("错误"), blank=True)
+    task_id = models.CharField(_("任务编号"), max_length=64, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name=_("发起人"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("稳健性分析")
+        verbose_name_plural = pgettext_lazy("plural", "稳健性分析")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.run}"
+
+    @staticmethod
+    def pack_bands(matrix: np.ndarray[Any, np.dtype[np.float64]]) -> bytes:
+        return zlib.compress(np.ascontiguousarray(matrix, dtype="<f8").tobytes(), 6)
+
+    def band_matrix(self) -> np.ndarray[Any, np.dtype[np.float64]]:
+        """ranked enterprises × BAND_COLUMNS (empty until the analysis is done)."""
+        if not self.bands:
+            return np.zeros((0, len(BAND_COLUMNS)))
+        flat = np.frombuffer(zlib.decompress(bytes(self.bands)), dtype="<f8")
+        return flat.reshape(-1, len(BAND_COLUMNS))
+
+    def band_of(self, enterprise_id: int) -> dict[str, float] | None:
+        matrix = self.band_matrix()
+        found = np.flatnonzero(matrix[:, 0] == enterprise_id)
+        if found.size == 0:
+            return None
+        return dict(zip(BAND_COLUMNS[1:], matrix[found[0], 1:].tolist(), strict=True))

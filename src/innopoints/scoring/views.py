@@ -10,17 +10,19 @@ from django.db.models import F
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from innopoints.accounts import scope
 from innopoints.accounts.decorators import government_required, require
+from innopoints.jobs.queue import BROKER_DOWN
 from innopoints.scoring.compare import compare
 from innopoints.scoring.explain import explain
 from innopoints.scoring.forms import RunForm
-from innopoints.scoring.models import Result, Run
-from innopoints.scoring.tasks import dispatch
+from innopoints.scoring.models import Result, RobustnessAnalysis, Run
+from innopoints.scoring.robustness import widest
+from innopoints.scoring.tasks import dispatch, dispatch_robustness
 
 
 def _context(request: HttpRequest, title: str, **extra: object) -> dict[str, object]:
@@ -38,7 +40,8 @@ def runs(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         require(request, "scoring.start_run", form.cleaned_data.get("region"))
         run = Run.objects.create(started_by=request.user, **form.cleaned_data)
-        dispatch(run)
+        if not dispatch(run):
+            messages.warning(request, gettext(BROKER_DOWN))
         return HttpResponseRedirect(reverse("scoring:run", args=[run.pk]))
     listing = Run.objects.filter(scope.run_filter(request.user)).select_related(
         "scheme_version", "region", "started_by"
@@ -55,10 +58,18 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(Run.objects.select_related("scheme_version", "region"), pk=pk)
     require(request, "scoring.view_run", run)
     others = Run.objects.filter(scope.run_filter(request.user), status="done").exclude(pk=pk)[:20]
+    can_analyse = request.user.has_perm("scoring.manage_run", run)
     return render(
         request,
         "scoring/run.html",
-        _context(request, gettext("积分测算 #%(pk)s") % {"pk": run.pk}, run=run, others=others),
+        _context(
+            request,
+            gettext("积分测算 #%(pk)s") % {"pk": run.pk},
+            run=run,
+            others=others,
+            can_analyse=can_analyse,
+            robustness=_latest_analysis(run) if can_analyse else None,
+        ),
     )
 
 
@@ -234,6 +245,11 @@ def explanation(request: HttpRequest, pk: int, enterprise_id: int) -> HttpRespon
     )
     require(request, "scoring.view_run", result.run)
     require(request, "registry.view_enterprise_file", result.enterprise)
+    band = None
+    if request.user.has_perm("scoring.manage_run", result.run):
+        done = RobustnessAnalysis.objects.filter(run=result.run, status="done").order_by("-pk")
+        analysis = done.defer("report").first()
+        band = analysis.band_of(result.enterprise_id) if analysis is not None else None
     return render(
         request,
         "scoring/explain.html",
@@ -242,6 +258,7 @@ def explanation(request: HttpRequest, pk: int, enterprise_id: int) -> HttpRespon
             gettext("积分明细：%(name)s") % {"name": result.enterprise.name},
             e=explain(result),
             run=result.run,
+            band=band,
         ),
     )
 
@@ -272,3 +289,107 @@ def _comparison_context(c: Any) -> dict[str, object]:
         "n_new": c.new.height,
         "n_dropped": c.dropped.height,
     }
+
+
+# -- robustness (uncertainty and sensitivity analysis of a run) ----------------------------
+
+ROBUSTNESS_REPLICATIONS = (200, 5000)
+FACTOR_LABELS = {
+    "weights": gettext_lazy("权重（±25%）"),
+    "normalisation": gettext_lazy("标准化方法"),
+    "winsor": gettext_lazy("缩尾界限"),
+    "transform": gettext_lazy("对数变换"),
+    "reference_group": gettext_lazy("参照组（全体/分阶段）"),
+}
+
+
+def _latest_analysis(run: Run) -> RobustnessAnalysis | None:
+    return RobustnessAnalysis.objects.filter(run=run).order_by("-created_at", "-pk").first()
+
+
+@government_required
+@require_POST
+def robustness_start(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(Run.objects.select_related("scheme_version", "region"), pk=pk)
+    require(request, "scoring.manage_run", run)
+    target = HttpResponseRedirect(reverse("scoring:robustness", args=[pk]))
+    if run.status != "done":
+        messages.error(request, gettext("测算完成后才能进行稳健性分析。"))
+        return HttpResponseRedirect(reverse("scoring:run", args=[pk]))
+    if RobustnessAnalysis.objects.filter(run=run, status__in=["queued", "running"]).exists():
+        messages.info(request, gettext("该测算的稳健性分析正在进行。"))
+        return target
+    low, high = ROBUSTNESS_REPLICATIONS
+    try:
+        replications = int(request.POST.get("replications") or 1000)
+    except ValueError:
+        replications = 0
+    if not low <= replications <= high:
+        messages.error(
+            request,
+            gettext("重复次数须在 %(low)s 至 %(high)s 之间。") % {"low": low, "high": high},
+        )
+        return HttpResponseRedirect(reverse("scoring:run", args=[pk]))
+    analysis = RobustnessAnalysis.objects.create(
+        run=run, replications=replications, seed=run.pk, started_by=request.user
+    )
+    if not dispatch_robustness(analysis.pk):
+        messages.warning(request, gettext(BROKER_DOWN))
+    return target
+
+
+@government_required
+def robustness(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(Run.objects.select_related("scheme_version", "region"), pk=pk)
+    require(request, "scoring.manage_run", run)
+    analysis = _latest_analysis(run)
+    report: dict[str, Any] = analysis.report if analysis is not None else {}
+    sensitivity = (report.get("sensitivity") or {}).get("mean_abs_rank_shift") or []
+    tier_sensitivity = {
+        row["factor"]: row for row in (report.get("sensitivity") or {}).get("tier_change_share", [])
+    }
+    rows = [
+        {
+            **row,
+            "label": FACTOR_LABELS.get(row["factor"], row["factor"]),
+            "tier": tier_sensitivity.get(row["factor"]),
+        }
+        for row in sensitivity
+    ]
+    levels = [
+        (FACTOR_LABELS.get(name, name), entries)
+        for name, entries in (report.get("by_level") or {}).items()
+    ]
+    extremes = widest(analysis) if analysis is not None and analysis.status == "done" else {}
+    return render(
+        request,
+        "scoring/robustness.html",
+        _context(
+            request,
+            gettext("稳健性分析：积分测算 #%(pk)s") % {"pk": run.pk},
+            run=run,
+            analysis=analysis,
+            report=report,
+            sensitivity=rows,
+            levels=levels,
+            extremes=extremes,
+            replications=ROBUSTNESS_REPLICATIONS,
+        ),
+    )
+
+
+@government_required
+def robustness_state(request: HttpRequest, pk: int) -> JsonResponse:
+    run = get_object_or_404(Run, pk=pk)
+    require(request, "scoring.manage_run", run)
+    analysis = _latest_analysis(run)
+    if analysis is None:
+        return JsonResponse({"status": "none"})
+    return JsonResponse(
+        {
+            "status": analysis.status,
+            "stage": gettext(analysis.stage),
+            "progress": analysis.progress,
+            "error": analysis.error.splitlines()[0] if analysis.error else "",
+        }
+    )
