@@ -199,6 +199,36 @@ def _print_imports(rows: int, results: dict[str, Any]) -> None:
             )
 
 
+def _print_matching(results: dict[str, Any]) -> None:
+    """Policy matching: 1,000,000 enterprises × 100 offerings (benchmarks/matching.py)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.matching"], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    lines = out.splitlines()
+    print("\n" + "\n".join(lines[:-1]))
+    results["matching"] = json.loads(lines[-1])
+
+
+def _print_robustness(results: dict[str, Any]) -> None:
+    """1,000 uncertainty replications over 30,000 enterprises (benchmarks/robustness.py)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.robustness"], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    lines = out.splitlines()
+    print("\n" + "\n".join(lines[:-1]))
+    results["robustness"] = json.loads(lines[-1])
+
+
+def _print_coinr(results: dict[str, Any]) -> None:
+    """COINr's treat + normalise + aggregate against innopoints (benchmarks/coinr_speed.py)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.coinr_speed"], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    lines = out.splitlines()
+    print("\n" + "\n".join(lines[:-1]))
+    results["coinr"] = json.loads(lines[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--sizes", default="30000,100000,1000000")
@@ -206,9 +236,13 @@ def main() -> None:
     parser.add_argument("--cli-rows", type=int, default=100_000)
     parser.add_argument("--import-rows", type=int, default=30_000)
     parser.add_argument("--run-rows", type=int, default=30_000)
-    parser.add_argument("--only", choices=["engine", "cli", "import", "run"], action="append")
+    parser.add_argument(
+        "--only",
+        choices=["engine", "cli", "import", "run", "matching", "robustness", "coinr"],
+        action="append",
+    )
     args = parser.parse_args()
-    chosen = set(args.only or ["engine", "cli", "import", "run"])
+    chosen = set(args.only or ["engine", "cli", "import", "run", "matching", "robustness", "coinr"])
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     print(f"innopoints benchmarks on {machine}")
     results: dict[str, Any] = {"machine": machine}
@@ -231,6 +265,12 @@ def main() -> None:
                 f"  {entry['vendor']:<10} {walls}; stages of the last: "
                 + ", ".join(f"{k} {v}s" for k, v in entry["runs"][-1]["stages"].items())
             )
+    if "matching" in chosen:
+        _print_matching(results)
+    if "robustness" in chosen:
+        _print_robustness(results)
+    if "coinr" in chosen:
+        _print_coinr(results)
     OUT.mkdir(exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(f"\nfigures saved to {OUT / 'results.json'}")

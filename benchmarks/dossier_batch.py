@@ -1,12 +1,15 @@
 """一企一档 PDF batches on 1 and 2 real Celery workers (docs/scale-out-and-faults.md).
 
 uv run python -m benchmarks.dossier_batch [--n 30000] [--render 30000] [--chunk 100]
-    [--workers 1,2]
+    [--workers 1,2] [--single 200]
 
 Builds a synthetic province of N enterprises in a fresh PostgreSQL database (through the real
-imports) and scores it, then for each worker count starts that many ``celery worker``
-processes (concurrency 1, Redis database 13, a queue of its own) and times a batch of the
-first RENDER enterprises' full 一企一档 PDFs from sending to the manifest. One JSON line."""
+imports) and scores it. First, in this process, it times one chunk of SINGLE dossiers (the
+chunk's queries, then each PDF). Then for each worker count it starts that many ``celery
+worker`` processes (concurrency 1, Redis database 13, a queue of its own) and times a batch of
+the first RENDER enterprises' full 一企一档 PDFs from sending to the manifest; with RENDER below
+N it also gives the time the whole province's batch would take at that rate
+(``minutes_for_all``). One JSON line."""
 
 from __future__ import annotations
 
@@ -78,6 +81,7 @@ def main() -> None:
     parser.add_argument("--render", type=int, default=None)
     parser.add_argument("--chunk", type=int, default=100)
     parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--single", type=int, default=200)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="innopoints-bench-dossiers-"))
     url = _fresh_database()
@@ -110,6 +114,7 @@ def main() -> None:
     import_all(write_files(tmp / "files", args.n), "2025")
     version = SchemeVersion.objects.get(scheme_id="sichuan-2025", version="1")
     run = execute(Run.objects.create(period="2025", scheme_version=version))
+    single = _single_process(args.single, run)
     figures = []
     for count in [int(w) for w in args.workers.split(",")]:
         queue = f"{queue_base}-{count}"
@@ -143,9 +148,43 @@ def main() -> None:
                 "pdfs_per_second": round(batch.files_done / seconds, 2),
                 "per_worker": per_worker,
                 "mean_pdf_kb": round(size / max(batch.files_done, 1) / 1024, 1),
+                "minutes_for_all": round(args.n / (batch.files_done / seconds) / 60, 1),
             }
         )
-    print(json.dumps({"enterprises": args.n, "chunk": args.chunk, "batches": figures}))
+    print(
+        json.dumps(
+            {"enterprises": args.n, "chunk": args.chunk, "single": single, "batches": figures}
+        )
+    )
+
+
+def _single_process(count: int, run: Any) -> dict[str, float] | None:
+    """One chunk of ``count`` dossiers in this process, as a worker renders it (after one
+    warm-up PDF, which builds the compact font if this machine has none yet)."""
+    from innopoints.analysis import dossier  # noqa: PLC0415 - Django is set up by now
+    from innopoints.registry.models import Enterprise  # noqa: PLC0415
+    from innopoints.scoring.models import Result  # noqa: PLC0415
+
+    if count < 1:
+        return None
+    ids = list(
+        Result.objects.filter(run=run)
+        .order_by("enterprise_id")
+        .values_list("enterprise_id", flat=True)[: count + 1]
+    )
+    enterprises = list(Enterprise.objects.filter(pk__in=ids).order_by("id"))
+    dossier.pdf(dossier.build(enterprises[0]))
+    started = time.perf_counter()
+    built = dossier.build_many(enterprises[1:])
+    queries = time.perf_counter() - started
+    sizes = [len(dossier.pdf(d)) for d in built]
+    seconds = time.perf_counter() - started
+    return {
+        "pdfs": len(built),
+        "build_ms_per_pdf": round(1000 * queries / len(built), 1),
+        "ms_per_pdf": round(1000 * seconds / len(built), 1),
+        "mean_pdf_kb": round(sum(sizes) / len(sizes) / 1024, 1),
+    }
 
 
 if __name__ == "__main__":

@@ -1,12 +1,14 @@
 """Load test over the national database of benchmarks.million: gunicorn (2 workers × 2
-threads) serving the platform, locust with 50 analysts for 60 s.
-``uv run python -m benchmarks.load``; prints the figures."""
+threads, the production configuration file) serving the platform with its static files
+collected, locust with 50 users mixing the government, bank and enterprise portals and the
+institution API for 60 s (benchmarks/locustfile.py, fixtures in benchmarks/load_fixtures.py).
+``uv run python -m benchmarks.load``; prints the figures. ``LOAD_DATABASE`` names another
+database (e.g. a small one to try the scenario), ``LOAD_SECONDS`` the duration."""
 
 from __future__ import annotations
 
 import csv
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -14,69 +16,46 @@ import time
 import urllib.request
 from pathlib import Path
 
+from benchmarks import load_fixtures
 from benchmarks.million import NAME
 
 PORT = 8799
 
 
-def _signed_in_sessions(user: object, count: int) -> list[str]:
-    """Sessions of analysts who signed in earlier: 50 password hashes (PBKDF2, slow by design)
-    in the first seconds would measure sign-in, not the pages."""
-    from importlib import import_module  # noqa: PLC0415
-
-    from django.conf import settings  # noqa: PLC0415
-    from django.contrib.auth import (  # noqa: PLC0415
-        BACKEND_SESSION_KEY,
-        HASH_SESSION_KEY,
-        SESSION_KEY,
-    )
-
-    keys = []
-    for _ in range(count):
-        store = import_module(settings.SESSION_ENGINE).SessionStore()
-        store[SESSION_KEY] = str(user.pk)  # type: ignore[attr-defined]
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        store[HASH_SESSION_KEY] = user.get_session_auth_hash()  # type: ignore[attr-defined]
-        store.save()
-        keys.append(store.session_key)
-    return [k for k in keys if k]
-
-
 def main() -> None:
-    url = f"postgres://postgres@127.0.0.1:5432/{NAME}"
+    url = f"postgres://postgres@127.0.0.1:5432/{os.environ.get('LOAD_DATABASE', NAME)}"
     os.environ.update(
         {
             "DATABASE_URL": url,
             "DJANGO_SETTINGS_MODULE": "innopoints.site.settings",
             "INNOPOINTS_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "INNOPOINTS_HTTPS": "0",  # gunicorn serves plain HTTP on loopback here
+            "INNOPOINTS_LOG_LEVEL": "WARNING",
+            "GUNICORN_ACCESS_LOG": "",  # no access log lines while measuring
+            "INNOPOINTS_BIND": f"127.0.0.1:{PORT}",
+            "GUNICORN_WORKERS": os.environ.get("LOAD_WORKERS", "2"),
+            "GUNICORN_THREADS": os.environ.get("LOAD_THREADS", "2"),
+            "INNOPOINTS_API_RATE_LIMIT": "100000",  # measure the API, not its throttle
         }
     )
     import django  # noqa: PLC0415
 
     django.setup()
-    from django.contrib.auth import get_user_model  # noqa: PLC0415
+    from django.core.management import call_command  # noqa: PLC0415
 
     from innopoints.scoring.models import Result, Run  # noqa: PLC0415
 
     run = Run.objects.filter(status="done").order_by("-pk").first()
     if run is None:
         sys.exit("run `python -m benchmarks.million` first")
-    password = secrets.token_urlsafe(12)
-    user, _ = get_user_model().objects.get_or_create(
-        username="loadtest", defaults={"is_staff": True, "is_superuser": True}
-    )
-    user.set_password(password)
-    user.save()
     ids = list(
         Result.objects.filter(run=run).order_by("?").values_list("enterprise_id", flat=True)[:2000]
     )
+    call_command("collectstatic", interactive=False, verbosity=0)  # the production path
     env = {
         **os.environ,
+        **load_fixtures.prepare(run, ids),
         "LOAD_RUN": str(run.pk),
-        "LOAD_USER": "loadtest",
-        "LOAD_PASSWORD": password,
-        "LOAD_SESSIONS": ",".join(_signed_in_sessions(user, 50)),
         "LOAD_ENTERPRISES": ",".join(map(str, ids)),
         "LOAD_PAGES": str(max(1, run.n_enterprises // 50)),
     }
@@ -85,13 +64,9 @@ def main() -> None:
             sys.executable,
             "-m",
             "gunicorn",
+            "-c",
+            "python:innopoints.site.gunicorn_conf",
             "innopoints.site.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--workers",
-            os.environ.get("LOAD_WORKERS", "2"),
-            "--threads",
-            os.environ.get("LOAD_THREADS", "2"),
             "--log-level",
             "warning",
         ],
@@ -100,7 +75,7 @@ def main() -> None:
     try:
         for _ in range(60):
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/admin/login/", timeout=2)
+                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/readyz", timeout=2)
                 break
             except OSError:
                 time.sleep(0.5)
@@ -118,7 +93,7 @@ def main() -> None:
                 "-r",
                 "10",
                 "-t",
-                "60s",
+                f"{os.environ.get('LOAD_SECONDS', '60')}s",
                 "--only-summary",
                 "--reset-stats",
                 "--host",
@@ -132,10 +107,11 @@ def main() -> None:
         )
         with open(f"{prefix}_stats.csv", encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
-        print(f"load: 50 users, 60 s, run #{run.pk} with {run.n_enterprises:,} results")
+        seconds = os.environ.get("LOAD_SECONDS", "60")
+        print(f"load: 50 users, {seconds} s, run #{run.pk} with {run.n_enterprises:,} results")
         for row in rows:
             print(
-                f"  {row['Name']:<12} requests {row['Request Count']:>6} failures "
+                f"  {row['Name']:<20} requests {row['Request Count']:>6} failures "
                 f"{row['Failure Count']:>4} median {row['50%']:>5} ms p95 {row['95%']:>6} ms "
                 f"p99 {row['99%']:>6} ms"
             )

@@ -24,6 +24,7 @@ from innopoints.engine.params import FrozenParameters
 from innopoints.engine.run import score_against
 from innopoints.engine.scheme import Scheme, builtin_ids
 from innopoints.engine.synth import write_synth
+from innopoints.engine.uncertainty import NORMALISATIONS, Factors, analyse
 from innopoints.engine.writer import write_table
 
 err = Console(stderr=True, soft_wrap=True)
@@ -241,6 +242,146 @@ def _percentile_series(result: Any) -> Any:
     return pl.Series("percentile", result.percentile())
 
 
+@main.command("robustness")
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option("--scheme", "scheme_ref", default="sichuan-2025", show_default=True)
+@click.option("--period", required=True, help="Evaluated period: 2025, 2025H1 or a date.")
+@click.option(
+    "--replications",
+    type=click.IntRange(4, 1_000_000),
+    default=1000,
+    show_default=True,
+    help="Independent Monte Carlo replications behind the rank statistics.",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--out",
+    "out_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Per enterprise: rank, tier, median rank, 5–95 % band, tier kept (.csv or .xlsx).",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path),
+    help="Analysis report as JSON (factors, sensitivity indices, summaries).",
+)
+@click.option(
+    "--weight-noise", type=click.FloatRange(0, 1, max_open=True), default=0.25, show_default=True
+)
+@click.option(
+    "--normalisations",
+    default=",".join(NORMALISATIONS),
+    show_default=True,
+    help="Comma-separated normalisation alternatives, the nominal (scheme) first; COINr's "
+    "coinr:zscore, coinr:prank, coinr:fracmax, coinr:dist2max, coinr:borda may be added.",
+)
+@click.option(
+    "--sensitivity/--no-sensitivity",
+    default=True,
+    show_default=True,
+    help="Saltelli design and sensitivity indices (N(d + 2) runs for 2N replications).",
+)
+@click.option("--quiet", is_flag=True, help="No progress bar or summary.")
+def robustness_command(
+    input_path: Path,
+    scheme_ref: str,
+    period: str,
+    replications: int,
+    seed: int,
+    out_path: Path,
+    report_path: Path | None,
+    weight_noise: float,
+    normalisations: str,
+    sensitivity: bool,
+    quiet: bool,
+) -> None:
+    """Uncertainty and sensitivity analysis of scoring INPUT: Monte Carlo over the weights
+    (±25 %), normalisation, winsorising bounds, transform and reference group."""
+    started = time.perf_counter()
+    with _user_errors():
+        scheme = _load(scheme_ref)
+        factors = Factors(
+            weight_noise=weight_noise,
+            normalisations=tuple(n.strip() for n in normalisations.split(",") if n.strip()),
+        )
+        with _Share(quiet) as bar:
+            bar.update("read and check", 0.0)
+            table = read_table(input_path, scheme.catalogue)
+            result = analyse(
+                scheme,
+                table,
+                period,
+                replications=replications,
+                seed=seed,
+                factors=factors,
+                sensitivity=sensitivity,
+                source=input_path.name,
+                progress=bar.update,
+            )
+            bar.update("write", 1.0)
+            write_table(result.frame(), out_path)
+            if report_path is not None:
+                report = result.report()
+                report["input"] = str(input_path)
+                _write_json(report, report_path)
+    if not quiet:
+        _print_robustness(result, time.perf_counter() - started, out_path)
+
+
+class _Share:
+    """A progress bar over a share of the work done, on stderr."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.progress = Progress(
+            TextColumn("{task.description:<28}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f} %"),
+            TimeElapsedColumn(),
+            console=err,
+            disable=quiet,
+            transient=True,
+        )
+        self.task = self.progress.add_task("", total=1.0)
+
+    def __enter__(self) -> _Share:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(None, None, None)
+
+    def update(self, name: str, share: float) -> None:
+        self.progress.update(self.task, completed=share, description=name)
+
+
+def _print_robustness(result: Any, seconds: float, out_path: Path) -> None:
+    report = result.report()
+    band, kept = report["rank_band"], report["tier_kept"]
+    err.print(
+        f"{report['replications']} replications ({report['runs']} runs) over "
+        f"{report['n_ranked']} ranked enterprises; varying: {', '.join(report['varying'])}",
+        highlight=False,
+    )
+    if band["median"] is not None:
+        err.print(
+            f"5–95 % rank band: median {band['median']:.1f}, 90th percentile {band['p90']:.1f}; "
+            f"tier kept on average {kept['mean']:.1%}, below half for {kept['below_half']}",
+            highlight=False,
+        )
+    if report["sensitivity"]:
+        table = Table(title="sensitivity of the mean absolute rank shift", show_header=True)
+        for column in ("factor", "first order", "total"):
+            table.add_column(column, justify="right")
+        for row in report["sensitivity"]["mean_abs_rank_shift"]:
+            table.add_row(row["factor"], f"{row['first_order']:.3f}", f"{row['total']:.3f}")
+        err.print(table)
+    for note in report["notes"]:
+        err.print(f"note: {note}", highlight=False)
+    err.print(f"wrote {out_path} in {seconds:.2f} s", highlight=False)
+
+
 @main.command("synth")
 @click.option("--n", "n", type=click.IntRange(1, 5_000_000), required=True)
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -406,6 +547,8 @@ def demo_command(n: int, serve: bool, port: int) -> None:
     """The platform demo: create the database, generate a synthetic Sichuan, split it into the
     files each government source sends, import them through the real import path (findings
     included), then serve the site on localhost."""
+    # the demo's development server serves static files from the apps (no collectstatic)
+    os.environ.setdefault("INNOPOINTS_STATIC_MANIFEST", "0")
     _django()
     from innopoints.site.demo import run_demo  # noqa: PLC0415 - needs Django set up first
 
@@ -420,6 +563,43 @@ def manage_command(ctx: click.Context) -> None:
     from innopoints.site.manage import main as manage_main  # noqa: PLC0415 - Django on demand
 
     manage_main(list(ctx.args))
+
+
+@main.command("check-deploy")
+def check_deploy_command() -> None:
+    """Check a production installation: Django's deploy checks, database reachable, migrations
+    applied, broker reachable, PDF fonts, static files collected, secret key, data directory.
+    One PASS/FAIL line each; exit status 1 when any fails."""
+    from innopoints.site.manage import main as manage_main  # noqa: PLC0415 - Django on demand
+
+    manage_main(["check_deploy"])
+
+
+@main.command("backup")
+@click.option("--out", "out_path", required=True, type=click.Path(path_type=Path))
+def backup_command(out_path: Path) -> None:
+    """Dump the PostgreSQL database of DATABASE_URL to OUT (pg_dump custom format)."""
+    from innopoints.ops import backup  # noqa: PLC0415 - Django settings on demand
+
+    with _user_errors():
+        backup.dump(backup.configured_url(), out_path)
+    err.print(f"wrote {out_path}", highlight=False)
+
+
+@main.command("restore")
+@click.argument("dump_path", metavar="DUMP", type=click.Path(path_type=Path, exists=True))
+@click.option(
+    "--into",
+    "target_url",
+    help="An empty database to restore into (postgres://…); default DATABASE_URL.",
+)
+def restore_command(dump_path: Path, target_url: str | None) -> None:
+    """Restore DUMP (from `innopoints backup`) into an empty PostgreSQL database."""
+    from innopoints.ops import backup  # noqa: PLC0415 - Django settings on demand
+
+    with _user_errors():
+        backup.restore(dump_path, target_url or backup.configured_url())
+    err.print(f"restored {dump_path}", highlight=False)
 
 
 if __name__ == "__main__":

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils.html import escape
 from django.utils.translation import gettext, pgettext
 
 from innopoints.analysis.models import PoolMembership
 from innopoints.registry.models import Enterprise
-from innopoints.scoring.models import Result
+from innopoints.scoring.models import Result, Run
 from innopoints.scoring.schemes import localised
 
 STRONG, WEAK = 1.2, 0.8
@@ -58,10 +59,75 @@ def portrait(enterprise: Enterprise, result: Result | None = None) -> Portrait:
     result = result or latest_result(enterprise)
     if result is None:
         return Portrait(enterprise, None)
-    run = result.run
-    scheme = run.scheme_version.scheme()
+    scheme = result.run.scheme_version.scheme()
+    trend = list(
+        Result.objects.filter(
+            enterprise=enterprise, run__status="done", run__scheme_version__scheme_id=scheme.id
+        )
+        .select_related("run")
+        .defer(*LARGE_RUN_FIELDS, "run__parameters", "run__report")
+        .order_by("run__created_at")
+    )
+    pools = list(
+        PoolMembership.objects.filter(run=result.run, enterprise=enterprise).values_list(
+            "pool__name", flat=True
+        )
+    )
+    return _assemble(enterprise, result, scheme, trend, pools)
+
+
+def portraits(enterprises: list[Enterprise]) -> dict[int, Portrait]:
+    """``portrait`` of many enterprises with a fixed number of queries (a PDF batch's chunk):
+    each enterprise's results of finished runs, those runs once each, and the pools."""
+    results: dict[int, list[Result]] = {}
+    for row in Result.objects.filter(enterprise__in=enterprises, run__status="done").order_by(
+        "enterprise_id", "run__created_at", "run_id"
+    ):
+        results.setdefault(row.enterprise_id, []).append(row)
+    runs = {
+        run.pk: run
+        for run in Run.objects.filter(
+            pk__in={r.run_id for rows in results.values() for r in rows}
+        ).select_related("scheme_version")
+    }
+    schemes = {pk: run.scheme_version.scheme() for pk, run in runs.items()}
+    latest = {}
+    for enterprise_id, rows in results.items():
+        for row in rows:
+            row.run = runs[row.run_id]
+        latest[enterprise_id] = rows[-1]
+    pools: dict[tuple[int, int], list[str]] = {}
+    for run_id, enterprise_id, name in (
+        PoolMembership.objects.filter(
+            run_id__in={r.run_id for r in latest.values()}, enterprise__in=enterprises
+        )
+        .order_by("pool_id")
+        .values_list("run_id", "enterprise_id", "pool__name")
+    ):
+        pools.setdefault((run_id, enterprise_id), []).append(name)
+    views = {}
+    for enterprise in enterprises:
+        result = latest.get(enterprise.pk)
+        if result is None:
+            views[enterprise.pk] = Portrait(enterprise, None)
+            continue
+        scheme = schemes[result.run_id]
+        trend = [
+            r
+            for r in results[enterprise.pk]
+            if r.run.scheme_version.scheme_id == result.run.scheme_version.scheme_id
+        ]
+        views[enterprise.pk] = _assemble(
+            enterprise, result, scheme, trend, pools.get((result.run_id, enterprise.pk), [])
+        )
+    return views
+
+
+def _assemble(
+    enterprise: Enterprise, result: Result, scheme: Any, trend: list[Result], pools: list[str]
+) -> Portrait:
     names = {c.code: localised(c.name) for c in scheme.categories}
-    stats = run.report.get("category_stats", {}).get(result.stage, {})
+    stats = result.run.report.get("category_stats", {}).get(result.stage, {})
     axes = []
     for code, figures in stats.items():
         mine = float(result.categories.get(code, 0.0))
@@ -75,19 +141,6 @@ def portrait(enterprise: Enterprise, result: Result | None = None) -> Portrait:
             )
         )
     strengths, weaknesses = _words(result, scheme, axes)
-    trend = list(
-        Result.objects.filter(
-            enterprise=enterprise, run__status="done", run__scheme_version__scheme_id=scheme.id
-        )
-        .select_related("run")
-        .defer(*LARGE_RUN_FIELDS, "run__parameters", "run__report")
-        .order_by("run__created_at")
-    )
-    pools = list(
-        PoolMembership.objects.filter(run=run, enterprise=enterprise).values_list(
-            "pool__name", flat=True
-        )
-    )
     return Portrait(enterprise, result, axes, strengths, weaknesses, trend, pools)
 
 
@@ -150,8 +203,9 @@ def _legend(size: int, items: list[tuple[str, str, int]]) -> str:
     return "".join(parts)
 
 
-def radar_svg(axes: list[Axis], size: int = 320) -> str:
-    """The radar as SVG (for the PDF, where no script runs): enterprise, median, top decile."""
+def radar_svg(axes: list[Axis], size: int = 320, font_family: str = "sans-serif") -> str:
+    """The radar as SVG (for the PDF, where no script runs): enterprise, median, top decile;
+    ``font_family`` (a CSS font list, without double quotes) sets its words."""
     if len(axes) < 3:
         return ""
     centre, radius = size / 2, size / 2 - 60
@@ -191,5 +245,6 @@ def radar_svg(axes: list[Axis], size: int = 320) -> str:
     )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
-        f'viewBox="0 0 {size} {size}">{grid}{shapes}{labels}{legend}</svg>'
+        f'viewBox="0 0 {size} {size}" font-family="{escape(font_family)}">'
+        f"{grid}{shapes}{labels}{legend}</svg>"
     )

@@ -18,6 +18,8 @@ from innopoints.accounts.decorators import government_required, require
 from innopoints.analysis import boards, dossier, stats
 from innopoints.analysis.models import Leaderboard, Pool, PoolMembership
 from innopoints.analysis.portrait import portrait
+from innopoints.ops import jobs
+from innopoints.ops.routers import reports
 from innopoints.registry.models import Enterprise
 from innopoints.scoring.models import Run
 
@@ -194,7 +196,8 @@ def pools_page(request: HttpRequest, run_id: int) -> HttpResponse:
 def statistics_page(request: HttpRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(Run, pk=run_id, status="done")
     require(request, "scoring.view_run", run)
-    figures = stats.build(run, scope.narrowing_prefix(request.user, run.region))
+    with reports():  # the figures from the read replica, when one is configured
+        figures = stats.build(run, scope.narrowing_prefix(request.user, run.region))
     chart = {
         "histogram": figures.histogram,
         "regions": [[r["prefecture"], r["n"]] for r in figures.by_region],
@@ -209,6 +212,8 @@ def statistics_page(request: HttpRequest, run_id: int) -> HttpResponse:
             run=run,
             tiers=[t.code for t in run.scheme_version.scheme().tiers.levels],
             chart=json.dumps(chart, ensure_ascii=False),
+            timings=sorted((run.report or {}).get("timings_s", {}).items()),
+            recent_jobs=[j for j in jobs.recent(request.user, limit=20) if j.kind != "matching"],
         ),
     )
 
@@ -218,6 +223,8 @@ def statistics_xlsx(request: HttpRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(Run, pk=run_id, status="done")
     require(request, "scoring.view_run", run)
     narrowed = scope.narrowing_prefix(request.user, run.region)
-    response = HttpResponse(stats.to_xlsx(stats.build(run, narrowed)), content_type=XLSX)
+    with reports():
+        figures = stats.build(run, narrowed)
+    response = HttpResponse(stats.to_xlsx(figures), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="statistics-run{run.pk}.xlsx"'
     return response

@@ -121,6 +121,13 @@ class Authorisation(models.Model):
     valid_from = models.DateField(_("生效日期"))
     valid_to = models.DateField(_("截止日期"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    expiry_notified_at = models.DateTimeField(
+        _("到期通知时间"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("授权到期后，企业与被授权机构已收到通知的时间（每日到期处理）"),
+    )
     created_at = models.DateTimeField(_("授权时间"), auto_now_add=True)
     history = HistoricalRecords(verbose_name=_("授权变更记录"))
 

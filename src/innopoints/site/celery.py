@@ -7,8 +7,13 @@ import os
 
 from celery import Celery
 
+from innopoints.ops.schedule import beat_schedule
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "innopoints.site.settings")
 
 app = Celery("innopoints")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(["innopoints.scoring"])
+# periodic jobs (ops/periodic.py), started by `celery -A innopoints.site.celery beat`
+app.conf.beat_schedule = beat_schedule()
+app.autodiscover_tasks(["innopoints.ops"], related_name="periodic")

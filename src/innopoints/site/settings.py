@@ -5,6 +5,8 @@
 - ``INNOPOINTS_SECRET_KEY``: else generated once into the data directory (never in the repo);
 - ``INNOPOINTS_DEBUG``: ``1`` in development only;
 - ``INNOPOINTS_ALLOWED_HOSTS``: comma-separated; default localhost.
+
+The full table (read replica, broker, mail, HTTPS, logs, gunicorn) is in docs/deployment.md.
 """
 
 from __future__ import annotations
@@ -33,7 +35,16 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = os.environ.get("INNOPOINTS_DEBUG", "0") == "1"
-ALLOWED_HOSTS = os.environ.get("INNOPOINTS_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
+ALLOWED_HOSTS = [
+    host.strip()
+    for host in os.environ.get("INNOPOINTS_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
+    if host.strip()
+]
+CSRF_TRUSTED_ORIGINS = [
+    origin.strip()
+    for origin in os.environ.get("INNOPOINTS_CSRF_TRUSTED_ORIGINS", "").split(",")
+    if origin.strip()
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -45,6 +56,7 @@ INSTALLED_APPS = [
     "simple_history",
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
+    "ninja",  # its Swagger UI assets come from the static files (no CDN)
     "innopoints.registry",
     "innopoints.collection",
     "innopoints.scoring",
@@ -53,10 +65,18 @@ INSTALLED_APPS = [
     "innopoints.applications",
     "innopoints.portals",
     "innopoints.audit",
+    "innopoints.api",
+    "innopoints.ops",
+    "innopoints.jobs",  # work split over Celery workers, faults (docs/scale-out-and-faults.md)
 ]
 
 MIDDLEWARE = [
+    "innopoints.ops.middleware.RequestIdMiddleware",
+    # /healthz and /readyz, before the host check and the HTTPS redirect (ops/health.py)
+    "innopoints.ops.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # static files from the app itself (no CDN, no separate file server needed)
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -102,6 +122,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+# a read replica for reports and statistics (ops/routers.py), when one is configured
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=60
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["innopoints.ops.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
@@ -128,11 +155,35 @@ USE_TZ = True
 
 ROOT_DIR = Path(__file__).resolve().parents[3]
 ASSETS_DIR = Path(os.environ.get("INNOPOINTS_ASSETS_DIR", ROOT_DIR / "node_modules"))
-STATICFILES_DIRS = [("vendor/echarts", ASSETS_DIR / "echarts" / "dist")]
+# ECharts from the npm package, only the one file the pages load (ops/assets.py)
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "innopoints.ops.assets.VendorFinder",
+]
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT = Path(os.environ.get("INNOPOINTS_STATIC_ROOT", DATA_DIR / "static"))
+# production (DEBUG off): hashed, compressed names written by `innopoints manage collectstatic`
+# and served for a year by whitenoise from STATIC_ROOT; development and the tests
+# (INNOPOINTS_STATIC_MANIFEST=0): the files straight from the apps
+STATIC_MANIFEST = not DEBUG and os.environ.get("INNOPOINTS_STATIC_MANIFEST", "1") == "1"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+if not STATIC_MANIFEST:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise looks there too
 MEDIA_URL = "media/"
 MEDIA_ROOT = DATA_DIR / "media"
+
+# Institution API (/api/v1/, docs/api.md): requests per token and minute; token lifetime
+INNOPOINTS_API_RATE_LIMIT = int(os.environ.get("INNOPOINTS_API_RATE_LIMIT", "120"))
+INNOPOINTS_API_TOKEN_DAYS = int(os.environ.get("INNOPOINTS_API_TOKEN_DAYS", "365"))
 
 # Imports: the largest file accepted (a province's yearly file for one source is a few MB).
 INNOPOINTS_MAX_IMPORT_BYTES = int(os.environ.get("INNOPOINTS_MAX_IMPORT_BYTES", str(30 * 2**20)))
@@ -194,13 +245,32 @@ if not DEBUG and os.environ.get("INNOPOINTS_HTTPS", "1") == "1":
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # an intranet host is never submitted to the browsers' public HSTS preload list
-SILENCED_SYSTEM_CHECKS = ["security.W021"]
+SILENCED_SYSTEM_CHECKS = [
+    "security.W021",
+    # deliberate choices of an installation, e.g. plain HTTP on an intranet:
+    # INNOPOINTS_SILENCED_CHECKS=security.W004,security.W008,security.W012,security.W016
+    *(c.strip() for c in os.environ.get("INNOPOINTS_SILENCED_CHECKS", "").split(",") if c.strip()),
+]
 
+# Logs: one JSON object per line on stderr (INNOPOINTS_LOG_FORMAT=text for people), each
+# with the request id of the request being served (ops/logs.py)
+LOG_FORMAT = os.environ.get("INNOPOINTS_LOG_FORMAT", "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "INFO"},
+    "filters": {"request_id": {"()": "innopoints.ops.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "innopoints.ops.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "text" if LOG_FORMAT == "text" else "json",
+        }
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("INNOPOINTS_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
@@ -215,4 +285,27 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers log through LOGGING above (JSON)
 INNOPOINTS_JOBS_IN_BACKGROUND = True
+# Work split over workers, faults (docs/scale-out-and-faults.md): a task whose worker process
+# dies is delivered again (acknowledged late, rejected on worker loss); Redis redelivers a task
+# of a worker that vanished after the visibility timeout, which must exceed the longest task.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("INNOPOINTS_QUEUE", "celery")
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("INNOPOINTS_VISIBILITY_TIMEOUT", "7200"))
+}
+# files the workers hand each other (run parts, uploads, PDF batches): shared by all machines
+INNOPOINTS_SHARED_DIR = Path(os.environ.get("INNOPOINTS_SHARED_DIR", DATA_DIR / "shared"))
+# periodic jobs (celery beat, ops/schedule.py) at INNOPOINTS_NIGHTLY_HOUR in the platform's zone
+CELERY_TIMEZONE = TIME_ZONE
+# Fonts a PDF (一企一档) needs: check-deploy looks for them (fontconfig family name)
+INNOPOINTS_PDF_FONT = os.environ.get("INNOPOINTS_PDF_FONT", "Noto Sans CJK SC")
+# the compact copy of that font the PDFs embed quickly (analysis/pdf_fonts.py), made once
+INNOPOINTS_FONT_CACHE = Path(
+    os.environ.get(
+        "INNOPOINTS_FONT_CACHE",
+        Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "innopoints" / "fonts",
+    )
+)

@@ -10,6 +10,8 @@ import tempfile
 
 os.environ.setdefault("INNOPOINTS_DATA_DIR", tempfile.mkdtemp(prefix="innopoints-test-"))
 os.environ.setdefault("INNOPOINTS_HTTPS", "0")  # the test server speaks plain HTTP
+os.environ.setdefault("INNOPOINTS_STATIC_MANIFEST", "0")  # static files from the apps
+os.environ.setdefault("INNOPOINTS_LOG_FORMAT", "text")
 
 from django.core.exceptions import ImproperlyConfigured
 

@@ -4,12 +4,15 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from innopoints.api.api import api
+
 admin.site.site_header = _("企业创新积分信息管理平台")
 admin.site.site_title = _("创新积分平台")
 admin.site.index_title = _("平台管理")
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
@@ -17,6 +20,8 @@ urlpatterns += i18n_patterns(
     path("scoring/", include("innopoints.scoring.urls")),
     path("analysis/", include("innopoints.analysis.urls")),
     path("accounts/", include("innopoints.accounts.urls")),
+    path("api-tokens/", include("innopoints.api.urls")),
+    path("ops/", include("innopoints.ops.urls")),
     path("", include("innopoints.portals.urls")),
     prefix_default_language=False,
 )

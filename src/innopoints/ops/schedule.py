@@ -1,0 +1,25 @@
+"""The Celery beat schedule (``celery -A innopoints.site.celery beat``): the nightly jobs of
+``periodic.py`` at ``INNOPOINTS_NIGHTLY_HOUR`` (default 02:00, the platform's time zone).
+Without Celery, cron runs the same jobs: ``innopoints manage run_periodic NAME``."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from celery.schedules import crontab
+
+MATCHING = "innopoints.ops.nightly_matching"
+EXPIRY = "innopoints.ops.expire_authorisations"
+REDISPATCH = "innopoints.jobs.redispatch"  # jobs kept while the broker was down (jobs/queue.py)
+
+
+def beat_schedule() -> dict[str, dict[str, Any]]:
+    hour = int(os.environ.get("INNOPOINTS_NIGHTLY_HOUR", "2"))
+    if not 0 <= hour <= 23:
+        raise ValueError(f"INNOPOINTS_NIGHTLY_HOUR must be 0–23, not {hour}")
+    return {
+        "authorisation-expiry": {"task": EXPIRY, "schedule": crontab(hour=hour, minute=0)},
+        "nightly-matching": {"task": MATCHING, "schedule": crontab(hour=hour, minute=15)},
+        "redispatch-waiting-jobs": {"task": REDISPATCH, "schedule": 60.0},
+    }
