@@ -48,10 +48,10 @@ def require_postgres_and_redis() -> None:
 def point_app_at(url: str) -> None:
     """The test process sends to ``url`` (a fresh producer pool: no old connection kept)."""
     app.conf.update(broker_url=url, task_default_queue=QUEUE, result_backend=None)
-    _fresh_pools()
+    fresh_pools()
 
 
-def _fresh_pools() -> None:
+def fresh_pools() -> None:
     """Celery caches its connection and producer pools per app; kombu keeps one per URL."""
     app._pool = None
     app.amqp._producer_pool = None
@@ -187,4 +187,4 @@ def workers(tmp_path: Path, settings_fixture: Any) -> Iterator[Workers]:
         started.release()
         started.stop()
         app.conf.update(broker_url=previous[0], task_default_queue=previous[1])
-        _fresh_pools()
+        fresh_pools()

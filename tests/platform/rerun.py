@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from innopoints.scoring.models import Result, Run
+from innopoints.scoring.models import Result, ResultBlock, Run, breakdown_width
 
 
 def fingerprint(run: Run) -> str:
@@ -24,11 +24,15 @@ def fingerprint(run: Run) -> str:
             "rank",
             "tier",
             "vetoed",
-            "breakdown",
+            "block",
+            "slot",
             "categories",
         )
     )
-    for code, base, bonus, total, rank, tier, vetoed, breakdown, categories in rows:
+    blocks = dict(ResultBlock.objects.filter(run=run).values_list("index", "values"))
+    size = 8 * breakdown_width(run.report["breakdown_layout"])
+    for code, base, bonus, total, rank, tier, vetoed, block, slot, categories in rows:
+        breakdown = bytes(blocks[block])[slot * size : (slot + 1) * size]
         numbers = "|".join(float(x).hex() for x in (base, bonus, total))
         cats = json.dumps(
             {k: float(v).hex() for k, v in sorted(categories.items())}, sort_keys=True

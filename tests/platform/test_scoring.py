@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import openpyxl
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -25,9 +26,10 @@ from innopoints.registry.models import Region
 from innopoints.scoring import execution, schemes
 from innopoints.scoring.compare import compare
 from innopoints.scoring.explain import explain
-from innopoints.scoring.models import Result, Run, SchemeVersion
+from innopoints.scoring.models import Result, ResultBlock, Run, SchemeVersion, breakdown_width
 from innopoints.scoring.tasks import dispatch
 from innopoints.site.celery import app
+from tests.platform.celery_workers import fresh_pools
 from tests.platform.conftest import csv_bytes
 
 SICHUAN_FILE = Path(__file__).resolve().parents[2] / "src/innopoints/schemes/sichuan-2025.yaml"
@@ -106,17 +108,49 @@ def test_a_run_scores_and_records_everything(province: None) -> None:
 def test_rerunning_the_same_inputs_is_bit_identical(province: None) -> None:
     first, second = run_now(), run_now()
     assert first.input_digest == second.input_digest
-    a = list(
-        Result.objects.filter(run=first)
-        .order_by("enterprise_id")
-        .values_list("enterprise_id", "total", "rank", "tier", "breakdown", "categories")
-    )
-    b = list(
-        Result.objects.filter(run=second)
-        .order_by("enterprise_id")
-        .values_list("enterprise_id", "total", "rank", "tier", "breakdown", "categories")
+    a, b = (
+        list(
+            Result.objects.filter(run=run)
+            .order_by("enterprise_id")
+            .values_list("enterprise_id", "total", "rank", "tier", "block", "slot", "categories")
+        )
+        for run in (first, second)
     )
     assert a == b
+    blocks_a, blocks_b = (
+        [
+            (index, bytes(ids), bytes(values))
+            for index, ids, values in ResultBlock.objects.filter(run=run)
+            .order_by("index")
+            .values_list("index", "enterprise_ids", "values")
+        ]
+        for run in (first, second)
+    )
+    assert blocks_a == blocks_b and blocks_a
+
+
+def test_breakdowns_are_stored_in_blocks_in_rank_order(
+    province: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(execution, "BLOCK_ROWS", 64)  # 300 enterprises: five blocks
+    run = run_now()
+    results = list(Result.objects.filter(run=run).order_by("block", "slot"))
+    assert [(r.block, r.slot) for r in results] == [(i // 64, i % 64) for i in range(len(results))]
+    assert ResultBlock.objects.filter(run=run).count() == -(-len(results) // 64) == 5
+    ranks = [r.rank for r in results]
+    ranked = [r for r in ranks if r is not None]
+    assert ranked == sorted(ranked) and ranks[: len(ranked)] == ranked  # unranked last
+    block = ResultBlock.objects.get(run=run, index=0)
+    ids = np.frombuffer(bytes(block.enterprise_ids), dtype="<i8")
+    assert ids.tolist() == [r.enterprise_id for r in results[:64]]
+    width = breakdown_width(run.report["breakdown_layout"])
+    matrix = np.frombuffer(bytes(block.values), dtype="<f8").reshape(len(ids), width)
+    last = results[len(ids) - 1]
+    assert last.packed_breakdown() == matrix[-1].tobytes()
+    points = [v[5] for v in last.breakdown_values["ind"].values()]
+    assert sum(p or 0.0 for p in points) + sum(
+        p or 0.0 for p in last.breakdown_values["bonus"].values()
+    ) == pytest.approx(last.base + last.bonus)
 
 
 def test_a_failed_or_cancelled_run_leaves_no_results(
@@ -225,7 +259,10 @@ def test_runs_on_celery_with_redis(reference_data: None, settings: Any, tmp_path
     import_all(write_files(tmp_path / "files", 120, seed=3), "2025")
     url = "redis://127.0.0.1:6379/15"
     settings.CELERY_BROKER_URL = url
-    app.conf.update(broker_url=url, result_backend=None, task_always_eager=False)
+    app.conf.update(
+        broker_url=url, result_backend=None, task_always_eager=False, task_default_queue="celery"
+    )
+    fresh_pools()  # no connection kept from another test's broker
     with start_worker(app, perform_ping_check=False, pool="solo", concurrency=1):
         run = Run.objects.create(period="2025", scheme_version=sichuan())
         dispatch(run)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext, pgettext
 
 from innopoints.analysis.models import PoolMembership
 from innopoints.registry.models import Enterprise
-from innopoints.scoring.models import Result, Run
+from innopoints.scoring.models import Result, Run, prefetch_breakdowns
 from innopoints.scoring.schemes import localised
 
 STRONG, WEAK = 1.2, 0.8
@@ -96,6 +96,7 @@ def portraits(enterprises: list[Enterprise]) -> dict[int, Portrait]:
         for row in rows:
             row.run = runs[row.run_id]
         latest[enterprise_id] = rows[-1]
+    prefetch_breakdowns(list(latest.values()))
     pools: dict[tuple[int, int], list[str]] = {}
     for run_id, enterprise_id, name in (
         PoolMembership.objects.filter(

@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.db import models
+from django.db.models import BinaryField
+from django.db.models.functions import Substr
 from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -196,10 +198,12 @@ class Result(models.Model):
     percentile = models.FloatField(_("百分位"), null=True)
     industry = models.CharField(_("所属领域"), max_length=64, blank=True)
     region_code = models.CharField(_("行政区划代码"), max_length=6, blank=True)
-    breakdown = models.BinaryField(_("明细（压缩数值）"))
-    """Packed little-endian float64 in the order of the run's ``report["breakdown_layout"]``
-    (``breakdown_values`` unpacks it): read whole, never queried into, and a national run writes
-    a million of them — as text they cost more to format, send and store than to compute."""
+    block = models.PositiveIntegerField(_("明细块"), default=0)
+    slot = models.PositiveIntegerField(_("块内位置"), default=0)
+    """The breakdown is stored in the run's ``ResultBlock`` ``block``, row ``slot``: packed
+    little-endian float64 in the order of the run's ``report["breakdown_layout"]``
+    (``breakdown_values`` unpacks it). A national run writes a million breakdowns: as a
+    thousand blocks they cost a fraction of a million row-sized values to pack and ingest."""
     categories = models.JSONField(_("一级指标得分"), default=dict)
 
     class Meta:
@@ -222,7 +226,72 @@ class Result(models.Model):
     def breakdown_values(self) -> dict[str, Any]:
         """{"ind": {code: [raw, value, origin, t, x′, points]}, "bonus": {code: points}}, with
         None where a number is missing (METHOD.md §9)."""
-        return unpack_breakdown(bytes(self.breakdown), self.run.report["breakdown_layout"])
+        return unpack_breakdown(self.packed_breakdown(), self.run.report["breakdown_layout"])
+
+    def packed_breakdown(self) -> bytes:
+        """This row's packed float64, read out of its block (only these bytes are fetched)
+        unless ``prefetch_breakdowns`` has read it already."""
+        prefetched: bytes | None = getattr(self, "_packed_breakdown", None)
+        if prefetched is not None:
+            return prefetched
+        size = 8 * breakdown_width(self.run.report["breakdown_layout"])
+        row = (
+            ResultBlock.objects.filter(run_id=self.run_id, index=self.block)
+            .annotate(row=Substr("values", self.slot * size + 1, size, output_field=BinaryField()))
+            .values_list("row", flat=True)
+            .first()
+        )
+        if row is None:
+            raise ResultBlock.DoesNotExist(f"run {self.run_id} has no breakdown block {self.block}")
+        return bytes(row)
+
+
+class ResultBlock(models.Model):
+    """The breakdowns of up to ``BLOCK_ROWS`` results of a run, in the run's rank order: the
+    enterprises' ids (int64) and their rows of float64 (``breakdown_layout`` wide), both
+    little-endian. Written once with the results; never changed."""
+
+    run = models.ForeignKey(
+        Run, on_delete=models.CASCADE, related_name="blocks", verbose_name=_("积分测算")
+    )
+    index = models.PositiveIntegerField(_("块号"))
+    enterprise_ids = models.BinaryField(_("企业编号"))
+    values = models.BinaryField(_("明细数值"))
+
+    class Meta:
+        verbose_name = _("积分明细块")
+        verbose_name_plural = pgettext_lazy("plural", "积分明细块")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "index"], name="result_block_once_per_run")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run} #{self.index}"
+
+
+BLOCK_ROWS = 1024
+
+
+def prefetch_breakdowns(results: list[Result]) -> None:
+    """Read the breakdowns of many results with one query per run (their blocks, whole), for
+    pages and batches that show many enterprises at once."""
+    by_run: dict[int, list[Result]] = {}
+    for result in results:
+        by_run.setdefault(result.run_id, []).append(result)
+    for run_id, rows in by_run.items():
+        blocks = {
+            index: bytes(values)
+            for index, values in ResultBlock.objects.filter(
+                run_id=run_id, index__in={r.block for r in rows}
+            ).values_list("index", "values")
+        }
+        size = 8 * breakdown_width(rows[0].run.report["breakdown_layout"])
+        for row in rows:
+            row._packed_breakdown = blocks[row.block][row.slot * size : (row.slot + 1) * size]  # type: ignore[attr-defined]
+
+
+def breakdown_width(layout: dict[str, list[str]]) -> int:
+    return len(layout["parts"]) * len(layout["ind"]) + len(layout["bonus"])
 
 
 def unpack_breakdown(packed: bytes, layout: dict[str, list[str]]) -> dict[str, Any]:

@@ -98,7 +98,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 PAGE = 50
 # what a list never shows: the packed breakdown and category points
-LIST_DEFERRED = ("breakdown", "categories")
+LIST_DEFERRED = ("categories",)
 
 
 class RankPage:
