@@ -7,6 +7,7 @@ import io
 import os
 import socket
 import time
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -328,3 +329,13 @@ def test_leaderboard_pages_by_rank(province: None, admin_user: Any) -> None:
     )  # every result exactly once, the vetoed last
     last = client.get(reverse("scoring:leaderboard", args=[run.pk]), {"page": pages})
     assert all(r.rank is None for r in last.context["page"]) or run.n_vetoed == 0
+
+
+def test_input_fact_ids_round_trip_in_both_stored_formats() -> None:
+    ids = np.array([907, 3, 15, 2**40, 16], dtype=np.int64)
+    packed = Run.pack_fact_ids(ids)
+    assert packed.startswith(b"D1")
+    assert Run(input_fact_ids=packed).fact_ids().tolist() == [3, 15, 16, 907, 2**40]
+    older = zlib.compress(np.sort(ids).tobytes(), 6)  # how runs were stored before
+    assert Run(input_fact_ids=older).fact_ids().tolist() == [3, 15, 16, 907, 2**40]
+    assert Run(input_fact_ids=Run.pack_fact_ids(ids[:0])).fact_ids().tolist() == []
