@@ -110,7 +110,7 @@ def test_stored_bands_are_the_engines_analysis_of_the_run(world: dict[str, Any])
     assert analysis.status == "done", analysis.error
     # the engine on the table the run itself was built from, with the analysis' settings
     scheme = run.scheme_version.scheme()
-    table, _, _ = execution.engine_table(run, scheme)
+    table, *_ = execution.engine_table(run, scheme)
     expected = analyse(scheme, table, run.period, replications=200, seed=run.pk)
     ranked = expected.nominal_rank > 0
     matrix = analysis.band_matrix()

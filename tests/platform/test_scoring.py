@@ -21,13 +21,20 @@ from django.urls import reverse
 
 from innopoints.collection.demo import import_all, write_files
 from innopoints.collection.importing import import_file
-from innopoints.collection.models import Authorisation, DataSource, Enterprise
+from innopoints.collection.models import Authorisation, DataSource, Enterprise, FactValue
 from innopoints.engine.scheme import SchemeError
 from innopoints.registry.models import Region
 from innopoints.scoring import execution, schemes
 from innopoints.scoring.compare import compare
 from innopoints.scoring.explain import explain
-from innopoints.scoring.models import Result, ResultBlock, Run, SchemeVersion, breakdown_width
+from innopoints.scoring.models import (
+    Result,
+    ResultBlock,
+    Run,
+    SchemeVersion,
+    breakdown_width,
+    unpack_fact_ids,
+)
 from innopoints.scoring.tasks import dispatch
 from innopoints.site.celery import app
 from tests.platform.celery_workers import fresh_pools
@@ -142,6 +149,17 @@ def test_breakdowns_are_stored_in_blocks_in_rank_order(
     ranked = [r for r in ranks if r is not None]
     assert ranked == sorted(ranked) and ranks[: len(ranked)] == ranked  # unranked last
     block = ResultBlock.objects.get(run=run, index=0)
+    # the value ids kept with the blocks are the run's, each with its enterprise's block
+    kept = [unpack_fact_ids(bytes(b.fact_ids)) for b in ResultBlock.objects.filter(run=run)]
+    assert np.array_equal(np.sort(np.concatenate(kept)), run.fact_ids())
+    in_block = {r.enterprise_id: r.block for r in results}
+    for index, ids_of_block in zip(
+        ResultBlock.objects.filter(run=run).values_list("index", flat=True), kept, strict=True
+    ):
+        owners = FactValue.objects.filter(pk__in=ids_of_block.tolist()).values_list(
+            "enterprise_id", flat=True
+        )
+        assert {in_block[e] for e in owners} == {index}
     ids = np.frombuffer(bytes(block.enterprise_ids), dtype="<i8")
     assert ids.tolist() == [r.enterprise_id for r in results[:64]]
     width = breakdown_width(run.report["breakdown_layout"])
@@ -304,7 +322,7 @@ def test_self_assessment_against_a_stored_run(province: None) -> None:
     assert "ranked_totals" not in run.parameters  # kept compact, apart from the JSON
     frozen = run.frozen_parameters()
     assert frozen.n_ranked == run.n_ranked
-    table, _, _ = execution.engine_table(run, run.scheme_version.scheme())
+    table, *_ = execution.engine_table(run, run.scheme_version.scheme())
     estimate = score_against(run.scheme_version.scheme(), frozen, table[:25])
     stored = dict(Result.objects.filter(run=run).values_list("enterprise_id", "total"))
     for enterprise_id, total in zip(table["enterprise_id"][:25], estimate.total, strict=True):

@@ -4,9 +4,11 @@ bands (e.g. 0–5 %, 5–10 % within each stage); draft until published."""
 from __future__ import annotations
 
 import math
+import zlib
 from typing import Any
 
 import polars as pl
+from django.core.cache import cache
 from django.utils.translation import gettext
 
 from innopoints.analysis.models import Leaderboard, PoolMembership
@@ -14,9 +16,13 @@ from innopoints.scoring.compare import compare
 from innopoints.scoring.models import Result, Run
 
 
-def _results(run: Run) -> pl.DataFrame:
+def _results(run: Run, best: int | None = None) -> pl.DataFrame:
+    """The run's ranked results (``best``: only ranks up to it, read through the rank index)."""
+    query = Result.objects.filter(run=run, vetoed=False)
+    if best is not None:
+        query = query.filter(rank__lte=best)
     rows = list(
-        Result.objects.filter(run=run, vetoed=False).values_list(
+        query.values_list(
             "enterprise_id",
             "enterprise__name",
             "enterprise__credit_code",
@@ -52,14 +58,34 @@ def _results(run: Run) -> pl.DataFrame:
 def entries(board: Leaderboard, region_prefix: str | None = None) -> list[dict[str, Any]]:
     """The board's rows; ``region_prefix`` keeps only one jurisdiction's enterprises (their
     positions stay those of the whole list)."""
-    rows = _entries(board)
+    rows = _cached_entries(board) if board.status == "published" else _entries(board)
     if region_prefix:
         rows = [r for r in rows if (r.get("region_code") or "").startswith(region_prefix)]
     return rows
 
 
+def _cached_entries(board: Leaderboard) -> list[dict[str, Any]]:
+    """A published board's rows never change (its run's results are immutable and the board
+    is no longer edited): computed once, then read from the shared cache."""
+    definition = (
+        board.kind,
+        board.filter_value,
+        board.top_n,
+        board.share_from,
+        board.share_to,
+        board.published_at.isoformat() if board.published_at else "",
+    )
+    key = f"board-entries:{board.pk}:{board.run_id}:{zlib.crc32(repr(definition).encode()):x}"
+    rows: list[dict[str, Any]] | None = cache.get(key)
+    if rows is None:
+        rows = _entries(board)
+        cache.set(key, rows, timeout=None)
+    return rows
+
+
 def _entries(board: Leaderboard) -> list[dict[str, Any]]:
-    frame = _results(board.run)
+    top_only = board.kind == "overall" and board.top_n and board.share_from is None
+    frame = _results(board.run, best=board.top_n if top_only else None)
     rank = "rank"
     if board.kind == "industry":
         frame, rank = frame.filter(pl.col("industry") == board.filter_value), "rank_industry"

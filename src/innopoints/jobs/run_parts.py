@@ -59,6 +59,7 @@ def _save_gathered(path: Path, gathered: execution.Gathered) -> None:
     path.mkdir(parents=True, exist_ok=True)
     gathered.table.write_parquet(path / "table.parquet")
     np.save(path / "fact_ids.npy", gathered.fact_ids)
+    np.save(path / "fact_enterprises.npy", gathered.fact_enterprises)
     meta = {"left_out": gathered.left_out, "seconds": gathered.seconds}
     (path / "gathered.json").write_text(json.dumps(meta), encoding="utf-8")
 
@@ -70,6 +71,7 @@ def _load_gathered(path: Path) -> execution.Gathered:
         np.load(path / "fact_ids.npy"),
         meta["left_out"],
         meta["seconds"],
+        np.load(path / "fact_enterprises.npy"),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.core.cache import cache
 from django.db.models import Avg, Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -24,6 +25,28 @@ from innopoints.registry.models import Enterprise, Institution
 from innopoints.scoring.models import Result, Run
 
 
+def _run_summary(run: Run, prefix: str | None) -> tuple[dict[str, object], list[tuple[str, int]]]:
+    """Count, mean and vetoed of a finished run's results in a division, and its tiers: a
+    run's results never change, so they are counted once and then read from the cache."""
+    key = f"run-summary:{run.pk}:{run.finished_at.isoformat() if run.finished_at else ''}:{prefix}"
+    cached: tuple[dict[str, object], list[tuple[str, int]]] | None = cache.get(key)
+    if cached is not None:
+        return cached
+    results = Result.objects.filter(run=run)
+    if prefix:
+        results = results.filter(region_code__startswith=prefix)
+    summary = results.aggregate(
+        n=Count("pk"),
+        mean=Avg("total", filter=Q(vetoed=False)),
+        vetoed=Count("pk", Q(vetoed=True)),
+    )
+    tiers = list(
+        results.exclude(tier="").values_list("tier").annotate(n=Count("pk")).order_by("tier")
+    )
+    cache.set(key, (summary, tiers), timeout=None)
+    return summary, tiers
+
+
 @government_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -35,19 +58,8 @@ def home(request: HttpRequest) -> HttpResponse:
     figures: dict[str, object] = {"enterprises": enterprises.count()}
     tiers: list[tuple[str, int]] = []
     if latest is not None:
-        results = Result.objects.filter(run=latest)
-        prefix = scope.region_prefix(user)
-        if prefix:
-            results = results.filter(region_code__startswith=prefix)
-        summary = results.aggregate(
-            n=Count("pk"),
-            mean=Avg("total", filter=Q(vetoed=False)),
-            vetoed=Count("pk", Q(vetoed=True)),
-        )
+        summary, tiers = _run_summary(latest, scope.region_prefix(user))
         figures.update(summary)
-        tiers = list(
-            results.exclude(tier="").values_list("tier").annotate(n=Count("pk")).order_by("tier")
-        )
     findings = Finding.objects.filter(scope.enterprise_filter(user), status="open")
     boards = Leaderboard.objects.filter(run__in=runs).select_related("run").order_by("-pk")[:10]
     imports = ImportBatch.objects.select_related("source").order_by("-imported_at")

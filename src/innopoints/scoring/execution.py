@@ -73,9 +73,11 @@ def _enterprises(run: Run) -> pl.DataFrame:
     return frame.join(links, on="enterprise_id", how="left")
 
 
-def engine_table(run: Run, scheme: Scheme) -> tuple[pl.DataFrame, np.ndarray, dict[str, int]]:
-    """The run's input table (columns named by field code, typed), the ids of the values used,
-    and counts of enterprises left out (with the reason)."""
+def engine_table(
+    run: Run, scheme: Scheme
+) -> tuple[pl.DataFrame, np.ndarray, np.ndarray, dict[str, int]]:
+    """The run's input table (columns named by field code, typed), the ids of the values used
+    and their enterprises, and counts of enterprises left out (with the reason)."""
     enterprises = _enterprises(run)
     ids = enterprises["enterprise_id"].to_list() if run.region is not None else None
     latest = fact_tables.latest_versions(run.period, None, ids)
@@ -104,9 +106,9 @@ def engine_table(run: Run, scheme: Scheme) -> tuple[pl.DataFrame, np.ndarray, di
         if missing is not None:
             left_out = {"no_revenue": int(missing.sum())}
             table = table.filter(~missing)
-    kept = set(table["enterprise_id"].to_list())
-    fact_ids = used.filter(pl.col("enterprise_id").is_in(list(kept)))["id"].to_numpy()
-    return table.sort("enterprise_id"), fact_ids, left_out
+    facts = used.filter(pl.col("enterprise_id").is_in(table["enterprise_id"].implode()))
+    fact_ids, fact_enterprises = facts["id"].to_numpy(), facts["enterprise_id"].to_numpy()
+    return table.sort("enterprise_id"), fact_ids, fact_enterprises, left_out
 
 
 PARTS = ("raw", "value", "origin", "t", "x", "pts")
@@ -140,19 +142,28 @@ def _breakdown_columns(result: ScoreResult) -> list[np.ndarray]:
 
 
 def _breakdown_blocks(
-    run: Run, result: ScoreResult, enterprise_ids: np.ndarray, order: np.ndarray
-) -> Iterator[tuple[int, int, bytes, bytes]]:
-    """(run, index, enterprise ids, values) of each block: the rows ``order`` lists (the
-    stored rank order), ``BLOCK_ROWS`` at a time, each row little-endian float64 (NaN for
-    missing) — assembled a block at a time, so no million-row matrix is ever made."""
+    run: Run, result: ScoreResult, gathered: Gathered, order: np.ndarray
+) -> Iterator[tuple[int, int, bytes, bytes, bytes]]:
+    """(run, index, enterprise ids, values, fact ids) of each block: the rows ``order`` lists
+    (the stored rank order), ``BLOCK_ROWS`` at a time, each row little-endian float64 (NaN for
+    missing), with the ids of the values used for those enterprises — assembled a block at a
+    time, so no million-row matrix is ever made."""
     columns = _breakdown_columns(result)
+    enterprise_ids = gathered.table["enterprise_id"].to_numpy()  # ascending
+    block_of_row = np.empty(len(order), dtype=np.int64)
+    block_of_row[order] = np.arange(len(order)) // BLOCK_ROWS
+    fact_block = block_of_row[np.searchsorted(enterprise_ids, gathered.fact_enterprises)]
+    by_block = np.lexsort((gathered.fact_ids, fact_block))
+    ends = np.cumsum(np.bincount(fact_block, minlength=-(-len(order) // BLOCK_ROWS)))
     for index, start in enumerate(range(0, len(order), BLOCK_ROWS)):
         rows = order[start : start + BLOCK_ROWS]
         matrix = np.empty((len(rows), len(columns)), dtype="<f8")
         for j, column in enumerate(columns):
             matrix[:, j] = column[rows]
         ids = enterprise_ids[rows].astype("<i8")
-        yield run.pk, index, ids.tobytes(), matrix.tobytes()
+        first = ends[index - 1] if index else 0
+        facts = gathered.fact_ids[by_block[first : ends[index]]]
+        yield run.pk, index, ids.tobytes(), matrix.tobytes(), Run.pack_fact_ids(facts)
 
 
 def _result_frame(run: Run, result: ScoreResult, table: pl.DataFrame) -> pl.DataFrame:
@@ -256,6 +267,7 @@ class Gathered:
     fact_ids: np.ndarray
     left_out: dict[str, int]
     seconds: float
+    fact_enterprises: np.ndarray  # the enterprise of each value in ``fact_ids``
 
 
 def begin(run: Run) -> None:
@@ -276,10 +288,10 @@ def gather(run: Run) -> Gathered:
     if version.frozen_at is None:
         version.frozen_at = timezone.now()
         version.save(update_fields=["frozen_at"])
-    table, fact_ids, left_out = engine_table(run, scheme)
+    table, fact_ids, fact_enterprises, left_out = engine_table(run, scheme)
     _check_cancel(run)
     _update(run, stage=gettext_noop("计算积分"), progress=0.3)
-    return Gathered(table, fact_ids, left_out, time.perf_counter() - started)
+    return Gathered(table, fact_ids, left_out, time.perf_counter() - started, fact_enterprises)
 
 
 def compute(run: Run, gathered: Gathered) -> ScoreResult:
@@ -316,10 +328,8 @@ def store(run: Run, gathered: Gathered, result: ScoreResult, elapsed: float) -> 
         bulk.insert_frame(Result, ordered.select(RESULT_COLUMNS))
         bulk.insert_binary_rows(
             ResultBlock,
-            ["run", "index", "enterprise_ids", "values"],
-            _breakdown_blocks(
-                run, result, table["enterprise_id"].to_numpy(), ordered["row"].to_numpy()
-            ),
+            ["run", "index", "enterprise_ids", "values", "fact_ids"],
+            _breakdown_blocks(run, result, gathered, ordered["row"].to_numpy()),
         )
         pause_point("run:stored")
         copied = time.perf_counter()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from django.core.cache import cache
 from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -54,22 +55,47 @@ class Explanation:
     """(code, name, points before, points now, change), largest changes first."""
 
 
+def _peer_totals(run: Run, **peer: Any) -> np.ndarray:
+    """The ranked totals of a run's peer group, sorted: read once, then from the cache (a
+    run's results never change)."""
+    finished = run.finished_at.isoformat() if run.finished_at else ""
+    key = f"peer-totals:{run.pk}:{finished}:" + ",".join(
+        f"{k}={v}" for k, v in sorted(peer.items())
+    )
+    packed: bytes | None = cache.get(key)
+    if packed is None:
+        totals = Result.objects.filter(run=run, vetoed=False, **peer).values_list(
+            "total", flat=True
+        )
+        values = np.sort(np.fromiter(totals.iterator(chunk_size=50_000), dtype=np.float64))
+        packed = values.astype("<f8").tobytes()
+        cache.set(key, packed, timeout=None)
+    return np.frombuffer(packed, dtype="<f8")
+
+
 def _share_below(run: Run, result: Result, **peer: Any) -> float | None:
-    peers = Result.objects.filter(run=run, vetoed=False, **peer)
-    n = peers.count()
-    if n == 0 or result.vetoed:
+    """The share (%) of the enterprise's ranked peers with a lower total."""
+    totals = _peer_totals(run, **peer)
+    if totals.size == 0 or result.vetoed:
         return None
-    return 100.0 * peers.filter(total__lt=result.total).count() / n
+    return 100.0 * int(np.searchsorted(totals, result.total, side="left")) / totals.size
 
 
 def used_facts(run: Run, result: Result) -> dict[str, list[FactValue]]:
-    """The stored values this run used for the enterprise, by field."""
-    ids = set(run.fact_ids().tolist())
+    """The stored values this run used for the enterprise, by field (the ids kept with the
+    enterprise's result block, or — runs stored before — the run's whole list)."""
+    ids = result.block_fact_ids()
+    if ids is None:
+        ids = run.fact_ids()
+    facts = list(
+        FactValue.objects.filter(enterprise=result.enterprise, period=run.period).select_related(
+            "source", "batch"
+        )
+    )
+    used = np.isin(np.array([f.pk for f in facts], dtype=np.int64), ids)
     found: dict[str, list[FactValue]] = {}
-    for fact in FactValue.objects.filter(
-        enterprise=result.enterprise, period=run.period
-    ).select_related("source", "batch"):
-        if fact.pk in ids:
+    for fact, keep in zip(facts, used.tolist(), strict=True):
+        if keep:
             found.setdefault(fact.field_code, []).append(fact)
     return found
 

@@ -140,11 +140,7 @@ class Run(models.Model):
     def fact_ids(self) -> np.ndarray[Any, np.dtype[np.int64]]:
         if not self.input_fact_ids:
             return np.zeros(0, dtype=np.int64)
-        packed = bytes(self.input_fact_ids)
-        if packed.startswith(DELTA_IDS):
-            gaps = np.frombuffer(zlib.decompress(packed[len(DELTA_IDS) :]), dtype="<i8")
-            return np.cumsum(gaps, dtype=np.int64)
-        return np.frombuffer(zlib.decompress(packed), dtype=np.int64)  # runs stored before
+        return unpack_fact_ids(bytes(self.input_fact_ids))
 
     def frozen_parameters(self) -> FrozenParameters:
         """The run's frozen parameters, as the engine scores a self-assessment against them."""
@@ -170,6 +166,14 @@ class Run(models.Model):
 
 
 DELTA_IDS = b"D1"  # a zlib stream starts with 0x78: the two formats never collide
+
+
+def unpack_fact_ids(packed: bytes) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """Sorted ids from ``Run.pack_fact_ids`` (or the plain zlib of runs stored before)."""
+    if packed.startswith(DELTA_IDS):
+        gaps = np.frombuffer(zlib.decompress(packed[len(DELTA_IDS) :]), dtype="<i8")
+        return np.cumsum(gaps, dtype=np.int64)
+    return np.frombuffer(zlib.decompress(packed), dtype=np.int64)
 
 
 class Result(models.Model):
@@ -255,6 +259,17 @@ class Result(models.Model):
             raise ResultBlock.DoesNotExist(f"run {self.run_id} has no breakdown block {self.block}")
         return bytes(row)
 
+    def block_fact_ids(self) -> np.ndarray[Any, np.dtype[np.int64]] | None:
+        """The value ids kept with this result's block (None for runs stored before)."""
+        packed = (
+            ResultBlock.objects.filter(run_id=self.run_id, index=self.block)
+            .values_list("fact_ids", flat=True)
+            .first()
+        )
+        if not packed:
+            return None
+        return unpack_fact_ids(bytes(packed))
+
 
 class ResultBlock(models.Model):
     """The breakdowns of up to ``BLOCK_ROWS`` results of a run, in the run's rank order: the
@@ -267,6 +282,9 @@ class ResultBlock(models.Model):
     index = models.PositiveIntegerField(_("块号"))
     enterprise_ids = models.BinaryField(_("企业编号"))
     values = models.BinaryField(_("明细数值"))
+    fact_ids = models.BinaryField(_("使用的数值（编号）"), default=b"")
+    """The ids of the values the run used for these enterprises (``Run.pack_fact_ids``): an
+    enterprise's explanation reads these instead of the run's millions."""
 
     class Meta:
         verbose_name = _("积分明细块")
