@@ -13,11 +13,10 @@ from django.utils.translation import gettext, pgettext
 
 from innopoints.analysis.models import PoolMembership
 from innopoints.registry.models import Enterprise
-from innopoints.scoring.models import Result, Run, prefetch_breakdowns
+from innopoints.scoring.models import LARGE_RUN_FIELDS, Result, Run, prefetch_breakdowns
 from innopoints.scoring.schemes import localised
 
 STRONG, WEAK = 1.2, 0.8
-LARGE_RUN_FIELDS = ("run__input_fact_ids", "run__ranked_totals")
 
 
 @dataclass(frozen=True)

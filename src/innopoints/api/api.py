@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +30,9 @@ from innopoints.portals.templatetags.portal_format import score_band
 from innopoints.registry.models import Enterprise
 from innopoints.scoring.estimate import published_result
 from innopoints.scoring.explain import explain
+from innopoints.scoring.models import LARGE_RUN_FIELDS
+
+BOARD_RUN_LARGE = tuple(f"board__{f}" for f in LARGE_RUN_FIELDS)
 
 MAX_ID = 2**63 - 1
 MAX_PAGE = 100_000
@@ -245,9 +249,11 @@ PageSize = Query(50, ge=1, le=500, description="rows per page (≤ 500)")
 def lists(request: HttpRequest, page: int = PageNo, page_size: int = PageSize) -> dict[str, Any]:
     """Published 积分榜 sent to the token's institution, newest first."""
     institution = _caller(request).institution
-    dispatches = Dispatch.objects.filter(
-        institution=institution, board__status="published"
-    ).select_related("board__run")
+    dispatches = (
+        Dispatch.objects.filter(institution=institution, board__status="published")
+        .select_related("board__run")
+        .defer(*BOARD_RUN_LARGE)
+    )
     count, chunk = _page(dispatches, page, page_size)
     _audit(request, "view", _("查看收到的推荐名单目录"), object_type="applications.dispatch")
     return {
@@ -274,6 +280,7 @@ def list_entries(
     principal = _caller(request)
     dispatch = (
         Dispatch.objects.select_related("board__run")
+        .defer(*BOARD_RUN_LARGE)
         .filter(pk=list_id, institution=principal.institution, board__status="published")
         .first()
     )
@@ -319,13 +326,16 @@ def authorisations(
 ) -> dict[str, Any]:
     institution = _caller(request).institution
     today = timezone.localdate()
-    grants = [
-        grant
-        for grant in Authorisation.objects.filter(institution=institution, revoked_at__isnull=True)
+    grants = (
+        Authorisation.objects.filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=today),
+            institution=institution,
+            revoked_at__isnull=True,
+            valid_from__lte=today,
+        )
         .select_related("enterprise")
-        .order_by("-created_at")
-        if grant.active_on(today)
-    ]
+        .order_by("-created_at", "-pk")
+    )
     count, chunk = _page(grants, page, page_size)
     _audit(request, "view", _("查看授权本机构的企业目录"), object_type="collection.authorisation")
     return {

@@ -18,7 +18,7 @@ from innopoints.accounts import scope
 from innopoints.applications.models import RunMatching
 from innopoints.collection.models import ImportBatch
 from innopoints.jobs.models import DossierBatch, ImportJob
-from innopoints.scoring.models import RobustnessAnalysis, Run
+from innopoints.scoring.models import LARGE_RUN_FIELDS, RobustnessAnalysis, Run
 
 KINDS = ("run", "import", "matching", "robustness", "dossiers")
 
@@ -140,7 +140,7 @@ def robustness(user: Any, limit: int) -> list[Job]:
             run__in=Run.objects.filter(scope.run_filter(user)).values("pk")
         )
         .select_related("run", "run__scheme_version", "run__region", "started_by")
-        .defer("bands")
+        .defer("bands", *LARGE_RUN_FIELDS)
         .order_by("-created_at")[:limit]
     )
     return [
@@ -187,6 +187,7 @@ def matchings(user: Any, limit: int) -> list[Job]:
     listing = (
         RunMatching.objects.filter(run__in=Run.objects.filter(scope.run_filter(user)).values("pk"))
         .select_related("run", "run__scheme_version", "run__region")
+        .defer(*LARGE_RUN_FIELDS)
         .order_by("-created_at")[:limit]
     )
     return [

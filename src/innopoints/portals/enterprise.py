@@ -25,7 +25,7 @@ from innopoints.engine.fields import base_catalogue
 from innopoints.registry.models import Enterprise, Institution
 from innopoints.scoring import estimate as estimates
 from innopoints.scoring.explain import explain
-from innopoints.scoring.models import Result
+from innopoints.scoring.models import LARGE_RUN_FIELDS, Result
 
 
 def _enterprise(request: HttpRequest) -> Enterprise:
@@ -43,6 +43,7 @@ def home(request: HttpRequest) -> HttpResponse:
     history = (
         Result.objects.filter(enterprise=enterprise, run__in=estimates.published_runs(enterprise))
         .select_related("run__scheme_version")
+        .defer(*LARGE_RUN_FIELDS)
         .order_by("-run__created_at")
     )
     return render(

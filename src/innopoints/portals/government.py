@@ -22,7 +22,7 @@ from innopoints.collection import jobs
 from innopoints.collection.forms import ImportForm
 from innopoints.collection.models import Finding, ImportBatch
 from innopoints.registry.models import Enterprise, Institution
-from innopoints.scoring.models import Result, Run
+from innopoints.scoring.models import LARGE_RUN_FIELDS, Result, Run
 
 
 def _run_summary(run: Run, prefix: str | None) -> tuple[dict[str, object], list[tuple[str, int]]]:
@@ -55,13 +55,26 @@ def home(request: HttpRequest) -> HttpResponse:
         "region", "scheme_version"
     )
     latest = runs.order_by("-created_at").first()
-    figures: dict[str, object] = {"enterprises": enterprises.count()}
+    # counting a national registry takes a while: counted again when an enterprise is added
+    # (the newest id is an index lookup) or after a minute
+    newest = Enterprise.objects.order_by("-pk").values_list("pk", flat=True).first()
+    count_key = f"governed-enterprises:{scope.region_prefix(user)!r}:{newest}"
+    count = cache.get(count_key)
+    if count is None:
+        count = enterprises.count()
+        cache.set(count_key, count, timeout=60)
+    figures: dict[str, object] = {"enterprises": count}
     tiers: list[tuple[str, int]] = []
     if latest is not None:
         summary, tiers = _run_summary(latest, scope.region_prefix(user))
         figures.update(summary)
     findings = Finding.objects.filter(scope.enterprise_filter(user), status="open")
-    boards = Leaderboard.objects.filter(run__in=runs).select_related("run").order_by("-pk")[:10]
+    boards = (
+        Leaderboard.objects.filter(run__in=runs)
+        .select_related("run")
+        .defer(*LARGE_RUN_FIELDS)
+        .order_by("-pk")[:10]
+    )
     imports = ImportBatch.objects.select_related("source").order_by("-imported_at")
     if not scope.is_admin(user):
         imports = imports.filter(imported_by=user)

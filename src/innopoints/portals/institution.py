@@ -8,6 +8,7 @@ import io
 
 from django import forms
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -27,6 +28,9 @@ from innopoints.portals.templatetags.portal_format import score_band
 from innopoints.registry.models import Enterprise
 from innopoints.scoring.estimate import published_result
 from innopoints.scoring.explain import explain
+from innopoints.scoring.models import LARGE_RUN_FIELDS
+
+BOARD_RUN_LARGE = tuple(f"board__{f}" for f in LARGE_RUN_FIELDS)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -38,17 +42,31 @@ def _institution(request: HttpRequest) -> object:
     return institution
 
 
+AUTHORISED_PER_PAGE = 50
+
+
 @institution_required
 def home(request: HttpRequest) -> HttpResponse:
+    """Lists sent to the institution, the enterprises that authorised it (newest first, a page
+    at a time: a bank may hold thousands of authorisations) and its messages."""
     institution = _institution(request)
-    dispatches = Dispatch.objects.filter(
-        institution=institution, board__status="published"
-    ).select_related("board__run", "sent_by")
-    authorised = (
-        Authorisation.objects.filter(institution=institution, revoked_at__isnull=True)
-        .select_related("enterprise")
-        .order_by("-created_at")
+    dispatches = (
+        Dispatch.objects.filter(institution=institution, board__status="published")
+        .select_related("board__run", "sent_by")
+        .defer(*BOARD_RUN_LARGE)
     )
+    today = timezone.localdate()
+    authorised = (
+        Authorisation.objects.filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=today),
+            institution=institution,
+            revoked_at__isnull=True,
+            valid_from__lte=today,
+        )
+        .select_related("enterprise")
+        .order_by("-created_at", "-pk")
+    )
+    page = Paginator(authorised, AUTHORISED_PER_PAGE).get_page(request.GET.get("page"))
     inbox = Message.objects.filter(institution=institution)[:20]
     return render(
         request,
@@ -56,7 +74,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "title": _("金融端"),
             "dispatches": dispatches,
-            "authorised": [a for a in authorised if a.active_on(timezone.localdate())],
+            "authorised": page,
             "inbox": inbox,
         },
     )
@@ -83,7 +101,7 @@ def _list_rows(request: HttpRequest, dispatch: Dispatch) -> list[dict[str, objec
 
 def _dispatch(request: HttpRequest, pk: int) -> Dispatch:
     dispatch = get_object_or_404(
-        Dispatch.objects.select_related("board__run"),
+        Dispatch.objects.select_related("board__run").defer(*BOARD_RUN_LARGE),
         pk=pk,
         institution=_institution(request),
         board__status="published",

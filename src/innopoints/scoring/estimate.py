@@ -13,7 +13,7 @@ from innopoints.engine.run import score_against
 from innopoints.engine.scheme import Scheme
 from innopoints.registry.models import Enterprise
 from innopoints.scoring.explain import used_facts
-from innopoints.scoring.models import Result, Run
+from innopoints.scoring.models import LARGE_RUN_FIELDS, Result, Run
 
 
 def published_runs(enterprise: Enterprise | None = None) -> QuerySet[Run]:
@@ -38,6 +38,7 @@ def published_result(enterprise: Enterprise) -> Result | None:
     return (
         Result.objects.filter(enterprise=enterprise, run__in=published_runs(enterprise))
         .select_related("run__scheme_version")
+        .defer(*LARGE_RUN_FIELDS)
         .order_by("-run__created_at")
         .first()
     )

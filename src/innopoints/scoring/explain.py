@@ -5,17 +5,17 @@ its position among peers; and what moved its total since the previous run."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from django.core.cache import cache
 from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from innopoints.collection.models import FactValue
 from innopoints.engine.derive import ORIGIN_NAMES
-from innopoints.scoring.models import Result, Run
+from innopoints.scoring.models import LARGE_RUN_FIELDS, Result, Run
 from innopoints.scoring.schemes import localised
 
 ORIGIN_LABELS = {
@@ -55,22 +55,20 @@ class Explanation:
     """(code, name, points before, points now, change), largest changes first."""
 
 
+@lru_cache(maxsize=64)
+def _sorted_peer_totals(
+    run_id: int, finished: str, group: tuple[tuple[str, Any], ...]
+) -> np.ndarray:
+    """The ranked totals of a run's peer group, sorted, kept in this process (a run's results
+    never change; ``finished`` tells a rerun database's run of the same id apart)."""
+    peers = Result.objects.filter(run_id=run_id, vetoed=False, **dict(group))
+    totals = peers.values_list("total", flat=True).iterator(chunk_size=50_000)
+    return np.sort(np.fromiter(totals, dtype=np.float64))
+
+
 def _peer_totals(run: Run, **peer: Any) -> np.ndarray:
-    """The ranked totals of a run's peer group, sorted: read once, then from the cache (a
-    run's results never change)."""
     finished = run.finished_at.isoformat() if run.finished_at else ""
-    key = f"peer-totals:{run.pk}:{finished}:" + ",".join(
-        f"{k}={v}" for k, v in sorted(peer.items())
-    )
-    packed: bytes | None = cache.get(key)
-    if packed is None:
-        totals = Result.objects.filter(run=run, vetoed=False, **peer).values_list(
-            "total", flat=True
-        )
-        values = np.sort(np.fromiter(totals.iterator(chunk_size=50_000), dtype=np.float64))
-        packed = values.astype("<f8").tobytes()
-        cache.set(key, packed, timeout=None)
-    return np.frombuffer(packed, dtype="<f8")
+    return _sorted_peer_totals(run.pk, finished, tuple(sorted(peer.items())))
 
 
 def _share_below(run: Run, result: Result, **peer: Any) -> float | None:
@@ -143,6 +141,7 @@ def explain(result: Result) -> Explanation:
         )
         .filter(Q(run__region=run.region) if run.region else Q(run__region__isnull=True))
         .select_related("run")
+        .defer(*LARGE_RUN_FIELDS)
         .order_by("-run__created_at")
         .first()
     )

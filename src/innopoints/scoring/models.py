@@ -165,6 +165,9 @@ class Run(models.Model):
         return DELTA_IDS + zlib.compress(gaps.astype("<i8").tobytes(), 1)
 
 
+LARGE_RUN_FIELDS = ("run__input_fact_ids", "run__ranked_totals")
+"""A national run's ids and totals (megabytes): deferred wherever results come with their run."""
+
 DELTA_IDS = b"D1"  # a zlib stream starts with 0x78: the two formats never collide
 
 
