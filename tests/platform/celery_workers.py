@@ -55,6 +55,8 @@ def fresh_pools() -> None:
     """Celery caches its connection and producer pools per app; kombu keeps one per URL."""
     app._pool = None
     app.amqp._producer_pool = None
+    # the queues and the router are cached too (with the default queue of the time)
+    app.__dict__.pop("amqp", None)
 
 
 def database_url() -> str:
