@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -102,3 +103,32 @@ def registered(
         for i, code in enumerate(credit_codes)
     ]
     return import_file(source("samr"), "2025", "samr.csv", csv_bytes(header, rows), user=user)
+
+
+def scored_province(files: Path, n: int, seed: int, admin: Any) -> Any:
+    """A synthetic province imported through the real path and scored with sichuan-2025."""
+    from innopoints.collection.demo import import_all, write_files  # noqa: PLC0415
+    from innopoints.scoring import execution  # noqa: PLC0415
+    from innopoints.scoring.models import Run, SchemeVersion  # noqa: PLC0415
+
+    import_all(write_files(files, n, seed=seed), "2025")
+    run = Run.objects.create(
+        period="2025",
+        scheme_version=SchemeVersion.objects.get(scheme_id="sichuan-2025"),
+        started_by=admin,
+    )
+    execution.execute(run)
+    assert run.status == "done", run.error
+    return run
+
+
+def published_board(run: Any, admin: Any, title: str, **definition: Any) -> Any:
+    """A 积分榜 of the run, published by ``admin`` (which starts the run's matching)."""
+    from django.utils import timezone  # noqa: PLC0415
+
+    from innopoints.analysis.models import Leaderboard  # noqa: PLC0415
+
+    board = Leaderboard.objects.create(run=run, title=title, **definition)
+    board.status, board.published_at, board.published_by = "published", timezone.now(), admin
+    board.save()
+    return board

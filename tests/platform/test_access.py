@@ -20,12 +20,10 @@ from innopoints.accounts.models import Profile, Role
 from innopoints.analysis.models import Leaderboard
 from innopoints.applications.models import Dispatch, Financing
 from innopoints.audit.models import AuditEntry
-from innopoints.collection.demo import import_all, write_files
 from innopoints.collection.models import Authorisation, Finding
 from innopoints.registry.models import Institution, Region
-from innopoints.scoring import execution
-from innopoints.scoring.models import Result, Run, SchemeVersion
-from tests.platform.conftest import csv_bytes
+from innopoints.scoring.models import Result
+from tests.platform.conftest import csv_bytes, published_board, scored_province
 
 
 def _user(name: str, role: str, **bound: Any) -> Any:
@@ -44,23 +42,8 @@ def _client(user: Any | None) -> Client:
 @pytest.fixture
 def world(db: Any, tmp_path: Path) -> dict[str, Any]:
     admin = get_user_model().objects.create_superuser("root", "r@example.invalid", "pw")
-    import_all(write_files(tmp_path / "files", 300, seed=5), "2025")
-    run = Run.objects.create(
-        period="2025",
-        scheme_version=SchemeVersion.objects.get(scheme_id="sichuan-2025"),
-        started_by=admin,
-    )
-    execution.execute(run)
-    assert run.status == "done", run.error
-    published = Leaderboard.objects.create(
-        run=run, title="全省前 20%", kind="overall", share_from=0, share_to=20
-    )
-    published.status, published.published_at, published.published_by = (
-        "published",
-        timezone.now(),
-        admin,
-    )
-    published.save()
+    run = scored_province(tmp_path / "files", 300, 5, admin)
+    published = published_board(run, admin, "全省前 20%", kind="overall", share_from=0, share_to=20)
     draft = Leaderboard.objects.create(run=run, title="草稿", kind="overall", top_n=10)
     ranked = Result.objects.filter(run=run, vetoed=False).select_related("enterprise")
     mine = ranked.filter(region_code__startswith="5101").order_by("rank").first()

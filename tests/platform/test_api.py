@@ -27,11 +27,10 @@ from innopoints.api import schemas, tokens
 from innopoints.api.models import ApiToken
 from innopoints.applications.models import Dispatch, Financing, Message
 from innopoints.audit.models import AuditEntry
-from innopoints.collection.demo import import_all, write_files
 from innopoints.collection.models import Authorisation
 from innopoints.registry.models import Enterprise, Institution
-from innopoints.scoring import execution
-from innopoints.scoring.models import Result, Run, SchemeVersion
+from innopoints.scoring.models import Result
+from tests.platform.conftest import published_board, scored_province
 
 API = "/api/v1"
 
@@ -46,23 +45,8 @@ def _user(name: str, role: str, **bound: Any) -> Any:
 def world(db: Any, tmp_path: Path) -> dict[str, Any]:
     cache.clear()  # rate-limit counters of earlier tests
     admin = get_user_model().objects.create_superuser("root", "r@example.invalid", "pw")
-    import_all(write_files(tmp_path / "files", 120, seed=7), "2025")
-    run = Run.objects.create(
-        period="2025",
-        scheme_version=SchemeVersion.objects.get(scheme_id="sichuan-2025"),
-        started_by=admin,
-    )
-    execution.execute(run)
-    assert run.status == "done", run.error
-    published = Leaderboard.objects.create(
-        run=run, title="全省前 30%", kind="overall", share_from=0, share_to=30
-    )
-    published.status, published.published_at, published.published_by = (
-        "published",
-        timezone.now(),
-        admin,
-    )
-    published.save()
+    run = scored_province(tmp_path / "files", 120, 7, admin)
+    published = published_board(run, admin, "全省前 30%", kind="overall", share_from=0, share_to=30)
     draft = Leaderboard.objects.create(run=run, title="草稿", kind="overall", top_n=10)
     ranked = Result.objects.filter(run=run, vetoed=False).select_related("enterprise")
     mine, other = (r.enterprise for r in ranked.order_by("rank")[:2])

@@ -12,31 +12,21 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 
 from innopoints.accounts.models import Profile, Role
-from innopoints.analysis.models import Leaderboard
 from innopoints.applications.catalogue import load_offerings
 from innopoints.applications.models import Financing, Match, PushOptOut, RunMatching
-from innopoints.collection.demo import import_all, write_files
 from innopoints.collection.models import Authorisation
 from innopoints.registry.models import Institution, Region
-from innopoints.scoring import execution
-from innopoints.scoring.models import Result, Run, SchemeVersion
+from innopoints.scoring.models import Result
+from tests.platform.conftest import published_board, scored_province
 from tests.platform.test_browser import ARTIFACTS, _sign_in, browser  # noqa: F401
 
 
 def _scored_and_matched(tmp_path: Path) -> dict[str, Any]:
     users = get_user_model().objects
     admin = users.create_superuser("root", "r@example.invalid", "Root-2026-pass")
-    import_all(write_files(tmp_path / "files", 200, seed=8), "2025")
-    run = Run.objects.create(
-        period="2025",
-        scheme_version=SchemeVersion.objects.get(scheme_id="sichuan-2025"),
-        started_by=admin,
-    )
-    execution.execute(run)
-    assert run.status == "done", run.error
+    run = scored_province(tmp_path / "files", 200, 8, admin)
     load_offerings()
     bank = Institution.objects.get(name="示例银行四川省分行")
     best = Result.objects.filter(run=run, vetoed=False).order_by("rank").first()
@@ -44,9 +34,7 @@ def _scored_and_matched(tmp_path: Path) -> dict[str, Any]:
     Authorisation.objects.create(
         enterprise=best.enterprise, institution=bank, valid_from=dt.date(2025, 1, 1)
     )
-    board = Leaderboard.objects.create(run=run, title="全省前 20%", kind="overall", share_to=20)
-    board.status, board.published_at, board.published_by = "published", timezone.now(), admin
-    board.save()  # publishing matches the run (in-process in the tests)
+    published_board(run, admin, "全省前 20%", kind="overall", share_to=20)  # matches the run
     job = RunMatching.objects.get(run=run)
     assert job.status == "done", job.error
     banker = users.create_user("banker", "bk@example.invalid", "Banker-2026-pass")

@@ -37,6 +37,7 @@ from innopoints.collection.models import Authorisation
 from innopoints.registry.models import Institution, Region
 from innopoints.scoring import execution
 from innopoints.scoring.models import Result, Run, SchemeVersion
+from tests.platform.conftest import published_board
 
 # ---------------------------------------------------------------- the plain module
 
@@ -243,12 +244,7 @@ def _scored_run(admin: Any) -> Run:
 
 
 def _publish(run: Run, admin: Any, title: str = "全省前 20%") -> Leaderboard:
-    board = Leaderboard.objects.create(
-        run=run, title=title, kind="overall", share_from=0, share_to=20
-    )
-    board.status, board.published_at, board.published_by = "published", timezone.now(), admin
-    board.save()
-    return board
+    return published_board(run, admin, title, kind="overall", share_from=0, share_to=20)
 
 
 @pytest.fixture
