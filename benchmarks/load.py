@@ -1,4 +1,4 @@
-"""Load test over the national database of benchmarks.million: gunicorn (2 workers × 2
+"""Load test over the national database of benchmarks.million: gunicorn (3 workers × 2
 threads, the production configuration file) serving the platform with its static files
 collected, locust with 50 users mixing the government, bank and enterprise portals and the
 institution API for 60 s (benchmarks/locustfile.py, fixtures in benchmarks/load_fixtures.py).
@@ -33,7 +33,7 @@ def main() -> None:
             "INNOPOINTS_LOG_LEVEL": "WARNING",
             "GUNICORN_ACCESS_LOG": "",  # no access log lines while measuring
             "INNOPOINTS_BIND": f"127.0.0.1:{PORT}",
-            "GUNICORN_WORKERS": os.environ.get("LOAD_WORKERS", "2"),
+            "GUNICORN_WORKERS": os.environ.get("LOAD_WORKERS", "3"),
             "GUNICORN_THREADS": os.environ.get("LOAD_THREADS", "2"),
             "INNOPOINTS_API_RATE_LIMIT": "100000",  # measure the API, not its throttle
         }

@@ -144,6 +144,10 @@ class Authorisation(models.Model):
                 name="authorisation_one_grantee",
             )
         ]
+        # an institution's newest authorisations a page at a time (金融端 home, the API)
+        indexes = [
+            models.Index(fields=["institution", "created_at", "id"], name="authorisation_newest")
+        ]
 
     def __str__(self) -> str:
         return f"{self.enterprise} → {self.source or self.institution}"
