@@ -9,7 +9,6 @@ notices; the e-mails go after it."""
 from __future__ import annotations
 
 import logging
-import threading
 import time
 import traceback
 from collections import defaultdict
@@ -19,7 +18,7 @@ import polars as pl
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,6 +38,7 @@ from innopoints.applications.models import (
 from innopoints.collection import bulk
 from innopoints.collection.models import Authorisation
 from innopoints.jobs import queue
+from innopoints.jobs.inprocess import run_in_process
 from innopoints.registry.models import Enterprise
 from innopoints.scoring.models import Run
 
@@ -51,13 +51,6 @@ def match_run_task(run_id: int) -> str:
     return match_run(run_id).status
 
 
-def _in_thread(run_id: int) -> None:
-    try:
-        match_run(run_id)
-    finally:
-        connection.close()
-
-
 def dispatch(run: Run) -> None:
     """Match the run once: the first call records the job, later calls do nothing."""
     _job, created = RunMatching.objects.get_or_create(run=run)
@@ -66,13 +59,8 @@ def dispatch(run: Run) -> None:
     if getattr(settings, "CELERY_BROKER_URL", ""):
         # kept for later when the broker is down (jobs.queue): never an error after the commit
         queue.send_on_commit("innopoints.applications.match_run", [run.pk])
-    elif getattr(settings, "INNOPOINTS_JOBS_IN_BACKGROUND", True):
-        thread = threading.Thread(
-            target=_in_thread, args=(run.pk,), daemon=True, name=f"match-{run.pk}"
-        )
-        transaction.on_commit(thread.start)
     else:
-        match_run(run.pk)
+        run_in_process(match_run, run.pk, name=f"match-{run.pk}", after_commit=True)
 
 
 def match_run(run_id: int) -> RunMatching:

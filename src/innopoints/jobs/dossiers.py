@@ -9,18 +9,17 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
-import threading
 import time
 import traceback
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
 from innopoints.analysis import dossier
 from innopoints.jobs import queue
+from innopoints.jobs.inprocess import run_in_process
 from innopoints.jobs.models import DossierBatch, DossierChunk
 from innopoints.registry.models import Enterprise, Region
 from innopoints.scoring.models import Result, Run
@@ -76,23 +75,15 @@ def create(
         waiting = sum(queue.send(TASK, [pk]) is None for pk in chunk_ids)
         if waiting:
             DossierBatch.objects.filter(pk=batch.pk).update(status="waiting")
-    elif getattr(settings, "INNOPOINTS_JOBS_IN_BACKGROUND", True):
-        threading.Thread(
-            target=_in_thread, args=(chunk_ids,), daemon=True, name=f"dossiers-{batch.pk}"
-        ).start()
     else:
-        for pk in chunk_ids:
-            render_chunk(pk, "in-process")
+        run_in_process(_render_chunks, chunk_ids, name=f"dossiers-{batch.pk}")
     batch.refresh_from_db()
     return batch
 
 
-def _in_thread(chunk_ids: list[int]) -> None:
-    try:
-        for pk in chunk_ids:
-            render_chunk(pk, "in-process")
-    finally:
-        connection.close()
+def _render_chunks(chunk_ids: list[int]) -> None:
+    for pk in chunk_ids:
+        render_chunk(pk, "in-process")
 
 
 def file_name(credit_code: str) -> str:

@@ -3,12 +3,10 @@ embedded default so the demo needs no broker."""
 
 from __future__ import annotations
 
-import threading
-
 from celery import shared_task
 from django.conf import settings
-from django.db import connection
 
+from innopoints.jobs.inprocess import run_in_process
 from innopoints.scoring import robustness
 from innopoints.scoring.execution import execute
 from innopoints.scoring.models import RobustnessAnalysis, Run
@@ -22,13 +20,6 @@ def execute_run(run_id: int) -> str:
     return execute(run).status
 
 
-def _in_thread(run_id: int) -> None:
-    try:
-        execute_run(run_id)
-    finally:
-        connection.close()
-
-
 def dispatch(run: Run) -> bool:
     """Queue the run: on the broker when one is configured (in parts that any worker may take,
     ``jobs.run_parts``), else in-process. False when the broker is down: the run waits."""
@@ -36,12 +27,7 @@ def dispatch(run: Run) -> bool:
         from innopoints.jobs import run_parts  # noqa: PLC0415 - the jobs app imports Run
 
         return run_parts.start(run)
-    if getattr(settings, "INNOPOINTS_JOBS_IN_BACKGROUND", True):
-        threading.Thread(
-            target=_in_thread, args=(run.pk,), daemon=True, name=f"run-{run.pk}"
-        ).start()
-    else:
-        execute_run(run.pk)
+    run_in_process(execute_run, run.pk, name=f"run-{run.pk}")
     return True
 
 
@@ -51,13 +37,6 @@ def analyse_robustness(analysis_id: int) -> str:
     if analysis.status in {"done", "failed"}:  # delivered again after it finished
         return analysis.status
     return robustness.execute(analysis).status
-
-
-def _robustness_in_thread(analysis_id: int) -> None:
-    try:
-        analyse_robustness(analysis_id)
-    finally:
-        connection.close()
 
 
 def dispatch_robustness(analysis_id: int) -> bool:
@@ -71,13 +50,5 @@ def dispatch_robustness(analysis_id: int) -> bool:
             return False
         RobustnessAnalysis.objects.filter(pk=analysis_id).update(task_id=task_id)
         return True
-    if getattr(settings, "INNOPOINTS_JOBS_IN_BACKGROUND", True):
-        threading.Thread(
-            target=_robustness_in_thread,
-            args=(analysis_id,),
-            daemon=True,
-            name=f"robustness-{analysis_id}",
-        ).start()
-    else:
-        analyse_robustness(analysis_id)
+    run_in_process(analyse_robustness, analysis_id, name=f"robustness-{analysis_id}")
     return True
