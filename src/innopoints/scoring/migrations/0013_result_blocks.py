@@ -44,8 +44,8 @@ def _store(
     ResultBlock.objects.using(alias).create(
         run_id=run_id, index=index, enterprise_ids=ids, values=values
     )
-    for slot, (pk, _e, _b) in enumerate(chunk):
-        Result.objects.using(alias).filter(pk=pk).update(block=index, slot=slot)
+    rows = [Result(pk=pk, block=index, slot=slot) for slot, (pk, _e, _b) in enumerate(chunk)]
+    Result.objects.using(alias).bulk_update(rows, ["block", "slot"])
 
 
 def external_storage(apps: Any, schema_editor: Any) -> None:
