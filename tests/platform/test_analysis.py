@@ -66,7 +66,7 @@ def test_dossier_page_and_pdf(scored: Run, client_in: Client, tmp_path: Path) ->
     assert page.status_code == 200 and result.enterprise.name in text
     assert "瞪羚企业 2024–至今" in text and "用于最近测算" in text
     built = dossier.build(result.enterprise)
-    assert built.radar.startswith("<svg") and built.facts
+    assert built.facts and built.portrait.axes
     response = client_in.get(reverse("analysis:dossier-pdf", args=[result.enterprise_id]))
     assert response["Content-Type"] == "application/pdf"
     pdf = tmp_path / "dossier.pdf"

@@ -1,9 +1,10 @@
 """一企一档 for batches: many files assembled with a fixed number of queries and equal to one
-by one, and the PDFs set in the compact copy of the CJK font, falling back to the system font
-for a character the copy lacks."""
+by one; the PDFs drawn by ReportLab in the TrueType copy of the system CJK font, with the
+page's words and figures, in Chinese and in English, over as many pages as the facts need."""
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,10 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+from fontTools.pens.boundsPen import BoundsPen
 from fontTools.ttLib import TTFont
 
 from innopoints.analysis import dossier, pdf_fonts
@@ -19,7 +23,7 @@ from innopoints.collection.demo import import_all, write_files
 from innopoints.collection.models import FactValue
 from innopoints.registry.models import Enterprise
 from innopoints.scoring import execution
-from innopoints.scoring.models import Run, SchemeVersion
+from innopoints.scoring.models import Result, Run, SchemeVersion
 
 
 def new_run() -> Run:
@@ -50,7 +54,6 @@ def comparable(d: dossier.Dossier) -> tuple[Any, ...]:
         view.pools,
         d.facts,
         d.period,
-        d.radar,
     )
 
 
@@ -83,35 +86,116 @@ def test_many_files_equal_one_by_one_with_a_fixed_number_of_queries(
     assert (built[-1].period, built[-1].facts, built[-1].portrait.result) == (None, [], None)
 
 
-def test_the_compact_font_holds_gb2312_and_the_usual_symbols() -> None:
-    points = pdf_fonts.charset()
-    assert sum(0x4E00 <= p <= 0x9FFF for p in points) == 6763  # GB 2312's hanzi, all of them
-    assert {ord(c) for c in "一企一档·■％（）、—–≤"} <= points
-    assert ord("喆") not in points  # GBK, not GB 2312: printed from the system font
-    path = pdf_fonts.compact_font()
-    assert path is not None and path.parent == Path(settings.INNOPOINTS_FONT_CACHE)
-    font = TTFont(path)
-    assert set(font.getBestCmap()) == points & set(font.getBestCmap())
-    assert {ord(c) for c in "四川示例科技有限公司一企一档"} <= set(font.getBestCmap())
-    assert font["maxp"].numGlyphs < 9000
+def test_the_truetype_copy_keeps_every_character_and_its_metrics() -> None:
+    found = pdf_fonts.system_font(settings.INNOPOINTS_PDF_FONT)
+    assert found is not None
+    path = pdf_fonts.truetype_font()
+    assert path.parent == Path(settings.INNOPOINTS_FONT_CACHE)
+    original = TTFont(found[0], fontNumber=found[1], lazy=True)
+    copy = TTFont(path, lazy=True)
+    assert "CFF " in original and "glyf" in copy and "CFF " not in copy
+
+    def glyph_ids(font: TTFont) -> dict[int, int]:
+        return {c: font.getGlyphID(name) for c, name in font.getBestCmap().items()}
+
+    assert glyph_ids(copy) == glyph_ids(original)  # every character, the same glyph ids
+    assert len(copy.getBestCmap()) > 40_000
+    outlines = original.getGlyphSet()
+    for char in "一企一档喆堃A%（）·":
+        name = original.getBestCmap()[ord(char)]
+        converted = copy.getGlyphName(original.getGlyphID(name))
+        assert copy["hmtx"][converted][0] == original["hmtx"][name][0]  # the same advance
+        if char != "·":
+            pen = BoundsPen(outlines)
+            outlines[name].draw(pen)
+            glyph = copy["glyf"][converted]
+            bounds = (glyph.xMin, glyph.yMin, glyph.xMax, glyph.yMax)
+            assert glyph.numberOfContours > 0, char
+            assert max(abs(a - b) for a, b in zip(bounds, pen.bounds, strict=True)) <= 2, char
 
 
-def test_a_missing_font_is_reported_as_none() -> None:
+def test_a_missing_font_is_named() -> None:
     assert pdf_fonts.system_font("No Such Font Family 42") is None
+    with (
+        override_settings(INNOPOINTS_PDF_FONT="No Such Font Family 42"),
+        pytest.raises(pdf_fonts.FontMissing, match=r"No Such Font Family 42.*fonts-noto-cjk"),
+    ):
+        pdf_fonts.truetype_font.__wrapped__()
 
 
-def test_the_pdf_embeds_the_compact_font_and_falls_back_for_a_rare_character(
+def pdf_text(data: bytes, tmp_path: Path, name: str = "dossier.pdf", how: str = "-layout") -> str:
+    pdf = tmp_path / name
+    pdf.write_bytes(data)
+    return subprocess.run(
+        ["pdftotext", how, str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def test_the_pdf_embeds_one_font_holding_a_rare_character(
     two_runs: tuple[Run, Run], tmp_path: Path
 ) -> None:
     enterprise = Enterprise.objects.order_by("id").first()
     assert enterprise is not None
     enterprise.name = "四川喆堃科技有限公司"  # 喆 and 堃 are outside GB 2312
     enterprise.save()
+    data = dossier.pdf(dossier.build(enterprise))
     pdf = tmp_path / "dossier.pdf"
-    pdf.write_bytes(dossier.pdf(dossier.build(enterprise)))
+    pdf.write_bytes(data)
     fonts = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True)
-    names = [line.split()[0].split("+")[-1] for line in fonts.stdout.splitlines()[2:]]
-    assert names[0] == "InnoPDF-CJK" and len(names) == 2, names  # + the system font for 2 glyphs
-    text = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True)
-    assert "一企一档 · 四川喆堃科技有限公司" in text.stdout
-    assert enterprise.credit_code in text.stdout and "指标数据（2025）及来源" in text.stdout
+    rows = [line.split() for line in fonts.stdout.splitlines()[2:]]
+    assert rows and {row[0].split("+")[-1] for row in rows} == {"NotoSansCJKsc-Regular"}
+    assert all(row[-5:-2] == ["yes", "yes", "yes"] for row in rows)  # embedded, subset, unicode
+    text = pdf_text(data, tmp_path)
+    assert "一企一档 · 四川喆堃科技有限公司" in text
+    assert enterprise.credit_code in text and "指标数据（2025）及来源" in text
+
+
+def test_the_pdf_holds_the_pages_words_and_figures(
+    two_runs: tuple[Run, Run], tmp_path: Path
+) -> None:
+    _first, second = two_runs
+    result = Result.objects.filter(run=second, vetoed=False).order_by("rank").first()
+    assert result is not None
+    built = dossier.build(result.enterprise)
+    text = "".join(pdf_text(dossier.pdf(built), tmp_path, how="-raw").split())  # in order
+    view = built.portrait
+    expected = [
+        result.enterprise.name,
+        result.enterprise.credit_code,
+        " / ".join(r.name for r in built.region_path),
+        f"总积分 {result.total:.2f}",
+        f"排名 {result.rank}，{result.tier} 档",
+        *[f"{a.name} {a.mine}% {a.median}% {a.p90}%" for a in view.axes],
+        *[f"#{r.run_id} 2025" for r in view.trend],
+        "优势：" + "；".join(view.strengths),
+        "一企一档 · 1 / ",
+    ]
+    for fact in built.facts:
+        first = fact["versions"][0]
+        used = " 是" if first["used"] else ""
+        expected.append(f"{fact['name']} {first['value']} {first['source']} v{first['version']}")
+        expected.append(f"v{first['version']} {first['batch'] or '人工'}{used}")
+    assert len(expected) > 40
+    missing = [words for words in expected if "".join(words.split()) not in text]
+    assert not missing, (missing, text)
+
+
+def test_a_long_file_runs_over_pages_with_the_header_repeated(
+    two_runs: tuple[Run, Run], tmp_path: Path
+) -> None:
+    built = dossier.build(Enterprise.objects.order_by("id").first())
+    facts = [
+        {**fact, "versions": fact["versions"] * 6} for fact in built.facts * 3
+    ]  # 18 times the rows
+    long = dataclasses.replace(built, facts=facts)
+    text = pdf_text(dossier.pdf(long), tmp_path)
+    pages = text.split("\f")[:-1]
+    assert len(pages) >= 3
+    for number, page in enumerate(pages, 1):
+        assert f"一企一档 · {number} / {len(pages)}" in page
+    assert all("数值" in page and "批次" in page for page in pages[1:])  # the header, again
+    with translation.override("en"):
+        english = pdf_text(dossier.pdf(long), tmp_path, "english.pdf")
+    english_pages = english.split("\f")[:-1]
+    assert f"Enterprise file · 1 / {len(english_pages)}" in english_pages[0]
+    assert "Indicator data (2025) and sources" in english and "Version" in english

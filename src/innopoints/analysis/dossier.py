@@ -2,34 +2,24 @@
 its sources and versions, score history, portrait and pools — as a page and as a PDF.
 
 ``build_many`` assembles the files of many enterprises (a PDF batch's chunk) with a fixed
-number of queries; ``build`` is the same for one. The PDF (``pdf``) is set by WeasyPrint in
-the compact copy of the CJK font (``pdf_fonts``) with a stylesheet parsed once per thread."""
+number of queries; ``build`` is the same for one. The PDF (``pdf``) is drawn by
+``dossier_pdf``."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from django.conf import settings
 from django.db.models import Max
-from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import get_language, gettext
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
 
-from innopoints.analysis import pdf_fonts
-from innopoints.analysis.portrait import Portrait, portraits, radar_svg
+from innopoints.analysis import dossier_pdf
+from innopoints.analysis.portrait import Portrait, portraits
 from innopoints.collection.models import DataSource, FactValue
 from innopoints.engine.fields import base_catalogue
 from innopoints.registry.models import Enterprise, Region
 from innopoints.scoring.models import Run
-
-STYLESHEET = Path(__file__).with_name("dossier_pdf.css")
-FAMILY = "InnoPDF CJK"
 
 
 @dataclass(frozen=True)
@@ -39,7 +29,6 @@ class Dossier:
     portrait: Portrait
     facts: list[dict[str, Any]]
     period: str | None
-    radar: str
     generated_at: Any
 
 
@@ -84,7 +73,6 @@ def build_many(enterprises: list[Enterprise]) -> list[Dossier]:
     scored_by = {pk: v.result.run_id for pk, v in views.items() if v.result is not None}
     facts = _facts(periods, sources, scored_by, _run_fact_ids(set(scored_by.values())))
     now = timezone.now()
-    families = font_families().replace('"', "'")
     return [
         Dossier(
             e,
@@ -92,7 +80,6 @@ def build_many(enterprises: list[Enterprise]) -> list[Dossier]:
             views[e.pk],
             facts.get(e.pk, []),
             periods[e.pk],
-            radar_svg(views[e.pk].axes, font_family=families),
             now,
         )
         for e in enterprises
@@ -172,53 +159,6 @@ def _contains(
     return np.asarray(sorted_ids[at] == pks)
 
 
-_RENDERER = threading.local()
-
-
-def _stylesheets() -> tuple[FontConfiguration, list[CSS]]:
-    """This thread's font configuration and parsed stylesheets (per language): the fixed
-    print stylesheet, and the fonts and the page footer. WeasyPrint's font configuration is
-    not shared between threads."""
-    cache = getattr(_RENDERER, "cache", None)
-    if cache is None:
-        fonts = FontConfiguration()
-        cache = _RENDERER.cache = (fonts, {}, CSS(filename=STYLESHEET, font_config=fonts))
-    fonts, by_language, fixed = cache
-    language = get_language() or ""
-    if language not in by_language:
-        by_language[language] = CSS(string=_font_css(), font_config=fonts)
-    return fonts, [fixed, by_language[language]]
-
-
-def _css_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
-
-
-def font_families() -> str:
-    """The CSS font list of the PDFs: the compact copy (when there is one), the system font
-    for characters the copy lacks, then any sans-serif."""
-    families = f"{_css_string(settings.INNOPOINTS_PDF_FONT)}, sans-serif"
-    if pdf_fonts.compact_font() is not None:
-        families = f"{_css_string(FAMILY)}, {families}"
-    return families
-
-
-def _font_css() -> str:
-    compact = pdf_fonts.compact_font()
-    families = font_families()
-    face = ""
-    if compact is not None:
-        src = _css_string(compact.as_uri())
-        face = f"@font-face {{ font-family: {_css_string(FAMILY)}; src: url({src}); }}\n"
-    footer = _css_string(gettext("一企一档") + " · ")
-    return (
-        f"{face}html {{ font-family: {families}; }}\n"
-        f"@page {{ font-family: {families}; "
-        f'@bottom-center {{ content: {footer} counter(page) " / " counter(pages); }} }}\n'
-    )
-
-
 def pdf(dossier: Dossier) -> bytes:
-    fonts, stylesheets = _stylesheets()
-    html = render_to_string("analysis/dossier_pdf.html", {"d": dossier})
-    return HTML(string=html).write_pdf(stylesheets=stylesheets, font_config=fonts)
+    """The file as PDF, in the current language (``dossier_pdf``)."""
+    return dossier_pdf.render(dossier)

@@ -4,11 +4,9 @@ trend over runs."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.html import escape
 from django.utils.translation import gettext, pgettext
 
 from innopoints.analysis.models import PoolMembership
@@ -180,71 +178,3 @@ def _words(result: Result, scheme: object, axes: list[Axis]) -> tuple[list[str],
             else gettext("缺少数据、按零分计：%(indicators)s") % {"indicators": listed}
         )
     return strengths, weaknesses
-
-
-def _text_width(text: str) -> float:
-    """Rough width at font size 11: CJK characters are square, Latin ones about half."""
-    return sum(11.0 if ord(c) > 0x2E80 else 6.0 for c in text)
-
-
-def _legend(size: int, items: list[tuple[str, str, int]]) -> str:
-    """Legend entries in a row at their preferred x, moved right (or to a next line) when a
-    longer label (another language) needs the room."""
-    parts, x, y = [], 10.0, 15
-    for label, colour, preferred in items:
-        x = max(x, preferred)
-        width = _text_width(f"■ {label}")
-        if x > 10 and x + width > size:
-            x, y = 10.0, y + 14
-        parts.append(
-            f'<text x="{x:g}" y="{y}" font-size="11" fill="{colour}">■ {escape(label)}</text>'
-        )
-        x += width + 20
-    return "".join(parts)
-
-
-def radar_svg(axes: list[Axis], size: int = 320, font_family: str = "sans-serif") -> str:
-    """The radar as SVG (for the PDF, where no script runs): enterprise, median, top decile;
-    ``font_family`` (a CSS font list, without double quotes) sets its words."""
-    if len(axes) < 3:
-        return ""
-    centre, radius = size / 2, size / 2 - 60
-    n = len(axes)
-
-    def point(k: int, share: float) -> tuple[float, float]:
-        angle = -math.pi / 2 + 2 * math.pi * k / n
-        r = radius * max(0.0, min(share, 100.0)) / 100
-        return centre + r * math.cos(angle), centre + r * math.sin(angle)
-
-    def polygon(values: list[float], colour: str, opacity: float) -> str:
-        points = " ".join(
-            f"{x:.1f},{y:.1f}" for x, y in (point(k, v) for k, v in enumerate(values))
-        )
-        return (
-            f'<polygon points="{points}" fill="{colour}" fill-opacity="{opacity}" '
-            f'stroke="{colour}" stroke-width="1.5"/>'
-        )
-
-    grid = "".join(polygon([level] * n, "#999", 0.0) for level in (25, 50, 75, 100))
-    labels = "".join(
-        f'<text x="{x:.1f}" y="{y:.1f}" font-size="11" text-anchor="middle">{escape(a.name)}</text>'
-        for a, (x, y) in zip(axes, (point(k, 118) for k in range(n)), strict=True)
-    )
-    shapes = (
-        polygon([a.p90 for a in axes], "#2a9d8f", 0.10)
-        + polygon([a.median for a in axes], "#999999", 0.15)
-        + polygon([a.mine for a in axes], "#e76f51", 0.35)
-    )
-    legend = _legend(
-        size,
-        [
-            (gettext("本企业"), "#e76f51", 10),
-            (gettext("同阶段中位数"), "#777", 80),
-            (gettext("同阶段前10%"), "#2a9d8f", 185),
-        ],
-    )
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
-        f'viewBox="0 0 {size} {size}" font-family="{escape(font_family)}">'
-        f"{grid}{shapes}{labels}{legend}</svg>"
-    )

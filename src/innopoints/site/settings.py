@@ -273,7 +273,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("INNOPOINTS_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
-        "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
     },
@@ -302,7 +301,7 @@ INNOPOINTS_SHARED_DIR = Path(os.environ.get("INNOPOINTS_SHARED_DIR", DATA_DIR / 
 CELERY_TIMEZONE = TIME_ZONE
 # Fonts a PDF (一企一档) needs: check-deploy looks for them (fontconfig family name)
 INNOPOINTS_PDF_FONT = os.environ.get("INNOPOINTS_PDF_FONT", "Noto Sans CJK SC")
-# the compact copy of that font the PDFs embed quickly (analysis/pdf_fonts.py), made once
+# the TrueType copy of that font the PDFs embed (analysis/pdf_fonts.py), made once per machine
 INNOPOINTS_FONT_CACHE = Path(
     os.environ.get(
         "INNOPOINTS_FONT_CACHE",
