@@ -100,6 +100,11 @@ def test_the_truetype_copy_keeps_every_character_and_its_metrics() -> None:
 
     assert glyph_ids(copy) == glyph_ids(original)  # every character, the same glyph ids
     assert len(copy.getBestCmap()) > 40_000
+    compact = TTFont(pdf_fonts.truetype_font(compact=True))
+    assert set(compact.getBestCmap()) == pdf_fonts.charset() & set(original.getBestCmap())
+    assert sum(0x4E00 <= p <= 0x9FFF for p in compact.getBestCmap()) == 6763  # GB 2312's hanzi
+    assert "glyf" in compact and compact["maxp"].numGlyphs < 9000
+    assert ord("喆") not in compact.getBestCmap()
     outlines = original.getGlyphSet()
     for char in "一企一档喆堃A%（）·":
         name = original.getBestCmap()[ord(char)]
@@ -123,6 +128,15 @@ def test_a_missing_font_is_named() -> None:
         pdf_fonts.truetype_font.__wrapped__()
 
 
+def embedded_fonts(data: bytes, tmp_path: Path) -> set[str]:
+    pdf = tmp_path / "fonts.pdf"
+    pdf.write_bytes(data)
+    fonts = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True)
+    rows = [line.split() for line in fonts.stdout.splitlines()[2:]]
+    assert rows and all(row[-5:-2] == ["yes", "yes", "yes"] for row in rows)  # embedded,
+    return {row[0].split("+")[-1] for row in rows}  # subset, with its unicode map
+
+
 def pdf_text(data: bytes, tmp_path: Path, name: str = "dossier.pdf", how: str = "-layout") -> str:
     pdf = tmp_path / name
     pdf.write_bytes(data)
@@ -131,7 +145,7 @@ def pdf_text(data: bytes, tmp_path: Path, name: str = "dossier.pdf", how: str = 
     ).stdout
 
 
-def test_the_pdf_embeds_one_font_holding_a_rare_character(
+def test_a_file_with_a_rare_character_is_set_in_the_whole_font(
     two_runs: tuple[Run, Run], tmp_path: Path
 ) -> None:
     enterprise = Enterprise.objects.order_by("id").first()
@@ -139,12 +153,7 @@ def test_the_pdf_embeds_one_font_holding_a_rare_character(
     enterprise.name = "四川喆堃科技有限公司"  # 喆 and 堃 are outside GB 2312
     enterprise.save()
     data = dossier.pdf(dossier.build(enterprise))
-    pdf = tmp_path / "dossier.pdf"
-    pdf.write_bytes(data)
-    fonts = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True)
-    rows = [line.split() for line in fonts.stdout.splitlines()[2:]]
-    assert rows and {row[0].split("+")[-1] for row in rows} == {"NotoSansCJKsc-Regular"}
-    assert all(row[-5:-2] == ["yes", "yes", "yes"] for row in rows)  # embedded, subset, unicode
+    assert embedded_fonts(data, tmp_path) == {pdf_fonts.FONT_NAME}
     text = pdf_text(data, tmp_path)
     assert "一企一档 · 四川喆堃科技有限公司" in text
     assert enterprise.credit_code in text and "指标数据（2025）及来源" in text
@@ -157,7 +166,9 @@ def test_the_pdf_holds_the_pages_words_and_figures(
     result = Result.objects.filter(run=second, vetoed=False).order_by("rank").first()
     assert result is not None
     built = dossier.build(result.enterprise)
-    text = "".join(pdf_text(dossier.pdf(built), tmp_path, how="-raw").split())  # in order
+    data = dossier.pdf(built)
+    assert embedded_fonts(data, tmp_path) == {pdf_fonts.COMPACT_FONT_NAME}
+    text = "".join(pdf_text(data, tmp_path, how="-raw").split())  # in order
     view = built.portrait
     expected = [
         result.enterprise.name,

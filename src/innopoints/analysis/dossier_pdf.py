@@ -5,8 +5,8 @@ ReportLab rather than WeasyPrint, which set these files from the page's HTML unt
 a province's 30,000 files had to fit in minutes: WeasyPrint took 215–315 ms a file (most of it
 laying out the facts table), this takes about 30 ms (``benchmarks/dossier_batch.py``).
 
-Table cells are plain strings when they fit their column, and wrapped paragraphs only when
-they do not, because paragraphs cost ten times as much to lay out."""
+Text and tables are the light flowables of ``pdf_layout``, set in the compact copy of the
+font when it holds every character of the file (``pdf_fonts``)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ import io
 import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
-from xml.sax.saxutils import escape
 
 from django.utils import dateformat, formats, timezone
 from django.utils.translation import get_language, gettext, pgettext
@@ -22,13 +21,13 @@ from reportlab import rl_config
 from reportlab.graphics.shapes import Drawing, Group, Polygon, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus import SimpleDocTemplate
 
 from innopoints.analysis import pdf_fonts
+from innopoints.analysis.pdf_layout import Beside, GridStyle, GridTable, TextLine
 
 if TYPE_CHECKING:
     from innopoints.analysis.dossier import Dossier
@@ -41,65 +40,53 @@ MARGINS = {"leftMargin": 13 * mm, "rightMargin": 13 * mm, "topMargin": 14 * mm}
 BOTTOM = 16 * mm
 WIDTH = A4[0] - 26 * mm
 SIZE, LEADING = 9.5, 13.3
-PADDING = 4.0  # points left and right of a cell's text
-INK, MUTED, ACCENT = colors.HexColor("#222222"), colors.HexColor("#777777"), "#1d3557"
+INK, MUTED, ACCENT = (
+    colors.HexColor("#222222"),
+    colors.HexColor("#777777"),
+    colors.HexColor("#1d3557"),
+)
+TITLE, HEADING_RULE = colors.HexColor("#111111"), colors.HexColor("#9aa5b1")
 RULE, HEADER = colors.HexColor("#c8ced6"), colors.HexColor("#eef1f5")
 RADAR_SIZE = 58 * mm
 RADAR_SERIES = (("p90", "#2a9d8f", 0.10), ("median", "#999999", 0.15), ("mine", "#e76f51", 0.35))
 
 
 class _Styles:
+    """The file's fonts, sizes and colours, and a record of every text set, so that
+    :func:`render` can tell whether the compact font holds them all."""
+
     def __init__(self, font: str, cjk: bool) -> None:
-        wrap = "CJK" if cjk else None
-        self.font = font
-        self.body = ParagraphStyle(
-            "body",
-            fontName=font,
-            bulletFontName=font,
-            fontSize=SIZE,
-            leading=LEADING,
-            textColor=INK,
-            wordWrap=wrap,
+        self.font, self.cjk = font, cjk
+        self.grid = GridStyle(font, SIZE, LEADING, INK, RULE, HEADER, ACCENT)
+        self.seen: list[str] = []
+
+    def heading(self, text: str) -> TextLine:
+        """An h2: the words in the accent colour over a thin rule, kept with what follows."""
+        self.seen.append(text)
+        return TextLine(text, self.font, 11.5, ACCENT, rule=HEADING_RULE, before=9, after=4)
+
+    def title(self, text: str) -> TextLine:
+        self.seen.append(text)
+        return TextLine(text, self.font, 15, TITLE, after=4)
+
+    def line(
+        self, text: str, size: float = SIZE, colour: colors.Color = INK, label: str = ""
+    ) -> TextLine:
+        """Running text; a ``label`` before it is set in the accent colour."""
+        self.seen += [label, text]
+        return TextLine(
+            label + text, self.font, size, colour, before=3, keep=False, accent=(len(label), ACCENT)
         )
-        self.cell = ParagraphStyle("cell", parent=self.body)
-        self.heading = ParagraphStyle(
-            "h2",
-            parent=self.body,
-            fontSize=11.5,
-            leading=15,
-            textColor=colors.HexColor(ACCENT),
-            spaceBefore=9,
-            spaceAfter=4,
-            borderPadding=(0, 0, 1, 0),
-        )
-        self.title = ParagraphStyle(
-            "h1", parent=self.body, fontSize=15, leading=20, textColor=colors.HexColor("#111111")
-        )
-        self.small = ParagraphStyle(
-            "small", parent=self.body, fontSize=8, leading=11, textColor=MUTED, spaceBefore=3
-        )
-        self.item = ParagraphStyle("li", parent=self.body, leftIndent=14, bulletIndent=4)
 
-
-class _Heading(Flowable):
-    """An h2: the words in the accent colour over a thin rule, kept with what follows."""
-
-    def __init__(self, text: str, styles: _Styles) -> None:
-        super().__init__()
-        self.paragraph = Paragraph(escape(text), styles.heading)
-        self.keepWithNext = True
-        self.spaceBefore, self.spaceAfter = 9.0, 4.0
-
-    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        self.width = available_width
-        _w, self.text_height = self.paragraph.wrap(available_width, available_height)
-        return available_width, self.text_height + 2
-
-    def draw(self) -> None:
-        self.paragraph.drawOn(self.canv, 0, 2)
-        self.canv.setStrokeColor(colors.HexColor("#9aa5b1"))
-        self.canv.setLineWidth(0.75)
-        self.canv.line(0, 0.5, self.width, 0.5)
+    def table(
+        self,
+        rows: list[list[str | None]],
+        widths: Sequence[float],
+        header_rows: int = 1,
+        shaded: frozenset[tuple[int, int]] = frozenset(),
+    ) -> GridTable:
+        self.seen += [text for row in rows for text in row if text]
+        return GridTable(rows, widths, self.grid, header_rows, shaded)
 
 
 def _numbered_canvas(footer: str, font: str) -> type[Canvas]:
@@ -129,6 +116,7 @@ def _numbered_canvas(footer: str, font: str) -> type[Canvas]:
 
 
 def _number(value: Any) -> str:
+    """A number as the page shows it (``{{ value }}``)."""
     return str(formats.localize(value))
 
 
@@ -137,97 +125,39 @@ def _fixed(value: float | None) -> str:
     return "" if value is None else str(formats.number_format(round(value, 2), 2))
 
 
-class _Cells:
-    """Cell contents for a table of the given column widths: a string when it fits on one
-    line, a paragraph (which wraps) when it does not."""
-
-    def __init__(self, styles: _Styles, widths: Sequence[float]) -> None:
-        self.styles, self.widths = styles, widths
-
-    def row(self, values: Sequence[str]) -> list[Any]:
-        return [self.cell(v, w) for v, w in zip(values, self.widths, strict=True)]
-
-    def cell(self, text: str, width: float) -> Any:
-        if stringWidth(text, self.styles.font, SIZE) <= width - 2 * PADDING:
-            return text
-        return Paragraph(escape(text), self.styles.cell)
-
-
-def _table(rows: list[list[Any]], widths: Sequence[float], header: bool = True) -> Table:
-    table = Table(rows, colWidths=list(widths), repeatRows=1 if header else 0, hAlign="LEFT")
-    commands: list[tuple[Any, ...]] = [
-        ("FONT", (0, 0), (-1, -1), pdf_fonts.FONT_NAME, SIZE, LEADING),
-        ("TEXTCOLOR", (0, 0), (-1, -1), INK),
-        ("GRID", (0, 0), (-1, -1), 0.5, RULE),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), PADDING),
-        ("RIGHTPADDING", (0, 0), (-1, -1), PADDING),
-        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-    ]
-    if header:
-        commands += [
-            ("BACKGROUND", (0, 0), (-1, 0), HEADER),
-            ("TEXTCOLOR", (0, 0), (-1, 0), colors.HexColor(ACCENT)),
-        ]
-    table.setStyle(TableStyle(commands))
-    return table
-
-
-def _widths(*shares: float) -> list[float]:
-    return [WIDTH * s for s in shares]
-
-
-LABELS = ((0, 0), (2, 0), (0, 1), (2, 1), (0, 2))  # the basic table's label cells
+def _widths(*shares: float, width: float = WIDTH) -> list[float]:
+    return [width * s for s in shares]
 
 
 def _basic(d: Dossier, styles: _Styles) -> list[Any]:
-    widths = _widths(0.15, 0.35, 0.19, 0.31)
-    cells = _Cells(styles, widths)
     e = d.enterprise
     established = dateformat.format(e.established, "Y-m-d") if e.established else ""
     fields = pgettext("list separator", "、").join(f.name for f in e.industry_fields.all())
-    rows = [
-        cells.row([gettext("企业名称"), e.name, gettext("统一社会信用代码"), e.credit_code]),
-        cells.row(
-            [
-                gettext("成立日期"),
-                established,
-                gettext("所在地区"),
-                " / ".join(r.name for r in d.region_path),
-            ]
-        ),
-        [gettext("所属领域"), cells.cell(fields or "—", sum(widths[1:])), "", ""],
+    rows: list[list[str | None]] = [
+        [gettext("企业名称"), e.name, gettext("统一社会信用代码"), e.credit_code],
+        [
+            gettext("成立日期"),
+            established,
+            gettext("所在地区"),
+            " / ".join(r.name for r in d.region_path),
+        ],
+        [gettext("所属领域"), fields or "—", None, None],
     ]
-    table = _table(rows, widths, header=False)
-    table.setStyle(
-        TableStyle(
-            [
-                ("SPAN", (1, 2), (3, 2)),
-                *[("BACKGROUND", cell, cell, HEADER) for cell in LABELS],
-                *[("TEXTCOLOR", cell, cell, colors.HexColor(ACCENT)) for cell in LABELS],
-            ]
-        )
-    )
-    return [_Heading(gettext("基本信息"), styles), table]
+    labels = frozenset({(0, 0), (2, 0), (0, 1), (2, 1), (0, 2)})
+    table = styles.table(rows, _widths(0.15, 0.35, 0.19, 0.31), 0, labels)
+    return [styles.heading(gettext("基本信息")), table]
 
 
 def _qualifications(d: Dossier, styles: _Styles) -> list[Any]:
     items = [str(q) for q in d.enterprise.qualifications.all()] or ["—"]
-    return [_Heading(gettext("资质"), styles)] + [
-        Paragraph(escape(item), styles.item, bulletText="•") for item in items
-    ]
-
-
-def _labelled(label: str, text: str, styles: _Styles) -> Paragraph:
-    return Paragraph(f'<font color="{ACCENT}">{escape(label)}</font>{escape(text)}', styles.body)
+    return [styles.heading(gettext("资质"))] + [styles.line(f"•  {item}") for item in items]
 
 
 def _portrait(d: Dossier, styles: _Styles) -> list[Any]:
-    heading = _Heading(gettext("积分与画像"), styles)
+    heading = styles.heading(gettext("积分与画像"))
     r = d.portrait.result
     if r is None:
-        return [heading, Paragraph(escape(gettext("尚无积分测算结果。")), styles.body)]
+        return [heading, styles.line(gettext("尚无积分测算结果。"))]
     figures = {
         "run": r.run_id,
         "period": r.run.period,
@@ -247,113 +177,94 @@ def _portrait(d: Dossier, styles: _Styles) -> list[Any]:
             "附加分 %(bonus)s），排名 %(rank)s，%(tier)s 档。"
         ) % {**figures, "rank": r.rank, "tier": r.tier}
     left = WIDTH - RADAR_SIZE - 4 * mm
-    widths = [left * 0.4, left * 0.2, left * 0.2, left * 0.2]
-    cells = _Cells(styles, widths)
-    axes = [
-        cells.row(
-            [
-                gettext("一级指标"),
-                gettext("本企业得分率"),
-                gettext("同阶段中位数"),
-                gettext("同阶段前10%"),
-            ]
-        ),
+    axes: list[list[str | None]] = [
+        [
+            gettext("一级指标"),
+            gettext("本企业得分率"),
+            gettext("同阶段中位数"),
+            gettext("同阶段前10%"),
+        ],
         *[
-            cells.row(
-                [a.name, f"{_number(a.mine)}%", f"{_number(a.median)}%", f"{_number(a.p90)}%"]
-            )
+            [a.name, f"{_number(a.mine)}%", f"{_number(a.median)}%", f"{_number(a.p90)}%"]
             for a in d.portrait.axes
         ],
     ]
     sentences = pgettext("sentence separator", "；")
     listed = pgettext("list separator", "、")
+    table = styles.table(axes, _widths(0.4, 0.2, 0.2, 0.2, width=left))
+    table.spaceBefore = 3
     column: list[Any] = [
-        Paragraph(escape(summary), styles.body),
-        _table(axes, widths),
-        _labelled(gettext("优势："), sentences.join(d.portrait.strengths) or "—", styles),
-        _labelled(gettext("短板："), sentences.join(d.portrait.weaknesses) or "—", styles),
-        _labelled(gettext("所在培育库："), listed.join(d.portrait.pools) or "—", styles),
+        styles.line(summary),
+        table,
+        styles.line(sentences.join(d.portrait.strengths) or "—", label=gettext("优势：")),
+        styles.line(sentences.join(d.portrait.weaknesses) or "—", label=gettext("短板：")),
+        styles.line(listed.join(d.portrait.pools) or "—", label=gettext("所在培育库：")),
     ]
-    radar = radar_drawing(d.portrait.axes, styles.font)
+    radar = radar_drawing(d.portrait.axes, styles)
     if radar is None:
         return [heading, *column]
-    layout = Table([[column, radar]], colWidths=[left + 4 * mm, RADAR_SIZE], hAlign="LEFT")
-    layout.setStyle(
-        TableStyle(
-            [("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONT", (0, 0), (-1, -1), styles.font)]
-            + [(side, (0, 0), (-1, -1), 0) for side in ("LEFTPADDING", "RIGHTPADDING")]
-            + [("RIGHTPADDING", (0, 0), (0, 0), 4 * mm), ("TOPPADDING", (0, 0), (-1, -1), 0)]
-        )
-    )
-    return [heading, layout]
+    return [heading, Beside(column, radar, gap=4 * mm)]
 
 
 def _history(d: Dossier, styles: _Styles) -> list[Any]:
-    widths = _widths(0.09, 0.11, 0.34, 0.16, 0.14, 0.16)
-    cells = _Cells(styles, widths)
-    header = [
-        gettext("测算"),
-        gettext("数据期"),
-        gettext("指标体系"),
-        gettext("总积分"),
-        gettext("排名"),
-        gettext("档次"),
+    rows: list[list[str | None]] = [
+        [
+            gettext("测算"),
+            gettext("数据期"),
+            gettext("指标体系"),
+            gettext("总积分"),
+            gettext("排名"),
+            gettext("档次"),
+        ]
     ]
-    rows = [cells.row(header)]
     for r in d.portrait.trend:
         version = r.run.scheme_version
         rows.append(
-            cells.row(
-                [
-                    f"#{r.run_id}",
-                    r.run.period,
-                    f"{version.scheme_id}@{version.version}",
-                    _fixed(r.total),
-                    str(r.rank or "—"),
-                    str(r.tier or "—"),
-                ]
-            )
+            [
+                f"#{r.run_id}",
+                r.run.period,
+                f"{version.scheme_id}@{version.version}",
+                _fixed(r.total),
+                str(r.rank or "—"),
+                str(r.tier or "—"),
+            ]
         )
     if not d.portrait.trend:
-        rows.append(["—", "", "", "", "", ""])
-    table = _table(rows, widths)
-    if not d.portrait.trend:
-        table.setStyle(TableStyle([("SPAN", (0, 1), (-1, 1))]))
-    return [_Heading(gettext("积分历史"), styles), table]
+        rows.append(["—", None, None, None, None, None])
+    widths = _widths(0.09, 0.11, 0.34, 0.16, 0.14, 0.16)
+    return [styles.heading(gettext("积分历史")), styles.table(rows, widths)]
 
 
 def _facts(d: Dossier, styles: _Styles) -> list[Any]:
     title = gettext("指标数据（%(period)s）及来源") % {"period": d.period or "—"}
-    widths = _widths(0.37, 0.13, 0.22, 0.08, 0.08, 0.12)
-    cells = _Cells(styles, widths)
     manual, used = gettext("人工"), gettext("是")
-    header = [
-        gettext("指标"),
-        gettext("数值"),
-        gettext("来源"),
-        gettext("版本"),
-        gettext("批次"),
-        gettext("用于最近测算"),
+    rows: list[list[str | None]] = [
+        [
+            gettext("指标"),
+            gettext("数值"),
+            gettext("来源"),
+            gettext("版本"),
+            gettext("批次"),
+            gettext("用于最近测算"),
+        ]
     ]
-    rows = [cells.row(header)]
     for fact in d.facts:
         for k, v in enumerate(fact["versions"]):
             rows.append(
-                cells.row(
-                    [
-                        fact["name"] if k == 0 else "",
-                        _number(v["value"]),
-                        v["source"],
-                        f"v{v['version']}",
-                        str(v["batch"] or manual),
-                        used if v["used"] else "",
-                    ]
-                )
+                [
+                    fact["name"] if k == 0 else "",
+                    _number(v["value"]),
+                    v["source"],
+                    f"v{v['version']}",
+                    str(v["batch"] or manual),
+                    used if v["used"] else "",
+                ]
             )
-    return [_Heading(title, styles), _table(rows, widths)]
+    widths = _widths(0.37, 0.13, 0.22, 0.08, 0.08, 0.12)
+    return [styles.heading(title), styles.table(rows, widths)]
 
 
-def radar_drawing(axes: Sequence[Axis], font: str, size: float = 320) -> Drawing | None:
+def radar_drawing(axes: Sequence[Axis], styles: _Styles, size: float = 320) -> Drawing | None:
     """The radar (enterprise, peer median, top decile of its stage) as a drawing RADAR_SIZE
     wide, laid out on a ``size`` grid as on the page."""
     n = len(axes)
@@ -372,6 +283,7 @@ def radar_drawing(axes: Sequence[Axis], font: str, size: float = 320) -> Drawing
         fill = colors.Color(ink.red, ink.green, ink.blue, alpha=opacity) if opacity else None
         return Polygon(flat, fillColor=fill, strokeColor=ink, strokeWidth=1.5)
 
+    font = styles.font
     scale = RADAR_SIZE / size
     group = Group(transform=(scale, 0, 0, scale, 0, 0))
     for level in (25, 50, 75, 100):
@@ -386,6 +298,7 @@ def radar_drawing(axes: Sequence[Axis], font: str, size: float = 320) -> Drawing
         (gettext("同阶段中位数"), "#777777", 80),
         (gettext("同阶段前10%"), "#2a9d8f", 185),
     ]
+    styles.seen += [a.name for a in axes] + [label for label, _c, _x in legend]
     x, y = 10.0, size - 15
     for label, colour, preferred in legend:
         text = f"■ {label}"
@@ -410,19 +323,28 @@ SECTIONS: tuple[Callable[[Dossier, _Styles], list[Any]], ...] = (
 )
 
 
-def render(d: Dossier) -> bytes:
-    """The file as PDF bytes, in the current language."""
-    font = pdf_fonts.registered()
-    styles = _Styles(font, cjk=not (get_language() or "zh-hans").startswith("en"))
+def _story(d: Dossier, styles: _Styles) -> list[Any]:
     name = d.enterprise.name
-    title = gettext("一企一档 %(name)s") % {"name": name}
-    story: list[Any] = [
-        Paragraph(escape(gettext("一企一档 · %(name)s") % {"name": name}), styles.title)
-    ]
+    story: list[Any] = [styles.title(gettext("一企一档 · %(name)s") % {"name": name})]
     for section in SECTIONS:
         story += section(d, styles)
     at = dateformat.format(timezone.localtime(d.generated_at), "Y-m-d H:i")
-    story.append(Paragraph(escape(gettext("生成时间：%(at)s") % {"at": at}), styles.small))
+    story.append(styles.line(gettext("生成时间：%(at)s") % {"at": at}, 8, MUTED))
+    return story
+
+
+def render(d: Dossier) -> bytes:
+    """The file as PDF bytes, in the current language: in the compact font when it holds
+    every character set, else (a rare character) in the whole font."""
+    cjk = not (get_language() or "zh-hans").startswith("en")
+    footer = gettext("一企一档") + " · "
+    title = gettext("一企一档 %(name)s") % {"name": d.enterprise.name}
+    styles = _Styles(pdf_fonts.registered(compact=True), cjk)
+    story = _story(d, styles)
+    font = pdf_fonts.font_for([*styles.seen, footer, title])
+    if font != styles.font:
+        styles = _Styles(font, cjk)
+        story = _story(d, styles)
     out = io.BytesIO()
     document = SimpleDocTemplate(
         out,
@@ -430,10 +352,10 @@ def render(d: Dossier) -> bytes:
         bottomMargin=BOTTOM,
         title=title,
         author="innopoints",
-        lang="en" if not styles.body.wordWrap else "zh-Hans",
+        lang="zh-Hans" if cjk else "en",
         initialFontName=font,
         invariant=True,
         **MARGINS,
     )
-    document.build(story, canvasmaker=_numbered_canvas(gettext("一企一档") + " · ", font))
+    document.build(story, canvasmaker=_numbered_canvas(footer, font))
     return out.getvalue()
