@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import shutil
 import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db.models import Sum
 
 from innopoints.analysis.models import PoolMembership
 from innopoints.collection.demo import import_all, write_files
@@ -93,49 +95,71 @@ def test_a_runs_parts_give_the_same_result_on_one_or_two_workers(
     assert not any((tmp_path / "shared" / "runs").iterdir())  # the hand-over files are gone
 
 
-def test_b_two_workers_share_a_batch_of_dossier_pdfs(
+PROVINCE = 30_000
+
+
+def test_b_two_workers_share_a_batch_of_30000_dossier_pdfs(
     reference_data: None, settings: Any, tmp_path: Path
 ) -> None:
+    """A province's whole batch: 30,000 full 一企一档 PDFs in chunks of 250, shared by two
+    worker processes, every file checked against the manifest."""
     require_postgres_and_redis()
-    import_all(write_files(tmp_path / "files", 80, seed=5), "2025")
+    import_all(write_files(tmp_path / "files", PROVINCE, seed=5), "2025")
     run = execution.execute(new_run())
-    assert run.status == "done"
-    with workers(tmp_path, settings) as started:
-        started.start("a")
-        started.start("b")
-        batch = dossiers.create(run=run, chunk_size=4)
-        assert batch.n_chunks == 20 and batch.n_enterprises == 80
-        started.wait_for(
-            lambda: DossierBatch.objects.get(pk=batch.pk).status in {"done", "failed"},
-            600,
-            "the batch",
+    assert run.status == "done" and run.n_enterprises == PROVINCE
+    try:
+        with workers(tmp_path, settings) as started:
+            started.start("a")
+            started.start("b")
+            batch = dossiers.create(run=run, chunk_size=250)
+            assert batch.n_chunks == 120 and batch.n_enterprises == PROVINCE
+            started.wait_for(
+                lambda: DossierBatch.objects.get(pk=batch.pk).status in {"done", "failed"},
+                3600,
+                "the batch",
+            )
+        batch.refresh_from_db()
+        assert batch.status == "done", batch.error
+        assert (batch.chunks_done, batch.files_done) == (120, PROVINCE)
+        shares = dict(
+            DossierChunk.objects.filter(batch=batch)
+            .values_list("worker")
+            .annotate(n=Sum("n_files"))
+            .values_list("worker", "n")
         )
-    batch.refresh_from_db()
-    assert batch.status == "done", batch.error
-    assert (batch.chunks_done, batch.files_done) == (20, 80)
-    hosts = set(DossierChunk.objects.filter(batch=batch).values_list("worker", flat=True))
-    assert hosts == {started.hostname("a"), started.hostname("b")}
-    directory = Path(batch.directory)
-    codes = sorted(Result.objects.filter(run=run).values_list("enterprise__credit_code", flat=True))
-    files = sorted(p.name for p in directory.iterdir() if p.suffix == ".pdf")
-    assert files == [f"{c}.pdf" for c in codes]
-    assert not list(directory.glob(".*.part"))
-    with open(batch.manifest, encoding="utf-8") as handle:
-        manifest = list(csv.DictReader(handle))
-    assert [row["credit_code"] for row in manifest] == codes
-    for row in manifest:
-        data = (directory / row["file"]).read_bytes()
-        assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
-        assert hashlib.sha256(data).hexdigest() == row["sha256"]
-        assert len(data) == int(row["bytes"])
-    for row in manifest[:: len(manifest) // 6]:  # a sample read back as text
-        text = subprocess.run(
-            ["pdftotext", str(directory / row["file"]), "-"],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        assert "一企一档" in text and row["credit_code"] in text
+        assert set(shares) == {started.hostname("a"), started.hostname("b")}
+        assert min(shares.values()) >= PROVINCE // 5, shares  # both did a real part of it
+        directory = Path(batch.directory)
+        codes = sorted(
+            Result.objects.filter(run=run).values_list("enterprise__credit_code", flat=True)
+        )
+        files = sorted(p.name for p in directory.iterdir() if p.suffix == ".pdf")
+        assert files == [f"{c}.pdf" for c in codes]
+        assert not list(directory.glob(".*.part"))
+        with open(batch.manifest, encoding="utf-8") as handle:
+            manifest = list(csv.DictReader(handle))
+        assert [row["credit_code"] for row in manifest] == codes
+        for row in manifest:
+            data = (directory / row["file"]).read_bytes()
+            assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+            assert hashlib.sha256(data).hexdigest() == row["sha256"]
+            assert len(data) == int(row["bytes"])
+        names = dict(
+            Result.objects.filter(run=run).values_list(
+                "enterprise__credit_code", "enterprise__name"
+            )
+        )
+        for row in manifest[:: len(manifest) // 12]:  # a sample read back as text
+            text = subprocess.run(
+                ["pdftotext", str(directory / row["file"]), "-"],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            assert f"一企一档 · {names[row['credit_code']]}" in text
+            assert row["credit_code"] in text and "指标数据（2025）及来源" in text
+    finally:  # 1.7 GB of PDFs: not left in the test's temporary directory
+        shutil.rmtree(tmp_path / "shared" / "dossiers", ignore_errors=True)
 
 
 @pytest.mark.parametrize("chunk_size", [0, -3])

@@ -71,13 +71,13 @@ def broker() -> Check:
 
 
 def fonts() -> Check:
-    """The CJK font the 一企一档 PDFs are set in, and its TrueType copy (made here, about a
-    minute, if this machine has none yet, so that the first PDF does not wait for it)."""
+    """The CJK font the 一企一档 PDFs are set in, and its TrueType copies (made here, about a
+    minute, if this machine has none yet, so that the first PDF does not wait for them)."""
     try:
-        path = pdf_fonts.truetype_font.__wrapped__()
+        paths = [pdf_fonts.truetype_font.__wrapped__(compact) for compact in (True, False)]
     except pdf_fonts.FontMissing as error:
         return Check("PDF fonts", False, str(error))
-    return Check("PDF fonts", True, f"{settings.INNOPOINTS_PDF_FONT} ({path})")
+    return Check("PDF fonts", True, f"{settings.INNOPOINTS_PDF_FONT} ({paths[-1]})")
 
 
 def static_files() -> Check:
