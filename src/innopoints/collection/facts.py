@@ -70,10 +70,12 @@ def _copy_out(
     where = ["period = %s"]
     params: list[object] = [period]
     if fields is not None:
-        where.append("field_code = ANY(%s)")
+        where.append("field_code = ANY(%s::text[])")
         params.append(list(fields))
     if enterprise_ids is not None:
-        where.append("enterprise_id = ANY(%s)")
+        # typed as the column: psycopg would send small ids as int2[], and PostgreSQL then
+        # compares each row with every id in turn (18 s instead of 0.1 s for 30,000 ids)
+        where.append("enterprise_id = ANY(%s::bigint[])")
         params.append(list(enterprise_ids))
     sql = (
         f"COPY (SELECT id, enterprise_id, field_code, source_id, version, value FROM {table} "
