@@ -12,6 +12,12 @@ if not SHARED.exists():  # CI clones main with shared/ beside it
     SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest tests first: with ``-n 2`` one worker process takes them at once while the
+    other runs the rest, instead of starting them last and running them alone."""
+    items.sort(key=lambda item: item.get_closest_marker("longest") is None)
+
+
 def codes(n: int, region: str = "510107") -> list[str]:
     """n distinct valid credit codes."""
     rng = np.random.default_rng(n)

@@ -98,6 +98,7 @@ def test_a_runs_parts_give_the_same_result_on_one_or_two_workers(
 PROVINCE = 30_000
 
 
+@pytest.mark.longest
 def test_b_two_workers_share_a_batch_of_30000_dossier_pdfs(
     reference_data: None, settings: Any, tmp_path: Path
 ) -> None:
