@@ -12,10 +12,18 @@ if not SHARED.exists():  # CI clones main with shared/ beside it
     SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The longest tests first: with ``-n 2`` one worker process takes them at once while the
-    other runs the rest, instead of starting them last and running them alone."""
-    items.sort(key=lambda item: item.get_closest_marker("longest") is None)
+    """The longest tests first among those that commit. pytest-django puts those last (the
+    flush after each removes what the data migrations loaded); with ``-n 2`` one worker process
+    then takes the longest at once while the other runs the rest of them."""
+    longest = [item for item in items if item.get_closest_marker("longest")]
+    rest = [item for item in items if not item.get_closest_marker("longest")]
+    committing = (
+        k for k, item in enumerate(rest) if "transactional_db" in getattr(item, "fixturenames", ())
+    )
+    at = next(committing, len(rest))
+    items[:] = rest[:at] + longest + rest[at:]
 
 
 def codes(n: int, region: str = "510107") -> list[str]:

@@ -55,8 +55,8 @@ class _Styles:
     """The file's fonts, sizes and colours, and a record of every text set, so that
     :func:`render` can tell whether the compact font holds them all."""
 
-    def __init__(self, font: str, cjk: bool) -> None:
-        self.font, self.cjk = font, cjk
+    def __init__(self, font: str) -> None:
+        self.font = font
         self.grid = GridStyle(font, SIZE, LEADING, INK, RULE, HEADER, ACCENT)
         self.seen: list[str] = []
 
@@ -336,14 +336,14 @@ def _story(d: Dossier, styles: _Styles) -> list[Any]:
 def render(d: Dossier) -> bytes:
     """The file as PDF bytes, in the current language: in the compact font when it holds
     every character set, else (a rare character) in the whole font."""
-    cjk = not (get_language() or "zh-hans").startswith("en")
+    english = (get_language() or "").startswith("en")
     footer = gettext("一企一档") + " · "
     title = gettext("一企一档 %(name)s") % {"name": d.enterprise.name}
-    styles = _Styles(pdf_fonts.registered(compact=True), cjk)
+    styles = _Styles(pdf_fonts.registered(compact=True))
     story = _story(d, styles)
     font = pdf_fonts.font_for([*styles.seen, footer, title])
     if font != styles.font:
-        styles = _Styles(font, cjk)
+        styles = _Styles(font)
         story = _story(d, styles)
     out = io.BytesIO()
     document = SimpleDocTemplate(
@@ -352,7 +352,7 @@ def render(d: Dossier) -> bytes:
         bottomMargin=BOTTOM,
         title=title,
         author="innopoints",
-        lang="zh-Hans" if cjk else "en",
+        lang="en" if english else "zh-Hans",
         initialFontName=font,
         invariant=True,
         **MARGINS,

@@ -21,29 +21,44 @@ TOKENS = re.compile(r"[\u2e80-\uffff]|[^\s\u2e80-\uffff]+\s*|\s+")
 NO_LINE_START = set("，。、；：？！）》」』】〕’”%％,.;:?!)]}")  # kept on the line before
 
 
+def _tokens(text: str) -> list[str]:
+    """Chinese characters one by one, Latin words with their trailing spaces, and closing
+    punctuation at the start of a word on its own (so that it can stay on the line before)."""
+    tokens = []
+    for token in TOKENS.findall(text):
+        lead = len(token) - len(token.lstrip("".join(NO_LINE_START)))
+        tokens += [*token[:lead], *([token[lead:]] if token[lead:] else [])]
+    return tokens
+
+
 def wrap_text(text: str, font: str, size: float, width: float) -> list[str]:
     """``text`` broken into lines no wider than ``width``: between Chinese characters,
     between Latin words, inside a word only when it alone is too wide; closing punctuation
-    never starts a line."""
-    if stringWidth(text, font, size) <= width:
+    never starts a line (it stays on the line before, even past the width)."""
+
+    def measure(part: str) -> float:
+        return float(stringWidth(part, font, size))
+
+    if measure(text) <= width:
         return [text]
     lines: list[str] = []
     line, used = "", 0.0
-    for token in TOKENS.findall(text):
-        advance = stringWidth(token, font, size)
-        if used + advance <= width or not line or token in NO_LINE_START:
-            if advance > width and not line:  # a single word wider than the column
-                for char in token:
-                    step = stringWidth(char, font, size)
-                    if used + step > width and line:
-                        lines.append(line)
-                        line, used = "", 0.0
-                    line, used = line + char, used + step
-                continue
-            line, used = line + token, used + advance
+    for token in _tokens(text):
+        breakable = not (token in NO_LINE_START or token.isspace())
+        if line and breakable and used + measure(token.rstrip()) > width:
+            lines.append(line.rstrip())
+            line, used = "", 0.0
+        if not line and token.isspace():
+            continue  # no line starts with a space
+        if not line and measure(token.rstrip()) > width:  # a word wider than the column
+            for char in token:
+                step = measure(char)
+                if line and used + step > width and char not in NO_LINE_START:
+                    lines.append(line.rstrip())
+                    line, used = "", 0.0
+                line, used = line + char, used + step
             continue
-        lines.append(line.rstrip())
-        line, used = token.lstrip(), stringWidth(token.lstrip(), font, size)
+        line, used = line + token, used + measure(token)
     if line.strip():
         lines.append(line.rstrip())
     return lines or [""]
