@@ -108,10 +108,16 @@ def registered(
 def scored_province(files: Path, n: int, seed: int, admin: Any) -> Any:
     """A synthetic province imported through the real path and scored with sichuan-2025."""
     from innopoints.collection.demo import import_all, write_files  # noqa: PLC0415
+
+    import_all(write_files(files, n, seed=seed), "2025")
+    return scored_run(admin)
+
+
+def scored_run(admin: Any) -> Any:
+    """A finished sichuan-2025 run of the 2025 data in the database, started by ``admin``."""
     from innopoints.scoring import execution  # noqa: PLC0415
     from innopoints.scoring.models import Run, SchemeVersion  # noqa: PLC0415
 
-    import_all(write_files(files, n, seed=seed), "2025")
     run = Run.objects.create(
         period="2025",
         scheme_version=SchemeVersion.objects.get(scheme_id="sichuan-2025"),

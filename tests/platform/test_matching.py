@@ -35,9 +35,8 @@ from innopoints.applications.models import (
 from innopoints.collection.demo import import_all, write_files
 from innopoints.collection.models import Authorisation
 from innopoints.registry.models import Institution, Region
-from innopoints.scoring import execution
-from innopoints.scoring.models import Result, Run, SchemeVersion
-from tests.platform.conftest import published_board
+from innopoints.scoring.models import Result, Run
+from tests.platform.conftest import published_board, scored_run
 
 # ---------------------------------------------------------------- the plain module
 
@@ -232,17 +231,6 @@ def _client(user: Any | None) -> Client:
     return client
 
 
-def _scored_run(admin: Any) -> Run:
-    run = Run.objects.create(
-        period="2025",
-        scheme_version=SchemeVersion.objects.get(scheme_id="sichuan-2025"),
-        started_by=admin,
-    )
-    execution.execute(run)
-    assert run.status == "done", run.error
-    return run
-
-
 def _publish(run: Run, admin: Any, title: str = "全省前 20%") -> Leaderboard:
     return published_board(run, admin, title, kind="overall", share_from=0, share_to=20)
 
@@ -251,7 +239,7 @@ def _publish(run: Run, admin: Any, title: str = "全省前 20%") -> Leaderboard:
 def world(db: Any, tmp_path: Path) -> dict[str, Any]:
     admin = get_user_model().objects.create_superuser("root", "r@example.invalid", "pw")
     import_all(write_files(tmp_path / "files", 300, seed=5), "2025")
-    run = _scored_run(admin)
+    run = scored_run(admin)
     ranked = Result.objects.filter(run=run, vetoed=False, tier__in=["A", "B"])
     mine = ranked.filter(region_code__startswith="5101").order_by("rank").first()
     other = ranked.exclude(region_code__startswith="5101").order_by("rank").first()
@@ -361,7 +349,7 @@ def test_publishing_matches_and_pushes_exactly_once(world: dict[str, Any]) -> No
     assert Match.objects.count() == n_pairs and RunMatching.objects.count() == 1
     # a later run with the same eligible pairs: matched again, pushed never again
     mail.outbox.clear()
-    later = _scored_run(admin)
+    later = scored_run(admin)
     _publish(later, admin, "下一期")
     assert RunMatching.objects.get(run=later).status == "done"
     assert Match.objects.filter(run=later).count() == n_pairs

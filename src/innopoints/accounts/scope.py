@@ -116,13 +116,8 @@ def active_authorisation(
         return None
     day = day or timezone.localdate()
     return (
-        Authorisation.objects.filter(
-            enterprise=enterprise,
-            institution=institution,
-            revoked_at__isnull=True,
-            valid_from__lte=day,
-        )
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        Authorisation.objects.active_on(day)
+        .filter(enterprise=enterprise, institution=institution)
         .order_by("-created_at")
         .first()
     )

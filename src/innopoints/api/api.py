@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -325,17 +324,7 @@ def authorisations(
     request: HttpRequest, page: int = PageNo, page_size: int = PageSize
 ) -> dict[str, Any]:
     institution = _caller(request).institution
-    today = timezone.localdate()
-    grants = (
-        Authorisation.objects.filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gte=today),
-            institution=institution,
-            revoked_at__isnull=True,
-            valid_from__lte=today,
-        )
-        .select_related("enterprise")
-        .order_by("-created_at", "-pk")
-    )
+    grants = Authorisation.objects.of_institution_newest_first(institution, timezone.localdate())
     count, chunk = _page(grants, page, page_size)
     _audit(request, "view", _("查看授权本机构的企业目录"), object_type="collection.authorisation")
     return {

@@ -74,13 +74,7 @@ def run_frame(
         Q(valid_to__isnull=True) | Q(valid_to__gte=year)
     )
     pools = PoolMembership.objects.filter(run=run)
-    grants = (
-        Authorisation.objects.filter(
-            institution__isnull=False, revoked_at__isnull=True, valid_from__lte=day
-        )
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
-        .order_by()
-    )
+    grants = Authorisation.objects.active_on(day).filter(institution__isnull=False).order_by()
     if ids is not None:
         held, pools, grants = (
             held.filter(enterprise_id__in=ids),

@@ -97,6 +97,26 @@ class ColumnAlias(models.Model):
         return f"{self.header} → {self.field_code}"
 
 
+class AuthorisationQuerySet(models.QuerySet["Authorisation"]):
+    def active_on(self, day: dt.date) -> AuthorisationQuerySet:
+        """Those in force on ``day``: not revoked, begun, not yet ended (as ``active_on``)."""
+        return self.filter(revoked_at__isnull=True, valid_from__lte=day).filter(
+            models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=day)
+        )
+
+    def of_institution_newest_first(
+        self, institution: Institution, day: dt.date
+    ) -> AuthorisationQuerySet:
+        """An institution's authorisations in force on ``day``, newest first (the index
+        ``authorisation_newest`` serves it a page at a time)."""
+        return (
+            self.active_on(day)
+            .filter(institution=institution)
+            .select_related("enterprise")
+            .order_by("-created_at", "-pk")
+        )
+
+
 class Authorisation(models.Model):
     enterprise = models.ForeignKey(
         Enterprise, on_delete=models.CASCADE, related_name="authorisations", verbose_name=_("企业")
@@ -130,6 +150,8 @@ class Authorisation(models.Model):
     )
     created_at = models.DateTimeField(_("授权时间"), auto_now_add=True)
     history = HistoricalRecords(verbose_name=_("授权变更记录"))
+
+    objects = AuthorisationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("企业授权")

@@ -55,16 +55,8 @@ def home(request: HttpRequest) -> HttpResponse:
         .select_related("board__run", "sent_by")
         .defer(*BOARD_RUN_LARGE)
     )
-    today = timezone.localdate()
-    authorised = (
-        Authorisation.objects.filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gte=today),
-            institution=institution,
-            revoked_at__isnull=True,
-            valid_from__lte=today,
-        )
-        .select_related("enterprise")
-        .order_by("-created_at", "-pk")
+    authorised = Authorisation.objects.of_institution_newest_first(
+        institution, timezone.localdate()
     )
     page = Paginator(authorised, AUTHORISED_PER_PAGE).get_page(request.GET.get("page"))
     inbox = Message.objects.filter(institution=institution)[:20]
