@@ -8,6 +8,7 @@ notices; the e-mails go after it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 import traceback
@@ -99,13 +100,15 @@ def match_run(run_id: int) -> RunMatching:
     return job
 
 
-def _match_and_push(run: Run) -> tuple[dict[str, int], list[tuple[int, EmailMessage]]]:
-    day = timezone.localdate()
+def _match_and_push(
+    run: Run, now: dt.datetime | None = None
+) -> tuple[dict[str, int], list[tuple[int, EmailMessage]]]:
+    now = now or timezone.now()
+    day = timezone.localdate(now)  # the day in Asia/Shanghai, also at 02:00 there
     offerings = {o.pk: o for o in offerings_in_force(day)}
     specs = [o.spec() for o in offerings.values()]
     frame = run_frame(run, matching.fact_fields(specs), day=day)
     pairs = matching.evaluate(frame, specs, rates_in_force(day))
-    now = timezone.now()
     stored = pairs.with_columns(
         pl.lit(run.pk, dtype=pl.Int64).alias("run"), pl.lit(now).alias("created_at")
     )
@@ -153,12 +156,8 @@ def _push(
     institutions = {pk: o.institution_id for pk, o in offerings.items() if o.institution_id}
     grants = pl.DataFrame(
         list(
-            Authorisation.objects.filter(
-                institution_id__in=set(institutions.values()),
-                revoked_at__isnull=True,
-                valid_from__lte=now.date(),
-            )
-            .exclude(valid_to__lt=timezone.localdate())
+            Authorisation.objects.active_on(timezone.localdate(now))
+            .filter(institution_id__in=set(institutions.values()))
             .order_by()
             .values_list("enterprise_id", "institution_id")
             .distinct()

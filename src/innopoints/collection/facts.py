@@ -129,9 +129,7 @@ def active_authorisations(as_of: dt.date | None = None) -> pl.DataFrame:
     schema = {"enterprise_id": pl.Int64, "source_id": pl.Int64, "field_code": pl.String}
     if connection.vendor == "postgresql":
         return _copy_authorisations(day, schema)
-    query = Authorisation.objects.filter(
-        source__isnull=False, revoked_at__isnull=True, valid_from__lte=day
-    ).exclude(valid_to__lt=day)
+    query = Authorisation.objects.active_on(day).filter(source__isnull=False)
     rows = [
         (e, s, code)
         for e, s, scope in query.values_list("enterprise_id", "source_id", "scope")

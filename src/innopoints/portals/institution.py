@@ -107,9 +107,9 @@ def list_page(request: HttpRequest, pk: int) -> HttpResponse:
     dispatch = _dispatch(request, pk)
     rows = _list_rows(request, dispatch)
     authorised = set(
-        Authorisation.objects.filter(
-            institution=dispatch.institution, revoked_at__isnull=True
-        ).values_list("enterprise_id", flat=True)
+        Authorisation.objects.active_on(timezone.localdate())
+        .filter(institution=dispatch.institution)
+        .values_list("enterprise_id", flat=True)
     )
     return render(
         request,
