@@ -6,9 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import pytest
 from django.db import transaction
-from django.test import Client
 from django.urls import reverse
 
 from innopoints.applications.jobs import _match_and_push
@@ -17,7 +15,7 @@ from innopoints.collection.models import Authorisation
 from innopoints.scoring.models import Result
 from tests.platform.test_matching import _client, _publish, world  # noqa: F401
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def test_a_grant_starting_today_counts_at_two_in_the_morning_beijing_time(
