@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,7 @@ import polars as pl
 
 from innopoints.engine.agreement import AgreementReport
 from innopoints.engine.columns import BoolArray, FloatArray, IntArray
+from innopoints.engine.coverage import coverage as weighted_coverage
 from innopoints.engine.derive import ORIGIN_MISSING, ORIGIN_NAMES
 from innopoints.engine.normalise import IndicatorParameters
 from innopoints.engine.params import FrozenParameters
@@ -98,6 +100,17 @@ class ScoreResult:
     def n_ranked(self) -> int:
         return int((self.rank > 0).sum())
 
+    @cached_property
+    def coverage(self) -> FloatArray:
+        """Per enterprise, the share (0–1) of its stage's weight carried by weighted
+        indicators with a usable value (engine/coverage.py); NaN where the stage has none."""
+        indicators = list(self.indicators.values())
+        return weighted_coverage(
+            [ind.missing for ind in indicators],
+            [ind.stage_weights for ind in indicators],
+            self.stage,
+        )
+
     def stage_codes(self) -> npt.NDArray[np.object_]:
         codes = np.array(self.scheme.stage_rule.codes, dtype=object)
         return codes[self.stage]
@@ -161,6 +174,7 @@ class ScoreResult:
             "rank_industry": self.rank_industry,
             "rank_region": self.rank_region,
             "percentile": self.percentile(),
+            "coverage": self.coverage,
             "veto_reasons": self.veto_reasons(),
         }
         for code, ind in self.indicators.items():
@@ -220,5 +234,19 @@ class ScoreResult:
                 for code, p in self.parameters.indicators.items()
             },
             "missing": {code: int(ind.missing.sum()) for code, ind in self.indicators.items()},
+            "coverage": _coverage_summary(self.coverage),
             "timings_s": self.timings,
         }
+
+
+def _coverage_summary(values: FloatArray) -> dict[str, Any]:
+    """The run's data coverage in the report: mean, lowest, and how many enterprises could
+    earn less than half of their stage's weighted score (engine/coverage.py)."""
+    known = values[~np.isnan(values)]
+    if known.size == 0:
+        return {"mean": None, "min": None, "below_half": 0}
+    return {
+        "mean": float(known.mean()),
+        "min": float(known.min()),
+        "below_half": int((known < 0.5).sum()),
+    }

@@ -1,0 +1,66 @@
+"""Data coverage: how much of the scheme's weighted score an enterprise could earn at all.
+
+A missing value scores 0 (METHOD.md §4), so a low total can mean little innovation or little
+data. Coverage tells the two apart: per enterprise, the share of its stage's weight carried by
+weighted indicators that have a usable value (docs/method-notes.md, "Data coverage"):
+
+    coverage = Σ_i w_i[s] · [value_i present] / Σ_i w_i[s]
+
+over the scheme's weighted indicators i, with s the enterprise's stage. "Present" is the mask
+the engine scores with: a value is missing when it is blank, not gathered (in the platform:
+not authorised) or a derivation of it is undefined. A stage whose weights are all 0 has no
+coverage (NaN).
+
+Divisions far below the rest: a division is flagged when its mean coverage is below
+``FAR_BELOW`` times the median of the other divisions' means (at least two others).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from innopoints.engine.columns import BoolArray, FloatArray
+
+FAR_BELOW = 0.5
+"""A division is flagged when its mean coverage < FAR_BELOW × the median of the others'."""
+MIN_OTHERS = 2
+"""Fewer other divisions than this: no comparison, nothing flagged."""
+
+
+def coverage(
+    missing: Sequence[BoolArray],
+    stage_weights: Sequence[FloatArray],
+    stage: npt.NDArray[np.int8],
+) -> FloatArray:
+    """Per enterprise, the stage-weighted share of weighted indicators with a usable value.
+
+    ``missing[i]`` is indicator i's missing mask (n), ``stage_weights[i][s]`` its weight in
+    stage s, ``stage`` each enterprise's stage index. Whole columns at a time: one pass per
+    indicator, none per enterprise."""
+    n = stage.shape[0]
+    covered = np.zeros(n)
+    possible = np.zeros(n)
+    for mask, weights in zip(missing, stage_weights, strict=True):
+        weight = np.asarray(weights, dtype=np.float64)[stage]
+        possible += weight
+        covered += np.where(mask, 0.0, weight)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(possible > 0, covered / np.where(possible > 0, possible, 1.0), np.nan)
+
+
+def far_below(means: Sequence[float]) -> BoolArray:
+    """For each division's mean coverage, whether it is below ``FAR_BELOW`` times the median
+    of the other divisions' means (leave-one-out, so the division does not pull its own
+    yardstick down). NaN means are never flagged and do not count as others."""
+    values = np.asarray(means, dtype=np.float64)
+    flags = np.zeros(values.shape[0], dtype=bool)
+    known = np.flatnonzero(~np.isnan(values))
+    if known.shape[0] < MIN_OTHERS + 1:
+        return flags
+    for k in known:
+        others = values[known[known != k]]
+        flags[k] = bool(values[k] < FAR_BELOW * float(np.median(others)))
+    return flags
