@@ -16,7 +16,7 @@ import numpy as np
 from innopoints.engine.coinr.aggregate import aggregate_rows
 from innopoints.engine.coinr.normalise import normalise
 from innopoints.engine.coinr.treat import TreatOptions, TreatResult, treat
-from innopoints.engine.columns import FloatArray
+from innopoints.engine.columns import FloatArray, canonical_nan
 from innopoints.engine.scheme import CoinrMethods, Scheme
 
 
@@ -45,6 +45,7 @@ def coinr_scores(
     scheme: Scheme, methods: CoinrMethods, values: FloatArray, weights: FloatArray
 ) -> CoinrScores:
     """``values`` and ``weights`` are n × k (the weights are each row's stage weights)."""
+    values = canonical_nan(values)
     codes = [ind.code for ind in scheme.weighted]
     opts = treat_options(methods)
     treated = treat(values, opts) if opts is not None else None

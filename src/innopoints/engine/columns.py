@@ -11,11 +11,27 @@ BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 
 
+def canonical_nan(x: npt.ArrayLike) -> FloatArray:
+    """``x`` as float64 with every NaN, whatever its payload, replaced by numpy's quiet NaN.
+
+    R writes NA as a NaN with the payload 0x7A2 and the quiet bit clear (bits
+    0x7FF00000000007A2): a signalling NaN, which ``np.isnan`` sees but ``np.fmax`` (so
+    ``np.nanmax``) does not skip. Every entry point of the engine passes its values through
+    here. Returns ``x`` itself when it is float64 without NaN; otherwise a copy."""
+    array = np.asarray(x, dtype=np.float64)
+    missing = np.isnan(array)
+    if not missing.any():
+        return array
+    out = array.copy()
+    out[missing] = np.nan
+    return out
+
+
 def numeric(table: pl.DataFrame, code: str) -> FloatArray:
     """The column as float64 with NaN for missing; all NaN when the file lacks the column."""
     if code not in table.columns:
         return np.full(table.height, np.nan)
-    return table.get_column(code).cast(pl.Float64).to_numpy().astype(np.float64, copy=False)
+    return canonical_nan(table.get_column(code).cast(pl.Float64).to_numpy())
 
 
 class NumericColumns:

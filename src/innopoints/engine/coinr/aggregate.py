@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from innopoints.engine.coinr.tree import Tree
-from innopoints.engine.columns import BoolArray, FloatArray
+from innopoints.engine.columns import BoolArray, FloatArray, canonical_nan
 
 Aggregator = Callable[[FloatArray, FloatArray | None], FloatArray]
 Columns = Sequence[FloatArray]
@@ -72,7 +72,12 @@ def _weighted(
 
 
 def _columns(x: FloatArray) -> list[FloatArray]:
+    x = canonical_nan(x)
     return [x[:, j] for j in range(x.shape[1])]
+
+
+def _canonical(cols: Columns) -> list[FloatArray]:
+    return [canonical_nan(c) for c in cols]
 
 
 def amean(x: FloatArray, w: FloatArray | None = None) -> FloatArray:
@@ -84,6 +89,8 @@ def amean_columns(
     cols: Columns, w: FloatArray | None = None, block: FloatArray | None = None
 ) -> FloatArray:
     """``amean`` of the matrix whose columns are ``cols`` (``block``: that matrix, if built)."""
+    if any(np.isnan(c).any() for c in cols):
+        cols, block = _canonical(cols), None
     if w is not None and not any(np.isnan(c).any() for c in cols):  # complete: one product
         wa = np.asarray(w, dtype=np.float64)
         if wa.shape == (len(cols),) and wa.sum() > 0:
@@ -102,6 +109,7 @@ def gmean(x: FloatArray, w: FloatArray | None = None) -> FloatArray:
 
 
 def gmean_columns(cols: Columns, w: FloatArray | None = None) -> FloatArray:
+    cols = _canonical(cols)
     if any((c <= 0).any() for c in cols):
         raise ValueError(
             "geometric mean needs positive values: normalise onto a positive range "
@@ -119,6 +127,7 @@ def hmean(x: FloatArray, w: FloatArray | None = None) -> FloatArray:
 
 
 def hmean_columns(cols: Columns, w: FloatArray | None = None) -> FloatArray:
+    cols = _canonical(cols)
     if any((c == 0).any() for c in cols):
         raise ValueError("harmonic mean needs non-zero values: normalise onto a positive range")
     num, den = _weighted(cols, w, lambda c, wj: wj / c)
@@ -133,6 +142,7 @@ def genmean(x: FloatArray, w: FloatArray | None = None, p: float = 2.0) -> Float
 
 
 def genmean_columns(cols: Columns, w: FloatArray | None = None, p: float = 2.0) -> FloatArray:
+    cols = _canonical(cols)
     if p == 0:
         raise ValueError("generalised mean with p = 0 is the geometric mean: use gmean")
     if p < 0 and any((c <= 0).any() for c in cols):
@@ -154,6 +164,7 @@ def outranking(x: FloatArray, w: FloatArray | None = None, chunk: int = 256) -> 
 
 def _contests(x: FloatArray, w: FloatArray | None, chunk: int) -> tuple[FloatArray, FloatArray]:
     """(weight share on which i beats j, weight share on which they tie), n × n."""
+    x = canonical_nan(x)
     n, k = x.shape
     w = np.ones(k) if w is None else np.asarray(w, dtype=np.float64)
     w = w / w.sum()
@@ -182,6 +193,7 @@ def copeland(x: FloatArray, w: FloatArray | None = None, chunk: int = 256) -> Fl
     The half-way test is exact here (weight won vs weight lost); COINr compares a
     floating-point sum with 0.5, so an exactly even contest can count as a win or a loss
     depending on rounding (see docs/coinr.md)."""
+    x = canonical_nan(x)
     n, k = x.shape
     w = np.ones(k) if w is None else np.asarray(w, dtype=np.float64)
     score = np.empty(n)
@@ -238,6 +250,7 @@ def aggregate_columns(
     else:
         raise ValueError(f"unknown aggregation {method!r}; known: {', '.join(AGGREGATION_METHODS)}")
     if dat_thresh is not None and method != "copeland":
+        cols = _canonical(cols)
         if not 0 <= dat_thresh <= 1:
             raise ValueError("dat_thresh must be between 0 and 1")
         present = row_sum([(~np.isnan(c)).astype(np.float64) for c in cols])
@@ -267,7 +280,7 @@ def aggregate_tree(
     missing = set(tree.indicators) - set(names)
     if missing:
         raise ValueError(f"data lack the indicators {sorted(missing)}")
-    x = np.asarray(x, dtype=np.float64)
+    x = canonical_nan(x)
     columns = [x[:, j] for j in range(x.shape[1])]
     position = {c: i for i, c in enumerate(names)}
     by_weight = weights or {}

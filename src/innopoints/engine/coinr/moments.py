@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from innopoints.engine.columns import BoolArray, FloatArray
+from innopoints.engine.columns import BoolArray, FloatArray, canonical_nan
 
 
 def _power_sums(
@@ -22,6 +22,7 @@ def _power_sums(
     """(values present, Σd², Σd³, Σd⁴) with d the deviations from the mean along ``axis``.
     ``present`` (~isnan(x)) may be given when the caller already has it."""
     if present is None:
+        x = canonical_nan(x)
         present = ~np.isnan(x)
     n = present.sum(axis=axis, keepdims=True).astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from innopoints.engine.columns import FloatArray
+from innopoints.engine.columns import FloatArray, canonical_nan
 
 NORMALISERS = (
     "minmax",
@@ -73,7 +73,7 @@ def normalise(
     (x−lower)/(upper−lower) (direction −1: (upper−x)/(upper−lower)), truncated to [0, 1]
     when ``trunc``, times ``scale``. ``cap_max`` caps dist2ref/dist2targ at 1.
     """
-    x = np.asarray(x, dtype=np.float64)
+    x = canonical_nan(x)
     if x.ndim != 2:
         raise ValueError(f"normalise expects a 2-D (units × indicators) array, got {x.ndim}-D")
     k = x.shape[1]

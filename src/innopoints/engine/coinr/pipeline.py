@@ -11,7 +11,7 @@ import polars as pl
 
 from innopoints.engine.coinr.aggregate import aggregate_tree
 from innopoints.engine.coinr.tree import Tree
-from innopoints.engine.columns import BoolArray, FloatArray
+from innopoints.engine.columns import BoolArray, FloatArray, canonical_nan
 
 
 def denominate(
@@ -19,18 +19,20 @@ def denominate(
 ) -> FloatArray:
     """Divide each indicator that has a denominator (``{indicator: denominator column}``)
     by that column of ``table`` (same rows as ``x``)."""
+    x = canonical_nan(x)
     out = x.copy()
     for j, code in enumerate(codes):
         name = denominators.get(code)
         if name:
             if name not in table.columns:
                 raise ValueError(f"{code}: denominator {name!r} is not a column of the table")
-            out[:, j] = x[:, j] / table[name].cast(pl.Float64).to_numpy()
+            out[:, j] = x[:, j] / canonical_nan(table[name].cast(pl.Float64).to_numpy())
     return out
 
 
 def impute_group_mean(x: FloatArray, group: npt.NDArray[np.str_]) -> FloatArray:
     """Fill each missing value with the mean of its indicator over the unit's group."""
+    x = canonical_nan(x)
     out = x.copy()
     labels, index = np.unique(group, return_inverse=True)
     present = ~np.isnan(x)

@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 
 from innopoints.engine.coinr.moments import kurt, skew
-from innopoints.engine.columns import FloatArray
+from innopoints.engine.columns import FloatArray, canonical_nan
 
 
 def stats_table(
@@ -25,6 +25,7 @@ def stats_table(
     median, sd, skew, kurtosis, counts and shares of values present, non-zero, unique and
     most repeated, and the flags (LOW availability/non-zero/unique, OUT for skew and kurtosis
     beyond the thresholds). As in COINr, the non-zero and unique flags divide by all units."""
+    x = canonical_nan(x)
     n = x.shape[0]
     present = ~np.isnan(x)
     n_avail = present.sum(axis=0)
@@ -65,6 +66,7 @@ def stats_table(
 
 def average_rank(x: FloatArray) -> FloatArray:
     """Rank of each value within its column, ties given their mean rank, NaN kept."""
+    x = canonical_nan(x)
     out = np.full(x.shape, np.nan)
     for j in range(x.shape[1]):
         col = x[:, j]
@@ -85,7 +87,8 @@ def correlation(a: FloatArray, b: FloatArray | None = None, method: str = "pears
     ``method``: pearson, spearman (Pearson of average ranks) or kendall (tau-b, as R)."""
     if method not in CORRELATIONS:
         raise ValueError(f"unknown correlation method {method!r}: {', '.join(CORRELATIONS)}")
-    b = a if b is None else b
+    a = canonical_nan(a)
+    b = a if b is None else canonical_nan(b)
     if a.shape[0] != b.shape[0]:
         raise ValueError("correlated tables must have the same rows")
     complete = not np.isnan(a).any() and not np.isnan(b).any()
@@ -140,6 +143,7 @@ def _kendall_complete(a: FloatArray, b: FloatArray, block: int = 4_000_000) -> F
 def cronbach_alpha(x: FloatArray) -> float:
     """Cronbach's alpha of the columns of ``x`` (complete rows only, as COINr):
     k/(k−1) · (1 − Σ var(column) / var(row sum))."""
+    x = canonical_nan(x)
     rows = ~np.isnan(x).any(axis=1)
     x = x[rows]
     k = x.shape[1]
@@ -168,6 +172,7 @@ class PCA:
 def pca(x: FloatArray) -> PCA:
     """PCA of the columns of ``x`` (complete rows), centred and scaled like R's
     ``prcomp(scale. = TRUE)``; via the SVD."""
+    x = canonical_nan(x)
     x = x[~np.isnan(x).any(axis=1)]
     z = (x - x.mean(axis=0)) / x.std(axis=0, ddof=1)
     _, s, vt = np.linalg.svd(z, full_matrices=False)

@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from innopoints.engine.coinr.moments import skew, skew_kurt
-from innopoints.engine.columns import BoolArray, FloatArray
+from innopoints.engine.columns import BoolArray, FloatArray, canonical_nan
 
 SECOND_TREATMENTS = ("log_CT", "log_CT_plus", "log_CT_orig")
 
@@ -199,7 +199,7 @@ def _second(x: FloatArray, kind: str) -> tuple[FloatArray, npt.NDArray[np.str_]]
 def treat(x: FloatArray, opts: TreatOptions | None = None) -> TreatResult:
     """Treat every column of ``x`` (n units × k indicators, NaN missing) for outliers."""
     opts = opts or TreatOptions()
-    x = np.asarray(x, dtype=np.float64)
+    x = canonical_nan(x)
     if x.ndim != 2:
         raise ValueError(f"treat expects a 2-D (units × indicators) array, got {x.ndim}-D")
     n, k = x.shape

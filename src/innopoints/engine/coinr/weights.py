@@ -27,7 +27,7 @@ from innopoints.engine.coinr.aggregate import aggregate_tree
 from innopoints.engine.coinr.nelder_mead import nelder_mead
 from innopoints.engine.coinr.stats import correlation
 from innopoints.engine.coinr.tree import Node, Tree
-from innopoints.engine.columns import FloatArray
+from innopoints.engine.columns import FloatArray, canonical_nan
 
 OPTIMISATIONS = ("balance", "infomax")
 
@@ -105,7 +105,7 @@ def opt_weights(
         targets = raw / raw.sum()
         start = targets
     position = {c: i for i, c in enumerate(names)}
-    x = np.column_stack([aggregated[:, position[c]] for c in codes])
+    x = canonical_nan(np.column_stack([aggregated[:, position[c]] for c in codes]))
     sub = _subtree(tree, level)
     last: list[FloatArray] = []
 
