@@ -151,24 +151,39 @@ def _fresh_postgres(name: str = "innopoints_bench") -> str | None:
     return f"postgres://postgres@127.0.0.1:5432/{name}"
 
 
-def _print_engine(sizes: list[int], repeat: int, results: dict[str, Any]) -> None:
-    print("\nEngine: Sichuan scheme, full breakdown and agreement report, in memory")
+def spread(values: list[float]) -> str:
+    """Median and range of a set of timings: ``1.850 s (1.620–2.460)``."""
+    return f"{statistics.median(values):.3f}s ({min(values):.3f}–{max(values):.3f})"
+
+
+def _print_engine(sizes: list[int], repeat: int, processes: int, results: dict[str, Any]) -> None:
     print(
-        f"{'enterprises':>12} {'warm median':>12} {'warm min':>9} {'cold 1st':>9} "
+        "\nEngine: Sichuan scheme, full breakdown and agreement report, in memory; "
+        f"{processes} fresh processes per size, warm: {repeat} runs each, median (min–max)"
+    )
+    print(
+        f"{'enterprises':>12} {'warm, all runs':>26} {'cold 1st run':>26} "
         f"{'peak RSS':>9} {'input RSS':>10} {'breakdown table':>16}"
     )
     results["engine"] = []
     for n in sizes:
-        warm: dict[str, Any] = engine(n, repeat, warm=True)
-        cold: dict[str, Any] = engine(n, 1, warm=False)
-        results["engine"].append({"warm": warm, "cold": cold})
+        warms: list[dict[str, Any]] = [engine(n, repeat, warm=True) for _ in range(processes)]
+        colds: list[dict[str, Any]] = [engine(n, 1, warm=False) for _ in range(processes)]
+        results["engine"].append({"warm": warms, "cold": colds})
+        walls = [w for run in warms for w in run["walls_s"]]
+        cold_walls = [w for run in colds for w in run["walls_s"]]
+        peak = statistics.median(run["peak_rss_mb"] for run in warms)
+        base = statistics.median(run["input_rss_mb"] for run in warms)
+        table = statistics.median(run["breakdown_table_s"] for run in warms)
         print(
-            f"{n:>12,} {warm['median_s']:>11.3f}s {min(warm['walls_s']):>8.3f}s "
-            f"{cold['median_s']:>8.3f}s {warm['peak_rss_mb']:>7.0f}MB "
-            f"{warm['input_rss_mb']:>8.0f}MB {warm['breakdown_table_s']:>15.3f}s"
+            f"{n:>12,} {spread(walls):>26} {spread(cold_walls):>26} {peak:>7.0f}MB "
+            f"{base:>8.0f}MB {table:>15.3f}s"
         )
-        stages = ", ".join(f"{k} {v:.3f}s" for k, v in warm["stages_median_s"].items())
-        print(f"{'':>12} stages (warm median): {stages}")
+        stages = ", ".join(
+            f"{k} {spread([t for run in warms for t in run['stages_s'][k]])}"
+            for k in warms[0]["stages_s"]
+        )
+        print(f"{'':>12} stages (warm, all runs): {stages}")
 
 
 def _print_cli(rows: int, results: dict[str, Any]) -> None:
@@ -233,6 +248,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--sizes", default="30000,100000,1000000")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--processes", type=int, default=3, help="engine: fresh processes per size")
     parser.add_argument("--cli-rows", type=int, default=100_000)
     parser.add_argument("--import-rows", type=int, default=30_000)
     parser.add_argument("--run-rows", type=int, default=30_000)
@@ -247,7 +263,7 @@ def main() -> None:
     print(f"innopoints benchmarks on {machine}")
     results: dict[str, Any] = {"machine": machine}
     if "engine" in chosen:
-        _print_engine([int(s) for s in args.sizes.split(",")], args.repeat, results)
+        _print_engine([int(s) for s in args.sizes.split(",")], args.repeat, args.processes, results)
     if "cli" in chosen:
         _print_cli(args.cli_rows, results)
     if "import" in chosen:

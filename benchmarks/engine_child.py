@@ -68,6 +68,7 @@ def main() -> None:
                 "walls_s": walls,
                 "median_s": statistics.median(walls),
                 "stages_median_s": {k: statistics.median(s[k] for s in stages) for k in stages[0]},
+                "stages_s": {k: [s[k] for s in stages] for k in stages[0]},
                 "breakdown_table_s": breakdown_s,
                 "breakdown_columns": breakdown.width,
                 "input_rss_mb": base_rss,
