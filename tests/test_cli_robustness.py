@@ -107,3 +107,64 @@ def test_bad_input_is_reported(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "nothing was written" in result.output.replace("\n", " ")
     assert not out.exists()
+
+
+@pytest.fixture(scope="module")
+def coinr_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.engine.test_uncertainty import coinr_table  # noqa: PLC0415
+
+    path = tmp_path_factory.mktemp("coinr") / "coinr.csv"
+    coinr_table(300, seed=2).fill_nan(None).write_csv(path)
+    return path
+
+
+def test_coinr_scheme_varies_its_weights_only(coinr_file: Path, tmp_path: Path) -> None:
+    out, report = tmp_path / "bands.csv", tmp_path / "r.json"
+    result = invoke(
+        "robustness",
+        str(coinr_file),
+        "--scheme",
+        "example-coinr-geometric",
+        "--period",
+        "2025",
+        "--replications",
+        "8",
+        "--weight-noise",
+        "0.0001",
+        "--out",
+        str(out),
+        "--report",
+        str(report),
+        "--quiet",
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["varying"] == ["weights"]
+    assert data["factors"]["normalisation"] == ["scheme"]
+    bands = pl.read_csv(out)
+    # ±0.01 % weights through the scheme's geometric mean: the ranks hardly move
+    assert (bands["rank_band"] <= 1).all()
+
+
+def test_coinr_scheme_refuses_engine_normalisations(coinr_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "bands.csv"
+    result = CliRunner().invoke(
+        main,
+        [
+            "robustness",
+            str(coinr_file),
+            "--scheme",
+            "example-coinr-geometric",
+            "--period",
+            "2025",
+            "--normalisations",
+            "scheme,rank",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 2
+    text = " ".join(result.output.split())
+    assert "coinr: block" in text and "normalisation (rank)" in text
+    assert "only the weights vary" in text
+    assert not out.exists()

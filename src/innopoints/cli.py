@@ -272,10 +272,11 @@ def _percentile_series(result: Any) -> Any:
 )
 @click.option(
     "--normalisations",
-    default=",".join(NORMALISATIONS),
-    show_default=True,
-    help="Comma-separated normalisation alternatives, the nominal (scheme) first; COINr's "
-    "coinr:zscore, coinr:prank, coinr:fracmax, coinr:dist2max, coinr:borda may be added.",
+    default=None,
+    help="Comma-separated normalisation alternatives, the nominal (scheme) first "
+    f"[default: {','.join(NORMALISATIONS)}; scheme only for a scheme with a coinr: block, "
+    "where only the weights vary]; COINr's coinr:zscore, coinr:prank, coinr:fracmax, "
+    "coinr:dist2max, coinr:borda may be added.",
 )
 @click.option(
     "--sensitivity/--no-sensitivity",
@@ -293,19 +294,22 @@ def robustness_command(
     out_path: Path,
     report_path: Path | None,
     weight_noise: float,
-    normalisations: str,
+    normalisations: str | None,
     sensitivity: bool,
     quiet: bool,
 ) -> None:
     """Uncertainty and sensitivity analysis of scoring INPUT: Monte Carlo over the weights
-    (±25 %), normalisation, winsorising bounds, transform and reference group."""
+    (±25 %), normalisation, winsorising bounds, transform and reference group (only the
+    weights for a scheme with a coinr: block, scored with its own methods)."""
     started = time.perf_counter()
     with _user_errors():
         scheme = _load(scheme_ref)
-        factors = Factors(
-            weight_noise=weight_noise,
-            normalisations=tuple(n.strip() for n in normalisations.split(",") if n.strip()),
-        )
+        chosen: dict[str, Any] = {"weight_noise": weight_noise}
+        if normalisations is not None:
+            chosen["normalisations"] = tuple(
+                n.strip() for n in normalisations.split(",") if n.strip()
+            )
+        factors = Factors.for_scheme(scheme, **chosen)
         with _Share(quiet) as bar:
             bar.update("read and check", 0.0)
             table = read_table(input_path, scheme.catalogue)

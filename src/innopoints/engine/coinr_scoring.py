@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from innopoints.engine.coinr.aggregate import aggregate_rows
 from innopoints.engine.coinr.normalise import normalise
@@ -41,10 +42,11 @@ def treat_options(methods: CoinrMethods) -> TreatOptions | None:
     )
 
 
-def coinr_scores(
-    scheme: Scheme, methods: CoinrMethods, values: FloatArray, weights: FloatArray
-) -> CoinrScores:
-    """``values`` and ``weights`` are n × k (the weights are each row's stage weights)."""
+def coinr_normalised(
+    scheme: Scheme, methods: CoinrMethods, values: FloatArray
+) -> tuple[FloatArray, TreatResult | None]:
+    """The weighted indicators' values (n × k, NaN missing) treated and normalised (NaN where
+    missing): everything of the COINr path that does not depend on the weights."""
     values = canonical_nan(values)
     codes = [ind.code for ind in scheme.weighted]
     opts = treat_options(methods)
@@ -69,25 +71,66 @@ def coinr_scores(
         scale=norm.goalpost_scale,
         trunc=norm.trunc,
     )
+    return normalised, treated
+
+
+def coinr_points(
+    scheme: Scheme,
+    methods: CoinrMethods,
+    normalised: FloatArray,
+    stage: npt.NDArray[np.int8],
+    stage_weights: FloatArray,
+) -> FloatArray:
+    """Each indicator's points (n × k) from the normalised values, with the weights of each
+    enterprise's stage (``stage_weights``: k indicators × stages)."""
+    weights = stage_weights.T[stage]
     present = ~np.isnan(normalised)
     contribution = np.where(present, weights * np.where(present, normalised, 0.0), 0.0)
     if methods.aggregation == "sum":
-        points = scheme.scale * contribution
-    else:
-        base = scheme.scale * _row_means(normalised, weights, methods)
-        share_total = contribution.sum(axis=1, keepdims=True)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(share_total != 0, contribution / share_total, 0.0)
-        points = np.nan_to_num(base)[:, None] * share
+        points: FloatArray = scheme.scale * contribution
+        return points
+    base = scheme.scale * _row_means(normalised, stage, stage_weights, methods)
+    share_total = contribution.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(share_total != 0, contribution / share_total, 0.0)
+    points = np.nan_to_num(base)[:, None] * share
+    return points
+
+
+def coinr_base(points: FloatArray) -> FloatArray:
+    """Σ of the indicators' points in indicator order, as the run adds them (bit for bit)."""
+    total = np.zeros(points.shape[0])
+    for j in range(points.shape[1]):
+        total += points[:, j]
+    return total
+
+
+def coinr_scores(
+    scheme: Scheme,
+    methods: CoinrMethods,
+    values: FloatArray,
+    stage: npt.NDArray[np.int8],
+    stage_weights: FloatArray,
+) -> CoinrScores:
+    """``values`` are n × k; ``stage_weights`` k × stages, ``stage`` each row's stage."""
+    normalised, treated = coinr_normalised(scheme, methods, values)
+    points = coinr_points(scheme, methods, normalised, stage, stage_weights)
     return CoinrScores(normalised, points, treated)
 
 
-def _row_means(x: FloatArray, weights: FloatArray, methods: CoinrMethods) -> FloatArray:
-    """Each row's weighted mean with its own weights: one call per distinct weight row
-    (one per stage), never per enterprise."""
+def _row_means(
+    x: FloatArray,
+    stage: npt.NDArray[np.int8],
+    stage_weights: FloatArray,
+    methods: CoinrMethods,
+) -> FloatArray:
+    """Each row's weighted mean with its stage's weights: one call per stage, never per
+    enterprise."""
     out = np.full(x.shape[0], np.nan)
-    distinct, index = np.unique(weights, axis=0, return_inverse=True)
-    for g in range(distinct.shape[0]):
-        rows = np.flatnonzero(index.ravel() == g)
-        out[rows] = aggregate_rows(x[rows], methods.aggregation, distinct[g], p=methods.p)
+    for s in range(stage_weights.shape[1]):
+        rows = np.flatnonzero(stage == s)
+        if rows.shape[0]:
+            out[rows] = aggregate_rows(
+                x[rows], methods.aggregation, stage_weights[:, s], p=methods.p
+            )
     return out

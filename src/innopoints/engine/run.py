@@ -286,8 +286,8 @@ def _coinr(scheme: Scheme, scored: list[_Scored], prepared: _Prepared) -> list[_
     methods (engine/coinr_scoring.py); the agreement alternatives stay as they were."""
     assert scheme.coinr is not None
     values = np.column_stack([s.result.value for s in scored])
-    weights = np.column_stack([w[prepared.stage] for w in prepared.stage_weights])
-    scores = coinr_scores(scheme, scheme.coinr, values, weights)
+    weights = np.array(scheme.weight_matrix(), dtype=np.float64)
+    scores = coinr_scores(scheme, scheme.coinr, values, prepared.stage, weights)
     return [
         replace(
             s,

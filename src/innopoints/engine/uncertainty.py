@@ -14,6 +14,12 @@ Each replication re-scores every enterprise with one combination of choices (fac
 - ``transform``: each indicator's own transform (on) or none (off);
 - ``reference_group``: L, U and ranks fitted on the whole run or within each stage.
 
+A scheme with a ``coinr:`` block is scored through its own treatment, normalisation and
+aggregation (engine/coinr_scoring.py): for it only the weights vary (each replication
+re-aggregates the scheme's normalised values with its perturbed weights, the run's own
+arithmetic); the engine's normalisation, winsor, transform and reference-group alternatives
+do not apply to it and are refused (:meth:`Factors.for_scheme` gives its defaults).
+
 A factor with one level is fixed and left out of the design. With ``sensitivity`` the
 replications follow a Saltelli design (:mod:`innopoints.engine.sensitivity`) of base size
 N = replications / 2: the rank statistics use the 2N independent rows (A and B, as COINr
@@ -36,6 +42,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -43,10 +50,11 @@ import polars as pl
 
 from innopoints.engine import normalise
 from innopoints.engine.coinr.normalise import normalise as coinr_normalise
+from innopoints.engine.coinr_scoring import coinr_base, coinr_normalised, coinr_points
 from innopoints.engine.columns import FloatArray, IntArray
 from innopoints.engine.result import ScoreResult
 from innopoints.engine.run import score
-from innopoints.engine.scheme import Indicator, Scheme, TierRule
+from innopoints.engine.scheme import CoinrMethods, Indicator, Scheme, TierRule
 from innopoints.engine.sensitivity import SensitivityIndices, estimate, saltelli_design
 from innopoints.engine.uncertainty_result import Factor, Robustness
 
@@ -77,6 +85,44 @@ class Factors:
     winsor: tuple[Winsor, ...] = WINSOR_ALTERNATIVES
     transforms: tuple[bool, ...] = (True, False)
     reference_groups: tuple[str, ...] = ("whole", "stage")
+
+    @classmethod
+    def for_scheme(cls, scheme: Scheme, **changes: Any) -> Factors:
+        """The default factors for ``scheme``: all five for the engine's own methods; only the
+        weights for a scheme with a ``coinr:`` block (its treatment, normalisation and
+        aggregation are the scheme's; the engine's alternatives do not apply)."""
+        if scheme.coinr is None:
+            return cls(**changes)
+        fixed: dict[str, Any] = {
+            "normalisations": ("scheme",),
+            "winsor": (None,),
+            "transforms": (True,),
+            "reference_groups": (scheme.reference_group,),
+        }
+        return cls(**{**fixed, **changes})
+
+    def check_scheme(self, scheme: Scheme) -> None:
+        """Refuse, naming them, the alternatives that have no meaning for ``scheme``."""
+        methods = scheme.coinr
+        if methods is None:
+            return
+        refused = [
+            f"{name} ({', '.join(labels)})"
+            for name, labels in (
+                ("normalisation", [n for n in self.normalisations if n != "scheme"]),
+                ("winsor", [f"{w[0]}-{w[1]}" for w in self.winsor if w is not None]),
+                ("transform", ["none" for on in self.transforms if not on]),
+                ("reference_group", [g for g in self.reference_groups if g != "whole"]),
+            )
+            if labels
+        ]
+        if refused:
+            raise ValueError(
+                f"{scheme.key} scores with its coinr: block ({_coinr_summary(methods)}): "
+                f"the engine's alternatives for {'; '.join(refused)} do not apply to it and "
+                "cannot be analysed; for such a scheme only the weights vary "
+                "(see docs/robustness.md)"
+            )
 
     def check(self) -> None:
         problems = []
@@ -109,6 +155,24 @@ class Factors:
                 problems.append(f"{name}: a level is listed twice")
         if problems:
             raise ValueError("robustness factors: " + "; ".join(problems))
+
+
+def _coinr_summary(methods: CoinrMethods) -> str:
+    treatment = "outlier treatment" if methods.treatment is not None else "no treatment"
+    return (
+        f"{treatment}, normalisation {methods.normalisation.method}, "
+        f"aggregation {methods.aggregation}"
+    )
+
+
+@dataclass(frozen=True)
+class _CoinrInputs:
+    """What a replication of a ``coinr:`` scheme re-aggregates: the run's normalised values
+    of every enterprise (n × k, NaN missing) and each enterprise's stage."""
+
+    methods: CoinrMethods
+    normalised: FloatArray
+    stage: npt.NDArray[np.int8]
 
 
 ColumnKey = tuple[int, str, str, tuple[float, float] | None, str | None]
@@ -186,6 +250,8 @@ class _Plan:
     """Indices into ``factors`` of the factors with more than one level (the design's d)."""
     combos: dict[tuple[int, int, int, int], list[ColumnKey]]
     columns: dict[ColumnKey, FloatArray] = field(default_factory=dict)
+    coinr: _CoinrInputs | None = None
+    """Set for a scheme with a ``coinr:`` block: replications go through its aggregation."""
 
 
 def _plan(
@@ -256,8 +322,17 @@ def _plan(
         factors=levels,
         varying=varying,
         combos=combos,
+        coinr=_coinr_inputs(scheme, nominal),
     )
     return plan, notes
+
+
+def _coinr_inputs(scheme: Scheme, nominal: ScoreResult) -> _CoinrInputs | None:
+    if scheme.coinr is None:
+        return None
+    values = np.column_stack([nominal.indicators[ind.code].value for ind in scheme.weighted])
+    normalised, _ = coinr_normalised(scheme, scheme.coinr, values)
+    return _CoinrInputs(scheme.coinr, normalised, nominal.stage)
 
 
 def _fill_columns(plan: _Plan, keys: set[ColumnKey]) -> None:
@@ -366,6 +441,27 @@ def block_totals(plan: _Plan, keys: list[ColumnKey], weights: FloatArray) -> Flo
     return totals
 
 
+def coinr_block_totals(plan: _Plan, weights: FloatArray) -> FloatArray:
+    """Totals of a block of replications of a ``coinr:`` scheme (``weights``: block × ind ×
+    stage): the run's own points and sums (engine/coinr_scoring.py) with each weight set,
+    so the nominal weights give the run's totals bit for bit."""
+    inputs = plan.coinr
+    assert inputs is not None
+    totals = np.empty((weights.shape[0], plan.rows.shape[0]))
+    for b in range(weights.shape[0]):
+        points = coinr_points(
+            plan.scheme, inputs.methods, inputs.normalised, inputs.stage, weights[b]
+        )
+        totals[b] = coinr_base(points)[plan.rows] + plan.bonus
+    return totals
+
+
+def _totals_of(plan: _Plan, keys: list[ColumnKey], weights: FloatArray) -> FloatArray:
+    if plan.coinr is not None:
+        return coinr_block_totals(plan, weights)
+    return block_totals(plan, keys, weights)
+
+
 def _quantile_sorted(ordered: npt.NDArray[np.int32], p: float) -> FloatArray:
     """Type-7 quantile of each column of replications × enterprises sorted along axis 0."""
     m = ordered.shape[0]
@@ -422,7 +518,8 @@ def _replicate(
         int(np.ravel_multi_index(combo, discrete)): keys for combo, keys in plan.combos.items()
     }
     needed = {int(c) for c in np.unique(combo_of_run)}
-    _fill_columns(plan, {key for c in needed for key in combo_keys[c]})
+    if plan.coinr is None:
+        _fill_columns(plan, {key for c in needed for key in combo_keys[c]})
     runs = levels.shape[0]
     n_ranked = plan.rows.shape[0]
     stored = np.zeros((independent, n_ranked), dtype=np.int32)
@@ -432,7 +529,7 @@ def _replicate(
 
     def block(item: tuple[int, IntArray]) -> tuple[IntArray, int]:
         combo, ids = item
-        totals = block_totals(plan, combo_keys[combo], weights[levels[ids, 0]])
+        totals = _totals_of(plan, combo_keys[combo], weights[levels[ids, 0]])
         ranks = competition_ranks(totals)
         tier = block_tiers(plan.scheme.tiers, totals, ranks, n_ranked)
         same_tier = tier == plan.nominal_tier[None, :]
@@ -494,8 +591,9 @@ def analyse(
     ``replications`` independent replications give the rank statistics; with ``sensitivity``
     they are the A and B rows of a Saltelli design of base size ceil(replications / 2), and
     N·d more runs give the indices. Same inputs and seed, same result."""
-    chosen = factors or Factors()
+    chosen = factors or Factors.for_scheme(scheme)
     chosen.check()
+    chosen.check_scheme(scheme)
     if replications < 4:
         raise ValueError(f"at least 4 replications are needed, not {replications}")
     timings: dict[str, float] = {}
@@ -568,11 +666,12 @@ def nominal_replication(scheme: Scheme, table: pl.DataFrame, period: str) -> Int
     """Ranks (0 = vetoed) of the replication with every factor at its nominal level, scored
     through the Monte Carlo path: equal to the engine's ranks (tested)."""
     nominal = score(scheme, table, period, agreement=False)
-    plan, _ = _plan(scheme, nominal, Factors(), 1)
+    plan, _ = _plan(scheme, nominal, Factors.for_scheme(scheme), 1)
     keys = plan.combos[(0, 0, 0, 0)]
-    _fill_columns(plan, set(keys))
+    if plan.coinr is None:
+        _fill_columns(plan, set(keys))
     weights = np.array(scheme.weight_matrix(), dtype=np.float64)[None, :, :]
-    ranks = competition_ranks(block_totals(plan, keys, weights))[0]
+    ranks = competition_ranks(_totals_of(plan, keys, weights))[0]
     out = np.zeros(nominal.n, dtype=np.int64)
     out[plan.rows] = ranks
     return out
