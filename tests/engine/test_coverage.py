@@ -61,11 +61,17 @@ def test_a_stage_without_weights_has_no_coverage() -> None:
 
 
 def test_divisions_far_below_the_median_of_the_others() -> None:
-    # 0.1 < 0.5 × median(0.9, 0.8, 0.85) = 0.425; 0.8 is not below 0.5 × 0.85
+    # 0.1: the others' median 0.85, their deviations 0.05, 0.05, 0 (median 0.05); the gap
+    # 0.75 is ≥ 0.15 and ≥ 3 × 0.05: flagged. 0.8: gap to median(0.9, 0.85, 0.1) = 0.05: not
     assert far_below([0.9, 0.8, 0.85, 0.1]).tolist() == [False, False, False, True]
-    # strictly below: 0.4 is not below 0.5 × 0.8, 0.39 is
-    assert far_below([0.4, 0.8, 0.8]).tolist() == [False, False, False]
-    assert far_below([0.39, 0.8, 0.8]).tolist() == [True, False, False]
+    # at least 15 points: 0.75 against 0.9 (no spread) is, 0.76 is not
+    assert far_below([0.75, 0.9, 0.9, 0.9]).tolist() == [True, False, False, False]
+    assert far_below([0.76, 0.9, 0.9, 0.9]).tolist() == [False, False, False, False]
+    # others spread out: median(0.55, 0.95, 0.75, 0.85) = 0.8, deviations 0.25, 0.15, 0.05,
+    # 0.05 (median 0.10): a gap must be ≥ 0.30. 0.52 (gap 0.28) is not, 0.45 (0.35) is; 0.55
+    # against median(0.45, 0.95, 0.75, 0.85) = 0.8 (gap 0.25, needs 0.30) is not
+    assert far_below([0.52, 0.55, 0.95, 0.75, 0.85]).tolist() == [False] * 5
+    assert far_below([0.45, 0.55, 0.95, 0.75, 0.85]).tolist() == [True] + [False] * 4
     # fewer than two others: nothing to compare with; NaN neither flagged nor counted
     assert far_below([0.1, 0.9]).tolist() == [False, False]
     assert far_below([0.1, float("nan"), 0.9]).tolist() == [False, False, False]

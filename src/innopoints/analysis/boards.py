@@ -34,6 +34,7 @@ def _results(run: Run, best: int | None = None) -> pl.DataFrame:
             "rank_stage",
             "rank_industry",
             "tier",
+            "coverage",
         )
     )
     return pl.DataFrame(
@@ -51,17 +52,29 @@ def _results(run: Run, best: int | None = None) -> pl.DataFrame:
             "rank_stage": pl.Int64,
             "rank_industry": pl.Int64,
             "tier": pl.String,
+            "coverage": pl.Float64,
         },
     )
 
 
-def entries(board: Leaderboard, region_prefix: str | None = None) -> list[dict[str, Any]]:
-    """The board's rows; ``region_prefix`` keeps only one jurisdiction's enterprises (their
-    positions stay those of the whole list)."""
+def entries(
+    board: Leaderboard, region_prefix: str | None = None, min_coverage: float | None = None
+) -> list[dict[str, Any]]:
+    """The board's rows; ``region_prefix`` keeps only one jurisdiction's enterprises and
+    ``min_coverage`` (0–1) only those with at least that data coverage (their positions stay
+    those of the whole list)."""
     rows = _cached_entries(board) if board.status == "published" else _entries(board)
     if region_prefix:
         rows = [r for r in rows if (r.get("region_code") or "").startswith(region_prefix)]
+    if min_coverage is not None:
+        rows = [r for r in rows if (row_coverage(r) or 0.0) >= min_coverage]
     return rows
+
+
+def row_coverage(row: dict[str, Any]) -> float | None:
+    """A board row's data coverage (a risers list's rows: the later run's)."""
+    value = row.get("coverage_after", row.get("coverage"))
+    return None if value is None else float(value)
 
 
 def _cached_entries(board: Leaderboard) -> list[dict[str, Any]]:

@@ -28,6 +28,7 @@ from reportlab.platypus import SimpleDocTemplate
 
 from innopoints.analysis import pdf_fonts
 from innopoints.analysis.pdf_layout import Beside, GridStyle, GridTable, TextLine
+from innopoints.scoring.coverage import percent
 
 if TYPE_CHECKING:
     from innopoints.analysis.dossier import Dossier
@@ -193,8 +194,18 @@ def _portrait(d: Dossier, styles: _Styles) -> list[Any]:
     listed = pgettext("list separator", "、")
     table = styles.table(axes, _widths(0.4, 0.2, 0.2, 0.2, width=left))
     table.spaceBefore = 3
+    coverage = gettext(
+        "数据覆盖率 %(coverage)s：有可用（已授权）数值的计分指标按本阶段权重所占的比例；"
+        "缺失的指标计 0 分。"
+    ) % {"coverage": percent(r.coverage)}
+    if r.coverage is not None and r.coverage < 0.5:
+        coverage += gettext(
+            "覆盖率不足一半：总积分偏低主要因为数据缺失（未授权或未报送），不一定说明创新能力弱。"
+            "补齐授权或数据后重新测算。"
+        )
     column: list[Any] = [
         styles.line(summary),
+        styles.line(coverage),
         table,
         styles.line(sentences.join(d.portrait.strengths) or "—", label=gettext("优势：")),
         styles.line(sentences.join(d.portrait.weaknesses) or "—", label=gettext("短板：")),

@@ -4,7 +4,7 @@ industry and stage; completeness of the inputs; as tables, charts and Excel."""
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from openpyxl import Workbook
 
 from innopoints.registry.models import Region
+from innopoints.scoring.coverage import DivisionCoverage, divisions, percent_number
 from innopoints.scoring.models import Result, Run
 
 
@@ -24,6 +25,8 @@ class Statistics:
     by_industry: list[dict[str, Any]]
     by_stage: list[dict[str, Any]]
     completeness: list[tuple[str, float]]
+    coverage: list[DivisionCoverage] = field(default_factory=list)
+    """Mean data coverage per division, flagged where far below the others (scoring/coverage)."""
 
 
 def _frame(run: Run) -> pl.DataFrame:
@@ -91,6 +94,7 @@ def build(run: Run, region_prefix: str | None = None) -> Statistics:
         _table(frame, "industry", tiers),
         _table(frame, "stage", tiers),
         completeness,
+        divisions(run, region_prefix),
     )
 
 
@@ -114,6 +118,26 @@ def to_xlsx(stats: Statistics) -> bytes:
     sheet.append([gettext("指标"), gettext("完整率（%）")])
     for code, share in stats.completeness:
         sheet.append([code, share])
+    sheet = workbook.create_sheet(gettext("数据覆盖率"))
+    sheet.append(
+        [
+            gettext("地区"),
+            gettext("参评企业"),
+            gettext("平均数据覆盖率（%）"),
+            gettext("其他地区中位数（%）"),
+            gettext("远低于其他地区"),
+        ]
+    )
+    for d in stats.coverage:
+        sheet.append(
+            [
+                d.name,
+                d.n,
+                percent_number(d.mean),
+                percent_number(d.others_median),
+                gettext("是") if d.far_below else gettext("否"),
+            ]
+        )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

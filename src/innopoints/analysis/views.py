@@ -21,6 +21,7 @@ from innopoints.analysis.portrait import portrait
 from innopoints.ops import jobs
 from innopoints.ops.routers import reports
 from innopoints.registry.models import Enterprise
+from innopoints.scoring.coverage import min_coverage, percent_number
 from innopoints.scoring.models import Run
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -113,7 +114,9 @@ def board_list(request: HttpRequest, run_id: int) -> HttpResponse:
 def board_detail(request: HttpRequest, pk: int) -> HttpResponse:
     board = get_object_or_404(Leaderboard.objects.select_related("run"), pk=pk)
     require(request, "analysis.view_board", board)
-    rows = boards.entries(board, scope.narrowing_prefix(request.user, board.run.region))
+    rows = boards.entries(
+        board, scope.narrowing_prefix(request.user, board.run.region), min_coverage(request)
+    )
     return render(
         request,
         "analysis/board.html",
@@ -148,9 +151,11 @@ def board_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
             gettext("所属领域"),
             gettext("总积分"),
             gettext("档次"),
+            gettext("数据覆盖率（%）"),
         ]
     )
-    for row in boards.entries(board, scope.narrowing_prefix(request.user, board.run.region)):
+    narrowed = scope.narrowing_prefix(request.user, board.run.region)
+    for row in boards.entries(board, narrowed, min_coverage(request)):
         sheet.append(
             [
                 row["position"],
@@ -160,6 +165,7 @@ def board_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
                 row.get("industry"),
                 row.get("total_after", row.get("total")),
                 row.get("tier_after", row.get("tier")),
+                percent_number(boards.row_coverage(row)),
             ]
         )
     buffer = io.BytesIO()

@@ -11,8 +11,10 @@ the engine scores with: a value is missing when it is blank, not gathered (in th
 not authorised) or a derivation of it is undefined. A stage whose weights are all 0 has no
 coverage (NaN).
 
-Divisions far below the rest: a division is flagged when its mean coverage is below
-``FAR_BELOW`` times the median of the other divisions' means (at least two others).
+Divisions far below the rest: a division is flagged when its mean coverage is at least
+``GAP`` (15 percentage points) below the median of the other divisions' means, and that gap is
+at least ``SPREAD`` times the others' median absolute deviation (so a division is not flagged
+where the others themselves differ as much); at least two other divisions.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ import numpy.typing as npt
 
 from innopoints.engine.columns import BoolArray, FloatArray
 
-FAR_BELOW = 0.5
-"""A division is flagged when its mean coverage < FAR_BELOW × the median of the others'."""
+GAP = 0.15
+"""A division is flagged when its mean coverage ≤ the median of the others' − GAP ..."""
+SPREAD = 3.0
+"""... and that gap ≥ SPREAD × the others' median absolute deviation."""
 MIN_OTHERS = 2
 """Fewer other divisions than this: no comparison, nothing flagged."""
 
@@ -52,9 +56,10 @@ def coverage(
 
 
 def far_below(means: Sequence[float]) -> BoolArray:
-    """For each division's mean coverage, whether it is below ``FAR_BELOW`` times the median
-    of the other divisions' means (leave-one-out, so the division does not pull its own
-    yardstick down). NaN means are never flagged and do not count as others."""
+    """For each division's mean coverage, whether it lies at least ``GAP`` below the median of
+    the other divisions' means and at least ``SPREAD`` times their median absolute deviation
+    below it (leave-one-out, so the division does not pull its own yardstick down). NaN means
+    are never flagged and do not count as others."""
     values = np.asarray(means, dtype=np.float64)
     flags = np.zeros(values.shape[0], dtype=bool)
     known = np.flatnonzero(~np.isnan(values))
@@ -62,5 +67,8 @@ def far_below(means: Sequence[float]) -> BoolArray:
         return flags
     for k in known:
         others = values[known[known != k]]
-        flags[k] = bool(values[k] < FAR_BELOW * float(np.median(others)))
+        median = float(np.median(others))
+        spread = float(np.median(np.abs(others - median)))
+        gap = median - float(values[k])
+        flags[k] = bool(gap >= GAP - 1e-12 and gap >= SPREAD * spread - 1e-12)
     return flags

@@ -26,6 +26,7 @@ from innopoints.audit.log import record
 from innopoints.collection.models import Authorisation
 from innopoints.portals.templatetags.portal_format import score_band
 from innopoints.registry.models import Enterprise
+from innopoints.scoring.coverage import min_coverage, percent_number
 from innopoints.scoring.estimate import published_result
 from innopoints.scoring.explain import explain
 from innopoints.scoring.models import LARGE_RUN_FIELDS
@@ -75,7 +76,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def _list_rows(request: HttpRequest, dispatch: Dispatch) -> list[dict[str, object]]:
     query = (request.GET.get("q") or "").strip()
     rows = []
-    for row in boards.entries(dispatch.board):
+    for row in boards.entries(dispatch.board, min_coverage=min_coverage(request)):
         name = str(row.get("name") or "")
         if query and query not in name and query != row.get("credit_code"):
             continue
@@ -86,6 +87,7 @@ def _list_rows(request: HttpRequest, dispatch: Dispatch) -> list[dict[str, objec
                 "name": name,
                 "tier": row.get("tier_after", row.get("tier")),
                 "band": score_band(row.get("total_after", row.get("total"))),
+                "coverage": boards.row_coverage(row),
             }
         )
     return rows
@@ -129,16 +131,18 @@ def list_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     dispatch = _dispatch(request, pk)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("推荐名单"))
-    sheet.append([_("名次"), _("企业名称"), _("档次"), _("分数段")])
+    sheet.append([_("名次"), _("企业名称"), _("档次"), _("分数段"), _("数据覆盖率（%）")])
     rows = _list_rows(request, dispatch)
     for row in rows:
-        sheet.append([row["position"], row["name"], row["tier"], row["band"]])
+        coverage = percent_number(row["coverage"])  # type: ignore[arg-type]
+        sheet.append([row["position"], row["name"], row["tier"], row["band"], coverage])
     buffer = io.BytesIO()
     workbook.save(buffer)
     record(
         "export",
         obj=dispatch.board,
-        summary=_("导出推荐名单（%(n)d 家企业，仅名称、档次、分数段）") % {"n": len(rows)},
+        summary=_("导出推荐名单（%(n)d 家企业，仅名称、档次、分数段、数据覆盖率）")
+        % {"n": len(rows)},
         request=request,
     )
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)

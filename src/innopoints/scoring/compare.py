@@ -25,7 +25,13 @@ class Comparison:
 def _frame(run: Run) -> pl.DataFrame:
     rows = list(
         Result.objects.filter(run=run).values_list(
-            "enterprise_id", "enterprise__name", "enterprise__credit_code", "total", "rank", "tier"
+            "enterprise_id",
+            "enterprise__name",
+            "enterprise__credit_code",
+            "total",
+            "rank",
+            "tier",
+            "coverage",
         )
     )
     return pl.DataFrame(
@@ -38,6 +44,7 @@ def _frame(run: Run) -> pl.DataFrame:
             "total": pl.Float64,
             "rank": pl.Int64,
             "tier": pl.String,
+            "coverage": pl.Float64,
         },
     )
 

@@ -26,6 +26,7 @@ from innopoints.engine.scheme import Scheme
 from innopoints.engine.stage import reference_date
 from innopoints.jobs.faults import pause_point
 from innopoints.registry.models import Enterprise
+from innopoints.scoring.coverage import division_coverage
 from innopoints.scoring.models import BLOCK_ROWS, Result, ResultBlock, Run
 from innopoints.scoring.signals import run_scored
 
@@ -191,6 +192,7 @@ def _result_frame(run: Run, result: ScoreResult, table: pl.DataFrame) -> pl.Data
             "percentile": pl.Series(result.percentile()).fill_nan(None),
             "industry": table["industry"].fill_null(""),
             "region_code": table["region"].fill_null(""),
+            "coverage": pl.Series(result.coverage).fill_nan(None),
             "categories": categories,
         }
     )
@@ -245,6 +247,7 @@ RESULT_COLUMNS = [
     "percentile",
     "industry",
     "region_code",
+    "coverage",
     "categories",
     "block",
     "slot",
@@ -338,6 +341,7 @@ def store(run: Run, gathered: Gathered, result: ScoreResult, elapsed: float) -> 
         report["breakdown_layout"] = breakdown_layout(result)
         report["category_stats"] = category_stats(result)
         report["industries"] = sorted(table["industry"].drop_nulls().unique().to_list())
+        report["coverage"]["divisions"] = division_coverage(run, table["region"], result.coverage)
         run_scored.send(Run, run=run, table=table, result=result)
         _check_references(run)
         received = time.perf_counter()

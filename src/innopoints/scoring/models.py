@@ -215,6 +215,13 @@ class Result(models.Model):
     percentile = models.FloatField(_("百分位"), null=True)
     industry = models.CharField(_("所属领域"), max_length=64, blank=True)
     region_code = models.CharField(_("行政区划代码"), max_length=6, blank=True)
+    coverage = models.FloatField(
+        _("数据覆盖率"),
+        null=True,
+        help_text=_("有可用（已授权）数值的计分指标按本阶段权重所占的比例；早于此项的测算为空"),
+    )
+    """Share (0–1) of the stage's weighted score the enterprise could earn with the values the
+    run used (engine/coverage.py); null for runs stored before it was kept."""
     block = models.PositiveIntegerField(_("明细块"), default=0)
     slot = models.PositiveIntegerField(_("块内位置"), default=0)
     """The breakdown is stored in the run's ``ResultBlock`` ``block``, row ``slot``: packed

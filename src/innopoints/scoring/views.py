@@ -18,6 +18,7 @@ from innopoints.accounts import scope
 from innopoints.accounts.decorators import government_required, require
 from innopoints.jobs.queue import BROKER_DOWN
 from innopoints.scoring.compare import compare
+from innopoints.scoring.coverage import divisions, min_coverage, percent_number
 from innopoints.scoring.explain import explain
 from innopoints.scoring.forms import RunForm
 from innopoints.scoring.models import Result, RobustnessAnalysis, Run
@@ -69,6 +70,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             others=others,
             can_analyse=can_analyse,
             robustness=_latest_analysis(run) if can_analyse else None,
+            coverage=divisions(run, scope.narrowing_prefix(request.user, run.region)),
         ),
     )
 
@@ -152,6 +154,9 @@ def _results(request: HttpRequest, run: Run) -> Any:
             query = query.filter(**{field: request.GET[field]})
     if request.GET.get("region"):
         query = query.filter(region_code__startswith=request.GET["region"])
+    minimum = min_coverage(request)
+    if minimum is not None:
+        query = query.filter(coverage__gte=minimum)
     return query.order_by(F("rank").asc(nulls_last=True), "enterprise_id")
 
 
@@ -160,6 +165,7 @@ def leaderboard(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(Run, pk=pk)
     require(request, "scoring.view_run", run)
     filtered = any(request.GET.get(f) for f in ("stage", "industry", "tier", "region"))
+    filtered = filtered or min_coverage(request) is not None
     filtered = filtered or scope.narrowing_prefix(request.user, run.region) is not None
     if filtered:
         page: Any = Paginator(_results(request, run), PAGE).get_page(request.GET.get("page"))
@@ -206,6 +212,7 @@ def leaderboard_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
             gettext("总积分"),
             gettext("档次"),
             gettext("清零原因"),
+            gettext("数据覆盖率（%）"),
         ]
     )
     for r in _results(request, run).iterator(chunk_size=5000):
@@ -222,6 +229,7 @@ def leaderboard_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
                 r.total,
                 r.tier,
                 r.veto_reasons,
+                percent_number(r.coverage),
             ]
         )
     buffer = io.BytesIO()

@@ -1,0 +1,128 @@
+"""Data coverage on the platform: each result's share of the weighted score it could earn with
+the values the run used (engine/coverage.py), per division of the run, and how pages show it.
+
+A run stores each division's mean coverage in its report (``report["coverage"]["divisions"]``):
+the prefectures of a province-wide run, the counties of a city's run. A division whose mean is
+far below the others' (``engine.coverage.far_below``) is flagged on the run and statistics
+pages: its enterprises' scores are low because data are missing, not necessarily because they
+innovate less."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+from django.utils import formats
+
+from innopoints.engine.coverage import GAP, SPREAD, far_below
+from innopoints.registry.models import Region
+
+
+def division_digits(run: Any) -> int:
+    """How many leading digits of a region code name a division of the run: the prefecture
+    (4) for a province-wide run, the county (6) for a city's or a county's run."""
+    if run.region is None or run.region.level == 1:
+        return 4
+    return 6
+
+
+def division_coverage(run: Any, regions: pl.Series, coverage: np.ndarray) -> dict[str, Any]:
+    """Per division: enterprises, mean coverage and whether it is far below the others."""
+    digits = division_digits(run)
+    frame = pl.DataFrame(
+        {"region": regions.cast(pl.String).fill_null(""), "coverage": coverage}
+    ).with_columns(pl.col("coverage").fill_nan(None))
+    grouped = (
+        frame.filter(pl.col("region").str.len_chars() == 6)
+        .with_columns(
+            (pl.col("region").str.slice(0, digits) + "0" * (6 - digits)).alias("division")
+        )
+        .group_by("division")
+        .agg(pl.len().alias("n"), pl.col("coverage").mean().alias("mean"))
+        .sort("division")
+    )
+    means = [np.nan if m is None else float(m) for m in grouped["mean"].to_list()]
+    flags = far_below(means).tolist()
+    rows = [
+        {"code": code, "n": int(n), "mean": None if np.isnan(mean) else mean, "far_below": flag}
+        for code, n, mean, flag in zip(
+            grouped["division"].to_list(), grouped["n"].to_list(), means, flags, strict=True
+        )
+    ]
+    return {"digits": digits, "rule": {"gap": GAP, "spread": SPREAD}, "rows": rows}
+
+
+@dataclass(frozen=True)
+class DivisionCoverage:
+    code: str
+    name: str
+    n: int
+    mean: float | None
+    others_median: float | None
+    far_below: bool
+
+    @property
+    def gap_points(self) -> float | None:
+        """How many percentage points the division lies below the others' median."""
+        if self.mean is None or self.others_median is None:
+            return None
+        return round(100.0 * (self.others_median - self.mean), 1)
+
+
+def divisions(run: Any, prefix: str | None = None) -> list[DivisionCoverage]:
+    """The run's divisions with their mean coverage (none for runs stored before coverage was
+    kept); ``prefix`` narrows them to one jurisdiction, each still compared with all the
+    others of the run."""
+    stored = ((run.report or {}).get("coverage") or {}).get("divisions") or {}
+    rows: list[dict[str, Any]] = stored.get("rows") or []
+    digits = int(stored.get("digits") or 4)
+    names = dict(
+        Region.objects.filter(code__in=[r["code"] for r in rows]).values_list("code", "name")
+    )
+    out = []
+    for row in rows:
+        head = row["code"][:digits]
+        if prefix and not (head.startswith(prefix) or prefix.startswith(head)):
+            continue
+        others = [r["mean"] for r in rows if r is not row and r["mean"] is not None]
+        out.append(
+            DivisionCoverage(
+                row["code"],
+                names.get(row["code"], row["code"]),
+                row["n"],
+                row["mean"],
+                statistics.median(others) if others else None,
+                bool(row["far_below"]),
+            )
+        )
+    return out
+
+
+def percent(value: float | None) -> str:
+    """A coverage (0–1) as people read it: "72.5 %", or "—" when there is none."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "—"
+    return f"{formats.number_format(round(100.0 * value, 1), 1)} %"
+
+
+def percent_number(value: float | None) -> float | None:
+    """A coverage (0–1) as a percentage with one decimal for spreadsheets (72.5), or None."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return round(100.0 * value, 1)
+
+
+def min_coverage(request: Any) -> float | None:
+    """The list filter "minimum coverage": ``?min_coverage=50`` (percent) → 0.5; blank, 0 or
+    not a number up to 100 → no filter."""
+    raw = (request.GET.get("min_coverage") or "").strip().rstrip("%").strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    if not 0.0 < value <= 100.0:  # 0 keeps everyone: no filter
+        return None
+    return value / 100.0

@@ -1,0 +1,194 @@
+"""Data coverage on the platform (issue 14 §4): stored with each result, shown on the
+explanation, 一企一档 (page and PDF), the leaderboard, boards and the bank's list and their
+exports; the run and statistics pages flag a division without authorised tax data; lists
+filter on a minimum coverage."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import openpyxl
+import pytest
+from django.contrib.auth import get_user_model
+from django.db.models import Count
+from django.test import Client, RequestFactory
+from django.urls import reverse
+
+from innopoints.accounts.models import Profile, Role
+from innopoints.applications.models import Dispatch
+from innopoints.collection.demo import import_all, write_files
+from innopoints.collection.models import Authorisation
+from innopoints.registry.models import Enterprise, Institution, Region
+from innopoints.scoring.coverage import min_coverage, percent
+from innopoints.scoring.models import Result, Run
+from tests.platform.conftest import published_board, scored_run
+
+PERCENT = re.compile(r"\d+\.\d %")
+
+
+@pytest.fixture
+def world(db: Any, tmp_path: Path) -> dict[str, Any]:
+    """400 synthetic enterprises; the largest prefecture has no tax authorisation at all."""
+    admin = get_user_model().objects.create_superuser("root", "r@example.invalid", "pw")
+    import_all(write_files(tmp_path / "files", 400, seed=11), "2025")
+    largest = (
+        Enterprise.objects.values("region__code")
+        .annotate(n=Count("id"))
+        .order_by("-n", "region__code")
+        .first()
+    )
+    assert largest is not None
+    prefix = largest["region__code"][:4]
+    withdrawn = Authorisation.objects.filter(
+        source__code="tax", enterprise__region__code__startswith=prefix
+    ).delete()[0]
+    assert withdrawn > 0
+    run = scored_run(admin)
+    client = Client()
+    client.force_login(admin)
+    return {"admin": admin, "run": run, "prefix": prefix, "client": client}
+
+
+def _expected_coverage(result: Result) -> float:
+    """The stored breakdown's origins weighed with the stage's weights (0 = missing)."""
+    scheme = result.run.scheme_version.scheme()
+    weights = {i.code: (i.weights or {}).get(result.stage, 0.0) for i in scheme.weighted}
+    ind = result.breakdown_values["ind"]
+    covered = sum(w for code, w in weights.items() if ind[code][2] != 0)
+    return covered / sum(weights.values())
+
+
+def test_coverage_stored_with_every_result(world: dict[str, Any]) -> None:
+    run: Run = world["run"]
+    results = list(Result.objects.filter(run=run).select_related("run__scheme_version"))
+    assert results and all(r.coverage is not None for r in results)
+    for result in results[:50]:
+        assert result.coverage == pytest.approx(_expected_coverage(result))
+    without_tax = [r.coverage for r in results if r.region_code.startswith(world["prefix"])]
+    with_tax = [r.coverage for r in results if not r.region_code.startswith(world["prefix"])]
+    # tax data carry about 0.42 of every stage's weight in sichuan-2025
+    assert max(without_tax) <= 0.6 < float(np.median(with_tax))
+
+
+def test_a_division_without_tax_authorisations_is_flagged(world: dict[str, Any]) -> None:
+    run, prefix, client = world["run"], world["prefix"], world["client"]
+    rows = run.report["coverage"]["divisions"]["rows"]
+    flagged = [r["code"] for r in rows if r["far_below"]]
+    assert flagged == [prefix + "00"]
+    name = Region.objects.get(code=prefix + "00").name
+    for url in (
+        reverse("scoring:run", args=[run.pk]),
+        reverse("analysis:statistics", args=[run.pk]),
+    ):
+        text = client.get(url).content.decode()
+        assert 'class="errornote coverage-flag"' in text, url
+        sentence = text.split('class="errornote coverage-flag">')[1].split("</p>")[0]
+        assert sentence.startswith(name) and "数据缺失" in sentence and "授权" in sentence
+        assert text.count("coverage-flag") == 1
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(client.get(reverse("analysis:statistics-xlsx", args=[run.pk])).content)
+    )["数据覆盖率"]
+    marks = {row[0]: row[4] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert marks[name] == "是" and list(marks.values()).count("是") == 1
+
+
+def test_coverage_on_explanation_and_dossier(world: dict[str, Any], tmp_path: Path) -> None:
+    run, client = world["run"], world["client"]
+    low = (
+        Result.objects.filter(run=run, region_code__startswith=world["prefix"])
+        .order_by("coverage", "enterprise_id")
+        .first()
+    )
+    assert low is not None and low.coverage is not None and low.coverage < 0.5
+    shown = percent(low.coverage)
+    assert PERCENT.fullmatch(shown)
+    page = client.get(reverse("scoring:explain", args=[run.pk, low.enterprise_id])).content
+    text = page.decode()
+    assert f"数据覆盖率 {shown}" in text and "覆盖率不足一半" in text
+    dossier = client.get(reverse("analysis:dossier", args=[low.enterprise_id])).content.decode()
+    assert f"数据覆盖率 {shown}" in dossier
+    pdf = tmp_path / "dossier.pdf"
+    pdf.write_bytes(client.get(reverse("analysis:dossier-pdf", args=[low.enterprise_id])).content)
+    words = subprocess.run(
+        ["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert f"数据覆盖率 {shown}" in words.replace("\n", "")
+    # a run stored before coverage was kept shows a dash
+    Result.objects.filter(pk=low.pk).update(coverage=None)
+    text = client.get(reverse("scoring:explain", args=[run.pk, low.enterprise_id])).content
+    assert "数据覆盖率 —" in text.decode()
+
+
+def _sheet(content: bytes) -> list[tuple[Any, ...]]:
+    return list(openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
+
+
+def test_leaderboard_column_filter_and_export(world: dict[str, Any]) -> None:
+    run, client = world["run"], world["client"]
+    url = reverse("scoring:leaderboard", args=[run.pk])
+    text = client.get(url).content.decode()
+    assert "<th>数据覆盖率</th>" in text and PERCENT.search(text)
+    expected = Result.objects.filter(run=run, coverage__gte=0.7).count()
+    assert 0 < expected < run.n_enterprises
+    shown = client.get(url, {"min_coverage": "70"}).content.decode()
+    assert f"第 1 / {-(-expected // 50)} 页" in shown
+    rows = _sheet(client.get(reverse("scoring:leaderboard-xlsx", args=[run.pk])).content)
+    assert rows[0][-1] == "数据覆盖率（%）"
+    filtered = _sheet(
+        client.get(reverse("scoring:leaderboard-xlsx", args=[run.pk]), {"min_coverage": 70}).content
+    )
+    assert len(filtered) - 1 == expected and all(row[-1] >= 70 for row in filtered[1:])
+    stored = {
+        r.enterprise.credit_code: round(100 * r.coverage, 1)
+        for r in Result.objects.filter(run=run).select_related("enterprise")
+    }
+    assert all(stored[row[1]] == row[-1] for row in rows[1:])
+
+
+def test_board_and_bank_list_column_filter_and_export(world: dict[str, Any]) -> None:
+    run, client, admin = world["run"], world["client"], world["admin"]
+    board = published_board(run, admin, "全省前 50%", kind="overall", share_from=0, share_to=50)
+    text = client.get(reverse("analysis:board", args=[board.pk])).content.decode()
+    assert "<th>数据覆盖率</th>" in text and PERCENT.search(text)
+    all_rows = _sheet(client.get(reverse("analysis:board-xlsx", args=[board.pk])).content)
+    kept = _sheet(
+        client.get(reverse("analysis:board-xlsx", args=[board.pk]), {"min_coverage": 70}).content
+    )
+    assert all_rows[0][-1] == "数据覆盖率（%）"
+    assert len(kept) < len(all_rows) and all(row[-1] >= 70 for row in kept[1:])
+    assert len(kept) - 1 == sum(1 for row in all_rows[1:] if row[-1] >= 70)
+    page = client.get(reverse("analysis:board", args=[board.pk]), {"min_coverage": 70})
+    assert page.content.decode().count("<tr><td>") == len(kept) - 1
+
+    bank = Institution.objects.create(name="测试银行", kind="bank")
+    dispatch = Dispatch.objects.create(board=board, institution=bank, sent_by=admin)
+    banker = get_user_model().objects.create_user("banker", "b@example.invalid", "pw-banker")
+    Profile.objects.create(user=banker, role=Role.INSTITUTION, institution=bank)
+    bank_client = Client()
+    bank_client.force_login(banker)
+    listing = bank_client.get(reverse("portals:fin_list", args=[dispatch.pk])).content.decode()
+    assert "<th>数据覆盖率</th>" in listing and PERCENT.search(listing)
+    exported = _sheet(
+        bank_client.get(
+            reverse("portals:fin_list_xlsx", args=[dispatch.pk]), {"min_coverage": "70"}
+        ).content
+    )
+    assert exported[0][-1] == "数据覆盖率（%）"
+    assert len(exported) == len(kept) and all(row[-1] >= 70 for row in exported[1:])
+
+
+def test_minimum_coverage_parameter() -> None:
+    factory = RequestFactory()
+
+    def parsed(value: str) -> float | None:
+        return min_coverage(factory.get("/", {"min_coverage": value}))
+
+    assert parsed("50") == 0.5 and parsed("72.5 %") == 0.725 and parsed("100") == 1.0
+    assert parsed("") is None and parsed("0") is None and parsed("abc") is None
+    assert parsed("150") is None and parsed("-5") is None and parsed("nan") is None
+    assert percent(0.725) == "72.5 %" and percent(None) == "—" and percent(1.0) == "100.0 %"
