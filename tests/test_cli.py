@@ -187,3 +187,52 @@ def test_installed_entry_point(tmp_path: Path) -> None:
         [exe, "score", str(source), "--period", "2025", "--out", str(out), "--quiet"], check=True
     )
     assert out.read_text(encoding="utf-8").startswith("credit_code,stage,base")
+
+
+def test_score_refuses_a_file_without_the_schemes_indicators(
+    province: Path, tmp_path: Path
+) -> None:
+    # a Sichuan file scored with the COINr example scheme: none of its 25 indicators is there
+    out = tmp_path / "scores.csv"
+    result = CliRunner().invoke(
+        main,
+        [
+            "score",
+            str(province),
+            "--scheme",
+            "example-coinr-geometric",
+            "--period",
+            "2025",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 2
+    text = result.output
+    assert "none of the 25 weighted indicators of example-coinr-geometric" in text
+    assert "column “synth_Revenue” (s_revenue): absent or blank in every row" in text
+    assert "weighted indicator DebtToEquity (s_debttoequity)" in text
+    assert "26 problem(s) found; nothing was written" in text
+    assert not out.exists()
+
+
+def test_a_partly_covered_file_is_scored_with_a_warning(province: Path, tmp_path: Path) -> None:
+    rows = list(csv.reader(province.open(encoding="utf-8")))
+    dropped = {rows[0].index(h) for h in ("获得风险投资金额", "吸纳应届毕业生人数")}
+    partial = tmp_path / "partial.csv"
+    with partial.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(
+            [[v for j, v in enumerate(r) if j not in dropped] for r in rows]
+        )
+    out, report = tmp_path / "scores.csv", tmp_path / "report.json"
+    result = invoke(
+        "score", str(partial), "--period", "2025", "--out", str(out), "--report", str(report)
+    )
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    warning = (
+        "2 of 18 weighted indicators have no value in any row and score 0 for every "
+        "enterprise: 吸纳应届毕业生人数 (graduates) from “吸纳应届毕业生人数” (graduates); "
+        "获得风险投资金额 (vc_amount) from “获得风险投资金额” (vc_amount)"
+    )
+    assert json.loads(report.read_text(encoding="utf-8"))["warnings"] == [warning]
+    assert "warning: 2 of 18 weighted indicators" in " ".join(result.output.split())  # type: ignore[attr-defined]

@@ -15,6 +15,7 @@ from typing import Any
 import click
 import polars as pl
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -202,6 +203,8 @@ def _print_summary(result: Any, seconds: float, out_path: Path) -> None:
             err.print(
                 f"[yellow]low agreement: the smallest ρ is below {result.agreement.min_spearman}[/]"
             )
+    for warning in result.warnings:
+        err.print(f"[yellow]warning: {escape(warning)}[/]")
     err.print(f"wrote {out_path} in {seconds:.2f} s", highlight=False)
 
 

@@ -139,7 +139,7 @@ def test_thousand_point_scale_and_bonus_cap() -> None:
     most = load_scheme("example-most-style-100-30")
     rows = [
         {"established": "2015-01-01", "platforms": 9, "awards": 9, "standards": 9},
-        {"established": "2015-01-01", "platforms": 1},
+        {"established": "2015-01-01", "platforms": 1, "rd_expense": 5},
     ]
     result = score(most, table(rows, most), "2025")
     assert list(result.bonus) == [30, 5]  # 10 + 10 + 10 within the 30 cap; 5

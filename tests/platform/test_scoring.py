@@ -357,3 +357,31 @@ def test_input_fact_ids_round_trip_in_both_stored_formats() -> None:
     older = zlib.compress(np.sort(ids).tobytes(), 6)  # how runs were stored before
     assert Run(input_fact_ids=older).fact_ids().tolist() == [3, 15, 16, 907, 2**40]
     assert Run(input_fact_ids=Run.pack_fact_ids(ids[:0])).fact_ids().tolist() == []
+
+
+def test_a_run_without_any_weighted_indicator_fails_naming_them(
+    db: Any, source: Callable[[str], DataSource], credit_codes: list[str], user: Any
+) -> None:
+    # registration facts only: every enterprise would score 0 and share rank 1
+    header = ["统一社会信用代码", "企业名称", "成立日期", "行政区划代码", "所属领域"]
+    rows = [
+        [code, f"成都测试科技有限公司{i}", "2018-05-01", "510107", "电子信息"]
+        for i, code in enumerate(credit_codes)
+    ]
+    import_file(source("samr"), "2025", "samr.csv", csv_bytes(header, rows), user=user)
+    failed = run_now()
+    assert failed.status == "failed"
+    assert "none of the 18 weighted indicators of sichuan-2025" in failed.error
+    assert "weighted indicator 研发费用 (rd_expense)" in failed.error
+    assert "weighted indicator 获得风险投资金额 (vc_amount)" in failed.error
+    assert "Traceback" not in failed.error
+    assert not Result.objects.filter(run=failed).exists()
+
+
+def test_a_partly_covered_run_reports_its_absent_indicators(registered: Any) -> None:
+    run = run_now()
+    assert run.status == "done", run.error
+    (warning,) = run.report["warnings"]
+    assert warning.startswith("17 of 18 weighted indicators have no value in any row")
+    assert "研发费用 (rd_expense)" in warning
+    assert "与主营业务相关的发明专利申请量" not in warning

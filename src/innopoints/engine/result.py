@@ -87,6 +87,8 @@ class ScoreResult:
     estimate: bool = False
     """True when scored against a finished run's frozen parameters (自评), not a run."""
     timings: dict[str, float] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    """What the run should be read with (engine/absent.py: weighted indicators absent)."""
 
     @property
     def n(self) -> int:
@@ -204,6 +206,7 @@ class ScoreResult:
             "period": self.period,
             "reference_date": self.reference_date.isoformat(),
             "estimate": self.estimate,
+            "warnings": list(self.warnings),
             "n_rows": self.n,
             "n_scored": self.n_ranked,
             "n_ranked": self.n_ranked,

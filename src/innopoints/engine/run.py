@@ -21,6 +21,7 @@ import polars as pl
 
 from innopoints import __version__
 from innopoints.engine import normalise
+from innopoints.engine.absent import check_weighted_values
 from innopoints.engine.agreement import AgreementReport, compare
 from innopoints.engine.coinr_scoring import coinr_scores
 from innopoints.engine.columns import (
@@ -358,6 +359,9 @@ def score(
                 range(len(scheme.weighted)),
             )
         )
+        warnings = check_weighted_values(
+            scheme, [s.result.value for s in scored], table.height, source
+        )
         if scheme.coinr is not None:
             scored = _coinr(scheme, scored, prepared)
     with _timed(timings, "aggregate", progress):
@@ -398,7 +402,10 @@ def score(
         ranked_totals=np.sort(total[ranked])[::-1].copy(),
     )
     ranks = (overall, by_stage, by_industry, by_region)
-    return _assemble(scheme, table, prepared, scored, totals, ranks, tier, frozen, report, timings)
+    result = _assemble(
+        scheme, table, prepared, scored, totals, ranks, tier, frozen, report, timings
+    )
+    return replace(result, warnings=warnings) if warnings else result
 
 
 def score_against(

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_noop
 
 from innopoints.collection import bulk
 from innopoints.collection import facts as fact_tables
-from innopoints.engine import ENGINE_VERSION, score
+from innopoints.engine import ENGINE_VERSION, InputError, score
 from innopoints.engine.fields import base_catalogue
 from innopoints.engine.result import ScoreResult
 from innopoints.engine.scheme import Scheme
@@ -383,12 +383,15 @@ def cancelled(run: Run) -> None:
 
 
 def fail(run: Run, exc: BaseException) -> None:
+    # the engine's input problems (e.g. no weighted indicator has a value) are the message;
+    # anything else keeps its traceback
+    trace = "" if isinstance(exc, InputError) else f"\n{traceback.format_exc()[-3000:]}"
     _update(
         run,
         status="failed",
         stage=gettext_noop("失败"),
         finished_at=timezone.now(),
-        error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()[-3000:]}",
+        error=f"{type(exc).__name__}: {exc}{trace}",
     )
 
 
