@@ -42,15 +42,20 @@ def coverage(
     """Per enterprise, the stage-weighted share of weighted indicators with a usable value.
 
     ``missing[i]`` is indicator i's missing mask (n), ``stage_weights[i][s]`` its weight in
-    stage s, ``stage`` each enterprise's stage index. Whole columns at a time: one pass per
-    indicator, none per enterprise."""
-    n = stage.shape[0]
-    covered = np.zeros(n)
-    possible = np.zeros(n)
-    for mask, weights in zip(missing, stage_weights, strict=True):
-        weight = np.asarray(weights, dtype=np.float64)[stage]
-        possible += weight
-        covered += np.where(mask, 0.0, weight)
+    stage s, ``stage`` each enterprise's stage index. Whole columns at a time, a stage's rows
+    together (their weights are constants): no loop over enterprises."""
+    weights = np.column_stack([np.asarray(w, dtype=np.float64) for w in stage_weights])
+    covered = np.zeros(stage.shape[0])
+    for s in range(weights.shape[0]):
+        rows = np.flatnonzero(stage == s)
+        if rows.size == 0:
+            continue
+        share = np.zeros(rows.size)
+        for i, mask in enumerate(missing):
+            if weights[s, i] != 0.0:
+                share += weights[s, i] * ~mask[rows]
+        covered[rows] = share
+    possible = weights.sum(axis=1)[stage]
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(possible > 0, covered / np.where(possible > 0, possible, 1.0), np.nan)
 
