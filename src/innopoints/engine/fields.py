@@ -26,6 +26,10 @@ FIELD_KINDS: tuple[FieldKind, ...] = (
     "bool",
 )
 NUMERIC_KINDS: frozenset[str] = frozenset({"amount", "count", "ratio"})
+TEXT_MAX_LENGTH = 200
+"""Longest text value of a field whose definition names no ``max_length``."""
+VALUE_MAX_LENGTH = 64
+"""Longest cell of any other kind (a code, number, date or yes/no is never longer)."""
 
 
 @dataclass(frozen=True)
@@ -35,10 +39,19 @@ class Field:
     kind: FieldKind
     signed: bool = False
     aliases: tuple[str, ...] = ()
+    max_length: int | None = None
+    """Longest value accepted, in characters (text fields; None: :data:`TEXT_MAX_LENGTH`)."""
 
     @property
     def numeric(self) -> bool:
         return self.kind in NUMERIC_KINDS
+
+    @property
+    def longest(self) -> int:
+        """The longest value accepted in this field's column, in characters."""
+        if self.kind == "text":
+            return self.max_length or TEXT_MAX_LENGTH
+        return self.max_length or VALUE_MAX_LENGTH
 
 
 class FieldCatalogue:
@@ -91,7 +104,14 @@ class FieldCatalogue:
         for field in self._by_code.values():
             extra = tuple(h for h, code in aliases.items() if code == field.code)
             fields.append(
-                Field(field.code, field.header, field.kind, field.signed, (*field.aliases, *extra))
+                Field(
+                    field.code,
+                    field.header,
+                    field.kind,
+                    field.signed,
+                    (*field.aliases, *extra),
+                    field.max_length,
+                )
             )
         unknown = sorted({code for code in aliases.values() if code not in self._by_code})
         if unknown:
@@ -106,12 +126,16 @@ def field_from_mapping(raw: Mapping[str, object]) -> Field:
     aliases = raw.get("aliases") or ()
     if not isinstance(aliases, list | tuple):
         raise ValueError(f"field {raw.get('code')!r}: aliases must be a list")
+    max_length = raw.get("max_length")
+    if max_length is not None and (not isinstance(max_length, int) or max_length < 1):
+        raise ValueError(f"field {raw.get('code')!r}: max_length must be a positive whole number")
     return Field(
         code=str(raw["code"]),
         header=str(raw["header"]),
         kind=kind,
         signed=bool(raw.get("signed", False)),
         aliases=tuple(str(a) for a in aliases),
+        max_length=max_length,
     )
 
 

@@ -23,6 +23,8 @@ from python_calamine import CalamineWorkbook
 from innopoints.engine import credit_code
 from innopoints.engine.errors import InputError, InputProblem
 from innopoints.engine.fields import Field, FieldCatalogue, base_catalogue
+from innopoints.engine.input_limits import COMMAND_LINE, ReadLimits, check_csv, check_xlsx
+from innopoints.engine.text_cells import CONTROL_PATTERN, first_control, visible
 
 ROW = "_row"
 """Column holding each enterprise's spreadsheet row number (header = row 1)."""
@@ -117,12 +119,21 @@ def read_csv_sheet(path: Path) -> RawSheet:
     return read_csv_bytes(path.name, path.read_bytes())
 
 
-def read_csv_bytes(source: str, data: bytes) -> RawSheet:
+def _refused(source: str, reason: str) -> RawSheet:
+    return RawSheet(source, [], [], [InputProblem(None, None, reason)], [])
+
+
+def read_csv_bytes(source: str, data: bytes, limits: ReadLimits | None = COMMAND_LINE) -> RawSheet:
+    """``limits`` bound the cells before the file is parsed (None: the caller checked)."""
     try:
         text, _encoding = decode_csv_bytes(data)
     except UnicodeDecodeError:
-        problem = InputProblem(None, None, "the file is neither UTF-8 nor GB18030 text")
-        return RawSheet(source, [], [], [problem], [])
+        return _refused(source, "the file is neither UTF-8 nor GB18030 text")
+    if limits is not None:
+        first_line = text[: text.find("\n")] if "\n" in text else text
+        oversize = check_csv(text, first_line.count(",") + 1, limits)
+        if oversize is not None:
+            return _refused(source, oversize.describe())
     fast = _read_csv_fast(text, source)
     if fast is not None:
         return fast
@@ -183,7 +194,14 @@ def read_xlsx_sheet(path: Path) -> RawSheet:
     return read_xlsx_bytes(path.name, path.read_bytes())
 
 
-def read_xlsx_bytes(source: str, data: bytes) -> RawSheet:
+def read_xlsx_bytes(source: str, data: bytes, limits: ReadLimits | None = COMMAND_LINE) -> RawSheet:
+    """The first sheet's cells; ``limits`` are checked first, on the packed bytes, as an
+    oversized sheet would exhaust the memory of the process reading it (None: the caller
+    checked them)."""
+    if limits is not None:
+        oversize = check_xlsx(data, limits)
+        if oversize is not None:
+            return _refused(source, oversize.describe())
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         cells = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
@@ -211,19 +229,20 @@ def read_xlsx_bytes(source: str, data: bytes) -> RawSheet:
     return RawSheet(source, header, _text_columns(columns, width), problems, numbers)
 
 
-def read_sheet(path: Path) -> RawSheet:
+def read_sheet(path: Path, limits: ReadLimits | None = COMMAND_LINE) -> RawSheet:
     if not path.exists():
         return RawSheet(path.name, [], [], [InputProblem(None, None, "file not found")], [])
-    return read_sheet_bytes(path.name, path.read_bytes())
+    return read_sheet_bytes(path.name, path.read_bytes(), limits)
 
 
-def read_sheet_bytes(name: str, data: bytes) -> RawSheet:
-    """A CSV or XLSX file's cells as text; the kind is told by the name's suffix."""
+def read_sheet_bytes(name: str, data: bytes, limits: ReadLimits | None = COMMAND_LINE) -> RawSheet:
+    """A CSV or XLSX file's cells as text; the kind is told by the name's suffix. Files
+    beyond ``limits`` (input_limits.py) are refused before they are parsed."""
     suffix = Path(name).suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
-        return read_xlsx_bytes(name, data)
+        return read_xlsx_bytes(name, data, limits)
     if suffix in {".csv", ".txt"}:
-        return read_csv_bytes(name, data)
+        return read_csv_bytes(name, data, limits)
     reason = f"unsupported file type {suffix!r}: use .csv or .xlsx"
     return RawSheet(name, [], [], [InputProblem(None, None, reason)], [])
 
@@ -232,9 +251,20 @@ def read_sheet_bytes(name: str, data: bytes) -> RawSheet:
 # Checking and typing, one column at a time
 
 
+QUOTED_MAX = 60
+"""Longest value or header quoted in a message (longer ones end in "…")."""
+
+
+def quoted(value: object) -> str:
+    """A cell's text as a message quotes it: control characters shown (␇), at most
+    QUOTED_MAX characters."""
+    text = visible(str(value))
+    return text if len(text) <= QUOTED_MAX else text[: QUOTED_MAX - 1] + "…"
+
+
 def _label(header: str, index: int, field: Field | None) -> str:
     code = f" ({field.code})" if field is not None and field.code != header else ""
-    return f"{column_letter(index)} “{header}”{code}"
+    return f"{column_letter(index)} “{quoted(header)}”{code}"
 
 
 def _map_headers(
@@ -273,8 +303,44 @@ def _problems_where(
     if not bad.any():
         return []
     return [
-        InputProblem(int(r), label, reason_of.format(v=v))
+        InputProblem(int(r), label, reason_of.format(v=quoted(v)))
         for r, v in zip(rows.filter(bad).to_list(), values.filter(bad).to_list(), strict=True)
+    ]
+
+
+def _check_length(
+    text: pl.Series, field: Field, label: str, rows: pl.Series
+) -> tuple[pl.Series, list[InputProblem]]:
+    """Cells longer than the field allows are refused (and left out of the other checks)."""
+    lengths = text.str.len_chars()
+    long = lengths > field.longest
+    if not long.fill_null(False).any():
+        return text, []
+    problems = [
+        InputProblem(
+            int(r),
+            label,
+            f"is {n:,} characters long; this column holds at most {field.longest:,}",
+        )
+        for r, n in zip(rows.filter(long).to_list(), lengths.filter(long).to_list(), strict=True)
+    ]
+    kept = pl.select(pl.when(long).then(None).otherwise(text)).to_series().alias(text.name)
+    return kept, problems
+
+
+def _check_text(text: pl.Series, label: str, rows: pl.Series) -> list[InputProblem]:
+    """Free text holds no control characters (a NUL, a bell or a line break in a name breaks
+    every file and page that shows it)."""
+    bad = text.str.contains(CONTROL_PATTERN).fill_null(False)
+    if not bad.any():
+        return []
+    return [
+        InputProblem(
+            int(r),
+            label,
+            f"“{quoted(v)}” contains a control character ({first_control(v)}): remove it",
+        )
+        for r, v in zip(rows.filter(bad).to_list(), text.filter(bad).to_list(), strict=True)
     ]
 
 
@@ -385,7 +451,8 @@ def type_sheet(sheet: RawSheet, catalogue: FieldCatalogue) -> pl.DataFrame:
     for code, index in mapping.items():
         field = catalogue[code]
         label = _label(sheet.headers[index], index, field)
-        text = sheet.columns[index].alias(code)
+        text, too_long = _check_length(sheet.columns[index].alias(code), field, label, rows)
+        problems += too_long
         if field.kind == "id":
             problems += _check_credit_codes(text, label, rows)
             columns.append(text)
@@ -393,6 +460,7 @@ def type_sheet(sheet: RawSheet, catalogue: FieldCatalogue) -> pl.DataFrame:
             problems += _check_region(text, label, rows)
             columns.append(text)
         elif field.kind == "text":
+            problems += _check_text(text, label, rows)
             columns.append(text)
         elif field.kind == "bool":
             value, found = _check_bool(text, label, rows)
@@ -411,9 +479,13 @@ def type_sheet(sheet: RawSheet, catalogue: FieldCatalogue) -> pl.DataFrame:
     return pl.DataFrame(columns)
 
 
-def read_table(path: str | Path, catalogue: FieldCatalogue | None = None) -> pl.DataFrame:
+def read_table(
+    path: str | Path,
+    catalogue: FieldCatalogue | None = None,
+    limits: ReadLimits = COMMAND_LINE,
+) -> pl.DataFrame:
     """Read and check a CSV/XLSX input file; raise InputError naming every problem."""
-    sheet = read_sheet(Path(path))
+    sheet = read_sheet(Path(path), limits)
     if not sheet.headers and sheet.problems:
         raise InputError(sheet.source, sheet.problems)
     return type_sheet(sheet, catalogue or base_catalogue())

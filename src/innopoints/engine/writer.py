@@ -1,4 +1,5 @@
-"""Writing result tables: CSV (UTF-8, numbers at full precision) or XLSX, all or nothing."""
+"""Writing result tables: CSV (UTF-8, numbers at full precision) or XLSX, all or nothing; text
+cells made safe as in every export (:mod:`innopoints.engine.text_cells`: never a formula)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,18 @@ import tempfile
 from pathlib import Path
 
 import polars as pl
-from openpyxl import Workbook
+
+from innopoints.engine.spreadsheet import XlsxBook
+from innopoints.engine.text_cells import neutralise_frame
 
 
 def write_xlsx(frame: pl.DataFrame, path: str | Path, sheet: str = "Sheet1") -> None:
-    workbook = Workbook(write_only=True)
-    worksheet = workbook.create_sheet(sheet)
+    book = XlsxBook(str(path))
+    worksheet = book.add_sheet(sheet)
     worksheet.append(frame.columns)
     for row in frame.iter_rows():
-        worksheet.append(list(row))
-    workbook.save(str(path))
+        worksheet.append(row)
+    book.close()
 
 
 def write_table(frame: pl.DataFrame, path: str | Path) -> None:
@@ -30,7 +33,7 @@ def write_table(frame: pl.DataFrame, path: str | Path) -> None:
         if suffix == ".xlsx":
             write_xlsx(frame, temporary)
         else:
-            frame.write_csv(temporary)
+            neutralise_frame(frame).write_csv(temporary)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
