@@ -162,7 +162,14 @@ def test_statistics(scored: Run, client_in: Client) -> None:
     assert page.status_code == 200 and "按成长阶段" in page.content.decode()
     export = client_in.get(reverse("analysis:statistics-xlsx", args=[scored.pk]))
     workbook = openpyxl.load_workbook(io.BytesIO(export.content), read_only=True)
-    assert workbook.sheetnames == ["按地区", "按领域", "按阶段", "总积分分布", "数据完整率"]
+    assert workbook.sheetnames == [
+        "按地区",
+        "按领域",
+        "按阶段",
+        "总积分分布",
+        "数据完整率",
+        "数据覆盖率",
+    ]
 
 
 def test_pages_render(scored: Run, client_in: Client, source: Callable[[str], Any]) -> None:
@@ -220,6 +227,10 @@ def test_lists_from_a_pool_or_a_filter(scored: Run, client_in: Client) -> None:
         run=scored, vetoed=False, tier="A", region_code__startswith="5101", total__gte=1
     )
     assert len(rows) == wanted.count() and all(r["tier"] == "A" for r in rows)
+    in_words = Leaderboard.objects.create(  # the same list, written with names, not codes
+        run=scored, title="A 档成都", kind="filter", filter_value="档次=A；地区=成都市；最低总积分=1"
+    )
+    assert boards.entries(in_words) == rows
     assert [r["position"] for r in rows] == sorted(r["position"] for r in rows)
     refused = client_in.post(
         reverse("analysis:boards", args=[scored.pk]),
@@ -230,4 +241,4 @@ def test_lists_from_a_pool_or_a_filter(scored: Run, client_in: Client) -> None:
         reverse("analysis:boards", args=[scored.pk]),
         {"title": "无此库", "kind": "pool", "filter_value": "nope"},
     )
-    assert "没有代码为“nope”的培育库" in refused.content.decode()
+    assert "没有名为“nope”的培育库" in refused.content.decode()
