@@ -549,13 +549,18 @@ def _django() -> None:
     show_default=True,
     help="Serve the site on localhost afterwards.",
 )
-@click.option("--port", type=int, default=8000, show_default=True)
+@click.option(
+    "--port", type=int, default=8000, show_default=True, help="Port on 127.0.0.1 to serve on."
+)
 def demo_command(n: int, serve: bool, port: int) -> None:
     """The platform demo: create the database, generate a synthetic Sichuan, split it into the
     files each government source sends, import them through the real import path (findings
     included), then serve the site on localhost."""
     # the demo's development server serves static files from the apps (no collectstatic)
     os.environ.setdefault("INNOPOINTS_STATIC_MANIFEST", "0")
+    # and speaks plain HTTP on localhost: no redirect to HTTPS, no HSTS, no TLS-only cookies
+    # (set before the settings load; production keeps INNOPOINTS_HTTPS=1 by default)
+    os.environ["INNOPOINTS_HTTPS"] = "0"
     _django()
     from innopoints.site.demo import run_demo  # noqa: PLC0415 - needs Django set up first
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import io
-import json
 
 from django import forms
 from django.contrib import admin, messages
@@ -50,7 +49,7 @@ def portrait_page(request: HttpRequest, enterprise_id: int) -> HttpResponse:
             request,
             gettext("企业画像：%(name)s") % {"name": enterprise.name},
             p=view,
-            chart=json.dumps(chart, ensure_ascii=False),
+            chart=chart,  # json_script in the page (analysis/static/analysis/portrait.js)
         ),
     )
 
@@ -217,7 +216,7 @@ def statistics_page(request: HttpRequest, run_id: int) -> HttpResponse:
             s=figures,
             run=run,
             tiers=[t.code for t in run.scheme_version.scheme().tiers.levels],
-            chart=json.dumps(chart, ensure_ascii=False),
+            chart=chart,  # json_script in the page (analysis/static/analysis/statistics.js)
             timings=sorted((run.report or {}).get("timings_s", {}).items()),
             recent_jobs=[j for j in jobs.recent(request.user, limit=20) if j.kind != "matching"],
         ),

@@ -31,3 +31,16 @@ class JsonFormatter(_JsonFormatter):
         kwargs.setdefault("json_ensure_ascii", False)
         kwargs.setdefault("timestamp", False)
         super().__init__(*args, **kwargs)
+
+
+class ClientErrorFilter(logging.Filter):
+    """Drops the traceback from the record of a client error (status below 500: a refused
+    permission, a missing page, a bad request). Django logs those with the exception that made
+    them; the line itself (status, path, request id) is all an operator needs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if record.exc_info and isinstance(status, int) and status < 500:
+            record.exc_info = None
+            record.exc_text = None
+        return True

@@ -167,4 +167,6 @@ def run_demo(n: int, serve: bool, port: int, say: Callable[[str], None]) -> None
         f"http://127.0.0.1:{port}/scoring/runs/{run.pk}/)"
     )
     if serve:
-        call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, insecure_serving=True)
+        # static files through whitenoise, as in production (a path it does not serve, e.g.
+        # /static/..%2f.., is then an ordinary 404), not Django's development file view
+        call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, use_static_handler=False)

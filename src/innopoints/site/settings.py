@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "innopoints.audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy; Cache-Control: no-store for signed-in users (site/headers.py)
+    "innopoints.site.headers.SecurityHeadersMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # last, as django-axes asks: it turns a locked-out sign-in into its lockout response
     "axes.middleware.AxesMiddleware",
@@ -190,7 +192,8 @@ INNOPOINTS_MAX_IMPORT_BYTES = int(os.environ.get("INNOPOINTS_MAX_IMPORT_BYTES", 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20
 
-# Accounts: sign-in throttled by django-axes (per user name and address), rules for objects.
+# Accounts: sign-in throttled by django-axes (per user name and address, and per address),
+# rules for objects.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
@@ -199,6 +202,11 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = int(os.environ.get("INNOPOINTS_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# and per address, any user names (password spraying), with a higher limit (accounts/throttle.py)
+AXES_HANDLER = "innopoints.accounts.throttle.AddressThrottledHandler"
+INNOPOINTS_LOGIN_ADDRESS_FAILURE_LIMIT = int(
+    os.environ.get("INNOPOINTS_LOGIN_ADDRESS_FAILURE_LIMIT", "20")
+)
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
@@ -258,7 +266,11 @@ LOG_FORMAT = os.environ.get("INNOPOINTS_LOG_FORMAT", "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "innopoints.ops.logs.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "innopoints.ops.logs.RequestIdFilter"},
+        # a 4xx (403, 404, 400) is one line, without the traceback of the exception behind it
+        "client_errors": {"()": "innopoints.ops.logs.ClientErrorFilter"},
+    },
     "formatters": {
         "json": {"()": "innopoints.ops.logs.JsonFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
@@ -266,13 +278,14 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "filters": ["request_id"],
+            "filters": ["request_id", "client_errors"],
             "formatter": "text" if LOG_FORMAT == "text" else "json",
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("INNOPOINTS_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["client_errors"]},
         "fontTools": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
     },
