@@ -12,6 +12,7 @@ import polars as pl
 from django.utils.translation import gettext
 from openpyxl import Workbook
 
+from innopoints.analysis.completeness import completeness as input_completeness
 from innopoints.registry.models import Region
 from innopoints.scoring.coverage import DivisionCoverage, divisions, percent_number
 from innopoints.scoring.models import Result, Run
@@ -84,9 +85,7 @@ def build(run: Run, region_prefix: str | None = None) -> Statistics:
     edges = np.linspace(0, max(top, float(scored.max()) if scored.size else top), 11)
     counts, _ = np.histogram(scored, bins=edges)
     histogram = [(f"{edges[k]:.0f}–{edges[k + 1]:.0f}", int(c)) for k, c in enumerate(counts)]
-    missing = {} if region_prefix else run.report.get("missing", {})
-    n = max(run.n_enterprises, 1)
-    completeness = [(code, round(100 * (1 - m / n), 1)) for code, m in missing.items()]
+    completeness = input_completeness(run, region_prefix)
     return Statistics(
         run,
         histogram,

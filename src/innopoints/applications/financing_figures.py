@@ -13,8 +13,8 @@ from django.db.models import Count, QuerySet
 
 from innopoints.applications.models import Financing
 from innopoints.engine.discrimination import auc, ks, psi
-from innopoints.scoring.estimate import published_runs
 from innopoints.scoring.models import Result
+from innopoints.scoring.official import official_runs
 
 GRANTED = ["disbursed", "repaid", "overdue", "defaulted"]
 OUTSTANDING = ["disbursed", "overdue", "defaulted"]
@@ -77,9 +77,9 @@ def _frame(records: QuerySet[Financing]) -> pl.DataFrame:
 
 
 def _tiers(enterprise_ids: list[int]) -> pl.DataFrame:
-    """Each enterprise's tier and total in the latest published run that scored it."""
+    """Each enterprise's tier and total in the newest official run that scored it."""
     rows = list(
-        Result.objects.filter(enterprise_id__in=enterprise_ids, run__in=published_runs())
+        Result.objects.filter(enterprise_id__in=enterprise_ids, run__in=official_runs())
         .order_by("enterprise_id", "-run__created_at")
         .values_list("enterprise_id", "tier", "total", "vetoed")
     )
@@ -187,7 +187,7 @@ def outcome_figures(
     records: QuerySet[Financing], region_prefix: str | None = None
 ) -> OutcomeFigures:
     """Granted loans with their outcome (bad = defaulted) against the enterprise's score in the
-    latest published run; tier stability between consecutive published runs (PSI)."""
+    newest official run; tier stability between consecutive official runs (PSI)."""
     frame = _frame(records.filter(kind="loan", status__in=GRANTED))
     stability = _stability(region_prefix)
     if frame.is_empty():
@@ -221,7 +221,8 @@ def outcome_figures(
 
 
 def _stability(region_prefix: str | None) -> list[dict[str, Any]]:
-    runs = list(published_runs().order_by("created_at")[:12])
+    # the twelve newest official runs, oldest first: each compared with the one before it
+    runs = list(reversed(official_runs().only("pk", "created_at")[:12]))
     shares = []
     for run in runs:
         results = Result.objects.filter(run=run, vetoed=False)

@@ -200,7 +200,8 @@ def _subject(offering: Offering) -> str:
 
 
 def _inbox(fresh: pl.DataFrame, offerings: dict[int, Offering], now: Any) -> None:
-    link = reverse("portals:ent_matches")
+    # each message opens the offering's page: why the enterprise qualifies and the terms
+    links = {pk: reverse("portals:ent_offering", args=[pk]) for pk in offerings}
     subjects = {pk: _subject(o) for pk, o in offerings.items()}
     bodies = {
         pk: _("发布方：%(issuer)s。点击查看符合的条件与建议条款。") % {"issuer": o.issuer}
@@ -211,7 +212,7 @@ def _inbox(fresh: pl.DataFrame, offerings: dict[int, Offering], now: Any) -> Non
         pl.lit("policy_match").alias("kind"),
         pl.col("offering").replace_strict(subjects, return_dtype=pl.String).alias("subject"),
         pl.col("offering").replace_strict(bodies, return_dtype=pl.String).alias("body"),
-        pl.lit(link).alias("link"),
+        pl.col("offering").replace_strict(links, return_dtype=pl.String).alias("link"),
         pl.lit(now).alias("created_at"),
     )
     bulk.insert_frame(Message, messages)

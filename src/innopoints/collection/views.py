@@ -15,6 +15,7 @@ from innopoints.collection import quality, resolution
 from innopoints.collection.forms import ResolveForm
 from innopoints.collection.models import DataSource, FactValue, Finding
 from innopoints.registry.models import Region
+from innopoints.site.query import id_param
 
 
 def _parameters(request: HttpRequest) -> tuple[str, Region | None, DataSource | None]:
@@ -114,6 +115,9 @@ def findings(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     if kind:
         query = query.filter(kind=kind)
+    batch = id_param(request, "batch")  # one import's findings (linked from its outcome)
+    if batch is not None:
+        query = query.filter(batch_id=batch)
     page = Paginator(query, 50).get_page(request.GET.get("page"))
     return render(
         request,

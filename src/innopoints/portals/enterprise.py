@@ -20,8 +20,10 @@ from django.views.decorators.http import require_POST
 from innopoints.accounts import scope
 from innopoints.accounts.decorators import enterprise_required, require
 from innopoints.applications.models import Financing, Message
+from innopoints.collection.figure_checks import problems_by_field
 from innopoints.collection.models import Authorisation
 from innopoints.engine.fields import base_catalogue
+from innopoints.portals.widgets import IsoDateInput
 from innopoints.registry.models import Enterprise, Institution
 from innopoints.scoring import estimate as estimates
 from innopoints.scoring.explain import explain
@@ -35,16 +37,27 @@ def _enterprise(request: HttpRequest) -> Enterprise:
     return enterprise
 
 
+def _one_per_period(results: Any) -> list[Result]:
+    """The newest published result of each period (a period scored again shows once)."""
+    seen: set[str] = set()
+    kept = []
+    for result in results:
+        if result.run.period not in seen:
+            seen.add(result.run.period)
+            kept.append(result)
+    return kept
+
+
 @enterprise_required
 def home(request: HttpRequest) -> HttpResponse:
     enterprise = _enterprise(request)
     result = estimates.published_result(enterprise)
     explanation = explain(result) if result is not None else None
-    history = (
+    history = _one_per_period(
         Result.objects.filter(enterprise=enterprise, run__in=estimates.published_runs(enterprise))
         .select_related("run__scheme_version")
         .defer(*LARGE_RUN_FIELDS)
-        .order_by("-run__created_at")
+        .order_by("-run__created_at", "-run_id")
     )
     return render(
         request,
@@ -81,6 +94,16 @@ class AssessmentForm(forms.Form):
                 self.fields[code] = forms.FloatField(
                     label=label, required=False, initial=initial_values.get(code)
                 )
+
+    def clean(self) -> dict[str, Any]:
+        """The rules of an import (engine.reader and the structural rules), each message next
+        to its field: no estimate from figures an import would refuse."""
+        data = super().clean() or {}
+        numbers = {c: v for c, v in data.items() if not isinstance(v, bool)}
+        for code, reasons in problems_by_field(numbers).items():
+            for reason in reasons:
+                self.add_error(code if code in self.fields else None, reason)
+        return data
 
 
 def _name(names: Any) -> str:
@@ -129,7 +152,7 @@ class GrantForm(forms.Form):
     valid_to = forms.DateField(
         label=gettext_lazy("截止日期"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=IsoDateInput(),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -220,11 +243,30 @@ def limit(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("portals:ent_authorisations"))
 
 
+# where a message without a stored link leads, by its kind
+KIND_PAGES = {
+    "policy_match": "portals:ent_matches",
+    "financing": "portals:ent_home",
+    "authorisation": "portals:ent_authorisations",
+    "authorisation_expired": "portals:ent_authorisations",
+}
+
+
+def _message_link(note: Message) -> str:
+    """The page a message talks about: its own link (a path on this site), else its kind's."""
+    if note.link.startswith("/") and not note.link.startswith("//"):
+        return note.link
+    page = KIND_PAGES.get(note.kind)
+    return reverse(page) if page else ""
+
+
 @enterprise_required
 def inbox(request: HttpRequest) -> HttpResponse:
     enterprise = _enterprise(request)
     notes = Message.objects.filter(enterprise=enterprise)
     page = list(notes[:100])
+    for note in page:
+        note.href = _message_link(note)  # type: ignore[attr-defined]
     notes.filter(read_at__isnull=True).update(read_at=timezone.now())
     return render(request, "portals/ent_inbox.html", {"title": _("消息"), "notes": page})
 

@@ -23,6 +23,7 @@ from innopoints.collection.forms import ImportForm
 from innopoints.collection.models import Finding, ImportBatch
 from innopoints.registry.models import Enterprise, Institution
 from innopoints.scoring.models import LARGE_RUN_FIELDS, Result, Run
+from innopoints.scoring.official import official_run
 
 
 def _run_summary(run: Run, prefix: str | None) -> tuple[dict[str, object], list[tuple[str, int]]]:
@@ -54,7 +55,7 @@ def home(request: HttpRequest) -> HttpResponse:
     runs = Run.objects.filter(scope.run_filter(user), status="done").select_related(
         "region", "scheme_version"
     )
-    latest = runs.order_by("-created_at").first()
+    latest = official_run(user)
     # counting a national registry takes a while: counted again when an enterprise is added
     # (the newest id is an index lookup) or after a minute
     newest = Enterprise.objects.order_by("-pk").values_list("pk", flat=True).first()
@@ -66,12 +67,12 @@ def home(request: HttpRequest) -> HttpResponse:
     figures: dict[str, object] = {"enterprises": count}
     tiers: list[tuple[str, int]] = []
     if latest is not None:
-        summary, tiers = _run_summary(latest, scope.region_prefix(user))
+        summary, tiers = _run_summary(latest, scope.narrowing_prefix(user, latest.region))
         figures.update(summary)
     findings = Finding.objects.filter(scope.enterprise_filter(user), status="open")
     boards = (
         Leaderboard.objects.filter(run__in=runs)
-        .select_related("run")
+        .select_related("run__region")
         .defer(*LARGE_RUN_FIELDS)
         .order_by("-pk")[:10]
     )
@@ -122,10 +123,13 @@ def _own_job(request: HttpRequest, token: str) -> dict[str, object]:
 @government_required
 def import_progress(request: HttpRequest, token: str) -> HttpResponse:
     state = _own_job(request, token)
+    batch = None
+    if state.get("state") == "done":  # what to do next: its findings, a run of its period
+        batch = ImportBatch.objects.filter(pk=state.get("batch")).only("pk", "period").first()
     return render(
         request,
         "portals/gov_import_progress.html",
-        {"title": _("导入进度"), "token": token, "state": state},
+        {"title": _("导入进度"), "token": token, "state": state, "batch": batch},
     )
 
 

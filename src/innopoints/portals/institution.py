@@ -25,6 +25,7 @@ from innopoints.applications.models import Dispatch, Financing, Message
 from innopoints.audit.log import record
 from innopoints.collection.models import Authorisation
 from innopoints.portals.templatetags.portal_format import score_band
+from innopoints.portals.widgets import IsoDateInput
 from innopoints.registry.models import Enterprise
 from innopoints.scoring.coverage import min_coverage, percent_number
 from innopoints.scoring.estimate import published_result
@@ -209,9 +210,9 @@ class FinancingForm(forms.ModelForm):
             "note",
         ]
         widgets = {
-            "applied_on": forms.DateInput(attrs={"type": "date"}),
-            "decided_on": forms.DateInput(attrs={"type": "date"}),
-            "disbursed_on": forms.DateInput(attrs={"type": "date"}),
+            "applied_on": IsoDateInput(),
+            "decided_on": IsoDateInput(),
+            "disbursed_on": IsoDateInput(),
             "note": forms.Textarea(attrs={"rows": 2}),
         }
 

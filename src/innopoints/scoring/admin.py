@@ -15,6 +15,7 @@ from innopoints.scoring import schemes
 from innopoints.scoring.forms import SchemeVersionForm
 from innopoints.scoring.models import Result, Run, SchemeVersion
 from innopoints.site.admin_base import ReadOnlyAdmin
+from innopoints.site.query import id_param
 
 
 @admin.register(SchemeVersion)
@@ -70,7 +71,7 @@ class SchemeVersionAdmin(SimpleHistoryAdmin):
         version = get_object_or_404(SchemeVersion, pk=pk)
         others = SchemeVersion.objects.exclude(pk=pk).order_by("scheme_id", "version")
         other = (
-            others.filter(pk=request.GET.get("other")).first()
+            others.filter(pk=id_param(request, "other")).first()
             or others.filter(scheme_id=version.scheme_id).first()
         )
         lines = schemes.diff(other, version) if other else []

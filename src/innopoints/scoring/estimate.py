@@ -17,9 +17,12 @@ from innopoints.scoring.models import LARGE_RUN_FIELDS, Result, Run
 
 
 def published_runs(enterprise: Enterprise | None = None) -> QuerySet[Run]:
-    """Finished runs with at least one published 积分榜: their results are public to the
-    enterprises scored and to institutions. With an enterprise: runs whose scope holds it."""
-    runs = Run.objects.filter(status="done", leaderboards__status="published").distinct()
+    """Finished runs of a scheme that is not an example with at least one published 积分榜:
+    their results are public to the enterprises scored and to institutions. With an
+    enterprise: runs whose scope holds it."""
+    runs = Run.objects.filter(
+        status="done", leaderboards__status="published", scheme_version__example=False
+    ).distinct()
     if enterprise is not None:
         region = enterprise.region_id or ""
         runs = runs.filter(Q(region__isnull=True) | Q(pk__in=_runs_covering(region)))

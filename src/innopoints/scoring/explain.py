@@ -4,6 +4,7 @@ its position among peers; and what moved its total since the previous run."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -52,6 +53,7 @@ class Explanation:
     peers_industry: float | None
     previous: Result | None
     changes: list[tuple[str, str, float, float, float]]
+    peers_all: float | None = None
     """(code, name, points before, points now, change), largest changes first."""
 
 
@@ -72,11 +74,14 @@ def _peer_totals(run: Run, **peer: Any) -> np.ndarray:
 
 
 def _share_below(run: Run, result: Result, **peer: Any) -> float | None:
-    """The share (%) of the enterprise's ranked peers with a lower total."""
+    """The share (%) of the enterprise's other ranked peers whose total is strictly lower,
+    rounded down to 0.1 (so 29,998 of 29,999 shows 99.9, never 100.0); None alone or vetoed."""
     totals = _peer_totals(run, **peer)
-    if totals.size == 0 or result.vetoed:
+    others = totals.size - 1
+    if others <= 0 or result.vetoed:
         return None
-    return 100.0 * int(np.searchsorted(totals, result.total, side="left")) / totals.size
+    below = int(np.searchsorted(totals, result.total, side="left"))
+    return math.floor(1000.0 * below / others) / 10.0
 
 
 def used_facts(run: Run, result: Result) -> dict[str, list[FactValue]]:
@@ -171,4 +176,5 @@ def explain(result: Result) -> Explanation:
         _share_below(run, result, industry=result.industry) if result.industry else None,
         previous,
         changes,
+        _share_below(run, result),
     )

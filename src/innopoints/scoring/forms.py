@@ -3,24 +3,54 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Case, When
 from django.utils.translation import gettext_lazy as _
 
+from innopoints.accounts import scope
 from innopoints.engine.scheme import SchemeError
 from innopoints.registry.models import Region
 from innopoints.scoring.models import SchemeVersion
+from innopoints.scoring.official import official_scheme_version
 from innopoints.scoring.schemes import parse
 
 
 class RunForm(forms.Form):
+    """一键测算: it starts on the current official scheme and the user's own division, so one
+    click runs it; a platform admin may also leave the division empty (every enterprise)."""
+
     period = forms.CharField(label=_("数据期"), initial="2025", max_length=16)
-    scheme_version = forms.ModelChoiceField(SchemeVersion.objects.all(), label=_("指标体系版本"))
+    scheme_version = forms.ModelChoiceField(
+        SchemeVersion.objects.all(), label=_("指标体系版本"), empty_label=None
+    )
     region = forms.ModelChoiceField(
         Region.objects.filter(code__startswith="51", level__lte=3),
         label=_("地区范围"),
-        required=False,
-        empty_label=_("全省"),
+        empty_label=None,
         help_text=_("该地区及其下辖全部地区的企业参评"),
     )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        official = official_scheme_version()
+        versions = SchemeVersion.objects.order_by("example", "scheme_id", "-created_at")
+        if official is not None:
+            # the official scheme first, then the others, examples last
+            versions = versions.annotate(
+                official=Case(When(pk=official.pk, then=0), default=1)
+            ).order_by("official", "example", "scheme_id", "-created_at")
+            self.fields["scheme_version"].initial = official.pk
+        self.fields["scheme_version"].queryset = versions  # type: ignore[attr-defined]
+        region = self.fields["region"]
+        region.queryset = region.queryset.filter(  # type: ignore[attr-defined]
+            code__in=scope.governed_regions(user).values("code")
+        )
+        own = scope.region_of(user)
+        if own is not None:
+            region.initial = own.pk
+        elif scope.is_admin(user):
+            region.required = False
+            region.empty_label = _("全部企业")
+            region.widget.choices = region.choices  # type: ignore[attr-defined]
 
 
 class SchemeVersionForm(forms.ModelForm):

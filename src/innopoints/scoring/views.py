@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.paginator import Paginator
-from django.db.models import F
+from django.db.models import Count, F
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -24,6 +24,7 @@ from innopoints.scoring.forms import RunForm
 from innopoints.scoring.models import Result, RobustnessAnalysis, Run
 from innopoints.scoring.robustness import widest
 from innopoints.scoring.tasks import dispatch, dispatch_robustness
+from innopoints.site.query import id_param
 
 
 def _context(request: HttpRequest, title: str, **extra: object) -> dict[str, object]:
@@ -32,12 +33,10 @@ def _context(request: HttpRequest, title: str, **extra: object) -> dict[str, obj
 
 @government_required
 def runs(request: HttpRequest) -> HttpResponse:
-    form = RunForm(request.POST or None)
-    form.fields["region"].queryset = form.fields["region"].queryset.filter(
-        code__in=scope.governed_regions(request.user).values("code")
+    period = (request.GET.get("period") or "").strip()[:16]  # from a finished import's page
+    form = RunForm(
+        request.POST or None, user=request.user, initial={"period": period} if period else None
     )
-    if not scope.is_admin(request.user):
-        form.fields["region"].required = True
     if request.method == "POST" and form.is_valid():
         require(request, "scoring.start_run", form.cleaned_data.get("region"))
         run = Run.objects.create(started_by=request.user, **form.cleaned_data)
@@ -60,6 +59,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, "scoring.view_run", run)
     others = Run.objects.filter(scope.run_filter(request.user), status="done").exclude(pk=pk)[:20]
     can_analyse = request.user.has_perm("scoring.manage_run", run)
+    narrowed = scope.narrowing_prefix(request.user, run.region)
     return render(
         request,
         "scoring/run.html",
@@ -69,10 +69,39 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             run=run,
             others=others,
             can_analyse=can_analyse,
+            totals=_totals(run, narrowed) if run.status == "done" else {},
+            narrowed_to=scope.region_of(request.user) if narrowed else None,
             robustness=_latest_analysis(run) if can_analyse else None,
             coverage=divisions(run, scope.narrowing_prefix(request.user, run.region)),
         ),
     )
+
+
+def _totals(run: Run, prefix: str | None) -> dict[str, Any]:
+    """Counts, vetoes, tiers and stages of a finished run — over the user's division when the
+    run reaches beyond it (a city user reads a province-wide run for its own enterprises)."""
+    report = run.report or {}
+    if not prefix:
+        return {
+            "n": run.n_enterprises,
+            "ranked": run.n_ranked,
+            "vetoed": run.n_vetoed,
+            "tiers": report.get("tiers", {}),
+            "stages": report.get("stages", {}),
+        }
+    results = Result.objects.filter(run=run, region_code__startswith=prefix).order_by()
+    n = results.count()
+    vetoed = results.filter(vetoed=True).count()
+    tiers = dict(results.exclude(tier="").values_list("tier").annotate(n=Count("pk")))
+    stages = dict(results.values_list("stage").annotate(n=Count("pk")))
+    order = list(report.get("tiers", {})) + sorted(set(tiers) - set(report.get("tiers", {})))
+    return {
+        "n": n,
+        "ranked": results.filter(rank__isnull=False).count(),
+        "vetoed": vetoed,
+        "tiers": {t: tiers[t] for t in order if t in tiers},
+        "stages": {s: stages[s] for s in report.get("stages", {}) if s in stages},
+    }
 
 
 @government_required
@@ -160,6 +189,15 @@ def _results(request: HttpRequest, run: Run) -> Any:
     return query.order_by(F("rank").asc(nulls_last=True), "enterprise_id")
 
 
+def _other_parameters(request: HttpRequest) -> str:
+    """The query string without ``page``, ending in "&" when not empty: page links add one
+    ``page`` each (not ?page=2&page=3&page=4 after three clicks)."""
+    kept = request.GET.copy()
+    kept.pop("page", None)
+    encoded = kept.urlencode()
+    return f"{encoded}&" if encoded else ""
+
+
 @government_required
 def leaderboard(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(Run, pk=pk)
@@ -186,7 +224,7 @@ def leaderboard(request: HttpRequest, pk: int) -> HttpResponse:
             page=page,
             industries=sorted(industries),
             stages=run.scheme_version.scheme().stage_rule.stages,
-            query=request.GET.urlencode(),
+            query=_other_parameters(request),
             # one reverse() for the page, not one per row
             explain_prefix=reverse("scoring:explain", args=[run.pk, 0])[:-2],
         ),
@@ -273,8 +311,9 @@ def explanation(request: HttpRequest, pk: int, enterprise_id: int) -> HttpRespon
 
 @government_required
 def comparison(request: HttpRequest) -> HttpResponse:
-    before = get_object_or_404(Run, pk=request.GET.get("before"), status="done")
-    after = get_object_or_404(Run, pk=request.GET.get("after"), status="done")
+    # ?before=abc or a missing id is a 404, not a server error
+    before = get_object_or_404(Run, pk=id_param(request, "before"), status="done")
+    after = get_object_or_404(Run, pk=id_param(request, "after"), status="done")
     require(request, "scoring.manage_run", before)
     require(request, "scoring.manage_run", after)
     return render(
