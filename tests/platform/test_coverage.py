@@ -163,7 +163,9 @@ def test_board_and_bank_list_column_filter_and_export(world: dict[str, Any]) -> 
     assert len(kept) < len(all_rows) and all(row[-1] >= 70 for row in kept[1:])
     assert len(kept) - 1 == sum(1 for row in all_rows[1:] if row[-1] >= 70)
     page = client.get(reverse("analysis:board", args=[board.pk]), {"min_coverage": 70})
-    assert page.content.decode().count("<tr><td>") == len(kept) - 1
+    table = page.content.decode().split('id="board"')[1].split("</table>")[0]
+    shown = [float(v[:-2]) for v in PERCENT.findall(table)]
+    assert shown and min(shown) >= 70 and len(shown) == min(len(kept) - 1, table.count("<tr><td>"))
 
     bank = Institution.objects.create(name="测试银行", kind="bank")
     dispatch = Dispatch.objects.create(board=board, institution=bank, sent_by=admin)
@@ -192,3 +194,16 @@ def test_minimum_coverage_parameter() -> None:
     assert parsed("") is None and parsed("0") is None and parsed("abc") is None
     assert parsed("150") is None and parsed("-5") is None and parsed("nan") is None
     assert percent(0.725) == "72.5 %" and percent(None) == "—" and percent(1.0) == "100.0 %"
+
+
+def test_a_city_user_sees_its_own_division_against_all_others(world: dict[str, Any]) -> None:
+    run, prefix = world["run"], world["prefix"]
+    city = Region.objects.get(code=prefix + "00")
+    user = get_user_model().objects.create_user("city", "c@example.invalid", "pw-city")
+    Profile.objects.create(user=user, role=Role.GOVERNMENT, region=city)
+    client = Client()
+    client.force_login(user)
+    text = client.get(reverse("scoring:run", args=[run.pk])).content.decode()
+    table = text.split('id="coverage-divisions"')[1].split("</table>")[0]
+    assert table.count("<tr") == 2 and city.name in table  # the head and its own row
+    assert text.count('class="errornote coverage-flag"') == 1
