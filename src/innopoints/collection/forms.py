@@ -7,6 +7,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from innopoints.collection.models import DataSource, Finding
+from innopoints.collection.upload_limits import size_problem
 
 
 class ImportForm(forms.Form):
@@ -18,6 +19,14 @@ class ImportForm(forms.Form):
         help_text=_("如 2025（年度）或 2025H1（半年）"),
     )
     file = forms.FileField(label=_("文件（CSV 或 XLSX）"))
+
+    def clean_file(self) -> Any:
+        """An upload over the import limit is refused before it is read into memory."""
+        upload = self.cleaned_data["file"]
+        too_big = size_problem(upload.size or 0)
+        if too_big is not None:
+            raise forms.ValidationError(f"{upload.name}: {too_big}")
+        return upload
 
 
 class ResolveForm(forms.Form):

@@ -18,16 +18,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop, pgettext
-from openpyxl import Workbook
 from simple_history.utils import bulk_update_with_history
 
 from innopoints.collection import bulk
 from innopoints.collection.models import DataSource, FactValue, ImportBatch
+from innopoints.collection.upload_limits import upload_problems
 from innopoints.collection.verification import verify_batch
 from innopoints.engine.errors import InputError, InputProblem
 from innopoints.engine.fields import FieldCatalogue, base_catalogue
@@ -35,6 +34,7 @@ from innopoints.engine.reader import ROW, RawSheet, _label, read_sheet_bytes, ty
 from innopoints.engine.stage import reference_date
 from innopoints.jobs.faults import pause_point
 from innopoints.registry.models import Enterprise, IndustryField, Region
+from innopoints.site.exports import Workbook
 
 Progress = Callable[[str, float], None]
 """progress(stage, fraction done of the whole import)."""
@@ -238,7 +238,7 @@ def error_report(sheet: RawSheet, problems: list[InputProblem]) -> bytes:
         else:
             text = f"{problem.column}: {problem.reason}" if problem.column else problem.reason
             by_row.setdefault(problem.row, []).append(text)
-    workbook = Workbook(write_only=True)
+    workbook = Workbook()
     sheet_out = workbook.create_sheet(gettext("错误报告"))
     sheet_out.append([gettext("行号"), gettext("错误"), *sheet.headers])
     for text in general:
@@ -282,20 +282,9 @@ def import_file(
     started = time.perf_counter()
     report = progress or (lambda stage, fraction: None)
     report(gettext_noop("检查文件"), 0.0)
-    limit = settings.INNOPOINTS_MAX_IMPORT_BYTES
-    if len(content) > limit:
-        raise ImportRefused(
-            file_name,
-            [
-                _file_problem(
-                    gettext(
-                        "文件 %(size).1f MB，超过导入上限 %(limit).0f MB；"
-                        "请按地区或数据期拆分后分别导入"
-                    )
-                    % {"size": len(content) / 2**20, "limit": limit / 2**20}
-                )
-            ],
-        )
+    too_large = upload_problems(file_name, content)  # before any parsing
+    if too_large:
+        raise ImportRefused(file_name, too_large)
     problems = check_period(period, today)
     digest = hashlib.sha256(content).hexdigest()
     earlier = ImportBatch.objects.filter(source=source, sha256=digest).first()
@@ -312,7 +301,7 @@ def import_file(
                 }
             )
         )
-    sheet = read_sheet_bytes(file_name, content)
+    sheet = read_sheet_bytes(file_name, content, limits=None)  # bounded above
     if not sheet.headers:
         raise ImportRefused(file_name, problems + sheet.problems)
     catalogue = source_catalogue(source)

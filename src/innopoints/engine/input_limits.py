@@ -82,7 +82,8 @@ _PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:c[\s/>]")
 _TOKEN = re.compile(rb"<(/?)" + _PREFIX + rb"(row|c)((?:\s[^>]*?)?)(/?)>")
 _R_ATTR = re.compile(rb"(?<![\w:.-])r\s*=\s*[\"']\$?([A-Za-z]*)\$?([0-9]*)")
 CHUNK = 4 * MiB
-LONGEST_TAG = MiB
+LONGEST_TAG = 64 * MiB
+"""Longest run without a ">" (no spreadsheet has one; the scan holds it whole)."""
 
 
 def column_number(letters: bytes) -> int:
@@ -182,7 +183,7 @@ def _scan_part(
             walker.add_chunk(text[:cut])
             carry = text[cut:]
             if len(carry) > LONGEST_TAG:
-                raise zipfile.BadZipFile(f"{info.filename}: more than 1 MB without markup")
+                raise zipfile.BadZipFile(f"{info.filename}: more than 64 MB without markup")
             if walker.rows * walker.columns > limits.max_cells:
                 return inflated
     walker.add_chunk(carry)
@@ -234,11 +235,15 @@ def check_xlsx(data: bytes | IO[bytes], limits: ReadLimits) -> Oversize | None:
     return None
 
 
-def check_csv(text: str, width: int, limits: ReadLimits) -> Oversize | None:
+def check_csv(text: str | bytes, width: int, limits: ReadLimits) -> Oversize | None:
     """A CSV's cells: its lines × the header's width, and its separators (a row longer than
-    the header is refused later, row by row, but must not be read in bulk first)."""
-    lines = text.count("\n") + 1
-    cells = max(lines * max(width, 1), text.count(",") + lines)
+    the header is refused later, row by row, but must not be read in bulk first). ``text``
+    may be the file's bytes: in UTF-8 and GB18030 a newline or comma byte is always one."""
+    if isinstance(text, bytes):
+        lines, commas = text.count(b"\n") + 1, text.count(b",")
+    else:
+        lines, commas = text.count("\n") + 1, text.count(",")
+    cells = max(lines * max(width, 1), commas + lines)
     if cells > limits.max_cells:
         return Oversize("cells", cells, limits.max_cells, "", lines, max(width, 1))
     return None
