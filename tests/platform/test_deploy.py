@@ -141,7 +141,7 @@ def test_log_lines_are_json_with_the_request_id() -> None:
 
 def test_the_settings_log_through_the_json_formatter() -> None:
     handler = settings.LOGGING["handlers"]["console"]
-    assert handler["filters"] == ["request_id"]
+    assert handler["filters"] == ["request_id", "client_errors"]
     assert settings.LOGGING["formatters"]["json"]["()"] == "innopoints.ops.logs.JsonFormatter"
 
 
