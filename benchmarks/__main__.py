@@ -1,6 +1,7 @@
 """Run every benchmark and print its figures (see README, Performance).
 
 uv run python -m benchmarks [--sizes 30000,100000,1000000] [--repeat 5] [--cli-rows 100000]
+    [--only pages --demo-dir /tmp/perfdemo]
 """
 
 from __future__ import annotations
@@ -244,6 +245,40 @@ def _print_coinr(results: dict[str, Any]) -> None:
     results["coinr"] = json.loads(lines[-1])
 
 
+def _print_pages(demo_dir: str | None, repeat: int, results: dict[str, Any]) -> None:
+    """The slow pages of issue 14 §6 over the 30,000-enterprise demo (benchmarks/pages.py);
+    without --demo-dir, `innopoints demo --no-serve` first builds one in a scratch directory."""
+    with tempfile.TemporaryDirectory() as tmp:
+        if demo_dir is None:
+            demo_dir = tmp
+            exe = shutil.which("innopoints") or "innopoints"
+            env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+            subprocess.run(
+                [exe, "demo", "--no-serve"],
+                env={**env, "INNOPOINTS_DATA_DIR": tmp},
+                check=True,
+                capture_output=True,
+            )
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.pages",
+                "--data-dir",
+                demo_dir,
+                "--repeat",
+                str(repeat),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    lines = out.splitlines()
+    summary = lines.index("summary") if "summary" in lines else 0
+    print("\n" + "\n".join([lines[0], *lines[summary + 1 : -1]]))
+    results["pages"] = json.loads(lines[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--sizes", default="30000,100000,1000000")
@@ -254,11 +289,16 @@ def main() -> None:
     parser.add_argument("--run-rows", type=int, default=30_000)
     parser.add_argument(
         "--only",
-        choices=["engine", "cli", "import", "run", "matching", "robustness", "coinr"],
+        choices=["engine", "cli", "import", "run", "matching", "robustness", "coinr", "pages"],
         action="append",
     )
+    parser.add_argument(
+        "--demo-dir",
+        help="pages: the data directory of an `innopoints demo --no-serve` (else one is built)",
+    )
     args = parser.parse_args()
-    chosen = set(args.only or ["engine", "cli", "import", "run", "matching", "robustness", "coinr"])
+    everything = ["engine", "cli", "import", "run", "matching", "robustness", "coinr", "pages"]
+    chosen = set(args.only or everything)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     print(f"innopoints benchmarks on {machine}")
     results: dict[str, Any] = {"machine": machine}
@@ -287,6 +327,8 @@ def main() -> None:
         _print_robustness(results)
     if "coinr" in chosen:
         _print_coinr(results)
+    if "pages" in chosen:
+        _print_pages(args.demo_dir, args.repeat, results)
     OUT.mkdir(exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(f"\nfigures saved to {OUT / 'results.json'}")

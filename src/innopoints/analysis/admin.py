@@ -6,11 +6,12 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from innopoints.analysis.models import Leaderboard, Pool, PoolMembership
 from innopoints.analysis.pools import RuleError, check_rule
-from innopoints.site.admin_base import ReadOnlyAdmin
+from innopoints.site.big_tables import BigTableAdmin, choices_filter, run_choices
 
 
 class PoolForm(forms.ModelForm):
@@ -34,10 +35,11 @@ class PoolAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PoolMembership)
-class PoolMembershipAdmin(ReadOnlyAdmin):
+class PoolMembershipAdmin(BigTableAdmin):
     list_display = ("pool", "run", "enterprise")
-    list_filter = ("pool", "run")
+    list_filter = ("pool", choices_filter("run", _("积分测算"), run_choices))
     search_fields = ("enterprise__name", "enterprise__credit_code")
+    list_select_related = ("pool", "run__region", "run__scheme_version", "enterprise")
 
 
 @admin.register(Leaderboard)

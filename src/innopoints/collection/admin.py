@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from innopoints.collection import jobs
+from innopoints.collection import jobs, quality
 from innopoints.collection.forms import ImportForm
 from innopoints.collection.models import (
     Authorisation,
@@ -23,7 +23,9 @@ from innopoints.collection.models import (
     SourceField,
 )
 from innopoints.collection.views import resolve_finding
+from innopoints.engine.fields import base_catalogue
 from innopoints.site.admin_base import ReadOnlyAdmin
+from innopoints.site.big_tables import BigTableAdmin, choices_filter
 
 
 class SourceFieldInline(admin.TabularInline):
@@ -156,8 +158,20 @@ class ImportBatchAdmin(ReadOnlyAdmin):
         return response
 
 
+def _periods() -> list[tuple[str, str]]:
+    periods = ImportBatch.objects.order_by("-period").values_list("period", flat=True).distinct()
+    return [(p, p) for p in periods]
+
+
+def _fields() -> list[tuple[str, str]]:
+    return [(f.code, f.header) for f in base_catalogue() if f.kind in quality.FIELD_KINDS]
+
+
 @admin.register(FactValue)
-class FactValueAdmin(ReadOnlyAdmin):
+class FactValueAdmin(BigTableAdmin):
+    """A million values and more: newest first, a page in one query (the batch's file is not
+    read), filters from the batches and the catalogue instead of a scan of the values."""
+
     list_display = (
         "enterprise",
         "period",
@@ -169,10 +183,14 @@ class FactValueAdmin(ReadOnlyAdmin):
         "recorded_at",
         "recorded_by",
     )
-    list_filter = ("period", "source", "field_code")
+    list_filter = (
+        choices_filter("period", _("数据期"), _periods),
+        "source",
+        choices_filter("field_code", _("指标"), _fields),
+    )
     search_fields = ("enterprise__credit_code", "enterprise__name", "field_code")
-    list_select_related = ("enterprise", "source", "batch", "recorded_by")
-    show_full_result_count = False
+    list_select_related = ("enterprise", "source", "batch__source", "recorded_by")
+    deferred = ("batch__content",)
 
 
 @admin.register(Finding)

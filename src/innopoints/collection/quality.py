@@ -10,12 +10,13 @@ from dataclasses import dataclass
 import polars as pl
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from innopoints.collection import facts as fact_tables
-from innopoints.collection.models import DataSource, Finding
+from innopoints.collection import freshness
+from innopoints.collection.models import DataSource, FactValue, Finding
 from innopoints.engine.fields import base_catalogue
 from innopoints.registry.models import Enterprise, Region
+from innopoints.site.exports import Workbook
 
 FIELD_KINDS = {"amount", "count", "ratio", "bool"}
 
@@ -57,14 +58,82 @@ def _scope(region: Region | None) -> list[int]:
     return list(query.values_list("id", flat=True))
 
 
+def periods(limit: int = 20) -> list[str]:
+    """The periods with facts, newest first (a scan of every fact: cached like the counts)."""
+    return freshness.cached(
+        "fact-periods",
+        (limit,),
+        lambda: list(
+            FactValue.objects.values_list("period", flat=True)
+            .distinct()
+            .order_by("-period")[:limit]
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class _Counts:
+    """What the report needs from the facts, findings and authorisations (cached: plain
+    numbers, no translated text)."""
+
+    n: int
+    with_value: dict[str, int]
+    need: dict[str, int]
+    ok: dict[str, int]
+    open_by_field: dict[str, int]
+    by_kind: dict[str, int]
+    total: int
+    open: int
+
+
 def build(
     period: str,
     region: Region | None = None,
     source: DataSource | None = None,
     as_of: dt.date | None = None,
 ) -> QualityReport:
+    """The report; its counts are computed once per state of the collected data (a new batch,
+    a resolved finding, a changed authorisation: see ``freshness``) and read from the shared
+    cache after that."""
+    key = (period, region.pk if region else "-", source.pk if source else "-", as_of or "-")
+    counts = freshness.cached("quality-counts", key, lambda: _counts(period, region, source, as_of))
+    indicators = []
+    for field in base_catalogue():
+        if field.kind not in FIELD_KINDS:
+            continue
+        count = counts.with_value.get(field.code, 0)
+        needed = counts.need.get(field.code, 0)
+        authorised = counts.ok.get(field.code, 0)
+        if not (count or needed or counts.open_by_field.get(field.code)) and source is not None:
+            continue
+        indicators.append(
+            IndicatorQuality(
+                field.code,
+                field.header,
+                count,
+                count / counts.n if counts.n else 0.0,
+                needed,
+                authorised,
+                needed - authorised,
+                counts.open_by_field.get(field.code, 0),
+            )
+        )
+    return QualityReport(
+        period,
+        region,
+        source,
+        counts.n,
+        indicators,
+        dict(counts.by_kind),
+        counts.open,
+        counts.total,
+    )
+
+
+def _counts(
+    period: str, region: Region | None, source: DataSource | None, as_of: dt.date | None
+) -> _Counts:
     enterprise_ids = _scope(region)
-    n = len(enterprise_ids)
     latest = fact_tables.latest_versions(period, None, enterprise_ids if region else None)
     if source is not None:
         latest = latest.filter(pl.col("source_id") == source.pk)
@@ -82,44 +151,30 @@ def build(
         .annotate(n=Count("id"))
         .values_list("field_code", "n")
     )
-    with_value = dict(effective.group_by("field_code").len().iter_rows())
-    need = dict(needing.group_by("field_code").agg(pl.col("enterprise_id").n_unique()).iter_rows())
-    ok = dict(
-        needing.filter(pl.col("authorised"))
-        .group_by("field_code")
-        .agg(pl.col("enterprise_id").n_unique())
-        .iter_rows()
-    )
-    indicators = []
-    for field in base_catalogue():
-        if field.kind not in FIELD_KINDS:
-            continue
-        count = int(with_value.get(field.code, 0))
-        needed = int(need.get(field.code, 0))
-        authorised = int(ok.get(field.code, 0))
-        if not (count or needed or open_by_field.get(field.code)) and source is not None:
-            continue
-        indicators.append(
-            IndicatorQuality(
-                field.code,
-                field.header,
-                count,
-                count / n if n else 0.0,
-                needed,
-                authorised,
-                needed - authorised,
-                int(open_by_field.get(field.code, 0)),
-            )
-        )
     by_kind = dict(findings.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
     totals = findings.aggregate(total=Count("id"), open=Count("id", filter=Q(status="open")))
-    return QualityReport(
-        period, region, source, n, indicators, by_kind, totals["open"], totals["total"]
+
+    def per_field(frame: pl.DataFrame) -> dict[str, int]:
+        return {str(k): int(v) for k, v in frame.iter_rows()}
+
+    return _Counts(
+        n=len(enterprise_ids),
+        with_value=per_field(effective.group_by("field_code").len()),
+        need=per_field(needing.group_by("field_code").agg(pl.col("enterprise_id").n_unique())),
+        ok=per_field(
+            needing.filter(pl.col("authorised"))
+            .group_by("field_code")
+            .agg(pl.col("enterprise_id").n_unique())
+        ),
+        open_by_field={str(k): int(v) for k, v in open_by_field.items()},
+        by_kind={str(k): int(v) for k, v in by_kind.items()},
+        total=int(totals["total"]),
+        open=int(totals["open"]),
     )
 
 
 def to_xlsx(report: QualityReport) -> bytes:
-    workbook = Workbook(write_only=True)
+    workbook = Workbook()
     sheet = workbook.create_sheet(_("数据质量"))
     scope = report.region.name if report.region else _("全部地区")
     source = report.source.name if report.source else _("全部来源")

@@ -19,9 +19,7 @@ from innopoints.site.query import id_param
 
 
 def _parameters(request: HttpRequest) -> tuple[str, Region | None, DataSource | None]:
-    periods = list(
-        FactValue.objects.values_list("period", flat=True).distinct().order_by("-period")[:20]
-    )
+    periods = quality.periods()
     period = request.GET.get("period") or (periods[0] if periods else "2025")
     region = Region.objects.filter(code=request.GET.get("region", "")).first()
     if not scope.governs_region(request.user, region):
@@ -35,12 +33,11 @@ def quality_report(request: HttpRequest) -> HttpResponse:
     period, region, source = _parameters(request)
     report = quality.build(period, region, source)
     labels = dict(Finding.KINDS)
-    periods = FactValue.objects.values_list("period", flat=True).distinct().order_by("-period")
     context = {
         **admin.site.each_context(request),
         "report": report,
         "findings_by_kind": [(labels.get(k, k), n) for k, n in report.findings_by_kind.items()],
-        "periods": list(periods[:20]),
+        "periods": quality.periods(),
         "regions": scope.governed_regions(request.user).filter(level__lte=2),
         "sources": DataSource.objects.filter(manual=False),
         "title": gettext("数据质量报告"),
