@@ -300,7 +300,7 @@ def test_share_of_others_scored_strictly_lower_hand_computed(db: Any) -> None:
     """Totals 10, 20, 20, 30 and one vetoed: the 30 is above all 3 others (100.0), each 20
     above 1 of 3 (33.3), the 10 above none (0.0), the vetoed has no share; in 10, 20, 30, 40
     the 30 is above 2 of 3 (66.6, rounded down); an enterprise alone has no share."""
-    from innopoints.scoring.explain import _share_below  # noqa: PLC0415
+    from innopoints.scoring.explain import _share_below, share_of_others_below  # noqa: PLC0415
 
     run = Run.objects.create(
         period="2025",
@@ -328,6 +328,11 @@ def test_share_of_others_scored_strictly_lower_hand_computed(db: Any) -> None:
     ]
     shares = [_share_below(run, r) for r in results]
     assert shares == [0.0, 33.3, 33.3, 100.0, None]
+    # 自评: an estimate placed among the others (its own official total left out)
+    assert share_of_others_below(results[1], 25.0) == 66.6  # above 10 and the other 20
+    assert share_of_others_below(results[1], 35.0) == 100.0
+    assert share_of_others_below(results[3], 5.0) == 0.0
+    assert share_of_others_below(results[4], 15.0) == 25.0  # vetoed: 1 of the 4 ranked
     other = Run.objects.create(
         period="2024", scheme_version=run.scheme_version, status="done", finished_at=run.finished_at
     )
@@ -384,11 +389,10 @@ def test_self_assessment_refuses_what_an_import_refuses(world: dict[str, Any]) -
     client = _client(world["owner"])
     form = client.get(reverse("portals:ent_assess")).context["form"]
     assert {"employees", "st_staff"} <= set(form.fields)
-    data = {k: ("" if v is None else v) for k, v in form.initial.items()}
     data = {name: form[name].value() or "" for name in form.fields}
     page = client.post(reverse("portals:ent_assess"), {**data, "employees": "-5"})
     errors = page.context["form"].errors
-    assert "negative" in " ".join(errors["employees"])
+    assert "“-5”" in " ".join(errors["employees"])  # the import's reason, next to the field
     assert page.context["outcome"] is None and b"estimate-total" not in page.content
     page = client.post(
         reverse("portals:ent_assess"), {**data, "employees": "10", "st_staff": "999"}
@@ -396,7 +400,7 @@ def test_self_assessment_refuses_what_an_import_refuses(world: dict[str, Any]) -
     assert page.context["form"].errors["st_staff"] == ["科技人员数大于从业人员期末人数"]
     assert page.context["outcome"] is None
     page = client.post(reverse("portals:ent_assess"), {**data, "employees": "10.5"})
-    assert "whole" in " ".join(page.context["form"].errors["employees"])
+    assert "“10.5”" in " ".join(page.context["form"].errors["employees"])  # counts are whole
     page = client.post(reverse("portals:ent_assess"), {**data, "employees": "100", "st_staff": "9"})
     assert page.context["outcome"] is not None and b"estimate-total" in page.content
 

@@ -26,7 +26,7 @@ from innopoints.engine.fields import base_catalogue
 from innopoints.portals.widgets import IsoDateInput
 from innopoints.registry.models import Enterprise, Institution
 from innopoints.scoring import estimate as estimates
-from innopoints.scoring.explain import explain
+from innopoints.scoring.explain import explain, share_of_others_below
 from innopoints.scoring.models import LARGE_RUN_FIELDS, Result
 
 
@@ -121,9 +121,11 @@ def assess(request: HttpRequest) -> HttpResponse:
     start = estimates.baseline(result)
     form = AssessmentForm(request.POST or None, fields=fields, initial_values=start)
     outcome = None
+    position: float | None = None
     lines: list[tuple[str, float, float]] = []
     if request.method == "POST" and form.is_valid():
         outcome = estimates.estimate(result, enterprise, form.cleaned_data)
+        position = None if outcome.vetoed else share_of_others_below(result, outcome.total)
         official = {line.code: line.points for line in explain(result).lines}
         lines = [
             (_name(i.name), official.get(i.code, 0.0), outcome.points[i.code])
@@ -137,6 +139,7 @@ def assess(request: HttpRequest) -> HttpResponse:
             "result": result,
             "form": form,
             "outcome": outcome,
+            "position": position,
             "lines": lines,
         },
     )

@@ -73,15 +73,33 @@ def _peer_totals(run: Run, **peer: Any) -> np.ndarray:
     return _sorted_peer_totals(run.pk, finished, tuple(sorted(peer.items())))
 
 
-def _share_below(run: Run, result: Result, **peer: Any) -> float | None:
-    """The share (%) of the enterprise's other ranked peers whose total is strictly lower,
-    rounded down to 0.1 (so 29,998 of 29,999 shows 99.9, never 100.0); None alone or vetoed."""
-    totals = _peer_totals(run, **peer)
-    others = totals.size - 1
-    if others <= 0 or result.vetoed:
+def _share(totals: np.ndarray, total: float, own: float | None) -> float | None:
+    """The share (%) of the other ranked totals strictly below ``total``, rounded down to 0.1
+    (so 29,998 of 29,999 shows 99.9, never 100.0); ``own`` is the enterprise's own total among
+    ``totals`` (None when it is not among them). None when there is no other."""
+    below = int(np.searchsorted(totals, total, side="left"))
+    others = int(totals.size)
+    if own is not None:
+        others -= 1
+        below -= 1 if own < total else 0
+    if others <= 0:
         return None
-    below = int(np.searchsorted(totals, result.total, side="left"))
     return math.floor(1000.0 * below / others) / 10.0
+
+
+def _share_below(run: Run, result: Result, **peer: Any) -> float | None:
+    """The share (%) of the enterprise's other ranked peers whose total is strictly lower;
+    None when vetoed or alone."""
+    if result.vetoed:
+        return None
+    return _share(_peer_totals(run, **peer), result.total, result.total)
+
+
+def share_of_others_below(result: Result, total: float) -> float | None:
+    """Where a total (自评's estimate) would stand among the other ranked enterprises of the
+    result's run: the same rule as the enterprise's own percentile."""
+    own = None if result.vetoed else result.total
+    return _share(_peer_totals(result.run), total, own)
 
 
 def used_facts(run: Run, result: Result) -> dict[str, list[FactValue]]:
