@@ -51,6 +51,8 @@ class SecurityHeadersMiddleware:
         if "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = POLICY
         # a server error never asks for the user (the database may be what failed)
+        if "no-store" in response.get("Cache-Control", ""):
+            return response  # the view said so already
         if response.status_code >= 500 or _signed_in(request):
             add_never_cache_headers(response)
         return response
