@@ -375,7 +375,9 @@ def test_government_imports_only_its_own_jurisdiction(world: dict[str, Any]) -> 
     assert response.status_code == 302
     state = city.get(response["Location"] + "state/").json()
     assert state["state"] == "refused", state
-    assert any("不在您的辖区" in p and "row 3" in p for p in state["problems"]), state["problems"]
+    assert any("不在您的辖区（成都市）" in p and "第 3 行" in p for p in state["problems"]), state[
+        "problems"
+    ]
     assert FactValue.objects.count() == before
     assert _client(world["sichuan"]).get(response["Location"] + "state/").status_code == 404
 

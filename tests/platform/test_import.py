@@ -205,7 +205,7 @@ def test_unknown_header_and_column_the_source_does_not_deliver(
     )
     text = "\n".join(p.describe() for p in error.problems)
     assert "column C “利润总额”: unknown column header" in text
-    assert "来源「四川省税务局」不提供指标 st_staff（科技人员数）" in text
+    assert "来源「四川省税务局」不提供“科技人员数”（见该来源的列说明）" in text
 
 
 def test_missing_required_column(
@@ -297,7 +297,7 @@ def test_only_the_last_row_is_bad(
     report = openpyxl.load_workbook(io.BytesIO(error.error_report or b""), read_only=True)
     lines = list(report.active.iter_rows(values_only=True))  # type: ignore[union-attr]
     assert lines[0][:3] == ("行号", "错误", "统一社会信用代码")
-    assert lines[-1][0] == 61 and "“12万” is not a number" in lines[-1][1]
+    assert lines[-1][:2] == (61, "B 列“研发费用”：“12万”不是数字")  # in the user's language
     assert lines[1][1] in ("", None) and len(lines) == 61
 
 

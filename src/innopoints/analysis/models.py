@@ -124,9 +124,14 @@ class Leaderboard(models.Model):
     def clean(self) -> None:
         from innopoints.analysis.boards import parse_filter  # noqa: PLC0415
 
-        if self.kind == "pool" and not Pool.objects.filter(code=self.filter_value).exists():
+        if (
+            self.kind == "pool"
+            and not Pool.objects.filter(
+                models.Q(code=self.filter_value) | models.Q(name=self.filter_value)
+            ).exists()
+        ):
             raise ValidationError(
-                {"filter_value": _("没有代码为“%(code)s”的培育库") % {"code": self.filter_value}}
+                {"filter_value": _("没有名为“%(name)s”的培育库") % {"name": self.filter_value}}
             )
         if self.kind == "filter":
             try:

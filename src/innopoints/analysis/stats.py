@@ -16,6 +16,7 @@ from innopoints.analysis.completeness import completeness as input_completeness
 from innopoints.registry.models import Region
 from innopoints.scoring.coverage import DivisionCoverage, divisions, percent_number
 from innopoints.scoring.models import Result, Run
+from innopoints.site.names import field_name, stage_name
 
 
 @dataclass(frozen=True)
@@ -91,10 +92,29 @@ def build(run: Run, region_prefix: str | None = None) -> Statistics:
         histogram,
         _table(frame, "prefecture", tiers),
         _table(frame, "industry", tiers),
-        _table(frame, "stage", tiers),
+        [
+            {**row, "stage": stage_name(row["stage"], run.scheme_version)}
+            for row in _table(frame, "stage", tiers)
+        ],
         completeness,
         divisions(run, region_prefix),
     )
+
+
+def _column(key: str) -> str:
+    """A statistics table's column in words (tier_A → A 档)."""
+    if key.startswith("tier_"):
+        return gettext("%(tier)s 档") % {"tier": key[5:]}
+    words = {
+        "prefecture": gettext("地区"),
+        "industry": gettext("领域"),
+        "stage": gettext("成长阶段"),
+        "n": gettext("企业数"),
+        "mean": gettext("平均积分"),
+        "median": gettext("中位数"),
+        "vetoed": gettext("清零"),
+    }
+    return words.get(key, key)
 
 
 def to_xlsx(stats: Statistics) -> bytes:
@@ -106,7 +126,7 @@ def to_xlsx(stats: Statistics) -> bytes:
     ):
         sheet = workbook.create_sheet(title)
         if rows:
-            sheet.append(list(rows[0]))
+            sheet.append([_column(key) for key in rows[0]])
             for row in rows:
                 sheet.append(list(row.values()))
     sheet = workbook.create_sheet(gettext("总积分分布"))
@@ -116,7 +136,7 @@ def to_xlsx(stats: Statistics) -> bytes:
     sheet = workbook.create_sheet(gettext("数据完整率"))
     sheet.append([gettext("指标"), gettext("完整率（%）")])
     for code, share in stats.completeness:
-        sheet.append([code, share])
+        sheet.append([field_name(code, stats.run.scheme_version), share])
     sheet = workbook.create_sheet(gettext("数据覆盖率"))
     sheet.append(
         [

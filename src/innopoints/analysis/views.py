@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
@@ -83,6 +83,12 @@ class BoardForm(forms.ModelForm):
     class Meta:
         model = Leaderboard
         fields = ["title", "kind", "filter_value", "top_n", "share_from", "share_to"]
+        help_texts = {
+            "filter_value": gettext_lazy(
+                "产业领域榜填领域名称，成长阶段榜填阶段名称（如 成长期），培育库名单填培育库名称；"
+                "筛选名单写条件，如 档次=A,B；阶段=成长期；地区=成都市；最低总积分=60"
+            )
+        }
 
 
 @government_required

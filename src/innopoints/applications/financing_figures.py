@@ -14,6 +14,7 @@ from django.db.models import Count, QuerySet
 from innopoints.applications.models import Financing
 from innopoints.engine.discrimination import auc, ks, psi
 from innopoints.scoring.models import Result
+from innopoints.site import names
 from innopoints.scoring.official import official_runs
 
 GRANTED = ["disbursed", "repaid", "overdue", "defaulted"]
@@ -127,7 +128,11 @@ def financing_figures(records: QuerySet[Financing]) -> FinancingFigures:
         .then(pl.col("amount"))
         .otherwise(0.0),
         tier=pl.col("tier").fill_null("—"),
-        product=pl.col("kind") + pl.lit(" ") + pl.col("product").fill_null(""),
+        product=pl.col("kind").replace_strict(
+            {k: str(label) for k, label in Financing.Kind.choices}, default=pl.col("kind")
+        )
+        + pl.lit(" ")
+        + pl.col("product").fill_null(""),
     )
 
     def summary(group: pl.DataFrame) -> dict[str, Any]:
@@ -155,6 +160,8 @@ def financing_figures(records: QuerySet[Financing]) -> FinancingFigures:
         ]
         for key in ("prefecture", "tier", "product", "institution")
     }
+    for row in by["prefecture"]:  # a division by its name, never its code
+        row["prefecture"] = names.region_name(row["prefecture"]) if row["prefecture"] else "—"
     first_amount = float(frame.filter(pl.col("first"))["disbursed"].sum())
     return FinancingFigures(
         n=total["n"],

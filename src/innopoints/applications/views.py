@@ -18,9 +18,9 @@ from innopoints.applications import matching
 from innopoints.applications.catalogue import offerings_in_force, rates_in_force
 from innopoints.applications.inputs import run_frame
 from innopoints.applications.models import Financing, Match, Offering, Push, ReferenceRate
-from innopoints.engine.fields import base_catalogue
 from innopoints.registry.models import Enterprise, Qualification
 from innopoints.scoring import estimate as estimates
+from innopoints.site import names
 
 TEST_LABELS = {
     "score": gettext_lazy("总积分"),
@@ -40,8 +40,7 @@ SIGNS = {"min": "≥", "gt": ">", "max": "≤", "lt": "<"}
 
 def _label(test: str, rule: dict[str, Any]) -> str:
     if test == "fact":
-        field = base_catalogue().get(rule.get("field", ""))
-        return field.header if field else str(rule.get("field"))
+        return names.field_name(str(rule.get("field", "")))
     return str(TEST_LABELS.get(test, test))
 
 
@@ -54,13 +53,17 @@ def _rule_text(test: str, rule: dict[str, Any]) -> str:
     if test in {"score", "fact"}:
         return _("且").join(f"{SIGNS[k]} {rule[k]}" for k in SIGNS if k in rule)
     if test == "region":
-        return _("代码以 %(codes)s 开头") % {"codes": sep.join(rule["in"])}
+        return _("位于 %(regions)s") % {
+            "regions": sep.join(names.division_name(c) for c in rule["in"])
+        }
+    if test == "stage" and "in" in rule:
+        return _("属于 %(values)s") % {"values": sep.join(names.stage_name(s) for s in rule["in"])}
     if "in" in rule:
         return _("属于 %(values)s") % {"values": sep.join(rule["in"])}
     if test in {"qualification", "pool"}:
         codes = rule.get("any") or rule.get("all") or []
-        names = sep.join(str(kinds.get(c, c)) for c in codes)
-        return (_("具备其一：%(v)s") if "any" in rule else _("全部具备：%(v)s")) % {"v": names}
+        listed = sep.join(str(kinds.get(c, c)) for c in codes)
+        return (_("具备其一：%(v)s") if "any" in rule else _("全部具备：%(v)s")) % {"v": listed}
     if test == "no_veto":
         return _("未触发一票否决")
     if test == "authorisation":
@@ -90,6 +93,10 @@ def describe(reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if test == "no_veto" and isinstance(value, bool):
             value = not value  # stored: vetoed; shown: 未被清零 是/否
         shown = _value_text(value)
+        if test == "region" and isinstance(value, str):
+            shown = names.region_name(value)
+        elif test == "stage" and isinstance(value, str):
+            shown = names.stage_name(value)
         if test == "rank_share" and isinstance(value, int | float):
             shown = _("前 %(share)s%%") % {"share": f"{value:.2f}"}
         lines.append(

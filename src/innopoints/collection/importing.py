@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop, pgettext
 from simple_history.utils import bulk_update_with_history
 
-from innopoints.collection import bulk
+from innopoints.collection import bulk, messages
 from innopoints.collection.models import DataSource, FactValue, ImportBatch
 from innopoints.collection.upload_limits import upload_problems
 from innopoints.collection.verification import verify_batch
@@ -34,6 +34,7 @@ from innopoints.engine.reader import ROW, RawSheet, _label, read_sheet_bytes, ty
 from innopoints.engine.stage import reference_date
 from innopoints.jobs.faults import pause_point
 from innopoints.registry.models import Enterprise, IndustryField, Region
+from innopoints.site.names import division_name, field_name
 from innopoints.site.exports import Workbook
 
 Progress = Callable[[str, float], None]
@@ -118,10 +119,9 @@ def _column_problems(
                 ignored.append(header)
             continue
         if known.code not in delivered:
-            reason = gettext("来源「%(source)s」不提供指标 %(code)s（%(header)s）") % {
+            reason = gettext("来源「%(source)s」不提供“%(header)s”（见该来源的列说明）") % {
                 "source": source.name,
-                "code": known.code,
-                "header": known.header,
+                "header": field_name(known.code),
             }
             problems.append(InputProblem(1, _label(header, index, known), reason))
     return problems, ignored
@@ -190,8 +190,8 @@ def _jurisdiction_problems(
                 InputProblem(
                     row,
                     "统一社会信用代码",
-                    gettext("企业 %(code)s 不在您的辖区（%(prefix)s）内")
-                    % {"code": code, "prefix": prefix},
+                    gettext("企业 %(code)s 不在您的辖区（%(region)s）内")
+                    % {"code": code, "region": division_name(prefix)},
                 )
             )
     return problems
@@ -234,10 +234,9 @@ def error_report(sheet: RawSheet, problems: list[InputProblem]) -> bytes:
     general = []
     for problem in problems:
         if problem.row is None or problem.row == 1:
-            general.append(problem.describe())
+            general.append(messages.describe(problem))
         else:
-            text = f"{problem.column}: {problem.reason}" if problem.column else problem.reason
-            by_row.setdefault(problem.row, []).append(text)
+            by_row.setdefault(problem.row, []).append(messages.in_cell(problem))
     workbook = Workbook()
     sheet_out = workbook.create_sheet(gettext("错误报告"))
     sheet_out.append([gettext("行号"), gettext("错误"), *sheet.headers])
@@ -295,7 +294,7 @@ def import_file(
                     "同一文件已于 %(when)s 导入（批次 %(batch)s，数据期 %(period)s），不重复导入"
                 )
                 % {
-                    "when": f"{earlier.imported_at:%Y-%m-%d %H:%M}",
+                    "when": f"{timezone.localtime(earlier.imported_at):%Y-%m-%d %H:%M}",
                     "batch": earlier.pk,
                     "period": earlier.period,
                 }

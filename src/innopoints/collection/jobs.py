@@ -16,6 +16,7 @@ from django.db import InterfaceError, OperationalError, connection
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
+from innopoints.collection import messages
 from innopoints.collection.importing import ImportRefused, import_file
 from innopoints.collection.models import DataSource
 from innopoints.jobs import imports
@@ -94,7 +95,7 @@ def _run(
                 "state": "refused",
                 "stage": gettext_noop("未导入"),
                 "fraction": 1.0,
-                "problems": [p.describe() for p in refused.problems],
+                "problems": [messages.describe(p) for p in refused.problems],
                 "has_report": refused.error_report is not None,
                 "source": source_id,
                 "unknown_headers": _unknown_headers(refused),

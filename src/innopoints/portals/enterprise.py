@@ -28,6 +28,7 @@ from innopoints.registry.models import Enterprise, Institution
 from innopoints.scoring import estimate as estimates
 from innopoints.scoring.explain import explain, share_of_others_below
 from innopoints.scoring.models import LARGE_RUN_FIELDS, Result
+from innopoints.site import names
 
 
 def _enterprise(request: HttpRequest) -> Enterprise:
@@ -85,7 +86,7 @@ class AssessmentForm(forms.Form):
         catalogue = base_catalogue()
         for code in fields:
             field = catalogue.get(code)
-            label = field.header if field else code
+            label = names.field_name(code)
             if field is not None and field.kind == "bool":
                 self.fields[code] = forms.BooleanField(
                     label=label, required=False, initial=bool(initial_values.get(code))
@@ -161,7 +162,9 @@ class GrantForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["scope"].choices = [
-            (f.code, f"{f.header}（{f.code}）") for f in base_catalogue() if f.kind != "date"
+            (f.code, names.field_name(f.code))
+            for f in base_catalogue()
+            if f.kind not in ("date", "id")
         ]
 
     def clean_valid_to(self) -> dt.date | None:

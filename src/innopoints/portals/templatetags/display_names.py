@@ -1,0 +1,73 @@
+"""Template filters that show names instead of codes (see ``innopoints.site.names``):
+``{{ code|field_name:run.scheme_version }}``, ``{{ r.stage|stage_name:run.scheme_version }}``,
+``{{ code|region_name }}``, ``{{ p.method|method_name }}``, ``{{ flag|yes_no }}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from innopoints.site import names
+
+register = template.Library()
+
+
+@register.filter
+def field_name(code: str, version: Any = None) -> str:
+    return names.field_name(str(code), version)
+
+
+@register.filter
+def category_name(code: str, version: Any = None) -> str:
+    return names.category_name(str(code), version)
+
+
+@register.filter
+def stage_name(code: str | None, version: Any = None) -> str:
+    return names.stage_name(code, version)
+
+
+@register.filter
+def method_name(code: str | None) -> str:
+    return names.method_name(code)
+
+
+@register.filter
+def transform_name(code: str | None) -> str:
+    return names.transform_name(code)
+
+
+@register.filter
+def left_out_reason(code: str) -> str:
+    return names.left_out_reason(str(code))
+
+
+@register.filter
+def veto_reasons(text: str | None, version: Any = None) -> str:
+    return names.veto_reasons(text, version)
+
+
+@register.filter
+def region_name(code: str | None) -> str:
+    return names.region_name(code)
+
+
+@register.filter
+def yes_no(value: object) -> str:
+    return names.yes_no(value)
+
+
+@register.filter
+def board_filter(board: Any) -> str:
+    return names.board_filter(board)
+
+
+@register.filter
+def step_name(code: str) -> str:
+    return names.step_name(str(code))
+
+
+@register.filter
+def without_codes(text: str | None) -> str:
+    return names.without_codes(text)

@@ -1,0 +1,283 @@
+"""What people read instead of codes: the one home for "code → display name" on pages and in
+exports. Indicators and fields by the field catalogue (``schemes/fields.yaml``: Chinese header,
+English ``en``) or a scheme's own names, stages by the scheme, divisions by the registry,
+methods, transforms and reasons by the platform's own words — all in the active language.
+An unknown code is returned as it is (never an error on a page)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+from django.utils.translation import get_language, gettext, gettext_lazy, pgettext, pgettext_lazy
+
+
+def english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def _pick(zh: str, en: str | None) -> str:
+    return en if english() and en else zh
+
+
+@cache
+def _catalogue() -> dict[str, tuple[str, str | None]]:
+    """code → (Chinese header, English name) of every field of the catalogue."""
+    text = resources.files("innopoints.schemes").joinpath("fields.yaml").read_text("utf-8")
+    return {str(f["code"]): (str(f["header"]), f.get("en")) for f in yaml.safe_load(text)["fields"]}
+
+
+@cache
+def _builtin() -> dict[str, dict[str, tuple[str, str | None]]]:
+    """Names the built-in schemes give their indicators, categories and stages (the official
+    scheme first, so that its wording wins)."""
+    found: dict[str, dict[str, tuple[str, str | None]]] = {
+        "indicator": {},
+        "category": {},
+        "stage": {},
+    }
+    files = sorted(
+        (p for p in resources.files("innopoints.schemes").iterdir() if p.name.endswith(".yaml")),
+        key=lambda p: (p.name.startswith("example"), p.name),
+    )
+    for path in files:
+        if path.name == "fields.yaml":
+            continue
+        content = yaml.safe_load(path.read_text("utf-8")) or {}
+        parts = {
+            "indicator": content.get("indicators") or [],
+            "category": content.get("categories") or [],
+            "stage": (content.get("stage_rule") or {}).get("stages") or [],
+        }
+        for part, items in parts.items():
+            for item in items:
+                names = item.get("name")
+                if isinstance(names, dict) and item.get("code") not in found[part]:
+                    found[part][str(item["code"])] = (str(names["zh"]), names.get("en"))
+    return found
+
+
+@lru_cache(maxsize=64)
+def _scheme_names(version_pk: int) -> dict[str, dict[str, tuple[str, str | None]]]:
+    from innopoints.scoring.models import SchemeVersion  # noqa: PLC0415
+
+    scheme = SchemeVersion.objects.get(pk=version_pk).scheme()
+    return {
+        "indicator": {i.code: (i.name.zh, i.name.en) for i in scheme.indicators},
+        "category": {c.code: (c.name.zh, c.name.en) for c in scheme.categories},
+        "stage": {s.code: (s.name.zh, s.name.en) for s in scheme.stage_rule.stages},
+    }
+
+
+def _lookup(part: str, code: str, version: Any = None) -> tuple[str, str | None] | None:
+    if version is not None and getattr(version, "pk", None):
+        found = _scheme_names(version.pk)[part].get(code)
+        if found:
+            return found
+    return _builtin()[part].get(code)
+
+
+def field_name(code: str, version: Any = None) -> str:
+    """An indicator's or input field's name (a scheme's own name first when given)."""
+    found = _lookup("indicator", code, version) or _catalogue().get(code)
+    return _pick(*found) if found else code
+
+
+def field_names(codes: Iterable[str], version: Any = None) -> str:
+    return gettext("、").join(field_name(c, version) for c in codes if c)
+
+
+def category_name(code: str, version: Any = None) -> str:
+    found = _lookup("category", code, version)
+    return _pick(*found) if found else code
+
+
+GROUPS = {
+    "all": gettext_lazy("全部企业"),
+    "whole": gettext_lazy("全部企业"),
+    "stage": gettext_lazy("按成长阶段"),
+}
+
+
+def stage_name(code: str | None, version: Any = None) -> str:
+    """A growth stage's name (or a reference group's: all enterprises)."""
+    if not code:
+        return "—"
+    found = _lookup("stage", code, version)
+    if found:
+        return _pick(*found)
+    return str(GROUPS.get(code, code))
+
+
+METHODS = {
+    "wminmax": gettext_lazy("截尾最小–最大标准化"),
+    "minmax": gettext_lazy("最小–最大标准化"),
+    "rank": gettext_lazy("按名次标准化"),
+    "goalpost": gettext_lazy("目标值标准化"),
+    "bands": gettext_lazy("分档赋分"),
+}
+TRANSFORMS = {
+    "none": pgettext_lazy("transform", "不变换"),
+    "log1p": gettext_lazy("对数变换 ln(1+x)"),
+}
+
+
+def method_name(code: str | None) -> str:
+    return str(METHODS.get(code or "", code or "—"))
+
+
+def transform_name(code: str | None) -> str:
+    return str(TRANSFORMS.get(code or "", code or "—"))
+
+
+LEFT_OUT = {
+    "no_established": gettext_lazy("缺成立日期，无法确定成长阶段"),
+    "established_after_period": gettext_lazy("成立日期晚于数据期末"),
+    "no_revenue": gettext_lazy("缺营业收入，无法确定阶段"),
+}
+
+
+def left_out_reason(code: str) -> str:
+    return str(LEFT_OUT.get(code, code))
+
+
+def veto_reasons(text: str | None, version: Any = None) -> str:
+    """The stored veto codes ("veto_safety;veto_blacklist") as names."""
+    if not text:
+        return ""
+    return field_names(text.split(";"), version)
+
+
+_REGIONS: dict[str, str] = {}
+
+
+def _region(code: str) -> str | None:
+    """A division's name, kept once found (divisions are reference data)."""
+    if code not in _REGIONS:
+        from innopoints.registry.models import Region  # noqa: PLC0415
+
+        name = Region.objects.filter(code=code).values_list("name", flat=True).first()
+        if name is None:
+            return None
+        _REGIONS[code] = name
+    return _REGIONS[code]
+
+
+def region_name(code: str | None) -> str:
+    """A division's name (the code itself only when the registry does not know it)."""
+    if not code:
+        return "—"
+    return _region(str(code)) or str(code)
+
+
+def yes_no(value: object) -> str:
+    if value is None or value == "":
+        return "—"
+    return gettext("是") if value else gettext("否")
+
+
+FILTER_LABELS = {
+    "tier": gettext_lazy("档次"),
+    "stage": gettext_lazy("成长阶段"),
+    "industry": gettext_lazy("领域"),
+    "region": gettext_lazy("地区"),
+    "min_total": gettext_lazy("总积分不低于"),
+}
+
+
+def division_name(prefix: str) -> str:
+    """A division named by a code prefix (5101 → 成都市)."""
+    return region_name(prefix.ljust(6, "0")) if prefix.isdigit() and len(prefix) <= 6 else prefix
+
+
+def board_filter(board: Any) -> str:
+    """What a 积分榜 selects, in words: the stage's or pool's name, or the conditions of a
+    filtered list (``tier=A,B; stage=growth; region=5101`` → 档次 A、B；成长阶段 成长期；…)."""
+    value = board.filter_value or ""
+    version = board.run.scheme_version if board.run_id else None
+    if board.kind == "stage":
+        return stage_name(value, version)
+    if board.kind == "pool":
+        from innopoints.analysis.models import Pool  # noqa: PLC0415
+
+        pool = Pool.objects.filter(code=value).first()
+        return pool.name if pool else value
+    if board.kind != "filter":
+        return value
+    from innopoints.analysis.boards import parse_filter  # noqa: PLC0415
+
+    try:
+        conditions = parse_filter(value)
+    except ValueError:
+        return value
+    words = {
+        "stage": lambda v: stage_name(v, version),
+        "region": division_name,
+    }
+    parts = []
+    for key, values in conditions.items():
+        shown = gettext("、").join(words.get(key, str)(v) for v in values)
+        parts.append(f"{FILTER_LABELS.get(key, key)} {shown}")
+    return pgettext("sentence separator", "；").join(parts)
+
+
+STEPS = {
+    "gather": gettext_lazy("读取数据"),
+    "prepare": gettext_lazy("准备指标"),
+    "normalise": gettext_lazy("标准化"),
+    "aggregate": gettext_lazy("汇总积分"),
+    "agreement": gettext_lazy("方法吻合度"),
+    "rank": gettext_lazy("排名与分档"),
+    "store_rows": gettext_lazy("整理结果"),
+    "store_copy": gettext_lazy("保存结果"),
+    "store_pools": gettext_lazy("更新培育库"),
+    "store_analyze": gettext_lazy("更新统计信息"),
+    "total": gettext_lazy("合计"),
+}
+
+
+def step_name(code: str) -> str:
+    """A step of a scoring run (its timings)."""
+    return str(STEPS.get(code, code))
+
+
+_CODE = re.compile(r"(?<![A-Za-z0-9_])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![A-Za-z0-9_])")
+
+
+def without_codes(text: str | None) -> str:
+    """Stored text (a finding's message) with every field code in it replaced by its name."""
+    if not text:
+        return ""
+    return _CODE.sub(lambda m: field_name(m.group(0)), text)
+
+
+def stage_code(text: str, version: Any = None) -> str:
+    """The stage a person named (its Chinese or English name, or its code) → its code."""
+    wanted = text.strip()
+    stages = dict(_builtin()["stage"])
+    if version is not None and getattr(version, "pk", None):
+        stages.update(_scheme_names(version.pk)["stage"])
+    for code, (zh, en) in stages.items():
+        if wanted in (code, zh, en) or (en and wanted.lower() == en.lower()):
+            return code
+    return wanted
+
+
+def region_prefix(text: str) -> str:
+    """A division a person named (成都市, or a code or code prefix) → its code prefix
+    (510100 → 5101)."""
+    wanted = text.strip()
+    if not wanted.isdigit():
+        from innopoints.registry.models import Region  # noqa: PLC0415
+
+        code = Region.objects.filter(name=wanted).values_list("code", flat=True).first()
+        if code is None:
+            return wanted
+        wanted = code
+    while len(wanted) > 2 and wanted.endswith("00"):
+        wanted = wanted[:-2]
+    return wanted

@@ -1,0 +1,433 @@
+"""Every page of every portal, in Chinese and in English, shows words, not internals.
+
+The walk takes its pages from the URL configuration (every named pattern outside the admin
+site and the JSON API, object ids filled from one small scored province) and from the links on
+those pages, signs in as each kind of user (provincial and city government, bank, enterprise,
+platform admin, nobody), and reads only the text a person sees (scripts, styles and attributes
+left out). It fails naming page and token for: a code-like token (``rd_expense``,
+``no_established``), a bare code of a stage, method, transform, kind or status (taken from the
+schemes, the engine's types and the models' choices, so the list cannot drift), a division code
+shown without its name, and notes meant for developers (METHOD.md, seed 004, 种子材料).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import typing
+from collections.abc import Callable, Iterator
+from html.parser import HTMLParser
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+import yaml
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.urls.exceptions import Resolver404
+from django.utils import translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from innopoints.accounts.models import Profile, Role
+from innopoints.analysis.models import PoolMembership
+from innopoints.applications.catalogue import load_offerings
+from innopoints.applications.models import Dispatch, Financing, Match, RunMatching
+from innopoints.collection.models import Authorisation, DataSource, Finding
+from innopoints.engine import scheme as engine_scheme
+from innopoints.registry.models import Institution, Region
+from innopoints.scoring.models import Result
+from tests.platform.conftest import csv_bytes, published_board, scored_province
+
+# Pages that are technical by nature: what they show are identifiers a programmer needs.
+ALLOWED_PAGES = {
+    # the institution's API tokens: token prefixes, scopes and the API's own paths
+    "api_tokens:tokens",
+}
+# Named URLs that are actions (POST only) or machine answers, not pages.
+NOT_PAGES = {
+    "accounts:logout",
+    "scoring:run-cancel",
+    "scoring:robustness-start",
+    "analysis:board-publish",
+    "api_tokens:rotate",
+    "api_tokens:revoke",
+    "portals:ent_revoke",
+    "portals:ent_limit",
+}
+CODE_LIKE = re.compile(r"(?<![A-Za-z0-9_.@/-])[a-z]+_[a-z_]+(?![A-Za-z0-9_@/-])")
+DEVELOPER_NOTES = re.compile(r"[\w/.-]+\.md\b|\bseed \d{3}\b|种子材料|§\s?\d", re.I)
+# in a Chinese page, a statistician's name for a measure is jargon (English pages may name it)
+JARGON_ZH = re.compile(r"Spearman|Kendall|Saltelli|MAD\b|IQR\b", re.I)
+SIX_DIGITS = re.compile(r"(?<!\d)\d{6}(?!\d)")
+
+
+def _literals(kind: Any) -> set[str]:
+    """The string values of a ``Literal[...]`` (or a union of them)."""
+    found: set[str] = set()
+    for arg in typing.get_args(kind):
+        if isinstance(arg, str):
+            found.add(arg)
+        else:
+            found |= _literals(arg)
+    return found
+
+
+def bare_codes() -> set[str]:
+    """Codes that must never stand alone on a page: stages of every built-in scheme, the
+    engine's methods, transforms and aggregations, and every choice stored by the platform."""
+    codes: set[str] = set()
+    for path in resources.files("innopoints.schemes").iterdir():
+        if path.name.endswith(".yaml") and path.name != "fields.yaml":
+            content = yaml.safe_load(path.read_text("utf-8"))
+            rule = content.get("stage_rule") or {}
+            codes |= {str(s["code"]) for s in rule.get("stages", [])}
+    for name in ("Method", "Transform", "DerivationOp", "CoinrNormaliser"):
+        codes |= _literals(getattr(engine_scheme, name))
+    for model in apps.get_models():
+        if not model.__module__.startswith("innopoints."):
+            continue
+        for field in model._meta.get_fields():
+            for value, _label in getattr(field, "flatchoices", None) or []:
+                if isinstance(value, str):
+                    codes.add(value)
+    # only lower-case identifiers are codes (A–D tiers, 是/否 and digits are words)
+    return {c for c in codes if re.fullmatch(r"[a-z][a-z0-9_]*", c) and len(c) > 2}
+
+
+class _Text(HTMLParser):
+    """The text nodes of a page, without scripts, styles and attributes."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.nodes: list[str] = []
+        self.links: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style", "template"):
+            self._skip += 1
+        if tag == "a":
+            href = dict(attrs).get("href")
+            if href:
+                self.links.append(href)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "template") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip and data.strip():
+            self.nodes.append(data.strip())
+
+
+def problems_in(nodes: list[str], codes: set[str], regions: dict[str, str], zh: bool) -> set[str]:
+    found: set[str] = set()
+    words = re.compile(
+        r"(?<![A-Za-z_])(" + "|".join(sorted(codes, key=len)[::-1]) + r")(?![A-Za-z_])"
+    )
+    for text in nodes:
+        found |= {f"code-like “{m}”" for m in CODE_LIKE.findall(text)}
+        found |= {f"developer note “{m.group(0)}”" for m in DEVELOPER_NOTES.finditer(text)}
+        if text in codes:
+            found.add(f"bare code “{text}”")
+        elif zh:  # in an English page, growth or rank are words; in a Chinese one, codes
+            found |= {f"bare code “{m}”" for m in words.findall(text)}
+        if zh:
+            found |= {f"jargon “{m.group(0)}”" for m in JARGON_ZH.finditer(text)}
+        for number in SIX_DIGITS.findall(text):
+            if number in regions and regions[number] not in text:
+                found.add(f"division code “{number}” without its name")
+    return found
+
+
+def _patterns(
+    resolver: URLResolver | None = None, namespace: str = ""
+) -> Iterator[tuple[str, URLPattern]]:
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin" or (entry.namespace or "").startswith("api-"):
+                continue
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _patterns(entry, inner)
+        elif entry.name:
+            yield namespace + entry.name, entry
+
+
+@pytest.fixture(autouse=True)
+def _language_back() -> Iterator[None]:
+    """Requests under /en/ activate English in this thread: put the language back after."""
+    before = translation.get_language()
+    yield
+    translation.activate(before) if before else translation.deactivate_all()
+
+
+def _user(name: str, role: str, **bound: Any) -> Any:
+    user = get_user_model().objects.create_user(name, f"{name}@example.invalid", "pw-" + name)
+    Profile.objects.create(user=user, role=role, **bound)
+    return user
+
+
+@pytest.fixture
+def world(db: Any, tmp_path: Path) -> dict[str, Any]:
+    users = get_user_model().objects
+    admin = users.create_superuser("root", "r@example.invalid", "pw")
+    run = scored_province(tmp_path / "files", 120, 11, admin)
+    load_offerings()
+    ranked = Result.objects.filter(run=run, vetoed=False).select_related("enterprise")
+    best = ranked.filter(region_code__startswith="5101").order_by("rank").first()
+    assert best is not None
+    bank = Institution.objects.create(name="测试银行", kind="bank")
+    Authorisation.objects.create(
+        enterprise=best.enterprise, institution=bank, valid_from=dt.date(2025, 1, 1)
+    )
+    board = published_board(run, admin, "全省前 30%", kind="overall", share_from=0, share_to=30)
+    job = RunMatching.objects.get(run=run)
+    assert job.status == "done", job.error
+    dispatch = Dispatch.objects.create(board=board, institution=bank, sent_by=admin)
+    banker = _user("banker", Role.INSTITUTION, institution=bank)
+    financing = Financing.objects.create(
+        enterprise=best.enterprise,
+        institution=bank,
+        kind="loan",
+        product="积分贷",
+        applied_on=dt.date(2026, 3, 1),
+        status="disbursed",
+        amount=400,
+        rate="3.65",
+        term_months=12,
+        decided_on=dt.date(2026, 3, 10),
+        disbursed_on=dt.date(2026, 3, 12),
+        recorded_by=banker,
+    )
+    match = Match.objects.filter(enterprise=best.enterprise).first()
+    assert match is not None
+    sichuan = _user("sichuan", Role.GOVERNMENT, region=Region.objects.get(code="510000"))
+    # a refused file (errors shown on the progress page) and a file sent twice
+    importer = Client()
+    importer.force_login(sichuan)
+    tax = DataSource.objects.get(code="tax")
+    bad = csv_bytes(
+        ["统一社会信用代码", "研发费用", "某列"], [[best.enterprise.credit_code, "x", 1]]
+    )
+    tokens = []
+    for name, content in (
+        ("bad.csv", bad),
+        ("again.csv", next((tmp_path / "files").glob("*tax*")).read_bytes()),
+    ):
+        from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: PLC0415
+
+        response = importer.post(
+            reverse("portals:gov_import"),
+            {"source": tax.pk, "period": "2025", "file": SimpleUploadedFile(name, content)},
+        )
+        assert response.status_code == 302, response.content.decode()[:2000]
+        tokens.append(response["Location"].rstrip("/").split("/")[-1])
+    invited = users.create_user("invited", "i@example.invalid")
+    finding = Finding.objects.filter(status="open").first()
+    assert finding is not None
+    return {
+        "run": run,
+        "enterprise": best.enterprise,
+        "board": board,
+        "dispatch": dispatch,
+        "financing": financing,
+        "match": match,
+        "offering": match.offering,
+        "finding": finding,
+        "pool": PoolMembership.objects.filter(run=run).values_list("pool__code", flat=True)[0],
+        "tokens": tokens,
+        "set_password": {
+            "uidb64": urlsafe_base64_encode(force_bytes(invited.pk)),
+            "token": default_token_generator.make_token(invited),
+        },
+        "users": {
+            "nobody": None,
+            "root": admin,
+            "sichuan": sichuan,
+            "chengdu": _user("chengdu", Role.GOVERNMENT, region=Region.objects.get(code="510100")),
+            "banker": banker,
+            "owner": _user("owner", Role.ENTERPRISE, enterprise=best.enterprise),
+        },
+    }
+
+
+# Pages each kind of user must have been shown (proof that the walk signs in and fills ids).
+MUST_SEE = {
+    ("portals:gov_home", "sichuan"),
+    ("portals:gov_home", "chengdu"),
+    ("portals:gov_import_progress", "sichuan"),
+    ("portals:gov_financing", "sichuan"),
+    ("scoring:run", "chengdu"),
+    ("scoring:explain", "sichuan"),
+    ("scoring:leaderboard", "sichuan"),
+    ("analysis:statistics", "sichuan"),
+    ("analysis:board", "sichuan"),
+    ("analysis:pool", "sichuan"),
+    ("collection:quality", "sichuan"),
+    ("collection:findings", "sichuan"),
+    ("collection:resolve", "sichuan"),
+    ("portals:fin_home", "banker"),
+    ("portals:fin_list", "banker"),
+    ("portals:fin_enterprise", "banker"),
+    ("portals:fin_outcomes", "banker"),
+    ("portals:fin_financing_edit", "banker"),
+    ("portals:ent_home", "owner"),
+    ("portals:ent_matches", "owner"),
+    ("portals:ent_match", "owner"),
+    ("portals:ent_authorisations", "owner"),
+    ("portals:ent_assess", "owner"),
+    ("ops:jobs", "root"),
+    ("accounts:login", "nobody"),
+    ("accounts:set_password", "nobody"),
+}
+# How each named URL's parameters are filled: one or more sets of arguments.
+ARGUMENTS: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = {
+    "scoring:run": lambda w: [{"pk": w["run"].pk}],
+    "scoring:run-state": lambda w: [{"pk": w["run"].pk}],
+    "scoring:robustness": lambda w: [{"pk": w["run"].pk}],
+    "scoring:robustness-state": lambda w: [{"pk": w["run"].pk}],
+    "scoring:leaderboard": lambda w: [{"pk": w["run"].pk}],
+    "scoring:leaderboard-xlsx": lambda w: [{"pk": w["run"].pk}],
+    "scoring:explain": lambda w: [{"pk": w["run"].pk, "enterprise_id": w["enterprise"].pk}],
+    "analysis:portrait": lambda w: [{"enterprise_id": w["enterprise"].pk}],
+    "analysis:dossier": lambda w: [{"enterprise_id": w["enterprise"].pk}],
+    "analysis:dossier-pdf": lambda w: [{"enterprise_id": w["enterprise"].pk}],
+    "analysis:boards": lambda w: [{"run_id": w["run"].pk}],
+    "analysis:board": lambda w: [{"pk": w["board"].pk}],
+    "analysis:board-xlsx": lambda w: [{"pk": w["board"].pk}],
+    "analysis:pools": lambda w: [{"run_id": w["run"].pk}],
+    "analysis:pool": lambda w: [{"run_id": w["run"].pk, "code": w["pool"]}],
+    "analysis:pool-xlsx": lambda w: [{"run_id": w["run"].pk, "code": w["pool"]}],
+    "analysis:statistics": lambda w: [{"run_id": w["run"].pk}],
+    "analysis:statistics-xlsx": lambda w: [{"run_id": w["run"].pk}],
+    "collection:resolve": lambda w: [{"pk": w["finding"].pk}],
+    "accounts:set_password": lambda w: [w["set_password"]],
+    "portals:gov_import_progress": lambda w: [{"token": t} for t in w["tokens"]],
+    "portals:gov_import_state": lambda w: [{"token": t} for t in w["tokens"]],
+    "portals:gov_import_errors": lambda w: [{"token": t} for t in w["tokens"]],
+    "portals:gov_send_list": lambda w: [{"board_id": w["board"].pk}],
+    "portals:fin_list": lambda w: [{"pk": w["dispatch"].pk}],
+    "portals:fin_list_xlsx": lambda w: [{"pk": w["dispatch"].pk}],
+    "portals:fin_enterprise": lambda w: [{"enterprise_id": w["enterprise"].pk}],
+    "portals:fin_financing_new": lambda w: [{"enterprise_id": w["enterprise"].pk}],
+    "portals:fin_financing_edit": lambda w: [{"pk": w["financing"].pk}],
+    "portals:ent_match": lambda w: [{"pk": w["match"].pk}],
+    "portals:ent_offering": lambda w: [{"pk": w["offering"].pk}],
+}
+
+
+def _urls(world: dict[str, Any]) -> list[str]:
+    urls, unfilled = [], []
+    for name, pattern in _patterns():
+        if name in NOT_PAGES or name == "set_language":
+            continue
+        if not pattern.pattern.converters and not re.search(r"<|\(\?P", str(pattern.pattern)):
+            urls.append(reverse(name))
+        elif name in ARGUMENTS:
+            urls += [reverse(name, kwargs=kwargs) for kwargs in ARGUMENTS[name](world)]
+        else:
+            unfilled.append(name)
+    assert not unfilled, f"add these pages to the walk's ARGUMENTS: {unfilled}"
+    return urls
+
+
+def _view_name(url: str) -> str | None:
+    try:
+        return resolve(urlsplit(url).path).view_name
+    except Resolver404:
+        return None
+
+
+def _walk(
+    world: dict[str, Any], language: str
+) -> tuple[dict[str, set[str]], set[tuple[str | None, str]]]:
+    codes = bare_codes()
+    regions = dict(Region.objects.values_list("code", "name"))
+    clients = {}
+    for label, user in world["users"].items():
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        clients[label] = client
+    queue = _urls(world)  # in the walk's language (the caller's translation.override)
+    seen_urls: set[str] = set(queue)
+    seen_kinds: set[tuple[str | None, frozenset[str]]] = set()
+    found: dict[str, set[str]] = {}
+    seen: set[tuple[str | None, str]] = set()
+    depth = dict.fromkeys(queue, 0)
+    while queue:
+        url = queue.pop(0)
+        name = _view_name(url)
+        for label, client in clients.items():
+            response = client.get(url)
+            moved = response.get("Location", "") if response.status_code == 302 else ""
+            if moved and _view_name(moved) == name:  # e.g. the set-password link's own step
+                response = client.get(moved)
+            if response.status_code >= 500:
+                found.setdefault(f"{url} ({label})", set()).add(f"HTTP {response.status_code}")
+            if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+                continue
+            seen.add((name, label))
+            parser = _Text()
+            parser.feed(response.content.decode())
+            if name not in ALLOWED_PAGES:
+                for problem in problems_in(parser.nodes, codes, regions, language != "en"):
+                    found.setdefault(f"{url} ({label})", set()).add(problem)
+            if depth[url] >= 1:
+                continue
+            for href in parser.links:
+                link = urlsplit(href)
+                if link.scheme or link.netloc or not link.path.startswith("/"):
+                    continue
+                target = link.path + (f"?{link.query}" if link.query else "")
+                kind = (_view_name(link.path), frozenset(k for k, _ in parse_qsl(link.query)))
+                skip = kind[0] is None or kind[0] in NOT_PAGES or kind[0].startswith("admin:")
+                if skip or target in seen_urls or kind in seen_kinds:
+                    continue
+                seen_urls.add(target)
+                seen_kinds.add(kind)
+                depth[target] = depth[url] + 1
+                queue.append(target)
+    return found, seen
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_pages_show_words_not_codes(world: dict[str, Any], language: str) -> None:
+    with translation.override(language):  # reverse() and resolve() of /en/ need English
+        found, seen = _walk(world, language)
+    missing = MUST_SEE - seen
+    assert not missing, f"the walk did not reach: {sorted(missing, key=str)}"
+    report = "\n".join(f"{page}: {', '.join(sorted(p))}" for page, p in sorted(found.items()))
+    assert not found, f"{len(found)} page(s) show internals:\n{report}"
+
+
+def test_the_walk_sees_what_it_must() -> None:
+    """The checks themselves: codes from the schemes, engine and models; text only."""
+    codes = bare_codes()
+    assert {"startup", "growth", "mature", "wminmax", "log1p", "loan"} <= codes
+    parser = _Text()
+    parser.feed(
+        '<p title="rd_expense">研发费用</p><script>var no_established=1</script><td>growth</td>'
+    )
+    assert parser.nodes == ["研发费用", "growth"]
+    regions = {"510100": "成都市"}
+    assert problems_in(["否决：no_established"], codes, regions, True) == {
+        "code-like “no_established”"
+    }
+    assert problems_in(["growth"], codes, regions, False) == {"bare code “growth”"}
+    assert problems_in(["阶段 startup"], codes, regions, True) == {"bare code “startup”"}
+    assert problems_in(["R&D expenditure growth"], codes, regions, False) == set()
+    assert problems_in(["510100"], codes, regions, True) == {
+        "division code “510100” without its name"
+    }
+    assert problems_in(["成都市（510100）"], codes, regions, True) == set()
+    assert problems_in(["见 METHOD.md §1"], codes, regions, True) == {
+        "developer note “METHOD.md”",
+        "developer note “§1”",
+    }
