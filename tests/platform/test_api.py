@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import re
 import typing
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,10 @@ from django.db import close_old_connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from pydantic import ValidationError as PydanticValidationError
 
 from innopoints.accounts.models import Profile, Role
 from innopoints.analysis.models import Leaderboard
@@ -410,6 +415,73 @@ def test_financing_validation_errors_are_clear(world: dict[str, Any]) -> None:
     assert Financing.objects.get(pk=record["id"]).status == "applied"
 
 
+DECIMALS = ("amount_requested", "amount", "rate", "guarantee_share")
+
+
+def _leaves(prop: dict[str, Any]) -> list[dict[str, Any]]:
+    """The alternatives of a property's schema, nested anyOf flattened."""
+    if "anyOf" in prop:
+        return [leaf for option in prop["anyOf"] for leaf in _leaves(option)]
+    return [prop]
+
+
+def test_openapi_states_decimals_and_nulls_exactly(world: dict[str, Any]) -> None:
+    components = Client().get(f"{API}/openapi.json").json()["components"]["schemas"]
+    for model in ("FinancingIn", "FinancingPatch"):
+        properties = components[model]["properties"]
+        for name in DECIMALS:
+            if name not in properties:
+                continue
+            leaves = _leaves(properties[name])
+            assert sorted(leaf["type"] for leaf in leaves) == ["null", "number", "string"]
+            number = next(leaf for leaf in leaves if leaf["type"] == "number")
+            assert number["minimum"] == 0 and number["maximum"] > 0
+            pattern = next(leaf for leaf in leaves if leaf["type"] == "string")["pattern"]
+            assert re.fullmatch(pattern, "12.5"), (name, pattern)
+            for bad in ("abc", "1e3", "-1", " 1", "1.", "1.2345", "NaN", ""):
+                assert not re.fullmatch(pattern, bad), (name, bad)
+    client = _api(world["key"])
+    url = f"{API}/financings"
+    for name, bad in (("amount", "1e3"), ("rate", "1.2345"), ("guarantee_share", "-1")):
+        response = _post(client, url, _application(world, **{name: bad}))
+        assert response.status_code == 422 and name in response.json()["errors"], bad
+    # PATCH: a field is declared nullable exactly when a null sent is accepted
+    record = _post(client, url, _application(world, amount_requested="12.5")).json()
+    one = f"{url}/{record['id']}"
+    patch = components["FinancingPatch"]["properties"]
+    nullable = {n for n, p in patch.items() if any(x.get("type") == "null" for x in _leaves(p))}
+    assert {"status", "note"}.isdisjoint(nullable) and "amount" in nullable
+    for name in patch:
+        status = _patch(client, one, {name: None}).status_code
+        assert status == (200 if name in nullable else 422), (name, status)
+    assert _patch(client, one, {"amount": 3, "rate": "4.125"}).status_code == 200
+    stored = Financing.objects.get(pk=record["id"])
+    assert (stored.amount, stored.rate, stored.status) == (
+        Decimal("3"),
+        Decimal("4.125"),
+        "applied",
+    )
+
+
+@hypothesis_settings(max_examples=80, deadline=None)
+@given(data=st.data())
+def test_decimal_text_is_accepted_exactly_when_the_schema_allows_it(data: st.DataObject) -> None:
+    # amount and rate: the request model takes a text exactly when it matches the published
+    # pattern (the guarantee share's range is the model's check, tested above)
+    name = data.draw(st.sampled_from(["amount", "rate"]))
+    (_, text_schema) = _leaves(schemas.FinancingPatch.model_json_schema()["properties"][name])[:2]
+    pattern = text_schema["pattern"]
+    good = data.draw(st.from_regex(pattern, fullmatch=True))
+    assert schemas.FinancingPatch.model_validate({name: good}).model_dump(exclude_unset=True)
+    text = data.draw(st.text(alphabet="0123456789.-+eE ", max_size=15))
+    try:
+        schemas.FinancingPatch.model_validate({name: text})
+        accepted = True
+    except PydanticValidationError:
+        accepted = False
+    assert accepted == bool(re.fullmatch(pattern, text)), (name, text)
+
+
 def test_choices_match_the_model() -> None:
     assert set(typing.get_args(schemas.FinancingStatus)) == set(Financing.Status.values)
     assert set(typing.get_args(schemas.FinancingKind)) == set(Financing.Kind.values)
@@ -488,6 +560,11 @@ def test_schemathesis_finds_no_server_errors(world: dict[str, Any], settings: An
     finally:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
+    # a body the published schema forbids is refused, every time (the schema is exact)
+    assert statuses["schema-invalid bodies"] and statuses["schema-invalid bodies"] < set(
+        range(400, 500)
+    ), statuses
+    del statuses["schema-invalid bodies"]
     assert len(statuses) == 8, statuses
     assert all(code < 500 for codes in statuses.values() for code in codes), statuses
     # the replays with real identifiers reached the happy paths
@@ -504,13 +581,22 @@ def _exercise(
     known: dict[str, Any],
     statuses: dict[str, set[int]],
 ) -> None:
+    import jsonschema_rs  # noqa: PLC0415 - schemathesis's own validator
     from hypothesis import HealthCheck, given  # noqa: PLC0415
-    from hypothesis import settings as hypothesis_settings  # noqa: PLC0415
+
+    components = schema.raw_schema["components"]["schemas"]
+    bodies = {"POST": "FinancingIn", "PATCH": "FinancingPatch"}
+    validators = {m: jsonschema_rs.validator_for(components[m]) for m in bodies.values()}
 
     def send(case: Any) -> None:
         response = case.call(headers=headers)
         statuses.setdefault(case.operation.label, set()).add(response.status_code)
         case.validate_response(response, checks=checks, headers=headers)
+        model = bodies.get(case.method.upper()) if "financings" in case.path else None
+        json_body = isinstance(case.body, (dict, list, str, int, float, bool))
+        valid = model is None or not json_body or validators[model].is_valid(case.body)
+        if not valid:
+            statuses.setdefault("schema-invalid bodies", set()).add(response.status_code)
 
     for result in schema.get_all_operations():
         operation = result.ok()

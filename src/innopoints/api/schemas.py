@@ -4,11 +4,13 @@ description)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from django.utils.translation import gettext as _
 from ninja import Field, Schema
-from pydantic import field_validator, model_validator
+from pydantic import BeforeValidator, WithJsonSchema, field_validator
 
 from innopoints.applications.models import Financing
 
@@ -109,7 +111,46 @@ def _no_nul(value: Any) -> Any:
     return value
 
 
-AMOUNT = {"max_digits": 12, "decimal_places": 2, "ge": 0}
+def _decimal(
+    whole: int, places: int, maximum: str, unit: str, *, schema_pattern: str | None = None
+) -> Any:
+    """A decimal field as the OpenAPI description states it, and as it is accepted: a JSON
+    number in [0, maximum] with at most ``places`` decimals, or decimal text (at most
+    ``whole`` digits, optional point and at most ``places`` decimals; no sign, exponent or
+    spaces). ``schema_pattern`` (when the range is checked later, by the model) states the
+    range in the pattern too; ``maximum`` is then not checked here."""
+    pattern = rf"^[0-9]{{1,{whole}}}(\.[0-9]{{1,{places}}})?$"
+
+    def text_form(value: Any) -> Any:
+        if isinstance(value, str) and re.fullmatch(pattern, value) is None:
+            raise ValueError(
+                _("须为非负数，整数部分最多 %(whole)s 位，最多 %(places)s 位小数（如 “12.5”）")
+                % {"whole": whole, "places": places}
+            )
+        return value
+
+    schema = {
+        "anyOf": [
+            {"type": "number", "minimum": 0, "maximum": float(maximum)},
+            {"type": "string", "pattern": schema_pattern or pattern},
+        ],
+        "description": f"{unit}; a number or decimal text, at most {places} decimals",
+    }
+    limits: dict[str, Any] = {"max_digits": whole + places, "decimal_places": places, "ge": 0}
+    if schema_pattern is None:
+        limits["le"] = Decimal(maximum)
+    return Annotated[Decimal, BeforeValidator(text_form), Field(**limits), WithJsonSchema(schema)]
+
+
+Amount = _decimal(10, 2, "9999999999.99", "万元")
+Rate = _decimal(3, 3, "999.999", "annual %")
+Share = _decimal(3, 2, "100", "%", schema_pattern=r"^(100(\.00?)?|[0-9]{1,2}(\.[0-9]{1,2})?)$")
+"""The guarantee share's 0–100 is checked by Financing.clean (its message names the range)."""
+
+
+def _absent_is_not_null(schema: dict[str, Any]) -> None:
+    """An optional PATCH field that may be left out but never sent as null."""
+    schema.pop("default", None)
 
 
 class FinancingOut(Schema):
@@ -140,12 +181,12 @@ class FinancingIn(Schema):
     kind: FinancingKind = "loan"
     product: str = Field("", max_length=120)
     applied_on: dt.date
-    amount_requested: Decimal | None = Field(None, **AMOUNT)  # type: ignore[arg-type]
+    amount_requested: Amount | None = None
     status: FinancingStatus = "applied"
-    amount: Decimal | None = Field(None, **AMOUNT)  # type: ignore[arg-type]
-    rate: Decimal | None = Field(None, max_digits=6, decimal_places=3, ge=0)
+    amount: Amount | None = None
+    rate: Rate | None = None
     term_months: int | None = Field(None, ge=0, le=32767)
-    guarantee_share: Decimal | None = Field(None, max_digits=5, decimal_places=2)
+    guarantee_share: Share | None = None
     decided_on: dt.date | None = None
     disbursed_on: dt.date | None = None
     note: str = Field("", max_length=2000)
@@ -154,25 +195,20 @@ class FinancingIn(Schema):
 
 
 class FinancingPatch(Schema):
-    """Only the fields sent are changed; null empties an optional field."""
+    """Only the fields sent are changed; null empties an optional field (amount, rate, term,
+    guarantee share, dates). ``status`` and ``note`` may be left out but not sent as null."""
 
-    status: FinancingStatus | None = None
-    amount: Decimal | None = Field(None, **AMOUNT)  # type: ignore[arg-type]
-    rate: Decimal | None = Field(None, max_digits=6, decimal_places=3, ge=0)
+    # the None defaults only mark "not sent" (exclude_unset); a null sent is refused
+    status: FinancingStatus = Field(None, json_schema_extra=_absent_is_not_null)  # type: ignore[assignment]
+    amount: Amount | None = None
+    rate: Rate | None = None
     term_months: int | None = Field(None, ge=0, le=32767)
-    guarantee_share: Decimal | None = Field(None, max_digits=5, decimal_places=2)
+    guarantee_share: Share | None = None
     decided_on: dt.date | None = None
     disbursed_on: dt.date | None = None
-    note: str | None = Field(None, max_length=2000)
+    note: str = Field(None, max_length=2000, json_schema_extra=_absent_is_not_null)  # type: ignore[assignment]
 
     _strings = field_validator("note")(_no_nul)
-
-    @model_validator(mode="after")
-    def _required_stay_set(self) -> FinancingPatch:
-        for name in ("status", "note"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} 不能为空")
-        return self
 
 
 def financing_out(record: Financing) -> dict[str, Any]:
