@@ -16,6 +16,7 @@ from innopoints.collection.demo import import_all, write_files
 from innopoints.registry.models import Enterprise, Institution, Region
 from innopoints.scoring.models import Run
 from tests.conftest import codes
+from tests.platform.conftest import published_board
 from tests.platform.test_browser import ARTIFACTS, _sign_in, browser  # noqa: F401
 
 SHOTS = ARTIFACTS / "journeys"
@@ -55,6 +56,20 @@ def test_one_click_starts_a_run_on_the_defaults(
         assert run.status == "done", run.error
         page.screenshot(path=str(SHOTS / f"run-done-{name}.png"), full_page=True)
         page.close()
+    # the province's run, published: the city user reads it narrowed, and is offered no send
+    province = Run.objects.get(region_id="510000")
+    board = published_board(
+        province, province.started_by, "全省前 20%", kind="overall", share_to=20
+    )
+    page = _sign_in(browser, live_server, "chengdu", "Chengdu-2026-pass")
+    page.goto(f"{live_server.url}/gov/")
+    assert f"#{province.pk}" in page.text_content("#official-run")
+    assert page.locator(f"a[href='/gov/boards/{board.pk}/send/']").count() == 0
+    page.screenshot(path=str(SHOTS / "gov-home-chengdu.png"), full_page=True)
+    page.goto(f"{live_server.url}/scoring/runs/{province.pk}/")
+    assert "成都市" in page.text_content("#narrowed")
+    page.screenshot(path=str(SHOTS / "province-run-chengdu.png"), full_page=True)
+    page.close()
 
 
 def test_a_financing_record_opens_with_its_dates_and_saves_unchanged(

@@ -14,14 +14,17 @@ from openpyxl import Workbook
 
 from innopoints.accounts import scope
 from innopoints.accounts.decorators import government_required, require
-from innopoints.analysis import boards, dossier, stats
-from innopoints.analysis.models import Leaderboard, Pool, PoolMembership
+from innopoints.analysis import boards, dossier, pool_members, stats
+from innopoints.analysis.models import Leaderboard, Pool
 from innopoints.analysis.portrait import portrait
+from innopoints.applications.models import RunMatching
 from innopoints.ops import jobs
 from innopoints.ops.routers import reports
 from innopoints.registry.models import Enterprise
 from innopoints.scoring.coverage import min_coverage, percent_number
 from innopoints.scoring.models import Run
+from innopoints.site import exports, names
+from innopoints.site.paging import link_query, page_of
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -122,10 +125,19 @@ def board_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rows = boards.entries(
         board, scope.narrowing_prefix(request.user, board.run.region), min_coverage(request)
     )
+    page = page_of(request, rows)  # 50 rows a page: a 6,000-row list was one 196,000 px page
     return render(
         request,
         "analysis/board.html",
-        _context(request, board.title, board=board, rows=rows),
+        _context(
+            request,
+            board.title,
+            board=board,
+            rows=page.object_list,
+            page=page,
+            page_query=link_query(request),
+            matching=RunMatching.objects.filter(run_id=board.run_id).first(),
+        ),
     )
 
 
@@ -138,6 +150,8 @@ def board_publish(request: HttpRequest, pk: int) -> HttpResponse:
     board._history_user = request.user  # type: ignore[attr-defined]
     board.save()
     messages.success(request, gettext("榜单“%(title)s”已发布") % {"title": board.title})
+    # the run's first list starts matching its enterprises to policies and products, in the
+    # background: the list's page shows how far it is
     return HttpResponseRedirect(reverse("analysis:board", args=[board.pk]))
 
 
@@ -184,13 +198,7 @@ def board_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 def pools_page(request: HttpRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(Run, pk=run_id, status="done")
     require(request, "scoring.view_run", run)
-    listing = []
     narrowed = scope.narrowing_prefix(request.user, run.region)
-    for pool in Pool.objects.all():
-        members = PoolMembership.objects.filter(pool=pool, run=run).select_related("enterprise")
-        if narrowed:
-            members = members.filter(enterprise__region__code__startswith=narrowed)
-        listing.append((pool, members.count(), members[:20]))
     return render(
         request,
         "analysis/pools.html",
@@ -198,8 +206,45 @@ def pools_page(request: HttpRequest, run_id: int) -> HttpResponse:
             request,
             gettext("培育库 · 测算 #%(pk)s") % {"pk": run.pk},
             run=run,
-            pools=listing,
+            pools=pool_members.counts(run, narrowed),
         ),
+    )
+
+
+@government_required
+def pool_page(request: HttpRequest, run_id: int, code: str) -> HttpResponse:
+    """Every member of one pool with its score, 50 a page."""
+    run = get_object_or_404(Run.objects.select_related("scheme_version"), pk=run_id, status="done")
+    require(request, "scoring.view_run", run)
+    pool = get_object_or_404(Pool, code=code)
+    results = pool_members.members(run, pool, scope.narrowing_prefix(request.user, run.region))
+    page = page_of(request, results)
+    return render(
+        request,
+        "analysis/pool.html",
+        _context(
+            request,
+            gettext("%(pool)s · 测算 #%(pk)s") % {"pool": pool.name, "pk": run.pk},
+            run=run,
+            pool=pool,
+            page=page,
+            page_query=link_query(request),
+        ),
+    )
+
+
+@government_required
+def pool_xlsx(request: HttpRequest, run_id: int, code: str) -> HttpResponse:
+    """Every member of one pool with its score, as the page lists them."""
+    run = get_object_or_404(Run.objects.select_related("scheme_version"), pk=run_id, status="done")
+    require(request, "scoring.view_run", run)
+    pool = get_object_or_404(Pool, code=code)
+    results = pool_members.members(run, pool, scope.narrowing_prefix(request.user, run.region))
+    return exports.table_response(
+        f"pool-{pool.code}-run{run.pk}.xlsx",
+        pool.name,
+        pool_members.header(),
+        pool_members.rows(results, lambda code: names.stage_name(code, run.scheme_version)),
     )
 
 
