@@ -139,9 +139,10 @@ def test_chart_pages_admin_and_swagger_run_without_csp_violations(
     page.goto(f"{demo.url}/analysis/runs/{demo.run_id}/statistics/")
     page.wait_for_selector("#histogram canvas")
     page.wait_for_selector("#regions canvas")
-    page.goto(f"{demo.url}/analysis/runs/{demo.run_id}/pools/")
-    portrait = page.get_attribute("a[href*='/portrait/']", "href")
-    page.goto(demo.url + portrait)
+    # the top enterprise: leaderboard → its explanation → its portrait
+    page.goto(f"{demo.url}/scoring/runs/{demo.run_id}/leaderboard/")
+    page.click(f"a[href*='/scoring/runs/{demo.run_id}/enterprise/']")
+    page.click("a[href*='/portrait/']")
     page.wait_for_selector("#radar canvas")
     page.wait_for_selector("#trend canvas")
     assert page.evaluate("typeof window.innopointsCharts.radar.getOption") == "function"
