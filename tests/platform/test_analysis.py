@@ -149,7 +149,7 @@ def test_leaderboards_share_bands_and_publishing(
     assert top5.status == "published" and top5.published_by == admin_user
     assert top5.history.first().history_user == admin_user
     export = client_in.get(reverse("analysis:board-xlsx", args=[top5.pk]))
-    sheet = openpyxl.load_workbook(io.BytesIO(export.content), read_only=True).active
+    sheet = openpyxl.load_workbook(io.BytesIO(export.getvalue()), read_only=True).active
     assert next(sheet.iter_rows(values_only=True))[0] == "名次"  # type: ignore[union-attr]
 
 

@@ -137,10 +137,12 @@ def test_leaderboard_column_filter_and_export(world: dict[str, Any]) -> None:
     assert 0 < expected < run.n_enterprises
     shown = client.get(url, {"min_coverage": "70"}).content.decode()
     assert f"第 1 / {-(-expected // 50)} 页" in shown
-    rows = _sheet(client.get(reverse("scoring:leaderboard-xlsx", args=[run.pk])).content)
+    rows = _sheet(client.get(reverse("scoring:leaderboard-xlsx", args=[run.pk])).getvalue())
     assert rows[0][-1] == "数据覆盖率（%）"
     filtered = _sheet(
-        client.get(reverse("scoring:leaderboard-xlsx", args=[run.pk]), {"min_coverage": 70}).content
+        client.get(
+            reverse("scoring:leaderboard-xlsx", args=[run.pk]), {"min_coverage": 70}
+        ).getvalue()
     )
     assert len(filtered) - 1 == expected and all(row[-1] >= 70 for row in filtered[1:])
     stored = {
@@ -155,9 +157,9 @@ def test_board_and_bank_list_column_filter_and_export(world: dict[str, Any]) -> 
     board = published_board(run, admin, "全省前 50%", kind="overall", share_from=0, share_to=50)
     text = client.get(reverse("analysis:board", args=[board.pk])).content.decode()
     assert "<th>数据覆盖率</th>" in text and PERCENT.search(text)
-    all_rows = _sheet(client.get(reverse("analysis:board-xlsx", args=[board.pk])).content)
+    all_rows = _sheet(client.get(reverse("analysis:board-xlsx", args=[board.pk])).getvalue())
     kept = _sheet(
-        client.get(reverse("analysis:board-xlsx", args=[board.pk]), {"min_coverage": 70}).content
+        client.get(reverse("analysis:board-xlsx", args=[board.pk]), {"min_coverage": 70}).getvalue()
     )
     assert all_rows[0][-1] == "数据覆盖率（%）"
     assert len(kept) < len(all_rows) and all(row[-1] >= 70 for row in kept[1:])
@@ -178,7 +180,7 @@ def test_board_and_bank_list_column_filter_and_export(world: dict[str, Any]) -> 
     exported = _sheet(
         bank_client.get(
             reverse("portals:fin_list_xlsx", args=[dispatch.pk]), {"min_coverage": "70"}
-        ).content
+        ).getvalue()
     )
     assert exported[0][-1] == "数据覆盖率（%）"
     assert len(exported) == len(kept) and all(row[-1] >= 70 for row in exported[1:])

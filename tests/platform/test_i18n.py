@@ -239,7 +239,7 @@ def test_pages_in_english(scored: Run, boss: Client) -> None:
         for words in chinese:
             assert words not in text, (url, words)
     export = boss.get(f"/en/scoring/runs/{scored.pk}/leaderboard.xlsx")
-    sheet = openpyxl.load_workbook(io.BytesIO(export.content), read_only=True).active
+    sheet = openpyxl.load_workbook(io.BytesIO(export.getvalue()), read_only=True).active
     assert next(sheet.iter_rows(values_only=True))[:3] == (  # type: ignore[union-attr]
         "Rank",
         "Unified social credit code",

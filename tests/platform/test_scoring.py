@@ -240,7 +240,7 @@ def test_pages(province: None, admin_user: Any) -> None:
     assert board.status_code == 200 and "积分榜" in board.content.decode()
     export = client.get(reverse("scoring:leaderboard-xlsx", args=[run.pk]))
     rows = list(
-        openpyxl.load_workbook(io.BytesIO(export.content), read_only=True).active.iter_rows(
+        openpyxl.load_workbook(io.BytesIO(export.getvalue()), read_only=True).active.iter_rows(
             values_only=True
         )
     )  # type: ignore[union-attr]

@@ -10,12 +10,12 @@ from typing import Any
 import numpy as np
 import polars as pl
 from django.utils.translation import gettext
-from openpyxl import Workbook
 
 from innopoints.analysis.completeness import completeness as input_completeness
 from innopoints.registry.models import Region
 from innopoints.scoring.coverage import DivisionCoverage, divisions, percent_number
 from innopoints.scoring.models import Result, Run
+from innopoints.site.exports import Workbook
 from innopoints.site.names import field_name, stage_name
 
 
@@ -118,7 +118,7 @@ def _column(key: str) -> str:
 
 
 def to_xlsx(stats: Statistics) -> bytes:
-    workbook = Workbook(write_only=True)
+    workbook = Workbook()
     for title, rows in (
         (gettext("按地区"), stats.by_region),
         (gettext("按领域"), stats.by_industry),

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import io
 
 from django import forms
 from django.contrib import admin, messages
@@ -10,7 +9,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
 
 from innopoints.accounts import scope
 from innopoints.accounts.decorators import government_required, require
@@ -23,6 +21,7 @@ from innopoints.ops.routers import reports
 from innopoints.registry.models import Enterprise
 from innopoints.scoring.coverage import min_coverage, percent_number
 from innopoints.scoring.models import Run
+from innopoints.site.exports import Workbook
 from innopoints.site import exports, names
 from innopoints.site.paging import link_query, page_of
 
@@ -159,7 +158,7 @@ def board_publish(request: HttpRequest, pk: int) -> HttpResponse:
 def board_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     board = get_object_or_404(Leaderboard, pk=pk)
     require(request, "analysis.view_board", board)
-    workbook = Workbook(write_only=True)
+    workbook = Workbook()  # written as rows come, then streamed
     sheet = workbook.create_sheet(gettext("榜单"))
     sheet.append(
         [
@@ -187,11 +186,7 @@ def board_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
                 percent_number(boards.row_coverage(row)),
             ]
         )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="board-{board.pk}.xlsx"'
-    return response
+    return workbook.response(f"board-{board.pk}.xlsx")
 
 
 @government_required

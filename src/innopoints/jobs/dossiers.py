@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from innopoints.analysis import dossier
+from innopoints.engine.text_cells import csv_text
 from innopoints.jobs import queue
 from innopoints.jobs.inprocess import run_in_process
 from innopoints.jobs.models import DossierBatch, DossierChunk
@@ -161,7 +162,8 @@ def _finish_if_complete(batch_id: int) -> None:
         for code in sorted(codes.values()):
             path = directory / file_name(code)
             data = path.read_bytes()
-            writer.writerow([code, path.name, len(data), hashlib.sha256(data).hexdigest()])
+            digest = hashlib.sha256(data).hexdigest()
+            writer.writerow([csv_text(code), csv_text(path.name), len(data), digest])
     finished = timezone.now()
     DossierBatch.objects.filter(pk=batch_id).update(
         status="done",

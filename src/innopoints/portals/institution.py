@@ -4,8 +4,6 @@ records. Every view or export of an enterprise's detailed data is audited."""
 
 from __future__ import annotations
 
-import io
-
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -16,7 +14,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
-from openpyxl import Workbook
 
 from innopoints.accounts import scope
 from innopoints.accounts.decorators import institution_required, require
@@ -31,6 +28,7 @@ from innopoints.scoring.coverage import min_coverage, percent_number
 from innopoints.scoring.estimate import published_result
 from innopoints.scoring.explain import explain
 from innopoints.scoring.models import LARGE_RUN_FIELDS
+from innopoints.site.exports import Workbook
 
 BOARD_RUN_LARGE = tuple(f"board__{f}" for f in LARGE_RUN_FIELDS)
 
@@ -130,15 +128,13 @@ def list_page(request: HttpRequest, pk: int) -> HttpResponse:
 @institution_required
 def list_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     dispatch = _dispatch(request, pk)
-    workbook = Workbook(write_only=True)
+    workbook = Workbook()
     sheet = workbook.create_sheet(_("推荐名单"))
     sheet.append([_("名次"), _("企业名称"), _("档次"), _("分数段"), _("数据覆盖率（%）")])
     rows = _list_rows(request, dispatch)
     for row in rows:
         coverage = percent_number(row["coverage"])  # type: ignore[arg-type]
         sheet.append([row["position"], row["name"], row["tier"], row["band"], coverage])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
     record(
         "export",
         obj=dispatch.board,
@@ -146,9 +142,7 @@ def list_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
         % {"n": len(rows)},
         request=request,
     )
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="list-{dispatch.pk}.xlsx"'
-    return response
+    return workbook.response(f"list-{dispatch.pk}.xlsx")
 
 
 @institution_required

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +11,6 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
 
 from innopoints.accounts import scope
 from innopoints.accounts.decorators import government_required, require
@@ -24,6 +22,7 @@ from innopoints.scoring.forms import RunForm
 from innopoints.scoring.models import Result, RobustnessAnalysis, Run
 from innopoints.scoring.robustness import widest
 from innopoints.scoring.tasks import dispatch, dispatch_robustness
+from innopoints.site.exports import Workbook
 from innopoints.site.query import id_param
 
 
@@ -235,7 +234,7 @@ def leaderboard(request: HttpRequest, pk: int) -> HttpResponse:
 def leaderboard_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(Run, pk=pk)
     require(request, "scoring.view_run", run)
-    workbook = Workbook(write_only=True)
+    workbook = Workbook()  # written as rows come, then streamed
     sheet = workbook.create_sheet(gettext("积分榜"))
     sheet.append(
         [
@@ -270,14 +269,7 @@ def leaderboard_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
                 percent_number(r.coverage),
             ]
         )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    )
-    response["Content-Disposition"] = f'attachment; filename="leaderboard-run{run.pk}.xlsx"'
-    return response
+    return workbook.response(f"leaderboard-run{run.pk}.xlsx")
 
 
 @government_required
