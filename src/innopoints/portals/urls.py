@@ -1,13 +1,19 @@
 from django.urls import path
 
 from innopoints.applications import views as applications_views
-from innopoints.portals import enterprise, government, institution, views
+from innopoints.portals import enterprise, government, import_templates, institution, views
 
 app_name = "portals"
 urlpatterns = [
     path("", views.home, name="home"),
     path("gov/", government.home, name="gov_home"),
     path("gov/import/", government.import_file, name="gov_import"),
+    path("gov/import/columns/", import_templates.import_columns, name="gov_import_columns"),
+    path(
+        "gov/import/template/<slug:source>.xlsx",
+        import_templates.import_template,
+        name="gov_import_template",
+    ),
     path("gov/import/<str:token>/", government.import_progress, name="gov_import_progress"),
     path("gov/import/<str:token>/state/", government.import_state, name="gov_import_state"),
     path("gov/import/<str:token>/errors.xlsx", government.import_errors, name="gov_import_errors"),
