@@ -66,6 +66,21 @@ def test_404_keeps_the_frame_says_what_happened_and_leads_back(
 
 
 @pytest.mark.parametrize(
+    ("prefix", "title", "back"),
+    [("", "页面已过期", "返回首页"), ("/en", "This page has expired", "Back to the home page")],
+)
+def test_a_form_without_its_csrf_token_gets_the_framed_page(
+    db: Any, prefix: str, title: str, back: str
+) -> None:
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(prefix + "/accounts/login/", {"username": "a", "password": "b"})
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert f"<h1>{title}</h1>" in page and 'id="site-name"' in page
+    assert f'<a href="{prefix}/">{back}</a>' in page
+
+
+@pytest.mark.parametrize(
     ("language", "title", "back", "home"),
     [
         ("zh-hans", "服务器出错", "返回首页", "/"),
@@ -187,4 +202,4 @@ def test_many_user_names_from_one_address_are_locked_out(
     elsewhere = Client(REMOTE_ADDR="198.51.100.2")
     signed_in = elsewhere.post(login, {"username": "owner", "password": "pw-owner-long"})
     assert signed_in.status_code == 302 and "_auth_user_id" in elsewhere.session
-    assert settings.INNOPOINTS_LOGIN_ADDRESS_FAILURE_LIMIT == limit
+    assert limit == settings.INNOPOINTS_LOGIN_ADDRESS_FAILURE_LIMIT
