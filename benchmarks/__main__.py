@@ -1,7 +1,7 @@
 """Run every benchmark and print its figures (see README, Performance).
 
 uv run python -m benchmarks [--sizes 30000,100000,1000000] [--repeat 5] [--cli-rows 100000]
-    [--only pages --demo-dir /tmp/perfdemo]
+    [--only pages --demo-dir /tmp/perfdemo] [--only exports --demo-dir /tmp/perfdemo]
 """
 
 from __future__ import annotations
@@ -279,6 +279,24 @@ def _print_pages(demo_dir: str | None, repeat: int, results: dict[str, Any]) -> 
     results["pages"] = json.loads(lines[-1])
 
 
+def _print_exports(demo_dir: str | None, repeat: int, results: dict[str, Any]) -> None:
+    """The leaderboard, list and bank-list .xlsx of the 30,000-enterprise demo, downloaded in
+    full (benchmarks/exports.py); needs --demo-dir (the pages benchmark builds one if not)."""
+    if demo_dir is None:
+        print("\nexports: skipped, give --demo-dir (an `innopoints demo --no-serve` directory)")
+        return
+    command = ["-m", "benchmarks.exports", "--data-dir", demo_dir, "--repeat", str(repeat)]
+    out = subprocess.run(
+        [sys.executable, *command],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    lines = out.splitlines()
+    print("\n" + "\n".join(lines[:-1]))
+    results["exports"] = json.loads(lines[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--sizes", default="30000,100000,1000000")
@@ -289,7 +307,17 @@ def main() -> None:
     parser.add_argument("--run-rows", type=int, default=30_000)
     parser.add_argument(
         "--only",
-        choices=["engine", "cli", "import", "run", "matching", "robustness", "coinr", "pages"],
+        choices=[
+            "engine",
+            "cli",
+            "import",
+            "run",
+            "matching",
+            "robustness",
+            "coinr",
+            "pages",
+            "exports",
+        ],
         action="append",
     )
     parser.add_argument(
@@ -297,7 +325,17 @@ def main() -> None:
         help="pages: the data directory of an `innopoints demo --no-serve` (else one is built)",
     )
     args = parser.parse_args()
-    everything = ["engine", "cli", "import", "run", "matching", "robustness", "coinr", "pages"]
+    everything = [
+        "engine",
+        "cli",
+        "import",
+        "run",
+        "matching",
+        "robustness",
+        "coinr",
+        "pages",
+        "exports",
+    ]
     chosen = set(args.only or everything)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     print(f"innopoints benchmarks on {machine}")
@@ -329,6 +367,8 @@ def main() -> None:
         _print_coinr(results)
     if "pages" in chosen:
         _print_pages(args.demo_dir, args.repeat, results)
+    if "exports" in chosen:
+        _print_exports(args.demo_dir, args.repeat, results)
     OUT.mkdir(exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(f"\nfigures saved to {OUT / 'results.json'}")
