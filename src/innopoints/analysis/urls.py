@@ -12,6 +12,8 @@ urlpatterns = [
     path("boards/<int:pk>/publish/", views.board_publish, name="board-publish"),
     path("boards/<int:pk>.xlsx", views.board_xlsx, name="board-xlsx"),
     path("runs/<int:run_id>/pools/", views.pools_page, name="pools"),
+    path("runs/<int:run_id>/pools/<slug:code>/", views.pool_page, name="pool"),
+    path("runs/<int:run_id>/pools/<slug:code>.xlsx", views.pool_xlsx, name="pool-xlsx"),
     path("runs/<int:run_id>/statistics/", views.statistics_page, name="statistics"),
     path("runs/<int:run_id>/statistics.xlsx", views.statistics_xlsx, name="statistics-xlsx"),
 ]

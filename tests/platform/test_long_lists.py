@@ -1,0 +1,226 @@
+"""Long lists on small data (issue 14 §6): lists and pools a page of 50 at a time with links
+that keep their parameters once, every pool member in the export, bounded queries on the
+admin lists of the big tables, the quality report computed once per state of the data, the
+offering form without a select of every region. (Their speed on the 30,000-enterprise demo is
+measured by benchmarks/pages.py, not here.)"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from innopoints.analysis import boards
+from innopoints.analysis.models import Leaderboard, Pool, PoolMembership
+from innopoints.applications.catalogue import load_offerings
+from innopoints.applications.models import Offering, RunMatching
+from innopoints.collection import quality
+from innopoints.collection.models import Authorisation, Finding
+from innopoints.scoring.models import Result, Run
+from tests.platform.conftest import published_board, scored_province
+
+
+@pytest.fixture
+def run(db: Any, tmp_path: Path, admin_user: Any) -> Run:
+    cache.clear()  # the test database reuses numbers; the cache outlives it
+    load_offerings()  # matched when the list is published: pushes and matches to list
+    return scored_province(tmp_path / "files", 400, 11, admin_user)
+
+
+@pytest.fixture
+def client_in(admin_user: Any) -> Client:
+    client = Client()
+    client.force_login(admin_user)
+    return client
+
+
+def _table_rows(html: str, table_id: str) -> list[list[str]]:
+    body = html.split(f'id="{table_id}"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", body.split("<tbody>", 1)[1], flags=re.S)
+    return [
+        [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td>(.*?)</td>", r)] for r in rows
+    ]
+
+
+def _page_links(html: str) -> list[str]:
+    return [link.replace("&amp;", "&") for link in re.findall(r'href="\?([^"]*)"', html)]
+
+
+def test_a_list_is_paged_by_50_and_its_links_name_each_parameter_once(
+    run: Run, client_in: Client, admin_user: Any
+) -> None:
+    board = published_board(run, admin_user, "全部企业", kind="overall")
+    everyone = boards.entries(board)
+    assert len(everyone) > 100
+    url = reverse("analysis:board", args=[board.pk])
+    first = client_in.get(url, {"min_coverage": "0"}).content.decode()
+    second = client_in.get(url, {"min_coverage": "0", "page": "2"}).content.decode()
+    assert [r[1] for r in _table_rows(first, "board")] == [e["name"] for e in everyone[:50]]
+    assert [r[0] for r in _table_rows(second, "board")] == [
+        str(e["position"]) for e in everyone[50:100]
+    ]
+    links = _page_links(second)
+    assert "min_coverage=0&page=3" in links and "min_coverage=0&page=1" in links
+    for link in links:
+        assert link.count("page=") == 1 and link.count("min_coverage=") == 1, link
+    last = (len(everyone) + 49) // 50
+    tail = client_in.get(url, {"page": "999"}).content.decode()  # past the end: the last page
+    assert [r[0] for r in _table_rows(tail, "board")] == [
+        str(e["position"]) for e in everyone[(last - 1) * 50 :]
+    ]
+
+
+def _largest_pool(run: Run) -> tuple[Pool, list[int]]:
+    pools = {
+        pool: list(
+            PoolMembership.objects.filter(run=run, pool=pool).values_list(
+                "enterprise_id", flat=True
+            )
+        )
+        for pool in Pool.objects.all()
+    }
+    pool = max(pools, key=lambda p: len(pools[p]))
+    assert len(pools[pool]) > 50, {p.code: len(m) for p, m in pools.items()}
+    return pool, pools[pool]
+
+
+def test_a_pool_lists_every_member_with_scores_by_page_and_exports_them_all(
+    run: Run, client_in: Client, django_assert_max_num_queries: Any
+) -> None:
+    pool, member_ids = _largest_pool(run)
+    results = {
+        r.enterprise.credit_code: r
+        for r in Result.objects.filter(run=run, enterprise_id__in=member_ids).select_related(
+            "enterprise"
+        )
+    }
+    ordered = sorted(
+        results.values(),
+        key=lambda r: (r.rank is None, r.rank or 0, -r.total, r.enterprise_id),
+    )
+    overview = client_in.get(reverse("analysis:pools", args=[run.pk])).content.decode()
+    page_url = reverse("analysis:pool", args=[run.pk, pool.code])
+    assert page_url in overview and f"{pool.name}：{len(member_ids)} 家" in overview
+    with django_assert_max_num_queries(12):
+        second = client_in.get(page_url, {"page": "2"}).content.decode()
+    rows = _table_rows(second, "pool-members")
+    assert [r[1] for r in rows] == [r.enterprise.name for r in ordered[50:100]]
+    assert [r[4] for r in rows] == [f"{r.total:.2f}" for r in ordered[50:100]]
+
+    response = client_in.get(reverse("analysis:pool-xlsx", args=[run.pk, pool.code]))
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    exported = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert len(exported) == len(member_ids)
+    assert {row[1] for row in exported} == set(results)
+    for rank, code, name, _stage, _industry, total, _tier in exported:
+        assert results[code].enterprise.name == name and results[code].rank == rank
+        assert total == pytest.approx(round(results[code].total, 2))
+
+
+@pytest.mark.parametrize(
+    "admin_list",
+    [
+        "admin:collection_factvalue_changelist",
+        "admin:analysis_poolmembership_changelist",
+        "admin:applications_push_changelist",
+        "admin:applications_match_changelist",
+    ],
+)
+def test_admin_lists_of_big_tables_read_a_page_in_a_few_queries_without_counting_all(
+    run: Run, client_in: Client, admin_user: Any, admin_list: str
+) -> None:
+    published_board(run, admin_user, "前 50%", kind="overall", share_from=0, share_to=50)
+    with CaptureQueriesContext(connection) as queries:
+        response = client_in.get(reverse(admin_list))
+    assert response.status_code == 200
+    changelist = response.context["cl"]
+    total = changelist.model.objects.count()
+    assert total > 20 and len(changelist.result_list) == min(total, 100)
+    assert response.content.decode().count('name="_selected_action"') in {0, min(total, 100)}
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert len(statements) <= 20, "\n".join(statements)
+    table = re.search(r"admin:(\w+?)_(\w+?)_changelist", admin_list)
+    assert table is not None
+    db_table = f"{table.group(1)}_{table.group(2)}"
+    counting = [s for s in statements if "COUNT(" in s.upper() and db_table in s]
+    assert not [s for s in counting if "LIMIT" not in s.upper()], counting
+
+
+def test_the_offering_form_searches_regions_instead_of_listing_them(
+    run: Run, client_in: Client
+) -> None:
+    offering = Offering.objects.order_by("pk").first()
+    assert offering is not None
+    page = client_in.get(reverse("admin:applications_offering_change", args=[offering.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert html.count("<option") < 100  # was every division twice (3,000+ each)
+    assert 'name="region"' in html and "admin-autocomplete" in html
+    found = client_in.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "applications",
+            "model_name": "offering",
+            "field_name": "region",
+            "term": "成都",
+        },
+    ).json()
+    assert any("成都" in item["text"] for item in found["results"])
+
+
+def test_the_quality_report_is_computed_once_per_state_of_the_data(run: Run) -> None:
+    before = quality.build("2025")
+    with CaptureQueriesContext(connection) as queries:
+        again = quality.build("2025")
+    assert again == before
+    facts_read = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "collection_factvalue" in q["sql"] and "MAX(" not in q["sql"].upper()
+    ]
+    assert not facts_read  # the counts came from the cache: only the newest ids were asked
+
+    grant = Authorisation.objects.filter(source__isnull=False, revoked_at__isnull=True).first()
+    assert grant is not None
+    grant.revoked_at = timezone.now()
+    grant.save()
+    revoked = quality.build("2025")
+    assert sum(i.authorised for i in revoked.indicators) < sum(
+        i.authorised for i in before.indicators
+    )
+
+    finding = Finding.objects.filter(period="2025", status="open").first()
+    assert finding is not None
+    finding.status = "dismissed"
+    finding.save()
+    assert quality.build("2025").findings_open == before.findings_open - 1
+
+
+def test_a_published_list_shows_how_far_the_runs_matching_has_got(
+    run: Run, client_in: Client, admin_user: Any
+) -> None:
+    draft = Leaderboard.objects.create(run=run, title="前 20%", share_from=0, share_to=20)
+    url = reverse("analysis:board", args=[draft.pk])
+    assert 'id="matching-state"' not in client_in.get(url).content.decode()
+
+    # the first published list of the run starts its matching (inline in the tests)
+    published = client_in.post(reverse("analysis:board-publish", args=[draft.pk]), follow=True)
+    job = RunMatching.objects.get(run=run)
+    assert job.status == "done" and job.n_matches > 0
+    html = published.content.decode()
+    assert f"政策与金融产品匹配已完成：{job.n_matches} 条匹配，新推送 {job.n_pushed} 条" in html
+
+    RunMatching.objects.filter(pk=job.pk).update(status="running")  # as while it runs
+    html = client_in.get(url).content.decode()
+    assert "正在后台为本次测算匹配政策与金融产品" in html
+    assert reverse("ops:jobs") + "?kind=matching" in html
