@@ -73,9 +73,19 @@ class XlsxBook:
         return SheetWriter(self, self._book.add_worksheet(name))
 
     def write_cell(self, sheet: Any, row: int, column: int, value: object) -> None:
-        if value is None:
+        kind = type(value)
+        if kind is str:  # the common cases first: text, then numbers
+            text = cell_text(value)  # type: ignore[arg-type]
+            if formula_like(text):
+                sheet.write_string(row, column, text, self._text_as_typed)
+            elif text:
+                sheet.write_string(row, column, text)
+        elif kind is float or kind is int:
+            if math.isfinite(value):  # type: ignore[arg-type]
+                sheet.write_number(row, column, value)
+        elif value is None:
             return
-        if isinstance(value, bool):
+        elif isinstance(value, bool):
             sheet.write_boolean(row, column, value)
         elif isinstance(value, int | float | Decimal):
             number = float(value)
@@ -86,11 +96,7 @@ class XlsxBook:
         elif isinstance(value, dt.date):
             sheet.write_datetime(row, column, value, self._date)
         else:
-            text = cell_text(str(value))
-            if formula_like(text):
-                sheet.write_string(row, column, text, self._text_as_typed)
-            elif text:
-                sheet.write_string(row, column, text)
+            self.write_cell(sheet, row, column, str(value))
 
     def close(self) -> None:
         self._book.close()
