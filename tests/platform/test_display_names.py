@@ -48,6 +48,12 @@ def test_names_in_both_languages(db: Any) -> None:
         assert names.without_codes("invention_apps=12 远离同期分布") == (
             "与主营业务相关的发明专利申请量=12 远离同期分布"
         )
+        assert names.percent(0.873) == "87.3%"
+        assert names.level_name("winsor", "0.01-0.99") == "缩尾至 1%–99% 分位"
+        assert names.level_name("normalisation", "scheme") == "方案设定"
+        assert names.analysis_note(
+            "normalisation 'goalpost' scores exactly like 'wminmax': dropped"
+        ) == ("“目标值标准化”与“截尾最小–最大标准化”的测算结果完全相同，只保留后者")
     with translation.override("en"):
         assert names.field_name("rd_expense") == "R&D expenditure"
         assert names.field_name("employees") == "Employees at period end"

@@ -37,11 +37,11 @@ from django.utils.http import urlsafe_base64_encode
 from innopoints.accounts.models import Profile, Role
 from innopoints.analysis.models import PoolMembership
 from innopoints.applications.catalogue import load_offerings
-from innopoints.applications.models import Dispatch, Financing, Match, RunMatching
+from innopoints.applications.models import Dispatch, Financing, Match, Offering, RunMatching
 from innopoints.collection.models import Authorisation, DataSource, Finding
 from innopoints.engine import scheme as engine_scheme
 from innopoints.registry.models import Institution, Region
-from innopoints.scoring.models import Result
+from innopoints.scoring.models import Result, RobustnessAnalysis
 from tests.platform.conftest import csv_bytes, published_board, scored_province
 
 # Pages that are technical by nature: what they show are identifiers a programmer needs.
@@ -228,6 +228,12 @@ def world(db: Any, tmp_path: Path) -> dict[str, Any]:
         )
         assert response.status_code == 302, response.content.decode()[:2000]
         tokens.append(response["Location"].rstrip("/").split("/")[-1])
+    started = importer.post(
+        reverse("scoring:robustness-start", args=[run.pk]), {"replications": "200"}
+    )
+    assert started.status_code == 302
+    analysis = RobustnessAnalysis.objects.get(run=run)
+    assert analysis.status == "done", analysis.error
     invited = users.create_user("invited", "i@example.invalid")
     finding = Finding.objects.filter(status="open").first()
     assert finding is not None
@@ -267,6 +273,7 @@ MUST_SEE = {
     ("scoring:run", "chengdu"),
     ("scoring:explain", "sichuan"),
     ("scoring:leaderboard", "sichuan"),
+    ("scoring:robustness", "sichuan"),
     ("analysis:statistics", "sichuan"),
     ("analysis:board", "sichuan"),
     ("analysis:pool", "sichuan"),
@@ -320,7 +327,7 @@ ARGUMENTS: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = {
     "portals:fin_financing_new": lambda w: [{"enterprise_id": w["enterprise"].pk}],
     "portals:fin_financing_edit": lambda w: [{"pk": w["financing"].pk}],
     "portals:ent_match": lambda w: [{"pk": w["match"].pk}],
-    "portals:ent_offering": lambda w: [{"pk": w["offering"].pk}],
+    "portals:ent_offering": lambda w: [{"pk": o.pk} for o in Offering.objects.all()],
 }
 
 

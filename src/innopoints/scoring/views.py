@@ -23,6 +23,7 @@ from innopoints.scoring.models import Result, RobustnessAnalysis, Run
 from innopoints.scoring.robustness import widest
 from innopoints.scoring.tasks import dispatch, dispatch_robustness
 from innopoints.site.exports import Workbook
+from innopoints.site.names import level_name
 from innopoints.site.query import id_param
 
 
@@ -396,7 +397,10 @@ def robustness(request: HttpRequest, pk: int) -> HttpResponse:
         for row in sensitivity
     ]
     levels = [
-        (FACTOR_LABELS.get(name, name), entries)
+        (
+            FACTOR_LABELS.get(name, name),
+            [{**e, "level": level_name(name, str(e.get("level")))} for e in entries],
+        )
         for name, entries in (report.get("by_level") or {}).items()
     ]
     extremes = widest(analysis) if analysis is not None and analysis.status == "done" else {}

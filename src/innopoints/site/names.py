@@ -281,3 +281,66 @@ def region_prefix(text: str) -> str:
     while len(wanted) > 2 and wanted.endswith("00"):
         wanted = wanted[:-2]
     return wanted
+
+
+def percent(share: object, places: int = 1) -> str:
+    """A share (0.873) as a percentage: 87.3% (— when there is none)."""
+    if share is None or share == "":
+        return "—"
+    return f"{float(str(share)) * 100:.{int(places)}f}%"
+
+
+COINR_METHODS = {
+    "zscore": gettext_lazy("Z 分数标准化"),
+    "prank": gettext_lazy("百分位名次标准化"),
+    "fracmax": gettext_lazy("占最大值比例"),
+    "dist2max": gettext_lazy("与最大值的距离"),
+    "borda": gettext_lazy("博尔达计分"),
+}
+
+
+def level_name(factor: str, level: str) -> str:
+    """One alternative of a robustness analysis in words (``scheme`` is the run's own
+    choice; ``0.01-0.99`` a winsorising band; methods and groups by name)."""
+    if level == "scheme":
+        return gettext("方案设定")
+    if factor == "normalisation":
+        if level.startswith("coinr:"):
+            return str(COINR_METHODS.get(level[6:], level))
+        return method_name(level)
+    if factor == "winsor" and "-" in level:
+        low, _, high = level.partition("-")
+        try:
+            return gettext("缩尾至 %(low)s–%(high)s 分位") % {
+                "low": percent(float(low), 0),
+                "high": percent(float(high), 0),
+            }
+        except ValueError:
+            return level
+    if factor == "transform":
+        return transform_name(level)
+    if factor == "reference_group":
+        return stage_name(level)
+    return level
+
+
+_SAME = re.compile(r"normalisation '(?P<a>[^']+)' scores exactly like '(?P<b>[^']+)': dropped")
+
+
+def analysis_note(note: str) -> str:
+    """A note of a robustness analysis (the engine writes them in English) in words."""
+    same = _SAME.fullmatch(note)
+    if same:
+        return gettext("“%(a)s”与“%(b)s”的测算结果完全相同，只保留后者") % {
+            "a": level_name("normalisation", same["a"]),
+            "b": level_name("normalisation", same["b"]),
+        }
+    words = {
+        "one stage only: the reference group does not vary": gettext(
+            "只有一个成长阶段：参照组不作变化"
+        ),
+        "one factor varies: sensitivity indices skipped": gettext(
+            "只有一项选择有变化：不计算敏感性指数"
+        ),
+    }
+    return words.get(note, without_codes(note))

@@ -71,3 +71,14 @@ def step_name(code: str) -> str:
 @register.filter
 def without_codes(text: str | None) -> str:
     return names.without_codes(text)
+
+
+@register.filter
+def percent(share: object, places: int = 1) -> str:
+    """A share (0.873) as a percentage for people: 87.3%."""
+    return names.percent(share, places)
+
+
+@register.filter
+def analysis_note(note: str) -> str:
+    return names.analysis_note(str(note))
