@@ -436,3 +436,41 @@ def test_a_finished_import_leads_to_its_findings_and_a_run(
     assert {f.batch_id for f in listed.context["page"]} == {batch.pk}
     form = client.get(f"{reverse('scoring:runs')}?period=2025").context["form"]
     assert form["period"].value() == "2025"
+
+
+def test_grants_to_sources_in_force_read_by_the_one_rule(db: Any) -> None:
+    """The facts' authorisation table (COPY on PostgreSQL) keeps exactly the grants
+    ``active_on`` keeps: begun, not ended, not revoked; one row per field in scope."""
+    from django.utils import timezone  # noqa: PLC0415
+
+    from innopoints.collection.facts import active_authorisations  # noqa: PLC0415
+    from innopoints.collection.models import DataSource  # noqa: PLC0415
+
+    tax = DataSource.objects.get(code="tax")
+    day = dt.date(2026, 12, 4)
+    made = {}
+    for i, (code, grant) in enumerate(
+        zip(
+            codes(5),
+            [
+                {"valid_from": day},  # starts today: in force
+                {"valid_from": dt.date(2026, 1, 1), "scope": ["rd_expense", "revenue"]},
+                {"valid_from": dt.date(2026, 1, 1), "valid_to": dt.date(2026, 12, 3)},  # ended
+                {"valid_from": dt.date(2026, 12, 5)},  # not yet
+                {"valid_from": dt.date(2026, 1, 1), "revoked_at": timezone.now()},
+            ],
+            strict=True,
+        )
+    ):
+        enterprise = Enterprise.objects.create(credit_code=code, name=f"授权企业{i}")
+        Authorisation.objects.create(enterprise=enterprise, source=tax, **grant)
+        made[i] = enterprise.pk
+    rows = set(active_authorisations(day).iter_rows())
+    assert rows == {
+        (made[0], tax.pk, None),
+        (made[1], tax.pk, "rd_expense"),
+        (made[1], tax.pk, "revenue"),
+    }
+    assert {e for e, _s, _f in rows} == set(
+        Authorisation.objects.active_on(day).values_list("enterprise_id", flat=True)
+    )

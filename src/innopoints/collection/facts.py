@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 
 import polars as pl
 from django.db import connection
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from innopoints.collection.models import Authorisation, DataSource, FactValue, SourceField
@@ -124,12 +125,13 @@ def manual_source_ids() -> list[int]:
 
 
 def active_authorisations(as_of: dt.date | None = None) -> pl.DataFrame:
-    """(enterprise_id, source_id, field_code) authorised on ``as_of``; field_code null = all."""
+    """(enterprise_id, source_id, field_code) authorised on ``as_of``; field_code null = all.
+    In force means ``Authorisation.objects.active_on`` (one rule, here read with COPY)."""
     day = as_of or timezone.localdate()
     schema = {"enterprise_id": pl.Int64, "source_id": pl.Int64, "field_code": pl.String}
+    query = Authorisation.objects.active_on(day).filter(source__isnull=False).order_by()
     if connection.vendor == "postgresql":
-        return _copy_authorisations(day, schema)
-    query = Authorisation.objects.active_on(day).filter(source__isnull=False)
+        return _copy_authorisations(query, schema)
     rows = [
         (e, s, code)
         for e, s, scope in query.values_list("enterprise_id", "source_id", "scope")
@@ -138,17 +140,17 @@ def active_authorisations(as_of: dt.date | None = None) -> pl.DataFrame:
     return pl.DataFrame(rows, orient="row", schema=schema)
 
 
-def _copy_authorisations(day: dt.date, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    """Active grants to sources, one row per field in scope (null: every field)."""
-    table = connection.ops.quote_name(Authorisation._meta.db_table)
+def _copy_authorisations(
+    query: QuerySet[Authorisation], schema: dict[str, pl.DataType]
+) -> pl.DataFrame:
+    """The grants ``query`` selects, one row per field in scope (null: every field)."""
+    inner, params = query.values("enterprise_id", "source_id", "scope").query.sql_with_params()
     sql = (
-        f"COPY (SELECT enterprise_id, source_id, field FROM {table} "
-        "LEFT JOIN LATERAL jsonb_array_elements_text(CASE WHEN jsonb_array_length(scope) = 0 "
-        "THEN '[null]'::jsonb ELSE scope END) AS field ON true "
-        "WHERE source_id IS NOT NULL AND revoked_at IS NULL AND valid_from <= %s "
-        "AND (valid_to IS NULL OR valid_to >= %s)) TO STDOUT WITH (FORMAT csv)"
+        f"COPY (SELECT a.enterprise_id, a.source_id, field FROM ({inner}) AS a "
+        "LEFT JOIN LATERAL jsonb_array_elements_text(CASE WHEN jsonb_array_length(a.scope) = 0 "
+        "THEN '[null]'::jsonb ELSE a.scope END) AS field ON true) TO STDOUT WITH (FORMAT csv)"
     )
-    buffer = _copy_to_buffer(sql, [day, day])
+    buffer = _copy_to_buffer(sql, list(params))
     if buffer is None:
         return pl.DataFrame(schema=schema)
     return pl.read_csv(buffer, has_header=False, new_columns=list(schema), schema_overrides=schema)
