@@ -11,7 +11,12 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from innopoints.analysis.models import Leaderboard, Pool, PoolMembership
 from innopoints.analysis.pools import RuleError, check_rule
-from innopoints.site.big_tables import BigTableAdmin, choices_filter, run_choices
+from innopoints.site.big_tables import (
+    BigTableAdmin,
+    choices_filter,
+    run_choices,
+    run_fields_not_listed,
+)
 
 
 class PoolForm(forms.ModelForm):
@@ -40,6 +45,7 @@ class PoolMembershipAdmin(BigTableAdmin):
     list_filter = ("pool", choices_filter("run", _("积分测算"), run_choices))
     search_fields = ("enterprise__name", "enterprise__credit_code")
     list_select_related = ("pool", "run__region", "run__scheme_version", "enterprise")
+    deferred = run_fields_not_listed()
 
 
 @admin.register(Leaderboard)

@@ -16,7 +16,13 @@ from innopoints.applications.models import (
     RunMatching,
 )
 from innopoints.site.admin_base import ReadOnlyAdmin
-from innopoints.site.big_tables import BigTableAdmin, choices_filter, run_choices
+from innopoints.site.big_tables import (
+    OFFERING_TEXTS,
+    BigTableAdmin,
+    choices_filter,
+    run_choices,
+    run_fields_not_listed,
+)
 
 
 @admin.register(Offering)
@@ -64,7 +70,7 @@ class MatchAdmin(BigTableAdmin):
     search_fields = ("enterprise__name", "enterprise__credit_code")
     raw_id_fields = ("run", "enterprise")
     list_select_related = ("run__region", "run__scheme_version", "offering", "enterprise")
-    deferred = ("reasons",)
+    deferred = ("reasons", *run_fields_not_listed(), *OFFERING_TEXTS)
 
 
 @admin.register(Push)
@@ -81,6 +87,7 @@ class PushAdmin(BigTableAdmin):
     search_fields = ("enterprise__name", "enterprise__credit_code")
     raw_id_fields = ("run", "enterprise")
     list_select_related = ("offering", "enterprise", "run__region", "run__scheme_version")
+    deferred = (*run_fields_not_listed(), *OFFERING_TEXTS)
 
 
 @admin.register(PushOptOut)
