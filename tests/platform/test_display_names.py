@@ -170,5 +170,10 @@ def test_low_agreement_says_what_it_means_and_what_to_do(tmp_path: Any, db: Any)
     assert 'id="low-agreement"' in page
     assert "吻合度偏低" in page and "稳健性分析" in page and "再发布积分榜" in page
     assert "Spearman" not in page and "ρ" not in page
+    # the leaderboard export names stages, not their codes
+    export = client.get(reverse("scoring:leaderboard-xlsx", args=[run.pk]))
+    sheet = openpyxl.load_workbook(io.BytesIO(export.getvalue()), read_only=True).worksheets[0]
+    stages = {row[3] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert stages and stages <= {"初创期", "成长期", "稳定期", "—"}, stages
     english = client.get("/en" + reverse("scoring:run", args=[run.pk])).content.decode()
     assert "Low agreement" in english and "run the robustness analysis" in english

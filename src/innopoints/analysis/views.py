@@ -179,7 +179,7 @@ def board_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
                 row["position"],
                 row.get("credit_code"),
                 row.get("name"),
-                row.get("stage"),
+                names.stage_name(row.get("stage"), board.run.scheme_version),
                 row.get("industry"),
                 row.get("total_after", row.get("total")),
                 row.get("tier_after", row.get("tier")),

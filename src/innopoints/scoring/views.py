@@ -23,7 +23,7 @@ from innopoints.scoring.models import Result, RobustnessAnalysis, Run
 from innopoints.scoring.robustness import widest
 from innopoints.scoring.tasks import dispatch, dispatch_robustness
 from innopoints.site.exports import Workbook
-from innopoints.site.names import level_name
+from innopoints.site.names import level_name, stage_name, veto_reasons
 from innopoints.site.query import id_param
 
 
@@ -253,20 +253,21 @@ def leaderboard_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
             gettext("数据覆盖率（%）"),
         ]
     )
+    version = run.scheme_version
     for r in _results(request, run).iterator(chunk_size=5000):
         sheet.append(
             [
                 r.rank,
                 r.enterprise.credit_code,
                 r.enterprise.name,
-                r.stage,
+                stage_name(r.stage, version),
                 r.industry,
                 r.region_code,
                 r.base,
                 r.bonus,
                 r.total,
                 r.tier,
-                r.veto_reasons,
+                veto_reasons(r.veto_reasons, version),
                 percent_number(r.coverage),
             ]
         )
