@@ -177,3 +177,27 @@ def test_low_agreement_says_what_it_means_and_what_to_do(tmp_path: Any, db: Any)
     assert stages and stages <= {"初创期", "成长期", "稳定期", "—"}, stages
     english = client.get("/en" + reverse("scoring:run", args=[run.pk])).content.decode()
     assert "Low agreement" in english and "run the robustness analysis" in english
+
+
+def test_findings_read_in_the_users_language() -> None:
+    from innopoints.collection.models import Finding  # noqa: PLC0415
+
+    discrepancy = Finding(
+        rule="multi_source",
+        field_code="rd_expense",
+        detail={"values": {"四川省税务局": 10.0, "科技厅": 12.5}},
+        message="rd_expense：四川省税务局 为 10，科技厅 为 12.5",
+    )
+    outlier = Finding(rule="iqr_log", field_code="invention_apps", detail={"value": 900.0})
+    unknown = Finding(rule="other", field_code="st_staff", message="st_staff 不合常理")
+    with translation.override("zh-hans"):
+        assert messages.finding_text(discrepancy) == "研发费用：四川省税务局 为 10，科技厅 为 12.5"
+        assert messages.finding_text(outlier) == (
+            "与主营业务相关的发明专利申请量 为 900，远离同期分布"
+        )
+        assert messages.finding_text(unknown) == "科技人员数 不合常理"
+    with translation.override("en"):
+        assert messages.finding_text(discrepancy) == (
+            "R&D expenditure: 四川省税务局 reports 10, 科技厅 reports 12.5"
+        )
+        assert messages.finding_text(outlier).startswith("Invention patent applications")

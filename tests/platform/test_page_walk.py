@@ -136,6 +136,8 @@ def problems_in(nodes: list[str], codes: set[str], regions: dict[str, str], zh: 
         found |= {f"developer note “{m.group(0)}”" for m in DEVELOPER_NOTES.finditer(text)}
         if text in codes:
             found.add(f"bare code “{text}”")
+        if text in ("True", "False", "None", "nan", "NaN"):  # Python's words, not 是/否 or —
+            found.add(f"raw value “{text}”")
         elif zh:  # in an English page, growth or rank are words; in a Chinese one, codes
             found |= {f"bare code “{m}”" for m in words.findall(text)}
         if zh:

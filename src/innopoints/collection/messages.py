@@ -151,3 +151,53 @@ def in_cell(problem: InputProblem) -> str:
     if problem.column:
         return gettext("%(where)s：%(reason)s") % {"where": column(problem.column), "reason": why}
     return why
+
+
+RULE_TEXTS = {
+    "st_staff_le_employees": gettext_lazy("科技人员数大于从业人员期末人数"),
+    "postgrad_le_employees": gettext_lazy("研究生以上人员数大于从业人员期末人数"),
+    "hitech_le_revenue": gettext_lazy("高新技术产品收入大于营业收入"),
+}
+
+
+def _number(value: object) -> str:
+    try:
+        return f"{float(str(value)):g}"
+    except ValueError:
+        return str(value)
+
+
+def finding_text(finding: object) -> str:
+    """A verification finding in the user's language, from what it stores (kind, rule, field,
+    details); the stored sentence (with codes as names) when its shape is not known."""
+    from innopoints.site.names import field_name, without_codes  # noqa: PLC0415
+
+    rule = str(getattr(finding, "rule", "") or "")
+    field = field_name(str(getattr(finding, "field_code", "") or ""))
+    details = getattr(finding, "detail", None) or {}
+    try:
+        if rule == "multi_source" and len(details.get("values", {})) == 2:
+            (first, a), (second, b) = details["values"].items()
+            return gettext("%(field)s：%(first)s 为 %(a)s，%(second)s 为 %(b)s") % {
+                "field": field,
+                "first": first,
+                "a": _number(a),
+                "second": second,
+                "b": _number(b),
+            }
+        if rule in RULE_TEXTS:
+            return str(RULE_TEXTS[rule])
+        if rule.endswith("_consistent") and {"supplied", "computed"} <= set(details):
+            return gettext("%(field)s 报送值 %(supplied)s 与基础数据计算值 %(computed)s 不符") % {
+                "field": field,
+                "supplied": _number(details["supplied"]),
+                "computed": f"{float(details['computed']):.4g}",
+            }
+        if rule in ("iqr", "iqr_log") and "value" in details:
+            return gettext("%(field)s 为 %(value)s，远离同期分布") % {
+                "field": field,
+                "value": _number(details["value"]),
+            }
+    except (TypeError, ValueError, KeyError):
+        pass
+    return without_codes(str(getattr(finding, "message", "") or ""))

@@ -82,3 +82,10 @@ def percent(share: object, places: int = 1) -> str:
 @register.filter
 def analysis_note(note: str) -> str:
     return names.analysis_note(str(note))
+
+
+@register.filter
+def finding_text(finding: object) -> str:
+    from innopoints.collection.messages import finding_text as text  # noqa: PLC0415
+
+    return text(finding)
