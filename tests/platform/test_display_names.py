@@ -201,3 +201,12 @@ def test_findings_read_in_the_users_language() -> None:
             "R&D expenditure: 四川省税务局 reports 10, 科技厅 reports 12.5"
         )
         assert messages.finding_text(outlier).startswith("Invention patent applications")
+
+
+def test_an_audit_entry_reads_in_beijing_time(db: Any) -> None:
+    import datetime as dt  # noqa: PLC0415
+
+    from innopoints.audit.models import AuditEntry  # noqa: PLC0415
+
+    entry = AuditEntry(at=dt.datetime(2026, 12, 4, 14, 52, tzinfo=dt.UTC), actor_name="gov")
+    assert str(entry).startswith("2026-12-04 22:52:00 gov")

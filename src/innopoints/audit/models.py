@@ -122,7 +122,8 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         who = self.actor_name or _("系统")
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {who} {self.get_action_display()} {self.object_repr}"
+        at = timezone.localtime(self.at)  # Beijing time, as every page shows it
+        return f"{at:%Y-%m-%d %H:%M:%S} {who} {self.get_action_display()} {self.object_repr}"
 
     def save(self, **kwargs: Any) -> None:
         if not self._state.adding or kwargs.get("force_update") or kwargs.get("update_fields"):
