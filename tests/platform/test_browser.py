@@ -86,7 +86,7 @@ def test_sign_in_import_and_read_the_quality_report(
     page.set_input_files("#id_file", str(bad))
     page.click("input[type=submit]")
     page.wait_for_selector("#result .errornote", timeout=15_000)
-    assert "thousands separator" in page.text_content("#result")
+    assert "“1,000”含千位分隔符" in page.text_content("#result")  # in the page's language
     assert page.locator("text=保存列名映射").count() == 0
     with page.expect_download() as download:
         page.click("text=下载错误报告（XLSX）")
@@ -122,7 +122,7 @@ def test_one_click_run_and_portrait_chart(
     )
     page.click("#run-form input[type=submit]")
     page.wait_for_selector("#agreement", timeout=30_000)
-    assert "Spearman" in page.text_content("#agreement")
+    assert "秩相关系数" in page.text_content("#agreement")
     run = Run.objects.get()
     enterprise = Result.objects.filter(run=run, vetoed=False).order_by("rank").first().enterprise_id
     page.goto(f"{live_server.url}/analysis/enterprise/{enterprise}/portrait/")

@@ -235,7 +235,7 @@ def test_pages(province: None, admin_user: Any) -> None:
     run = Run.objects.get()
     assert run.status == "done" and run.started_by == admin_user
     page = client.get(response["Location"]).content.decode()
-    assert "多种方法吻合度" in page and "Spearman" in page and "冻结参数" in page
+    assert "多种方法吻合度" in page and "秩相关系数" in page and "冻结参数" in page
     board = client.get(reverse("scoring:leaderboard", args=[run.pk]), {"stage": "growth"})
     assert board.status_code == 200 and "积分榜" in board.content.decode()
     export = client.get(reverse("scoring:leaderboard-xlsx", args=[run.pk]))
