@@ -21,8 +21,8 @@ from innopoints.ops.routers import reports
 from innopoints.registry.models import Enterprise
 from innopoints.scoring.coverage import min_coverage, percent_number
 from innopoints.scoring.models import Run
-from innopoints.site.exports import Workbook
 from innopoints.site import exports, names
+from innopoints.site.exports import Workbook
 from innopoints.site.paging import link_query, page_of
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -14,8 +14,8 @@ from django.db.models import Count, QuerySet
 from innopoints.applications.models import Financing
 from innopoints.engine.discrimination import auc, ks, psi
 from innopoints.scoring.models import Result
-from innopoints.site import names
 from innopoints.scoring.official import official_runs
+from innopoints.site import names
 
 GRANTED = ["disbursed", "repaid", "overdue", "defaulted"]
 OUTSTANDING = ["disbursed", "overdue", "defaulted"]

@@ -34,8 +34,8 @@ from innopoints.engine.reader import ROW, RawSheet, _label, read_sheet_bytes, ty
 from innopoints.engine.stage import reference_date
 from innopoints.jobs.faults import pause_point
 from innopoints.registry.models import Enterprise, IndustryField, Region
-from innopoints.site.names import division_name, field_name
 from innopoints.site.exports import Workbook
+from innopoints.site.names import division_name, field_name
 
 Progress = Callable[[str, float], None]
 """progress(stage, fraction done of the whole import)."""
