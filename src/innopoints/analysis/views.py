@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
