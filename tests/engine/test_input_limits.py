@@ -194,3 +194,18 @@ def test_results_written_are_never_formulas(tmp_path: Path) -> None:
         ["'@SUM(A1)", "成长期␇", "0.0"],
         ["ok", "成长期", "2.0"],
     ]
+
+
+def test_the_command_line_refuses_the_sheet_and_writes_nothing(tmp_path: Path) -> None:
+    from click.testing import CliRunner  # noqa: PLC0415
+
+    from innopoints.cli import main  # noqa: PLC0415
+
+    source, out = tmp_path / "huge.xlsx", tmp_path / "scores.csv"
+    source.write_bytes(workbook({"A1": "统一社会信用代码", "XFD1048576": "x"}))
+    result = CliRunner().invoke(
+        main, ["score", str(source), "--period", "2025", "--out", str(out)], catch_exceptions=False
+    )
+    assert result.exit_code != 0
+    assert "huge.xlsx: the sheet spans 1,048,576 rows × 16,384 columns" in result.output
+    assert not out.exists()
