@@ -227,3 +227,30 @@ def test_a_published_list_shows_how_far_the_runs_matching_has_got(
     html = client_in.get(url).content.decode()
     assert "正在后台为本次测算匹配政策与金融产品" in html
     assert reverse("ops:jobs") + "?kind=matching" in html
+
+
+def test_a_committed_import_has_its_quality_report_computed_ahead(
+    reference_data: None, settings: Any, tmp_path: Path
+) -> None:
+    """With background jobs (the demo, production), the batch's commit starts a job that builds
+    the period's report: the first visitor reads it from the cache."""
+    import threading  # noqa: PLC0415
+
+    from innopoints.collection.demo import import_all, write_files  # noqa: PLC0415
+
+    cache.clear()
+    settings.INNOPOINTS_JOBS_IN_BACKGROUND = True
+    import_all(write_files(tmp_path / "files", 60, seed=3), "2025")
+    for thread in threading.enumerate():
+        if thread.name.startswith("quality-warm-"):
+            thread.join()
+    with CaptureQueriesContext(connection) as queries:
+        report = quality.build("2025")
+    assert report.n_enterprises == 60 and any(i.with_value for i in report.indicators)
+    read = [
+        q["sql"]
+        for q in queries.captured_queries
+        if any(t in q["sql"] for t in ("collection_factvalue", "collection_finding", "registry_"))
+        and "MAX(" not in q["sql"].upper()
+    ]
+    assert not read, read
