@@ -210,3 +210,14 @@ def test_an_audit_entry_reads_in_beijing_time(db: Any) -> None:
 
     entry = AuditEntry(at=dt.datetime(2026, 12, 4, 14, 52, tzinfo=dt.UTC), actor_name="gov")
     assert str(entry).startswith("2026-12-04 22:52:00 gov")
+
+
+def test_pools_are_named_in_the_users_language(db: Any) -> None:
+    from innopoints.analysis.models import Pool  # noqa: PLC0415
+
+    pool = Pool.objects.get(code="hitech")
+    with translation.override("zh-hans"):
+        assert names.pool_name(pool) == "高新技术企业培育库"
+    with translation.override("en"):
+        assert names.pool_name(pool) == "High-tech enterprise pool"
+        assert "R&D intensity at least 3 %" in names.pool_note(pool)

@@ -218,7 +218,7 @@ def pool_page(request: HttpRequest, run_id: int, code: str) -> HttpResponse:
         "analysis/pool.html",
         _context(
             request,
-            gettext("%(pool)s · 测算 #%(pk)s") % {"pool": pool.name, "pk": run.pk},
+            gettext("%(pool)s · 测算 #%(pk)s") % {"pool": names.pool_name(pool), "pk": run.pk},
             run=run,
             pool=pool,
             page=page,

@@ -205,7 +205,7 @@ def board_filter(board: Any) -> str:
         from innopoints.analysis.models import Pool  # noqa: PLC0415
 
         pool = Pool.objects.filter(code=value).first()
-        return pool.name if pool else value
+        return pool_name(pool) if pool else value
     if board.kind != "filter":
         return value
     from innopoints.analysis.boards import parse_filter  # noqa: PLC0415
@@ -344,3 +344,22 @@ def analysis_note(note: str) -> str:
         ),
     }
     return words.get(note, without_codes(note))
+
+
+@cache
+def _pools_en() -> dict[str, dict[str, str]]:
+    text = resources.files("innopoints.analysis").joinpath("pools.yaml").read_text("utf-8")
+    return {str(p["code"]): dict(p.get("en") or {}) for p in yaml.safe_load(text).get("pools", [])}
+
+
+def pool_name(pool: Any) -> str:
+    """A cultivation pool's name (its English name on English pages, where it has one)."""
+    if english():
+        return _pools_en().get(pool.code, {}).get("name") or pool.name
+    return str(pool.name)
+
+
+def pool_note(pool: Any) -> str:
+    if english():
+        return _pools_en().get(pool.code, {}).get("note") or pool.description
+    return str(pool.description)

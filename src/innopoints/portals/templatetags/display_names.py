@@ -89,3 +89,13 @@ def finding_text(finding: object) -> str:
     from innopoints.collection.messages import finding_text as text  # noqa: PLC0415
 
     return text(finding)
+
+
+@register.filter
+def pool_name(pool: Any) -> str:
+    return names.pool_name(pool)
+
+
+@register.filter
+def pool_note(pool: Any) -> str:
+    return names.pool_note(pool)
