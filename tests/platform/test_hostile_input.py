@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from innopoints.collection import messages
 from innopoints.collection.importing import ImportOutcome, ImportRefused, import_file
 from innopoints.collection.models import DataSource, Enterprise
 from tests.platform.conftest import csv_bytes, snapshot
@@ -121,6 +122,11 @@ def test_control_characters_and_overlong_names_are_refused_with_row_and_column(
         (5, industry, f"“电␛子信息” {control} (U+001B): remove it"),
     ]
     assert not Enterprise.objects.filter(credit_code__in=credit_codes[:4]).exists()
+    shown = [messages.describe(p) for p in error.problems]  # as the import page shows them
+    assert shown[0] == (
+        "第 2 行，B 列“企业名称”：“成都␇测试科技有限公司”含有控制字符（U+0007），请删除"
+    )
+    assert shown[2] == "第 4 行，B 列“企业名称”：此项有 201 个字符，本列最多 200 个"
     report = openpyxl.load_workbook(io.BytesIO(error.error_report or b""))
     sheet = report.active
     assert sheet is not None
