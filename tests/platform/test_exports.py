@@ -125,3 +125,18 @@ def test_audit_export_after_a_sign_in_with_control_characters(admin_user: Any) -
     no_formula_anywhere(rows)
     tried = row_of(rows, "=1+1␇␛x")
     assert any(c.value == "登录失败：用户名 =1+1␇␛x" for c in tried)
+
+
+def test_csv_export_neutralises_text_and_keeps_numbers() -> None:
+    from innopoints.site.exports import csv_response  # noqa: PLC0415
+
+    rows = [[FORMULA, -5], ["成都\x07", 1.5], [None, 0]]
+    response = csv_response("t.csv", ["名称", "总积分"], rows)
+    body = b"".join(response.streaming_content).decode("utf-8")
+    assert body.startswith("\ufeff名称,总积分\r\n")
+    assert body.splitlines()[1:] == [
+        '"\'=HYPERLINK(""http://evil.example/"",""点击领取"")",-5',
+        "成都␇,1.5",
+        ",0",
+    ]
+    assert response["Content-Disposition"] == 'attachment; filename="t.csv"'
