@@ -57,6 +57,8 @@ def _picture(match: re.Match[str]) -> str:
 
 def visible(text: str) -> str:
     """``text`` with every character XML cannot carry shown as a symbol (␀, ␇, …)."""
+    if text.isprintable():  # the usual case, checked in C: none of them can be there
+        return text
     return _XML_ILLEGAL.sub(_picture, text)
 
 
