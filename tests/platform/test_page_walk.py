@@ -38,11 +38,13 @@ from innopoints.accounts.models import Profile, Role
 from innopoints.analysis.models import PoolMembership
 from innopoints.applications.catalogue import load_offerings
 from innopoints.applications.models import Dispatch, Financing, Match, Offering, RunMatching
+from innopoints.collection.demo import import_all, write_files
+from innopoints.collection.importing import import_file
 from innopoints.collection.models import Authorisation, DataSource, Finding
 from innopoints.engine import scheme as engine_scheme
-from innopoints.registry.models import Institution, Region
+from innopoints.registry.models import Enterprise, Institution, Region
 from innopoints.scoring.models import Result, RobustnessAnalysis
-from tests.platform.conftest import csv_bytes, published_board, scored_province
+from tests.platform.conftest import csv_bytes, published_board, scored_run
 
 # Pages that are technical by nature: what they show are identifiers a programmer needs.
 ALLOWED_PAGES = {
@@ -179,11 +181,23 @@ def _user(name: str, role: str, **bound: Any) -> Any:
 def world(db: Any, tmp_path: Path) -> dict[str, Any]:
     users = get_user_model().objects
     admin = users.create_superuser("root", "r@example.invalid", "pw")
-    run = scored_province(tmp_path / "files", 120, 11, admin)
+    import_all(write_files(tmp_path / "files", 120, seed=11), "2025")
+    # one enterprise had a major safety accident: its points are cleared, its pages say why
+    accident = Enterprise.objects.filter(region__code__startswith="5101").order_by("pk").last()
+    assert accident is not None
+    import_file(
+        DataSource.objects.get(code="emergency"),
+        "2025",
+        "accident.csv",
+        csv_bytes(["统一社会信用代码", "近3年发生重大安全事故"], [[accident.credit_code, "是"]]),
+    )
+    run = scored_run(admin)
     load_offerings()
     ranked = Result.objects.filter(run=run, vetoed=False).select_related("enterprise")
     best = ranked.filter(region_code__startswith="5101").order_by("rank").first()
     assert best is not None
+    vetoed = Result.objects.filter(run=run, vetoed=True).select_related("enterprise").first()
+    assert vetoed is not None
     bank = Institution.objects.create(name="测试银行", kind="bank")
     Authorisation.objects.create(
         enterprise=best.enterprise, institution=bank, valid_from=dt.date(2025, 1, 1)
@@ -242,6 +256,8 @@ def world(db: Any, tmp_path: Path) -> dict[str, Any]:
     return {
         "run": run,
         "enterprise": best.enterprise,
+        # the best enterprise, and one whose points were cleared (veto reasons shown)
+        "enterprises": [best.enterprise, vetoed.enterprise],
         "board": board,
         "dispatch": dispatch,
         "financing": financing,
@@ -304,9 +320,11 @@ ARGUMENTS: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = {
     "scoring:robustness-state": lambda w: [{"pk": w["run"].pk}],
     "scoring:leaderboard": lambda w: [{"pk": w["run"].pk}],
     "scoring:leaderboard-xlsx": lambda w: [{"pk": w["run"].pk}],
-    "scoring:explain": lambda w: [{"pk": w["run"].pk, "enterprise_id": w["enterprise"].pk}],
-    "analysis:portrait": lambda w: [{"enterprise_id": w["enterprise"].pk}],
-    "analysis:dossier": lambda w: [{"enterprise_id": w["enterprise"].pk}],
+    "scoring:explain": lambda w: [
+        {"pk": w["run"].pk, "enterprise_id": e.pk} for e in w["enterprises"]
+    ],
+    "analysis:portrait": lambda w: [{"enterprise_id": e.pk} for e in w["enterprises"]],
+    "analysis:dossier": lambda w: [{"enterprise_id": e.pk} for e in w["enterprises"]],
     "analysis:dossier-pdf": lambda w: [{"enterprise_id": w["enterprise"].pk}],
     "analysis:boards": lambda w: [{"run_id": w["run"].pk}],
     "analysis:board": lambda w: [{"pk": w["board"].pk}],

@@ -29,6 +29,7 @@ from reportlab.platypus import SimpleDocTemplate
 from innopoints.analysis import pdf_fonts
 from innopoints.analysis.pdf_layout import Beside, GridStyle, GridTable, TextLine
 from innopoints.scoring.coverage import percent
+from innopoints.site.names import veto_reasons
 
 if TYPE_CHECKING:
     from innopoints.analysis.dossier import Dossier
@@ -171,7 +172,7 @@ def _portrait(d: Dossier, styles: _Styles) -> list[Any]:
         summary = gettext(
             "最近一次测算 #%(run)s（%(period)s，%(scheme)s）：总积分 %(total)s（基础分 %(base)s，"
             "附加分 %(bonus)s），清零（%(reasons)s）。"
-        ) % {**figures, "reasons": r.veto_reasons}
+        ) % {**figures, "reasons": veto_reasons(r.veto_reasons, r.run.scheme_version)}
     else:
         summary = gettext(
             "最近一次测算 #%(run)s（%(period)s，%(scheme)s）：总积分 %(total)s（基础分 %(base)s，"
