@@ -8,10 +8,12 @@ seen: the application makes none.)"""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Callable
 from typing import TypeVar
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Max, Model
 from django.utils import timezone
@@ -23,6 +25,7 @@ from innopoints.collection.models import (
     ImportBatch,
     SourceField,
 )
+from innopoints.jobs.inprocess import run_in_process
 from innopoints.registry.models import Enterprise
 
 T = TypeVar("T")
@@ -61,3 +64,31 @@ def cached(name: str, key: tuple[object, ...], compute: Callable[[], T]) -> T:
         found = compute()
         cache.set(full, found, timeout=24 * 3600)
     return found
+
+
+def cached_or_earlier(
+    name: str, key: tuple[object, ...], compute: Callable[[], T], *, wait: bool = False
+) -> tuple[T, dt.datetime | None]:
+    """Like ``cached``, but a page need not wait for the computation after the data changed:
+    where jobs run in the background and an earlier result exists, that result comes back at
+    once with the time it was computed, and the current one is computed in the background
+    (once, whoever asks meanwhile). ``None`` for the time means the result is current;
+    ``wait`` computes it now (an export, a warm-up job)."""
+    current = f"{name}:{fingerprint()}:" + ":".join(str(k) for k in key)
+    found: T | None = cache.get(current)
+    if found is not None:
+        return found, None
+    latest = f"{name}:latest:" + ":".join(str(k) for k in key)
+    earlier: tuple[T, dt.datetime] | None = cache.get(latest)
+
+    def refresh() -> T:
+        value = compute()
+        cache.set(current, value, timeout=24 * 3600)
+        cache.set(latest, (value, timezone.now()), timeout=7 * 24 * 3600)
+        return value
+
+    if wait or earlier is None or not getattr(settings, "INNOPOINTS_JOBS_IN_BACKGROUND", True):
+        return refresh(), None
+    if cache.add(f"{current}:computing", 1, timeout=15 * 60):
+        run_in_process(refresh, name=f"refresh-{name}")
+    return earlier

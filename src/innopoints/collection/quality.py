@@ -49,6 +49,9 @@ class QualityReport:
     findings_by_kind: dict[str, int]
     findings_open: int
     findings_total: int
+    # when the data changed since: the time these figures were computed (current ones are
+    # being computed in the background); None when they are current
+    computed_at: dt.datetime | None = None
 
 
 def _scope(region: Region | None) -> list[int]:
@@ -91,12 +94,16 @@ def build(
     region: Region | None = None,
     source: DataSource | None = None,
     as_of: dt.date | None = None,
+    *,
+    wait: bool = False,
 ) -> QualityReport:
     """The report; its counts are computed once per state of the collected data (a new batch,
     a resolved finding, a changed authorisation: see ``freshness``) and read from the shared
     cache after that."""
     key = (period, region.pk if region else "-", source.pk if source else "-", as_of or "-")
-    counts = freshness.cached("quality-counts", key, lambda: _counts(period, region, source, as_of))
+    counts, computed_at = freshness.cached_or_earlier(
+        "quality-counts", key, lambda: _counts(period, region, source, as_of), wait=wait
+    )
     indicators = []
     for field in base_catalogue():
         if field.kind not in FIELD_KINDS:
@@ -127,6 +134,7 @@ def build(
         dict(counts.by_kind),
         counts.open,
         counts.total,
+        computed_at,
     )
 
 

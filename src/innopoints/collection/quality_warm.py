@@ -44,7 +44,7 @@ def warm(period: str) -> None:
     with _lock:
         _waiting.discard(period)  # a batch committed from now on schedules another
     for region in divisions():
-        quality.build(period, region)
+        quality.build(period, region, wait=True)
 
 
 def divisions() -> list[Region | None]:

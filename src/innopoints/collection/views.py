@@ -49,7 +49,7 @@ def quality_report(request: HttpRequest) -> HttpResponse:
 @government_required
 def quality_report_xlsx(request: HttpRequest) -> HttpResponse:
     period, region, source = _parameters(request)
-    content = quality.to_xlsx(quality.build(period, region, source))
+    content = quality.to_xlsx(quality.build(period, region, source, wait=True))
     response = HttpResponse(
         content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
