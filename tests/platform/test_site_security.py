@@ -199,6 +199,7 @@ def test_many_user_names_from_one_address_are_locked_out(
     assert set(codes_seen[limit - 1 :]) <= {403, 429}  # locked out from the 20th on
     locked = sprayer.post(login, {"username": "owner", "password": "pw-owner-long"})
     assert locked.status_code in {403, 429} and "_auth_user_id" not in sprayer.session
+    assert "您所在的网络地址已暂时停止登录" in locked.content.decode()  # says what is locked
     elsewhere = Client(REMOTE_ADDR="198.51.100.2")
     signed_in = elsewhere.post(login, {"username": "owner", "password": "pw-owner-long"})
     assert signed_in.status_code == 302 and "_auth_user_id" in elsewhere.session
