@@ -42,6 +42,7 @@ from innopoints.collection.demo import import_all, write_files
 from innopoints.collection.importing import import_file
 from innopoints.collection.models import Authorisation, DataSource, Finding
 from innopoints.engine import scheme as engine_scheme
+from innopoints.registry.english import english_name
 from innopoints.registry.models import Enterprise, Institution, Region
 from innopoints.scoring.models import Result, RobustnessAnalysis
 from tests.platform.conftest import csv_bytes, published_board, scored_run
@@ -377,7 +378,10 @@ def _walk(
     world: dict[str, Any], language: str
 ) -> tuple[dict[str, set[str]], set[tuple[str | None, str]]]:
     codes = bare_codes()
-    regions = dict(Region.objects.values_list("code", "name"))
+    regions = {  # a division's name in the walk's language (English: Chengdu City)
+        code: name if language.startswith("zh") else english_name(name)
+        for code, name in Region.objects.values_list("code", "name")
+    }
     clients = {}
     for label, user in world["users"].items():
         client = Client()

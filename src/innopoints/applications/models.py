@@ -14,6 +14,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from innopoints.analysis.models import Leaderboard
+from innopoints.registry.english import localised
 from innopoints.registry.models import Enterprise, Institution, Region
 from innopoints.scoring.models import Run
 
@@ -273,7 +274,7 @@ class Offering(models.Model):
     def issuer(self) -> str:
         if self.institution_id is not None:
             return str(self.institution)
-        region = f"{self.issuer_region.name} " if self.issuer_region else ""
+        region = f"{localised(self.issuer_region.name)} " if self.issuer_region else ""
         return f"{region}{self.issuer_name}"
 
     def clean(self) -> None:

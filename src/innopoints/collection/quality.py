@@ -15,6 +15,7 @@ from innopoints.collection import facts as fact_tables
 from innopoints.collection import freshness
 from innopoints.collection.models import DataSource, FactValue, Finding
 from innopoints.engine.fields import base_catalogue
+from innopoints.registry.english import localised
 from innopoints.registry.models import Enterprise, Region
 from innopoints.site.exports import Workbook
 
@@ -184,7 +185,7 @@ def _counts(
 def to_xlsx(report: QualityReport) -> bytes:
     workbook = Workbook()
     sheet = workbook.create_sheet(_("数据质量"))
-    scope = report.region.name if report.region else _("全部地区")
+    scope = localised(report.region.name) if report.region else _("全部地区")
     source = report.source.name if report.source else _("全部来源")
     sheet.append(
         [

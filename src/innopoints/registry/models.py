@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from innopoints.engine import credit_code
+from innopoints.registry.english import localised
 
 
 def validate_credit_code(value: str) -> None:
@@ -37,7 +38,7 @@ class Region(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        return f"{self.code} {localised(self.name)}"
 
     def code_prefix(self) -> str:
         """Codes of this division and everything below it start with this prefix."""

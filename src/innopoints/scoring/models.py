@@ -18,6 +18,7 @@ from simple_history.models import HistoricalRecords
 
 from innopoints.engine.params import FrozenParameters
 from innopoints.engine.scheme import Scheme, scheme_from_mapping
+from innopoints.registry.english import localised
 from innopoints.registry.models import Enterprise, Region
 
 
@@ -134,7 +135,7 @@ class Run(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        scope = self.region.name if self.region else gettext("全部地区")
+        scope = localised(self.region.name) if self.region else gettext("全部地区")
         return f"#{self.pk} {self.period} {scope} {self.scheme_version.scheme_id}"
 
     def fact_ids(self) -> np.ndarray[Any, np.dtype[np.int64]]:

@@ -15,6 +15,8 @@ from typing import Any
 import yaml
 from django.utils.translation import get_language, gettext, gettext_lazy, pgettext, pgettext_lazy
 
+from innopoints.registry.english import localised
+
 
 def english() -> bool:
     return (get_language() or "").startswith("en")
@@ -171,7 +173,8 @@ def region_name(code: str | None) -> str:
     """A division's name (the code itself only when the registry does not know it)."""
     if not code:
         return "—"
-    return _region(str(code)) or str(code)
+    name = _region(str(code))
+    return localised(name) if name else str(code)
 
 
 def yes_no(value: object) -> str:

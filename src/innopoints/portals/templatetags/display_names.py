@@ -8,9 +8,18 @@ from typing import Any
 
 from django import template
 
+from innopoints.registry.english import localised
 from innopoints.site import names
 
 register = template.Library()
+
+
+@register.filter
+def region_label(region: Any) -> str:
+    """A division (or its stored name) in the page's language: 成都市 / Chengdu City."""
+    if region is None or region == "":
+        return ""
+    return localised(str(getattr(region, "name", region)))
 
 
 @register.filter

@@ -1,0 +1,59 @@
+"""Divisions named in the page's language (issue 14 §3): Chinese as stored, English in Hanyu
+Pinyin with the kind of division, place-name readings where a character has several."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from innopoints.registry.english import english_name
+from innopoints.registry.models import Region
+from innopoints.scoring.models import Run, SchemeVersion
+from innopoints.site import names
+
+
+@pytest.mark.parametrize(
+    ("chinese", "english"),
+    [
+        ("四川省", "Sichuan Province"),
+        ("成都市", "Chengdu City"),
+        ("青羊区", "Qingyang District"),
+        ("新都区", "Xindu District"),  # 都 read du in place names, not dou
+        ("长宁县", "Changning County"),  # 长 read chang, not zhang
+        ("什邡市", "Shifang City"),
+        ("荥经县", "Yingjing County"),
+        ("筠连县", "Junlian County"),
+        ("雅安市", "Ya'an City"),  # apostrophe before a syllable starting with a vowel
+        ("凉山彝族自治州", "Liangshan Yi Autonomous Prefecture"),
+        ("阿坝藏族羌族自治州", "Aba Tibetan and Qiang Autonomous Prefecture"),
+        ("北川羌族自治县", "Beichuan Qiang Autonomous County"),
+    ],
+)
+def test_english_names_of_divisions(chinese: str, english: str) -> None:
+    assert english_name(chinese) == english
+
+
+def test_a_division_is_named_in_the_language_of_the_page(db: Any) -> None:
+    assert names.region_name("510100") == "成都市"
+    with translation.override("en"):
+        assert names.region_name("510100") == "Chengdu City"
+
+
+def test_the_runs_page_names_the_division_of_a_run_in_english(db: Any, admin_user: Any) -> None:
+    Run.objects.create(
+        period="2025",
+        scheme_version=SchemeVersion.objects.get(scheme_id="sichuan-2025"),
+        region=Region.objects.get(code="510100"),
+        started_by=admin_user,
+    )
+    client = Client()
+    client.force_login(admin_user)
+    url = reverse("scoring:runs")
+    assert "成都市" in client.get(url).content.decode()
+    with translation.override("en"):
+        english = client.get(reverse("scoring:runs"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Chengdu City" in english and "成都市" not in english
