@@ -1,8 +1,10 @@
-"""Divisions named in the page's language (issue 14 §3): Chinese as stored, English in Hanyu
-Pinyin with the kind of division, place-name readings where a character has several."""
+"""Divisions and industry fields named in the page's language (issue 14 §3): Chinese as stored;
+English divisions in Hanyu Pinyin with the kind of division (place-name readings where a
+character has several), industry fields in the English of the national documents."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +16,7 @@ from innopoints.registry.english import english_name
 from innopoints.registry.models import Region
 from innopoints.scoring.models import Run, SchemeVersion
 from innopoints.site import names
+from tests.platform.conftest import scored_province
 
 
 @pytest.mark.parametrize(
@@ -57,3 +60,18 @@ def test_the_runs_page_names_the_division_of_a_run_in_english(db: Any, admin_use
     with translation.override("en"):
         english = client.get(reverse("scoring:runs"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Chengdu City" in english and "成都市" not in english
+
+
+def test_statistics_and_leaderboard_name_divisions_and_fields_in_english(
+    db: Any, admin_user: Any, tmp_path: Path
+) -> None:
+    run = scored_province(tmp_path / "files", 80, 5, admin_user)
+    client = Client()
+    client.force_login(admin_user)
+    with translation.override("en"):
+        statistics = client.get(reverse("analysis:statistics", args=[run.pk])).content.decode()
+        leaderboard = client.get(reverse("scoring:leaderboard", args=[run.pk])).content.decode()
+    assert "Chengdu City" in statistics and "成都市" not in statistics
+    for page in (statistics, leaderboard):
+        assert "Electronic information" in page or "Aerospace" in page
+        assert "电子信息" not in page.replace('value="电子信息"', "")

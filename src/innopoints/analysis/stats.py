@@ -12,6 +12,7 @@ import polars as pl
 from django.utils.translation import gettext
 
 from innopoints.analysis.completeness import completeness as input_completeness
+from innopoints.registry.english import localised, localised_industry
 from innopoints.registry.models import Region
 from innopoints.scoring.coverage import DivisionCoverage, divisions, percent_number
 from innopoints.scoring.models import Result, Run
@@ -87,11 +88,13 @@ def build(run: Run, region_prefix: str | None = None) -> Statistics:
     counts, _ = np.histogram(scored, bins=edges)
     histogram = [(f"{edges[k]:.0f}–{edges[k + 1]:.0f}", int(c)) for k, c in enumerate(counts)]
     completeness = input_completeness(run, region_prefix)
+    prefectures = _table(frame, "prefecture", tiers)
+    industries = _table(frame, "industry", tiers)
     return Statistics(
         run,
         histogram,
-        _table(frame, "prefecture", tiers),
-        _table(frame, "industry", tiers),
+        [{**row, "prefecture": localised(row["prefecture"])} for row in prefectures],
+        [{**row, "industry": localised_industry(row["industry"])} for row in industries],
         [
             {**row, "stage": stage_name(row["stage"], run.scheme_version)}
             for row in _table(frame, "stage", tiers)

@@ -1,4 +1,5 @@
-"""English names of administrative divisions, for pages shown in English: the stem in Hanyu
+"""English names of administrative divisions and industry fields, for pages shown in English.
+Divisions: the stem in Hanyu
 Pinyin (pypinyin, with the readings that place names take where a character has several), the
 kind of division in English — 成都市 → Chengdu City, 青羊区 → Qingyang District,
 凉山彝族自治州 → Liangshan Yi Autonomous Prefecture."""
@@ -111,3 +112,41 @@ def english_name(name: str) -> str:
 def localised(name: str) -> str:
     """The division's name in the language of the page: Chinese as stored, else English."""
     return english_name(name) if (get_language() or "").startswith("en") else name
+
+
+# the fields of 《国家重点支持的高新技术领域》 and seed 004's key industries, in the English
+# the national documents use
+INDUSTRIES = {
+    "电子信息": "Electronic information",
+    "生物与新医药": "Biotechnology and new medicine",
+    "航空航天": "Aerospace",
+    "新材料": "New materials",
+    "高技术服务": "High-tech services",
+    "新能源与节能": "New energy and energy saving",
+    "资源与环境": "Resources and environment",
+    "先进制造与自动化": "Advanced manufacturing and automation",
+    "新一代信息技术产业": "New-generation information technology",
+    "高端装备制造产业": "High-end equipment manufacturing",
+    "新材料产业": "New materials industry",
+    "生物产业": "Bio-industry",
+    "新能源汽车产业": "New-energy vehicles",
+    "新能源产业": "New energy industry",
+    "节能环保产业": "Energy saving and environmental protection",
+    "数字创意产业": "Digital creative industry",
+    "相关服务业": "Related services",
+    "未来制造": "Future manufacturing",
+    "未来信息": "Future information",
+    "未来材料": "Future materials",
+    "未来能源": "Future energy",
+    "未来空间": "Future space",
+    "未来健康": "Future health",
+}
+
+
+def localised_industry(name: str | None) -> str:
+    """An industry field in the language of the page (a name of no known field as stored)."""
+    if not name:
+        return ""
+    if (get_language() or "").startswith("en"):
+        return INDUSTRIES.get(name, name)
+    return name

@@ -8,7 +8,7 @@ from typing import Any
 
 from django import template
 
-from innopoints.registry.english import localised
+from innopoints.registry.english import localised, localised_industry
 from innopoints.site import names
 
 register = template.Library()
@@ -20,6 +20,12 @@ def region_label(region: Any) -> str:
     if region is None or region == "":
         return ""
     return localised(str(getattr(region, "name", region)))
+
+
+@register.filter
+def industry_label(name: Any) -> str:
+    """An industry field in the page's language: 电子信息 / Electronic information."""
+    return localised_industry(str(getattr(name, "name", name) or ""))
 
 
 @register.filter
