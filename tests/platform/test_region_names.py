@@ -75,3 +75,23 @@ def test_statistics_and_leaderboard_name_divisions_and_fields_in_english(
     for page in (statistics, leaderboard):
         assert "Electronic information" in page or "Aerospace" in page
         assert "电子信息" not in page.replace('value="电子信息"', "")
+
+
+def test_the_page_header_names_the_users_division_without_its_code(db: Any) -> None:
+    from django.contrib.auth import get_user_model  # noqa: PLC0415
+
+    from innopoints.accounts.models import Profile, Role  # noqa: PLC0415
+
+    user = get_user_model().objects.create_user("chengdu", password="x")
+    Profile.objects.create(
+        user=user, role=Role.GOVERNMENT, region=Region.objects.get(code="510100")
+    )
+    client = Client()
+    client.force_login(user)
+    header = client.get(reverse("portals:home"), follow=True).content.decode()
+    who = header.split('class="portal-who"', 1)[1].split("</span>", 1)[0]
+    assert "成都市" in who and "510100" not in who
+    with translation.override("en"):
+        page = client.get(reverse("portals:home"), follow=True).content.decode()
+    who = page.split('class="portal-who"', 1)[1].split("</span>", 1)[0]
+    assert "Chengdu City" in who and "510100" not in who

@@ -11,6 +11,7 @@ from django.utils.translation import pgettext
 
 from innopoints.accounts import scope
 from innopoints.accounts.models import Role
+from innopoints.registry.english import localised
 
 
 def _menu(role: str | None) -> list[tuple[str, str]]:
@@ -57,7 +58,12 @@ def portal(request: HttpRequest) -> dict[str, Any]:
     profile = scope.profile_of(user)
     bound = None
     if profile is not None:
-        bound = profile.region or profile.institution or profile.enterprise
+        # a division by its name in the page's language (成都市 / Chengdu City), not its code
+        bound = (
+            localised(profile.region.name)
+            if profile.region
+            else profile.institution or profile.enterprise
+        )
     return {
         "portal_menu": _menu(role),
         "portal_role": role,
