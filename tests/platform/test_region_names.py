@@ -95,3 +95,24 @@ def test_the_page_header_names_the_users_division_without_its_code(db: Any) -> N
         page = client.get(reverse("portals:home"), follow=True).content.decode()
     who = page.split('class="portal-who"', 1)[1].split("</span>", 1)[0]
     assert "Chengdu City" in who and "510100" not in who
+
+
+def test_the_enterprise_home_names_its_division_without_the_code(db: Any) -> None:
+    from django.contrib.auth import get_user_model  # noqa: PLC0415
+
+    from innopoints.accounts.models import Profile, Role  # noqa: PLC0415
+    from innopoints.registry.models import Enterprise  # noqa: PLC0415
+    from tests.conftest import codes  # noqa: PLC0415
+
+    firm = Enterprise.objects.create(
+        credit_code=codes(1, region="510131")[0],
+        name="蒲江示例科技有限公司",
+        region=Region.objects.get(code="510131"),
+    )
+    user = get_user_model().objects.create_user("firm", password="x")
+    Profile.objects.create(user=user, role=Role.ENTERPRISE, enterprise=firm)
+    client = Client()
+    client.force_login(user)
+    page = client.get(reverse("portals:ent_home")).content.decode()
+    row = page.split("所在地区", 1)[1].split("</tr>", 1)[0]
+    assert "蒲江县" in row and "510131" not in row
