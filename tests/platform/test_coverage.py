@@ -209,3 +209,29 @@ def test_a_city_user_sees_its_own_division_against_all_others(world: dict[str, A
     table = text.split('id="coverage-divisions"')[1].split("</table>")[0]
     assert table.count("<tr") == 2 and city.name in table  # the head and its own row
     assert text.count('class="errornote coverage-flag"') == 1
+
+
+def test_division_means_do_not_depend_on_the_order_of_the_enterprises() -> None:
+    """A run split over workers gathers its enterprises in another order than one process: the
+    stored division means must be the same bit for bit (sums in one order per division)."""
+    import polars as pl  # noqa: PLC0415
+
+    from innopoints.scoring.coverage import division_coverage  # noqa: PLC0415
+
+    class ProvinceRun:
+        region = None
+
+    rng = np.random.default_rng(7)
+    n = 20_000
+    regions = rng.choice(["510104", "510107", "510302", "513401"], size=n)
+    values = rng.random(n)
+    values[::97] = np.nan  # a stage without weights
+    first = division_coverage(ProvinceRun(), pl.Series(regions), values)
+    for seed in range(3):
+        order = np.random.default_rng(seed).permutation(n)
+        again = division_coverage(ProvinceRun(), pl.Series(regions[order]), values[order])
+        assert again == first
+    chengdu = next(row for row in first["rows"] if row["code"] == "510100")
+    usable = values[(np.char.startswith(regions.astype(str), "5101")) & ~np.isnan(values)]
+    assert chengdu["n"] == int(np.char.startswith(regions.astype(str), "5101").sum())
+    assert chengdu["mean"] == pytest.approx(float(usable.mean()), rel=1e-12)

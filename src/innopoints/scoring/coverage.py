@@ -35,22 +35,34 @@ def division_coverage(run: Any, regions: pl.Series, coverage: np.ndarray) -> dic
     frame = pl.DataFrame(
         {"region": regions.cast(pl.String).fill_null(""), "coverage": coverage}
     ).with_columns(pl.col("coverage").fill_nan(None))
-    grouped = (
+    # sorted by division, then by value: every division's values are summed in one order
+    # whatever order the run gathered its enterprises in (a run split over workers stores the
+    # same report, bit for bit, as one run in one process)
+    ordered = (
         frame.filter(pl.col("region").str.len_chars() == 6)
         .with_columns(
             (pl.col("region").str.slice(0, digits) + "0" * (6 - digits)).alias("division")
         )
-        .group_by("division")
-        .agg(pl.len().alias("n"), pl.col("coverage").mean().alias("mean"))
-        .sort("division")
+        .sort(["division", "coverage"], nulls_last=True)
     )
-    means = [np.nan if m is None else float(m) for m in grouped["mean"].to_list()]
+    codes, starts, counts = np.unique(
+        ordered["division"].to_numpy(), return_index=True, return_counts=True
+    )
+    values = ordered["coverage"].to_numpy(allow_copy=True).astype(np.float64)
+    usable = ~np.isnan(values)
+    n_usable = np.add.reduceat(usable.astype(np.int64), starts) if codes.size else usable[:0]
+    sums = np.add.reduceat(np.where(usable, values, 0.0), starts) if codes.size else values[:0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(n_usable > 0, sums / np.maximum(n_usable, 1), np.nan).tolist()
     flags = far_below(means).tolist()
     rows = [
-        {"code": code, "n": int(n), "mean": None if np.isnan(mean) else mean, "far_below": flag}
-        for code, n, mean, flag in zip(
-            grouped["division"].to_list(), grouped["n"].to_list(), means, flags, strict=True
-        )
+        {
+            "code": str(code),
+            "n": int(n),
+            "mean": None if np.isnan(mean) else mean,
+            "far_below": flag,
+        }
+        for code, n, mean, flag in zip(codes.tolist(), counts.tolist(), means, flags, strict=True)
     ]
     return {"digits": digits, "rule": {"gap": GAP, "spread": SPREAD}, "rows": rows}
 
