@@ -44,6 +44,22 @@ def client_in(admin_user: Any) -> Client:
     return client
 
 
+def require_postgres_for_threads() -> None:
+    """Background threads beside the test: SQLite's in-memory test database (shared cache) locks
+    whole tables and refuses at once, so these run on the PostgreSQL pass only."""
+    if connection.vendor != "postgresql":
+        pytest.skip("background threads share the database: PostgreSQL only (SQLite pass)")
+
+
+def join_threads_started_since(before: set[int]) -> None:
+    """No background thread of the test outlives it (the database is flushed after it)."""
+    import threading  # noqa: PLC0415
+
+    for thread in threading.enumerate():
+        if thread.ident not in before and thread is not threading.current_thread():
+            thread.join(timeout=60)
+
+
 def _table_rows(html: str, table_id: str) -> list[list[str]]:
     body = html.split(f'id="{table_id}"', 1)[1].split("</table>", 1)[0]
     rows = re.findall(r"<tr>(.*?)</tr>", body.split("<tbody>", 1)[1], flags=re.S)
@@ -230,7 +246,7 @@ def test_a_published_list_shows_how_far_the_runs_matching_has_got(
 
 
 def test_a_committed_import_has_its_quality_report_computed_ahead(
-    reference_data: None, settings: Any, tmp_path: Path
+    reference_data: None, settings: Any, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     """With background jobs (the demo, production), the batch's commit starts a job that builds
     the period's report: the first visitor reads it from the cache."""
@@ -238,6 +254,9 @@ def test_a_committed_import_has_its_quality_report_computed_ahead(
 
     from innopoints.collection.demo import import_all, write_files  # noqa: PLC0415
 
+    require_postgres_for_threads()
+    threads_before = {t.ident for t in threading.enumerate()}
+    request.addfinalizer(lambda: join_threads_started_since(threads_before))
     cache.clear()
     settings.INNOPOINTS_JOBS_IN_BACKGROUND = True
     import_all(write_files(tmp_path / "files", 60, seed=3), "2025")
@@ -257,7 +276,11 @@ def test_a_committed_import_has_its_quality_report_computed_ahead(
 
 
 def test_after_a_change_the_quality_page_shows_the_earlier_figures_while_new_ones_are_computed(
-    reference_data: None, settings: Any, tmp_path: Path, admin_user: Any
+    reference_data: None,
+    settings: Any,
+    tmp_path: Path,
+    admin_user: Any,
+    request: pytest.FixtureRequest,
 ) -> None:
     """A revoked authorisation changes the figures: the next visitor does not wait for the
     computation (3–10 s at 30,000 enterprises) but reads the earlier figures, dated, while the
@@ -266,6 +289,9 @@ def test_after_a_change_the_quality_page_shows_the_earlier_figures_while_new_one
 
     from innopoints.collection.demo import import_all, write_files  # noqa: PLC0415
 
+    require_postgres_for_threads()
+    threads_before = {t.ident for t in threading.enumerate()}
+    request.addfinalizer(lambda: join_threads_started_since(threads_before))
     cache.clear()
     settings.INNOPOINTS_JOBS_IN_BACKGROUND = True
     import_all(write_files(tmp_path / "files", 60, seed=3), "2025")
