@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils import translation
 
 from innopoints.analysis.models import Pool
 from innopoints.analysis.pools import load_pools
@@ -56,6 +58,16 @@ def reference_data(transactional_db: Any) -> None:
     load_sources(DataSource, SourceField)
     sync_builtin_schemes()
     load_pools(Pool)
+
+
+@pytest.fixture(autouse=True)
+def _site_language() -> Iterator[None]:
+    """Each test starts in the site's language: a request through LocaleMiddleware leaves its
+    language active in the thread, so an English page fetched by one test made the next test's
+    ``str()`` of a model English while its browser page was Chinese."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
