@@ -60,6 +60,17 @@ def join_threads_started_since(before: set[int]) -> None:
             thread.join(timeout=60)
 
 
+def collected_data_read(queries: CaptureQueriesContext) -> list[str]:
+    """The queries that read facts, findings or the registry, beyond the newest ids the cache
+    key asks for."""
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if any(t in q["sql"] for t in ("collection_factvalue", "collection_finding", "registry_"))
+        and "MAX(" not in q["sql"].upper()
+    ]
+
+
 def _table_rows(html: str, table_id: str) -> list[list[str]]:
     body = html.split(f'id="{table_id}"', 1)[1].split("</table>", 1)[0]
     rows = re.findall(r"<tr>(.*?)</tr>", body.split("<tbody>", 1)[1], flags=re.S)
@@ -201,13 +212,7 @@ def test_the_quality_report_is_computed_once_per_state_of_the_data(run: Run) -> 
     assert again == before
     # the counts came from the cache: only the newest ids were asked for (PostgreSQL reads the
     # facts by COPY, which is not captured: the findings' and enterprises' queries tell)
-    read = [
-        q["sql"]
-        for q in queries.captured_queries
-        if any(t in q["sql"] for t in ("collection_factvalue", "collection_finding", "registry_"))
-        and "MAX(" not in q["sql"].upper()
-    ]
-    assert not read, read
+    assert not collected_data_read(queries), collected_data_read(queries)
 
     grant = Authorisation.objects.filter(source__isnull=False, revoked_at__isnull=True).first()
     assert grant is not None
@@ -266,13 +271,7 @@ def test_a_committed_import_has_its_quality_report_computed_ahead(
     with CaptureQueriesContext(connection) as queries:
         report = quality.build("2025")
     assert report.n_enterprises == 60 and any(i.with_value for i in report.indicators)
-    read = [
-        q["sql"]
-        for q in queries.captured_queries
-        if any(t in q["sql"] for t in ("collection_factvalue", "collection_finding", "registry_"))
-        and "MAX(" not in q["sql"].upper()
-    ]
-    assert not read, read
+    assert not collected_data_read(queries), collected_data_read(queries)
 
 
 def test_after_a_change_the_quality_page_shows_the_earlier_figures_while_new_ones_are_computed(

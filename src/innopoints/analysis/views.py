@@ -159,18 +159,7 @@ def board_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, "analysis.view_board", board)
     workbook = Workbook()  # written as rows come, then streamed
     sheet = workbook.create_sheet(gettext("榜单"))
-    sheet.append(
-        [
-            gettext("名次"),
-            gettext("统一社会信用代码"),
-            gettext("企业名称"),
-            gettext("成长阶段"),
-            gettext("所属领域"),
-            gettext("总积分"),
-            gettext("档次"),
-            gettext("数据覆盖率（%）"),
-        ]
-    )
+    sheet.append([*pool_members.header(), gettext("数据覆盖率（%）")])
     narrowed = scope.narrowing_prefix(request.user, board.run.region)
     for row in boards.entries(board, narrowed, min_coverage(request)):
         sheet.append(
