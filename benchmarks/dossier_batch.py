@@ -103,9 +103,9 @@ def main() -> None:
     from django.core.management import call_command  # noqa: PLC0415
     from django.db.models import Sum  # noqa: PLC0415
 
+    from innopoints.analysis import dossier_batches as dossiers  # noqa: PLC0415
+    from innopoints.analysis.models import DossierBatch, DossierChunk  # noqa: PLC0415
     from innopoints.collection.demo import import_all, write_files  # noqa: PLC0415
-    from innopoints.jobs import dossiers  # noqa: PLC0415
-    from innopoints.jobs.models import DossierBatch, DossierChunk  # noqa: PLC0415
     from innopoints.scoring.execution import execute  # noqa: PLC0415
     from innopoints.scoring.models import Run, SchemeVersion  # noqa: PLC0415
     from innopoints.site.celery import app  # noqa: PLC0415

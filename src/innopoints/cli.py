@@ -562,7 +562,7 @@ def demo_command(n: int, serve: bool, port: int) -> None:
     # (set before the settings load; production keeps INNOPOINTS_HTTPS=1 by default)
     os.environ["INNOPOINTS_HTTPS"] = "0"
     _django()
-    from innopoints.site.demo import run_demo  # noqa: PLC0415 - needs Django set up first
+    from innopoints.ops.demo import run_demo  # noqa: PLC0415 - needs Django set up first
 
     run_demo(n=n, serve=serve, port=port, say=lambda text: err.print(text, highlight=False))
 

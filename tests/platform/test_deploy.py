@@ -22,11 +22,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from innopoints.accounts.models import Profile, Role
-from innopoints.analysis.models import Leaderboard
+from innopoints.analysis.models import DossierBatch, Leaderboard
 from innopoints.applications.models import Message, RunMatching
-from innopoints.collection.models import Authorisation, DataSource
-from innopoints.jobs.models import DossierBatch, ImportJob
-from innopoints.ops import checks, logs, periodic, probes, requestid, routers
+from innopoints.collection.models import Authorisation, DataSource, ImportJob
+from innopoints.core import requestid, routers
+from innopoints.ops import checks, logs, periodic, probes
 from innopoints.ops.schedule import beat_schedule
 from innopoints.registry.models import Enterprise, Institution, Region
 from innopoints.scoring import execution

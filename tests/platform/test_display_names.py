@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from innopoints.accounts.models import Profile, Role
+from innopoints.analysis import board_words
 from innopoints.analysis.models import Leaderboard
 from innopoints.collection import messages
 from innopoints.collection.importing import ImportOutcome, ImportRefused, import_file
@@ -69,7 +70,7 @@ def test_a_board_condition_in_words(db: Any) -> None:
     run = Run(pk=None, scheme_version=SchemeVersion.objects.get(scheme_id="sichuan-2025"))
     board = Leaderboard(run=run, kind="filter", filter_value="tier=A,B; stage=growth; region=5101")
     with translation.override("zh-hans"):
-        assert names.board_filter(board) == "档次 A、B；成长阶段 成长期；地区 成都市"
+        assert board_words.describe(board) == "档次 A、B；成长阶段 成长期；地区 成都市"
     assert names.stage_code("成长期") == "growth" and names.region_prefix("成都市") == "5101"
 
 
@@ -217,7 +218,7 @@ def test_pools_are_named_in_the_users_language(db: Any) -> None:
 
     pool = Pool.objects.get(code="hitech")
     with translation.override("zh-hans"):
-        assert names.pool_name(pool) == "高新技术企业培育库"
+        assert board_words.pool_name(pool) == "高新技术企业培育库"
     with translation.override("en"):
-        assert names.pool_name(pool) == "High-tech enterprise pool"
-        assert "R&D intensity at least 3 %" in names.pool_note(pool)
+        assert board_words.pool_name(pool) == "High-tech enterprise pool"
+        assert "R&D intensity at least 3 %" in board_words.pool_note(pool)

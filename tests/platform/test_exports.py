@@ -128,7 +128,7 @@ def test_audit_export_after_a_sign_in_with_control_characters(admin_user: Any) -
 
 
 def test_csv_export_neutralises_text_and_keeps_numbers() -> None:
-    from innopoints.site.exports import csv_response  # noqa: PLC0415
+    from innopoints.core.exports import csv_response  # noqa: PLC0415
 
     rows = [[FORMULA, -5], ["成都\x07", 1.5], [None, 0]]
     response = csv_response("t.csv", ["名称", "总积分"], rows)

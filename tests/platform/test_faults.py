@@ -14,15 +14,15 @@ from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
-from innopoints.collection import jobs as import_jobs
+from innopoints.collection import background_imports
 from innopoints.collection.demo import import_all, write_files
 from innopoints.collection.importing import import_file
-from innopoints.collection.models import DataSource, FactValue, ImportBatch
-from innopoints.jobs import queue
-from innopoints.jobs.models import ImportJob, QueuedTask, RunPart
+from innopoints.collection.models import DataSource, FactValue, ImportBatch, ImportJob
+from innopoints.core import queue
+from innopoints.core.models import QueuedTask
 from innopoints.scoring import execution
-from innopoints.scoring.models import Result, Run
-from innopoints.scoring.tasks import dispatch
+from innopoints.scoring.dispatch import dispatch
+from innopoints.scoring.models import Result, Run, RunPart
 from tests.platform.celery_workers import (
     REDIS_DB_URL,
     point_app_at,
@@ -109,7 +109,7 @@ def test_a_worker_killed_during_an_import_leaves_nothing_and_its_restart_retries
     with workers(tmp_path, settings) as started:
         started.start("a")
         started.pause_at("import:stored")
-        token = import_jobs.start(tax, "2025", path.name, path.read_bytes())
+        token = background_imports.start(tax, "2025", path.name, path.read_bytes())
         started.paused_pid()
         started.kill_worker("a")  # the machine fails: main process and pool process
         assert counts() == before  # every value was written, none committed
@@ -118,7 +118,7 @@ def test_a_worker_killed_during_an_import_leaves_nothing_and_its_restart_retries
         job = wait_import(token)
     assert job.status == "done" and job.attempt == 2, job.state
     assert values_of(ImportBatch.objects.get(pk=job.state["batch"])) == expected
-    assert import_jobs.state(token)["values"] == len(expected)
+    assert background_imports.state(token)["values"] == len(expected)
 
 
 def test_the_database_connection_cut_during_an_import_rolls_it_back(
@@ -131,7 +131,7 @@ def test_the_database_connection_cut_during_an_import_rolls_it_back(
     with workers(tmp_path, settings) as started:
         started.start("a")
         started.pause_at("import:stored")
-        token = import_jobs.start(tax, "2025", path.name, path.read_bytes())
+        token = background_imports.start(tax, "2025", path.name, path.read_bytes())
         started.paused_pid()
         with connection.cursor() as cursor:
             cursor.execute(
@@ -145,9 +145,9 @@ def test_the_database_connection_cut_during_an_import_rolls_it_back(
         assert failed.status == "failed"
         assert counts() == before
         assert "数据库连接中断，本次导入已整体回滚，未写入任何数据" in failed.state["problems"][0]
-        assert import_jobs.state(token)["state"] == "failed"
+        assert background_imports.state(token)["state"] == "failed"
         # the worker is still there and the same file imports on the next try
-        again = wait_import(import_jobs.start(tax, "2025", path.name, path.read_bytes()))
+        again = wait_import(background_imports.start(tax, "2025", path.name, path.read_bytes()))
     assert again.status == "done", again.state
     assert counts()[1] == before[1] + 1
 

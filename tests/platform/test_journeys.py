@@ -13,7 +13,7 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from innopoints.applications.jobs import _match_and_push
+from innopoints.applications.match_and_push import _match_and_push
 from innopoints.applications.models import Dispatch, Push
 from innopoints.collection.models import Authorisation
 from innopoints.registry.models import Enterprise, Region
@@ -412,20 +412,20 @@ def test_a_finished_import_leads_to_its_findings_and_a_run(
     world: dict[str, Any],  # noqa: F811
     settings: Any,
 ) -> None:
-    from innopoints.collection import jobs  # noqa: PLC0415
+    from innopoints.collection import background_imports  # noqa: PLC0415
     from innopoints.collection.models import DataSource, ImportBatch  # noqa: PLC0415
     from tests.platform.conftest import csv_bytes  # noqa: PLC0415
 
-    settings.INNOPOINTS_IMPORT_BACKGROUND = False
+    settings.INNOPOINTS_JOBS_IN_BACKGROUND = False
     chengdu = world["chengdu"]
     local = Result.objects.filter(run=world["run"], region_code__startswith="5101")[:3]
     rows = [[r.enterprise.credit_code, 50, 5_000] for r in local]  # 科技人员 > 从业人员: findings
     content = csv_bytes(["统一社会信用代码", "从业人员期末人数", "科技人员数"], rows)
-    token = jobs.start(
+    token = background_imports.start(
         DataSource.objects.get(code="sti"), "2025", "sti.csv", content, chengdu, "5101"
     )
-    assert jobs.state(token)["state"] == "done", jobs.state(token)
-    batch = ImportBatch.objects.get(pk=jobs.state(token)["batch"])
+    assert background_imports.state(token)["state"] == "done", background_imports.state(token)
+    batch = ImportBatch.objects.get(pk=background_imports.state(token)["batch"])
     client = _client(chengdu)
     page = client.get(reverse("portals:gov_import_progress", args=[token]))
     links = _element(page, "import-next").links

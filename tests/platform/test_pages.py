@@ -19,9 +19,9 @@ from django.urls import reverse
 from innopoints.collection import quality
 from innopoints.collection.importing import ImportOutcome, import_file
 from innopoints.collection.models import DataSource, FactValue, Finding, ImportBatch
+from innopoints.ops.demo import run_demo
 from innopoints.registry.models import Enterprise, Region
 from innopoints.scoring.models import Run
-from innopoints.site.demo import run_demo
 from tests.platform.conftest import csv_bytes, snapshot
 
 TAX = ["统一社会信用代码", "研发费用", "营业收入"]

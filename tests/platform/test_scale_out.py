@@ -14,13 +14,12 @@ from typing import Any
 import pytest
 from django.db.models import Sum
 
-from innopoints.analysis.models import PoolMembership
+from innopoints.analysis import dossier_batches as dossiers
+from innopoints.analysis.models import DossierBatch, DossierChunk, PoolMembership
 from innopoints.collection.demo import import_all, write_files
-from innopoints.jobs import dossiers
-from innopoints.jobs.models import DossierBatch, DossierChunk, RunPart
 from innopoints.scoring import execution
-from innopoints.scoring.models import Result, Run, SchemeVersion
-from innopoints.scoring.tasks import dispatch
+from innopoints.scoring.dispatch import dispatch
+from innopoints.scoring.models import Result, Run, RunPart, SchemeVersion
 from tests.platform.celery_workers import require_postgres_and_redis, workers
 
 RESULT_FIELDS = [

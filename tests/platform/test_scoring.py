@@ -26,6 +26,7 @@ from innopoints.engine.scheme import SchemeError
 from innopoints.registry.models import Region
 from innopoints.scoring import execution, schemes
 from innopoints.scoring.compare import compare
+from innopoints.scoring.dispatch import dispatch
 from innopoints.scoring.explain import explain
 from innopoints.scoring.models import (
     Result,
@@ -35,7 +36,6 @@ from innopoints.scoring.models import (
     breakdown_width,
     unpack_fact_ids,
 )
-from innopoints.scoring.tasks import dispatch
 from innopoints.site.celery import app
 from tests.platform.celery_workers import fresh_pools
 from tests.platform.conftest import csv_bytes

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.utils import translation
 
-from innopoints.portals.templatetags.portal_format import group, score_band, wan
+from innopoints.site.formats import group, score_band, wan
 
 
 def _check_deploy(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:

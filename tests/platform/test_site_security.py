@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from innopoints.accounts.models import Profile, Role
-from innopoints.ops import requestid
+from innopoints.core import requestid
 from innopoints.registry.models import Enterprise, Region
 from innopoints.site import errors
 from tests.conftest import codes

@@ -11,12 +11,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from innopoints.analysis.models import Leaderboard, Pool, PoolMembership
 from innopoints.analysis.pools import RuleError, check_rule
-from innopoints.site.big_tables import (
-    BigTableAdmin,
-    choices_filter,
-    run_choices,
-    run_fields_not_listed,
-)
+from innopoints.core.big_tables import BigTableAdmin, choices_filter
+from innopoints.scoring.admin_runs import run_choices, run_fields_not_listed
 
 
 class PoolForm(forms.ModelForm):

@@ -11,3 +11,5 @@ class AnalysisConfig(AppConfig):
         from innopoints.scoring.signals import run_scored  # noqa: PLC0415
 
         run_scored.connect(evaluate_pools, dispatch_uid="analysis.pools")
+        # the Celery tasks (and the worker start-up sweep of interrupted work)
+        from innopoints.analysis import job_rows, tasks  # noqa: F401, PLC0415 - app ready

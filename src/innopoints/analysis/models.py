@@ -9,7 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from innopoints.registry.models import Enterprise
+from innopoints.analysis.board_filters import parse_filter
+from innopoints.core.models import JOB_STATUSES
+from innopoints.registry.models import Enterprise, Region
 from innopoints.scoring.models import Run
 
 
@@ -122,8 +124,6 @@ class Leaderboard(models.Model):
         ordering = ["-created_at"]
 
     def clean(self) -> None:
-        from innopoints.analysis.boards import parse_filter  # noqa: PLC0415
-
         if (
             self.kind == "pool"
             and not Pool.objects.filter(
@@ -141,3 +141,53 @@ class Leaderboard(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class DossierBatch(models.Model):
+    """一企一档 PDFs of many enterprises (a run's, or a region's), rendered in chunks."""
+
+    run = models.ForeignKey(Run, null=True, blank=True, on_delete=models.PROTECT)
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT)
+    directory = models.CharField(_("输出目录"), max_length=500)
+    status = models.CharField(_("状态"), max_length=16, choices=JOB_STATUSES, default="queued")
+    n_enterprises = models.PositiveIntegerField(_("企业数"), default=0)
+    n_chunks = models.PositiveIntegerField(_("分片数"), default=0)
+    chunks_done = models.PositiveIntegerField(_("已完成分片"), default=0)
+    files_done = models.PositiveIntegerField(_("已生成文件"), default=0)
+    error = models.TextField(_("错误"), blank=True)
+    manifest = models.CharField(_("清单文件"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    seconds = models.FloatField(_("耗时（秒）"), null=True, blank=True)
+
+    class Meta:
+        db_table = "jobs_dossierbatch"  # moved from the jobs app; the table kept its name
+        verbose_name = _("一企一档批量生成")
+        verbose_name_plural = _("一企一档批量生成")
+
+    @property
+    def progress(self) -> float:
+        return self.files_done / self.n_enterprises if self.n_enterprises else 0.0
+
+
+class DossierChunk(models.Model):
+    batch = models.ForeignKey(DossierBatch, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField(_("序号"))
+    enterprise_ids = models.JSONField(_("企业"))
+    status = models.CharField(_("状态"), max_length=16, choices=JOB_STATUSES, default="queued")
+    worker = models.CharField(_("执行节点"), max_length=200, blank=True)
+    n_files = models.PositiveIntegerField(_("文件数"), default=0)
+    seconds = models.FloatField(_("耗时（秒）"), null=True, blank=True)
+    error = models.TextField(_("错误"), blank=True)
+
+    class Meta:
+        db_table = "jobs_dossierchunk"  # moved from the jobs app; the table kept its name
+        verbose_name = _("一企一档分片")
+        verbose_name_plural = _("一企一档分片")
+        ordering = ["batch", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "index"], name="dossier_chunk_once")
+        ]

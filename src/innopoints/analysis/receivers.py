@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from innopoints.analysis.models import Pool, PoolMembership
 from innopoints.analysis.pools import members, period_year, pool_inputs
-from innopoints.collection import bulk
+from innopoints.core import bulk
 from innopoints.engine.result import ScoreResult
 from innopoints.registry.models import Qualification
 from innopoints.scoring.models import Run

@@ -12,11 +12,11 @@ import polars as pl
 from django.utils.translation import gettext
 
 from innopoints.analysis.completeness import completeness as input_completeness
+from innopoints.core.exports import Workbook
 from innopoints.registry.english import localised, localised_industry
 from innopoints.registry.models import Region
 from innopoints.scoring.coverage import DivisionCoverage, divisions, percent_number
 from innopoints.scoring.models import Result, Run
-from innopoints.site.exports import Workbook
 from innopoints.site.names import field_name, stage_name
 
 

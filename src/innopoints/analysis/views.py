@@ -11,17 +11,16 @@ from django.views.decorators.http import require_POST
 
 from innopoints.accounts import scope
 from innopoints.accounts.decorators import government_required, require
-from innopoints.analysis import boards, dossier, pool_members, stats
+from innopoints.analysis import board_words, boards, dossier, pool_members, stats
 from innopoints.analysis.models import Leaderboard, Pool
 from innopoints.analysis.portrait import portrait
-from innopoints.applications.models import RunMatching
-from innopoints.ops import jobs
-from innopoints.ops.routers import reports
+from innopoints.core import exports, recent_jobs
+from innopoints.core.exports import Workbook
+from innopoints.core.routers import reports
 from innopoints.registry.models import Enterprise
 from innopoints.scoring.coverage import min_coverage, percent_number
 from innopoints.scoring.models import Run
-from innopoints.site import exports, names
-from innopoints.site.exports import Workbook
+from innopoints.site import names
 from innopoints.site.paging import link_query, page_of
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -134,7 +133,6 @@ def board_detail(request: HttpRequest, pk: int) -> HttpResponse:
             rows=page.object_list,
             page=page,
             page_query=link_query(request),
-            matching=RunMatching.objects.filter(run_id=board.run_id).first(),
         ),
     )
 
@@ -207,7 +205,8 @@ def pool_page(request: HttpRequest, run_id: int, code: str) -> HttpResponse:
         "analysis/pool.html",
         _context(
             request,
-            gettext("%(pool)s · 测算 #%(pk)s") % {"pool": names.pool_name(pool), "pk": run.pk},
+            gettext("%(pool)s · 测算 #%(pk)s")
+            % {"pool": board_words.pool_name(pool), "pk": run.pk},
             run=run,
             pool=pool,
             page=page,
@@ -252,7 +251,7 @@ def statistics_page(request: HttpRequest, run_id: int) -> HttpResponse:
             tiers=[t.code for t in run.scheme_version.scheme().tiers.levels],
             chart=chart,  # json_script in the page (analysis/static/analysis/statistics.js)
             timings=sorted((run.report or {}).get("timings_s", {}).items()),
-            recent_jobs=[j for j in jobs.recent(request.user, limit=20) if j.kind != "matching"],
+            recent_jobs=recent_jobs.recent(request.user, limit=20, exclude=frozenset({"matching"})),
         ),
     )
 

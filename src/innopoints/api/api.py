@@ -25,11 +25,11 @@ from innopoints.api.models import ApiToken
 from innopoints.applications.models import Dispatch, Financing, Message
 from innopoints.audit.log import record
 from innopoints.collection.models import Authorisation
-from innopoints.portals.templatetags.portal_format import score_band
 from innopoints.registry.models import Enterprise
 from innopoints.scoring.estimate import published_result
 from innopoints.scoring.explain import explain
 from innopoints.scoring.models import LARGE_RUN_FIELDS
+from innopoints.site.formats import score_band
 
 BOARD_RUN_LARGE = tuple(f"board__{f}" for f in LARGE_RUN_FIELDS)
 

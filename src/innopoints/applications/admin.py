@@ -15,14 +15,12 @@ from innopoints.applications.models import (
     ReferenceRate,
     RunMatching,
 )
-from innopoints.site.admin_base import ReadOnlyAdmin
-from innopoints.site.big_tables import (
-    OFFERING_TEXTS,
-    BigTableAdmin,
-    choices_filter,
-    run_choices,
-    run_fields_not_listed,
-)
+from innopoints.core.admin_base import ReadOnlyAdmin
+from innopoints.core.big_tables import BigTableAdmin, choices_filter
+from innopoints.scoring.admin_runs import run_choices, run_fields_not_listed
+
+OFFERING_TEXTS = ("offering__eligibility", "offering__terms", "offering__source")
+"""An offering's rules, terms and source text: a list of matches or pushes names it only."""
 
 
 @admin.register(Offering)

@@ -13,3 +13,5 @@ class ApplicationsConfig(AppConfig):
         from innopoints.applications.receivers import board_saved  # noqa: PLC0415
 
         post_save.connect(board_saved, sender=Leaderboard, dispatch_uid="applications.matching")
+        # the Celery tasks (and the worker start-up sweep of interrupted work)
+        from innopoints.applications import job_rows, tasks  # noqa: F401, PLC0415 - app ready

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from innopoints.analysis.models import Leaderboard
-from innopoints.applications.jobs import dispatch
+from innopoints.applications.match_and_push import dispatch
 from innopoints.applications.models import RunMatching
 
 

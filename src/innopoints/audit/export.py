@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from innopoints.audit.models import ROLE_LABELS, AuditEntry
-from innopoints.site.exports import Workbook
+from innopoints.core.exports import Workbook
 
 HEADERS = [
     _("时间"),

@@ -30,7 +30,15 @@ _MISSING = object()
 REFERENCED = ("registry.enterprise",)
 
 
+def _watch_changed(label: str, watched: bool) -> None:
+    if watched:
+        connect_label(label)
+    else:
+        disconnect_label(label)
+
+
 def connect_all() -> None:
+    watch.on_change(_watch_changed)
     for model in apps.get_models():
         if watch.is_watched(model) or _label(model) in _referenced():
             connect_model(model)

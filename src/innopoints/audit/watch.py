@@ -12,6 +12,8 @@ An app with a table of its own that should not be logged row by row calls ``excl
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.apps import apps as global_apps
 from django.conf import settings
 from django.db import models
@@ -51,24 +53,31 @@ SECRET_MARKERS = ("password", "secret", "token", "api_key")
 MASK = "***"
 
 
+Listener = Callable[[str, bool], None]
+_LISTENERS: list[Listener] = []
+
+
+def on_change(listener: Listener) -> None:
+    """Call ``listener(label, watched)`` when ``exclude`` or ``include`` changes a model (the
+    receivers connect or disconnect its signals)."""
+    if listener not in _LISTENERS:
+        _LISTENERS.append(listener)
+
+
 def exclude(label: str) -> None:
     """Stop logging changes of the model ``app_label.model_name`` (case-insensitive)."""
     label = label.lower()
     EXCLUDED.add(label)
-    if global_apps.ready:
-        from innopoints.audit import receivers  # noqa: PLC0415 - only once apps are loaded
-
-        receivers.disconnect_label(label)
+    for listener in _LISTENERS:
+        listener(label, False)
 
 
 def include(label: str) -> None:
     """Undo ``exclude`` (the model is logged again if it qualifies)."""
     label = label.lower()
     EXCLUDED.discard(label)
-    if global_apps.ready:
-        from innopoints.audit import receivers  # noqa: PLC0415
-
-        receivers.connect_label(label)
+    for listener in _LISTENERS:
+        listener(label, True)
 
 
 def user_label() -> str:

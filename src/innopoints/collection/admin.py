@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from innopoints.collection import jobs, quality
+from innopoints.collection import background_imports, quality
 from innopoints.collection.forms import ImportForm
 from innopoints.collection.models import (
     Authorisation,
@@ -23,9 +23,9 @@ from innopoints.collection.models import (
     SourceField,
 )
 from innopoints.collection.views import resolve_finding
+from innopoints.core.admin_base import ReadOnlyAdmin
+from innopoints.core.big_tables import BigTableAdmin, choices_filter
 from innopoints.engine.fields import base_catalogue
-from innopoints.site.admin_base import ReadOnlyAdmin
-from innopoints.site.big_tables import BigTableAdmin, choices_filter
 
 
 class SourceFieldInline(admin.TabularInline):
@@ -111,7 +111,7 @@ class ImportBatchAdmin(ReadOnlyAdmin):
         form = ImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
-            token = jobs.start(
+            token = background_imports.start(
                 form.cleaned_data["source"],
                 form.cleaned_data["period"].strip(),
                 upload.name,
@@ -131,14 +131,14 @@ class ImportBatchAdmin(ReadOnlyAdmin):
         context = {
             **self.admin_site.each_context(request),
             "token": token,
-            "state": jobs.state(token),
+            "state": background_imports.state(token),
             "title": gettext("导入进度"),
             "opts": self.model._meta,
         }
         return render(request, "admin/collection/importbatch/progress.html", context)
 
     def progress_state(self, request: HttpRequest, token: str) -> JsonResponse:
-        current = jobs.state(token)
+        current = background_imports.state(token)
         if current is None:
             return JsonResponse({"state": "unknown"}, status=404)
         current = {k: v for k, v in current.items() if k != "trace"}
@@ -147,7 +147,7 @@ class ImportBatchAdmin(ReadOnlyAdmin):
         return JsonResponse(current)
 
     def errors(self, request: HttpRequest, token: str) -> HttpResponse:
-        report = jobs.error_report(token)
+        report = background_imports.error_report(token)
         if report is None:
             return HttpResponse(gettext("错误报告已过期或不存在"), status=404)
         response = HttpResponse(

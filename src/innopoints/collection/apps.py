@@ -14,3 +14,5 @@ class CollectionConfig(AppConfig):
 
         # the quality report computed ahead once a batch is committed (background jobs only)
         post_save.connect(batch_saved, sender=ImportBatch, dispatch_uid="quality-warm")
+        # the Celery tasks (and the worker start-up sweep of interrupted work)
+        from innopoints.collection import job_rows, tasks  # noqa: F401, PLC0415 - app ready

@@ -25,7 +25,7 @@ from innopoints.collection.models import (
     ImportBatch,
     SourceField,
 )
-from innopoints.jobs.inprocess import run_in_process
+from innopoints.core.background import run_in_process
 from innopoints.registry.models import Enterprise
 
 T = TypeVar("T")

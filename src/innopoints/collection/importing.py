@@ -24,17 +24,18 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop, pgettext
 from simple_history.utils import bulk_update_with_history
 
-from innopoints.collection import bulk, messages
+from innopoints.collection import messages
 from innopoints.collection.models import DataSource, FactValue, ImportBatch
 from innopoints.collection.upload_limits import upload_problems
 from innopoints.collection.verification import verify_batch
+from innopoints.core import bulk
+from innopoints.core.exports import Workbook
+from innopoints.core.faults import pause_point
 from innopoints.engine.errors import InputError, InputProblem
 from innopoints.engine.fields import FieldCatalogue, base_catalogue
 from innopoints.engine.reader import ROW, RawSheet, _label, read_sheet_bytes, type_sheet
 from innopoints.engine.stage import reference_date
-from innopoints.jobs.faults import pause_point
 from innopoints.registry.models import Enterprise, IndustryField, Region
-from innopoints.site.exports import Workbook
 from innopoints.site.names import division_name, field_name
 
 Progress = Callable[[str, float], None]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from innopoints.core.models import JOB_STATUSES
 from innopoints.engine.fields import base_catalogue
 from innopoints.registry.models import Enterprise, Institution
 
@@ -333,3 +334,29 @@ class Finding(models.Model):
             "kind": self.get_kind_display(),
             "message": self.message,
         }
+
+
+class ImportJob(models.Model):
+    """An import run by a worker: the uploaded file waits in the shared job directory."""
+
+    token = models.CharField(_("编号"), max_length=32, unique=True)
+    source = models.ForeignKey(DataSource, on_delete=models.PROTECT, verbose_name=_("数据来源"))
+    period = models.CharField(_("数据期"), max_length=16)
+    file_name = models.CharField(_("文件名"), max_length=255)
+    path = models.CharField(_("暂存文件"), max_length=500)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    jurisdiction = models.CharField(_("辖区前缀"), max_length=12, blank=True)
+    language = models.CharField(_("语言"), max_length=16, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=JOB_STATUSES, default="queued")
+    attempt = models.PositiveIntegerField(_("尝试次数"), default=1)
+    worker = models.CharField(_("执行节点"), max_length=200, blank=True)
+    state = models.JSONField(_("结果"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        db_table = "jobs_importjob"  # moved from the jobs app; the table kept its name
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")

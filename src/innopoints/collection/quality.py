@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from innopoints.collection import facts as fact_tables
 from innopoints.collection import freshness
 from innopoints.collection.models import DataSource, FactValue, Finding
+from innopoints.core.exports import Workbook
 from innopoints.engine.fields import base_catalogue
 from innopoints.registry.english import localised
 from innopoints.registry.models import Enterprise, Region
-from innopoints.site.exports import Workbook
 
 FIELD_KINDS = {"amount", "count", "ratio", "bool"}
 

@@ -14,7 +14,7 @@ from django.db import transaction
 
 from innopoints.collection import quality
 from innopoints.collection.models import ImportBatch
-from innopoints.jobs.inprocess import run_in_process
+from innopoints.core.background import run_in_process
 from innopoints.registry.models import Region
 
 _lock = threading.Lock()

@@ -14,9 +14,9 @@ from django.utils.translation import gettext, gettext_lazy
 
 from innopoints.collection.importing import IDENTITY_FIELDS, REGISTRATION_REQUIRED
 from innopoints.collection.models import DataSource
+from innopoints.core.exports import Workbook
 from innopoints.engine.fields import Field, base_catalogue
 from innopoints.site import names
-from innopoints.site.exports import Workbook
 
 KINDS = {
     "id": gettext_lazy("统一社会信用代码（18 位）"),

@@ -14,8 +14,8 @@ from django.conf import settings
 from django.core import checks as django_checks
 
 from innopoints.analysis import pdf_fonts
+from innopoints.core.routers import REPLICA, replica_configured
 from innopoints.ops import probes
-from innopoints.ops.routers import REPLICA, replica_configured
 
 # placeholders that must never sign sessions in production
 WEAK_SECRETS = {"", "secret", "changeme", "change-me", "please-change-me", "innopoints"}

@@ -8,7 +8,7 @@ from typing import Any
 
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
-from innopoints.ops import requestid
+from innopoints.core import requestid
 
 FIELDS = ("asctime", "levelname", "name", "message", "request_id")
 

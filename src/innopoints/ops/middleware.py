@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from innopoints.ops import requestid
+from innopoints.core import requestid
 
 log = logging.getLogger("innopoints.request")
 

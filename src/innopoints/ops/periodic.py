@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from innopoints.analysis.models import Leaderboard
-from innopoints.applications.jobs import dispatch
+from innopoints.applications.match_and_push import dispatch
 from innopoints.applications.models import Message, RunMatching
 from innopoints.audit.log import record
 from innopoints.collection.models import Authorisation

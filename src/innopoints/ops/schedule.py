@@ -11,7 +11,9 @@ from celery.schedules import crontab
 
 MATCHING = "innopoints.ops.nightly_matching"
 EXPIRY = "innopoints.ops.expire_authorisations"
-REDISPATCH = "innopoints.jobs.redispatch"  # jobs kept while the broker was down (jobs/queue.py)
+# tasks kept while the broker was down (core/tasks.py; a literal: celery.py loads this before
+# Django's apps are ready)
+REDISPATCH = "innopoints.jobs.redispatch"
 
 
 def beat_schedule() -> dict[str, dict[str, Any]]:

@@ -6,14 +6,15 @@ from django.shortcuts import render
 from django.utils.translation import gettext
 
 from innopoints.accounts.decorators import government_required
-from innopoints.ops import jobs
+from innopoints.core import recent_jobs
 
 
 @government_required
 def job_list(request: HttpRequest) -> HttpResponse:
     """后台任务: scoring runs, imports and matchings with status, times, duration, who, error."""
     kind = request.GET.get("kind")
-    rows = jobs.recent(request.user, kind if kind in jobs.KINDS else None)
+    kinds = recent_jobs.kinds()
+    rows = recent_jobs.recent(request.user, kind if kind in dict(kinds) else None)
     return render(
         request,
         "ops/jobs.html",
@@ -22,12 +23,6 @@ def job_list(request: HttpRequest) -> HttpResponse:
             "title": gettext("后台任务"),
             "jobs": rows,
             "kind": kind,
-            "kinds": [
-                ("run", gettext("积分测算")),
-                ("import", gettext("数据导入")),
-                ("matching", gettext("政策匹配")),
-                ("robustness", gettext("稳健性分析")),
-                ("dossiers", gettext("一企一档批量生成")),
-            ],
+            "kinds": kinds,
         },
     )

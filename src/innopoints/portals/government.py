@@ -18,7 +18,7 @@ from innopoints.accounts.decorators import government_required, require
 from innopoints.accounts.models import Role
 from innopoints.analysis.models import Leaderboard
 from innopoints.applications.models import Dispatch, Message
-from innopoints.collection import jobs
+from innopoints.collection import background_imports
 from innopoints.collection.forms import ImportForm
 from innopoints.collection.models import Finding, ImportBatch
 from innopoints.registry.models import Enterprise, Institution
@@ -101,7 +101,7 @@ def import_file(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        token = jobs.start(
+        token = background_imports.start(
             form.cleaned_data["source"],
             form.cleaned_data["period"].strip(),
             upload.name,
@@ -114,8 +114,8 @@ def import_file(request: HttpRequest) -> HttpResponse:
 
 
 def _own_job(request: HttpRequest, token: str) -> dict[str, object]:
-    state = jobs.state(token)
-    if state is None or jobs.owner(token) != request.user.pk:
+    state = background_imports.state(token)
+    if state is None or background_imports.owner(token) != request.user.pk:
         raise Http404
     return {k: v for k, v in state.items() if k != "trace"}
 
@@ -141,7 +141,7 @@ def import_state(request: HttpRequest, token: str) -> JsonResponse:
 @government_required
 def import_errors(request: HttpRequest, token: str) -> HttpResponse:
     _own_job(request, token)
-    report = jobs.error_report(token)
+    report = background_imports.error_report(token)
     if report is None:
         raise Http404
     response = HttpResponse(

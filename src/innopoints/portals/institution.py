@@ -21,14 +21,14 @@ from innopoints.analysis import boards
 from innopoints.applications.models import Dispatch, Financing, Message
 from innopoints.audit.log import record
 from innopoints.collection.models import Authorisation
-from innopoints.portals.templatetags.portal_format import score_band
+from innopoints.core.exports import Workbook
 from innopoints.portals.widgets import IsoDateInput
 from innopoints.registry.models import Enterprise
 from innopoints.scoring.coverage import min_coverage, percent_number
 from innopoints.scoring.estimate import published_result
 from innopoints.scoring.explain import explain
 from innopoints.scoring.models import LARGE_RUN_FIELDS
-from innopoints.site.exports import Workbook
+from innopoints.site.formats import score_band
 
 BOARD_RUN_LARGE = tuple(f"board__{f}" for f in LARGE_RUN_FIELDS)
 

@@ -11,10 +11,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from innopoints.core.admin_base import ReadOnlyAdmin
 from innopoints.scoring import schemes
 from innopoints.scoring.forms import SchemeVersionForm
 from innopoints.scoring.models import Result, Run, SchemeVersion
-from innopoints.site.admin_base import ReadOnlyAdmin
 from innopoints.site.query import id_param
 
 

@@ -11,3 +11,5 @@ class ScoringConfig(AppConfig):
         from innopoints.scoring.schemes import sync_builtin_schemes  # noqa: PLC0415 - app ready
 
         post_migrate.connect(sync_builtin_schemes, sender=self)
+        # the Celery tasks and the worker start-up sweep of interrupted runs
+        from innopoints.scoring import job_rows, tasks  # noqa: F401, PLC0415 - app ready

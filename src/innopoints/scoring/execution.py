@@ -17,14 +17,14 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from innopoints.collection import bulk
 from innopoints.collection import facts as fact_tables
+from innopoints.core import bulk
+from innopoints.core.faults import pause_point
 from innopoints.engine import ENGINE_VERSION, InputError, score
 from innopoints.engine.fields import base_catalogue
 from innopoints.engine.result import ScoreResult
 from innopoints.engine.scheme import Scheme
 from innopoints.engine.stage import reference_date
-from innopoints.jobs.faults import pause_point
 from innopoints.registry.models import Enterprise
 from innopoints.scoring.coverage import division_coverage
 from innopoints.scoring.models import BLOCK_ROWS, Result, ResultBlock, Run

@@ -405,3 +405,33 @@ class RobustnessAnalysis(models.Model):
         if found.size == 0:
             return None
         return dict(zip(BAND_COLUMNS[1:], matrix[found[0], 1:].tolist(), strict=True))
+
+
+class RunJob(models.Model):
+    """A run carried out in parts on the task queue; ``attempt`` grows with every retry so a
+    stale message of an earlier attempt does nothing."""
+
+    run = models.OneToOneField(Run, on_delete=models.CASCADE, related_name="job")
+    attempt = models.PositiveIntegerField(_("尝试次数"), default=0)
+
+    class Meta:
+        db_table = "jobs_runjob"  # moved from the jobs app; the table kept its name
+        verbose_name = _("测算任务")
+        verbose_name_plural = _("测算任务")
+
+
+class RunPart(models.Model):
+    PARTS = [("gather", _("汇集数据")), ("score", _("计算积分")), ("store", _("写入结果"))]
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="parts")
+    attempt = models.PositiveIntegerField(_("尝试"))
+    part = models.CharField(_("环节"), max_length=16, choices=PARTS)
+    worker = models.CharField(_("执行节点"), max_length=200)
+    started_at = models.DateTimeField(_("开始时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    seconds = models.FloatField(_("耗时（秒）"), null=True, blank=True)
+
+    class Meta:
+        db_table = "jobs_runpart"  # moved from the jobs app; the table kept its name
+        verbose_name = _("测算环节")
+        verbose_name_plural = _("测算环节")
+        ordering = ["run", "attempt", "started_at", "pk"]

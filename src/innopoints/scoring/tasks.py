@@ -1,54 +1,47 @@
-"""Background work for runs: a Celery task (production: Redis broker), or a thread in the
-embedded default so the demo needs no broker."""
+"""The Celery face of scoring: thin tasks over ``dispatch`` and ``run_parts``, all safe to run
+twice (see docs/scale-out-and-faults.md), and the worker start-up sweep of interrupted runs."""
 
 from __future__ import annotations
 
-from celery import shared_task
-from django.conf import settings
+from typing import Any
 
-from innopoints.jobs.inprocess import run_in_process
-from innopoints.scoring import robustness
-from innopoints.scoring.execution import execute
-from innopoints.scoring.models import RobustnessAnalysis, Run
+from celery import shared_task
+from django.utils import timezone
+
+from innopoints.core.worker import takes_back
+from innopoints.scoring import dispatch, run_parts
+from innopoints.scoring.models import RunJob, RunPart
+
+RELIABLE: dict[str, Any] = {"bind": True, "acks_late": True, "reject_on_worker_lost": True}
 
 
 @shared_task(name="innopoints.scoring.execute_run", acks_late=True)
 def execute_run(run_id: int) -> str:
-    run = Run.objects.select_related("scheme_version", "region").get(pk=run_id)
-    if run.status in {"done", "cancelled"}:  # delivered again after it finished
-        return run.status
-    return execute(run).status
+    return dispatch.execute_run(run_id)
 
 
-def dispatch(run: Run) -> bool:
-    """Queue the run: on the broker when one is configured (in parts that any worker may take,
-    ``jobs.run_parts``), else in-process. False when the broker is down: the run waits."""
-    if getattr(settings, "CELERY_BROKER_URL", ""):
-        from innopoints.jobs import run_parts  # noqa: PLC0415 - the jobs app imports Run
-
-        return run_parts.start(run)
-    run_in_process(execute_run, run.pk, name=f"run-{run.pk}")
-    return True
-
-
-@shared_task(name="innopoints.scoring.analyse_robustness", acks_late=True)
+@shared_task(name=dispatch.ANALYSE_ROBUSTNESS, acks_late=True)
 def analyse_robustness(analysis_id: int) -> str:
-    analysis = RobustnessAnalysis.objects.select_related("run__scheme_version").get(pk=analysis_id)
-    if analysis.status in {"done", "failed"}:  # delivered again after it finished
-        return analysis.status
-    return robustness.execute(analysis).status
+    return dispatch.analyse_robustness(analysis_id)
 
 
-def dispatch_robustness(analysis_id: int) -> bool:
-    """Start a robustness analysis like a run: on the broker when one is configured (kept
-    for later when it does not answer: False), else in a thread, or inline in tests."""
-    if getattr(settings, "CELERY_BROKER_URL", ""):
-        from innopoints.jobs import queue  # noqa: PLC0415 - the jobs app imports Run
+@shared_task(name=run_parts.TASK, **RELIABLE)
+def run_part(self: Any, run_id: int, attempt: int, part: str) -> str:
+    return run_parts.carry_out(run_id, attempt, part, self.request.hostname or "?")
 
-        task_id = queue.send("innopoints.scoring.analyse_robustness", [analysis_id])
-        if task_id is None:
-            return False
-        RobustnessAnalysis.objects.filter(pk=analysis_id).update(task_id=task_id)
-        return True
-    run_in_process(analyse_robustness, analysis_id, name=f"robustness-{analysis_id}")
-    return True
+
+@takes_back("runs")
+def take_back_runs(hostname: str) -> int:
+    """A part still running on this worker's name was interrupted: the run starts again as a
+    new attempt (the killed attempt left nothing: each part's writes are one transaction)."""
+    taken = 0
+    interrupted = RunPart.objects.filter(
+        worker=hostname, finished_at__isnull=True, run__status__in=["queued", "running"]
+    ).select_related("run")
+    for part in interrupted:
+        RunPart.objects.filter(pk=part.pk).update(finished_at=timezone.now())
+        current = RunJob.objects.filter(run=part.run).values_list("attempt", flat=True).first()
+        if current == part.attempt:
+            run_parts.restart(part.run)
+            taken += 1
+    return taken

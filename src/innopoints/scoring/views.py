@@ -14,15 +14,15 @@ from django.views.decorators.http import require_POST
 
 from innopoints.accounts import scope
 from innopoints.accounts.decorators import government_required, require
-from innopoints.jobs.queue import BROKER_DOWN
+from innopoints.core.exports import Workbook
+from innopoints.core.queue import BROKER_DOWN
 from innopoints.scoring.compare import compare
 from innopoints.scoring.coverage import divisions, min_coverage, percent_number
+from innopoints.scoring.dispatch import dispatch, dispatch_robustness
 from innopoints.scoring.explain import explain
 from innopoints.scoring.forms import RunForm
 from innopoints.scoring.models import Result, RobustnessAnalysis, Run
 from innopoints.scoring.robustness import widest
-from innopoints.scoring.tasks import dispatch, dispatch_robustness
-from innopoints.site.exports import Workbook
 from innopoints.site.names import level_name, stage_name, veto_reasons
 from innopoints.site.query import id_param
 

@@ -1,4 +1,5 @@
-"""The Django project: settings, urls, the Celery application, the demo."""
+"""The Django project: settings, urls, the Celery application — and the site shell every page
+shares (base template, menu, error pages, names of codes, paging)."""
 
 from innopoints.site.celery import app as celery_app
 

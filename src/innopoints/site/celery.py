@@ -13,7 +13,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "innopoints.site.settings")
 
 app = Celery("innopoints")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["innopoints.scoring"])
+# each app's tasks.py, registered by its AppConfig.ready() (and found here on workers)
+app.autodiscover_tasks()
 # periodic jobs (ops/periodic.py), started by `celery -A innopoints.site.celery beat`
 app.conf.beat_schedule = beat_schedule()
 app.autodiscover_tasks(["innopoints.ops"], related_name="periodic")

@@ -12,7 +12,7 @@ from django.template import loader
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from innopoints.ops import requestid
+from innopoints.core import requestid
 
 
 def server_error(request: HttpRequest, template_name: str = "500.html") -> HttpResponse:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import cache, lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
 import yaml
-from django.utils.translation import get_language, gettext, gettext_lazy, pgettext, pgettext_lazy
+from django.utils.translation import get_language, gettext, gettext_lazy, pgettext_lazy
 
 from innopoints.registry.english import localised
 
@@ -63,21 +63,29 @@ def _builtin() -> dict[str, dict[str, tuple[str, str | None]]]:
     return found
 
 
-@lru_cache(maxsize=64)
-def _scheme_names(version_pk: int) -> dict[str, dict[str, tuple[str, str | None]]]:
-    from innopoints.scoring.models import SchemeVersion  # noqa: PLC0415
+_SCHEME_NAMES: dict[int, dict[str, dict[str, tuple[str, str | None]]]] = {}
 
-    scheme = SchemeVersion.objects.get(pk=version_pk).scheme()
-    return {
-        "indicator": {i.code: (i.name.zh, i.name.en) for i in scheme.indicators},
-        "category": {c.code: (c.name.zh, c.name.en) for c in scheme.categories},
-        "stage": {s.code: (s.name.zh, s.name.en) for s in scheme.stage_rule.stages},
-    }
+
+def _scheme_names(version: Any) -> dict[str, dict[str, tuple[str, str | None]]]:
+    """The names a scheme version gives its indicators, categories and stages (a version's
+    text never changes once stored, so its pk keys them)."""
+    found = _SCHEME_NAMES.get(version.pk)
+    if found is None:
+        scheme = version.scheme()
+        found = {
+            "indicator": {i.code: (i.name.zh, i.name.en) for i in scheme.indicators},
+            "category": {c.code: (c.name.zh, c.name.en) for c in scheme.categories},
+            "stage": {s.code: (s.name.zh, s.name.en) for s in scheme.stage_rule.stages},
+        }
+        if len(_SCHEME_NAMES) >= 64:
+            _SCHEME_NAMES.clear()
+        _SCHEME_NAMES[version.pk] = found
+    return found
 
 
 def _lookup(part: str, code: str, version: Any = None) -> tuple[str, str | None] | None:
     if version is not None and getattr(version, "pk", None):
-        found = _scheme_names(version.pk)[part].get(code)
+        found = _scheme_names(version)[part].get(code)
         if found:
             return found
     return _builtin()[part].get(code)
@@ -183,49 +191,9 @@ def yes_no(value: object) -> str:
     return gettext("是") if value else gettext("否")
 
 
-FILTER_LABELS = {
-    "tier": gettext_lazy("档次"),
-    "stage": gettext_lazy("成长阶段"),
-    "industry": gettext_lazy("领域"),
-    "region": gettext_lazy("地区"),
-    "min_total": gettext_lazy("总积分不低于"),
-}
-
-
 def division_name(prefix: str) -> str:
     """A division named by a code prefix (5101 → 成都市)."""
     return region_name(prefix.ljust(6, "0")) if prefix.isdigit() and len(prefix) <= 6 else prefix
-
-
-def board_filter(board: Any) -> str:
-    """What a 积分榜 selects, in words: the stage's or pool's name, or the conditions of a
-    filtered list (``tier=A,B; stage=growth; region=5101`` → 档次 A、B；成长阶段 成长期；…)."""
-    value = board.filter_value or ""
-    version = board.run.scheme_version if board.run_id else None
-    if board.kind == "stage":
-        return stage_name(value, version)
-    if board.kind == "pool":
-        from innopoints.analysis.models import Pool  # noqa: PLC0415
-
-        pool = Pool.objects.filter(code=value).first()
-        return pool_name(pool) if pool else value
-    if board.kind != "filter":
-        return value
-    from innopoints.analysis.boards import parse_filter  # noqa: PLC0415
-
-    try:
-        conditions = parse_filter(value)
-    except ValueError:
-        return value
-    words = {
-        "stage": lambda v: stage_name(v, version),
-        "region": division_name,
-    }
-    parts = []
-    for key, values in conditions.items():
-        shown = gettext("、").join(words.get(key, str)(v) for v in values)
-        parts.append(f"{FILTER_LABELS.get(key, key)} {shown}")
-    return pgettext("sentence separator", "；").join(parts)
 
 
 STEPS = {
@@ -347,22 +315,3 @@ def analysis_note(note: str) -> str:
         ),
     }
     return words.get(note, without_codes(note))
-
-
-@cache
-def _pools_en() -> dict[str, dict[str, str]]:
-    text = resources.files("innopoints.analysis").joinpath("pools.yaml").read_text("utf-8")
-    return {str(p["code"]): dict(p.get("en") or {}) for p in yaml.safe_load(text).get("pools", [])}
-
-
-def pool_name(pool: Any) -> str:
-    """A cultivation pool's name (its English name on English pages, where it has one)."""
-    if english():
-        return _pools_en().get(pool.code, {}).get("name") or pool.name
-    return str(pool.name)
-
-
-def pool_note(pool: Any) -> str:
-    if english():
-        return _pools_en().get(pool.code, {}).get("note") or pool.description
-    return str(pool.description)

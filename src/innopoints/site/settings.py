@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
     "ninja",  # its Swagger UI assets come from the static files (no CDN)
+    "innopoints.core",  # background work, task queue, bulk writing (docs/architecture.md)
     "innopoints.registry",
     "innopoints.collection",
     "innopoints.scoring",
@@ -67,7 +68,7 @@ INSTALLED_APPS = [
     "innopoints.audit",
     "innopoints.api",
     "innopoints.ops",
-    "innopoints.jobs",  # work split over Celery workers, faults (docs/scale-out-and-faults.md)
+    "innopoints.jobs",  # migration history only: its models moved home, tables kept
 ]
 
 MIDDLEWARE = [
@@ -130,7 +131,7 @@ if os.environ.get("DATABASE_REPLICA_URL"):
         os.environ["DATABASE_REPLICA_URL"], conn_max_age=60
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
-DATABASE_ROUTERS = ["innopoints.ops.routers.ReplicaRouter"]
+DATABASE_ROUTERS = ["innopoints.core.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {

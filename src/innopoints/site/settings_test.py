@@ -41,6 +41,5 @@ elif os.environ.get("CI") == "true":
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-INNOPOINTS_IMPORT_BACKGROUND = False
 INNOPOINTS_JOBS_IN_BACKGROUND = False
 CELERY_BROKER_URL = ""

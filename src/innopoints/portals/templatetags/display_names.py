@@ -8,6 +8,7 @@ from typing import Any
 
 from django import template
 
+from innopoints.analysis import board_words
 from innopoints.registry.english import localised, localised_industry
 from innopoints.site import names
 
@@ -75,7 +76,7 @@ def yes_no(value: object) -> str:
 
 @register.filter
 def board_filter(board: Any) -> str:
-    return names.board_filter(board)
+    return board_words.describe(board)
 
 
 @register.filter
@@ -108,9 +109,9 @@ def finding_text(finding: object) -> str:
 
 @register.filter
 def pool_name(pool: Any) -> str:
-    return names.pool_name(pool)
+    return board_words.pool_name(pool)
 
 
 @register.filter
 def pool_note(pool: Any) -> str:
-    return names.pool_note(pool)
+    return board_words.pool_note(pool)

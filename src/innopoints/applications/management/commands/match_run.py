@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from innopoints.applications.jobs import match_run
+from innopoints.applications.match_and_push import match_run
 from innopoints.applications.models import RunMatching
 from innopoints.scoring.models import Run
 

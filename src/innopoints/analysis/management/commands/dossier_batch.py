@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from innopoints.jobs import dossiers
+from innopoints.analysis import dossier_batches as dossiers
 from innopoints.registry.models import Region
 from innopoints.scoring.models import Run
 

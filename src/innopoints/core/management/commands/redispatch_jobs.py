@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from innopoints.jobs import queue
+from innopoints.core import queue
 
 
 class Command(BaseCommand):

@@ -18,10 +18,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from innopoints.analysis import dossier
+from innopoints.analysis.models import DossierBatch, DossierChunk
+from innopoints.core import queue
+from innopoints.core.background import run_in_process
 from innopoints.engine.text_cells import csv_text
-from innopoints.jobs import queue
-from innopoints.jobs.inprocess import run_in_process
-from innopoints.jobs.models import DossierBatch, DossierChunk
 from innopoints.registry.models import Enterprise, Region
 from innopoints.scoring.models import Result, Run
 

@@ -18,12 +18,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from innopoints.jobs import queue
-from innopoints.jobs.models import RunJob, RunPart
+from innopoints.core import queue
 from innopoints.scoring import execution
-from innopoints.scoring.models import Run
+from innopoints.scoring.models import Run, RunJob, RunPart
 
-TASK = "innopoints.jobs.run_part"
+TASK = "innopoints.jobs.run_part"  # the name kept from the former jobs app (queued tasks)
 NEXT = {"gather": "score", "score": "store", "store": None}
 FINISHED = {"done", "failed", "cancelled"}
 

@@ -14,7 +14,7 @@ from django.core.paginator import Paginator
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
-from innopoints.site.admin_base import ReadOnlyAdmin
+from innopoints.core.admin_base import ReadOnlyAdmin
 
 COUNT_CAP = 10_000
 
@@ -68,35 +68,3 @@ def choices_filter(
 
     ChoicesFilter.title = title
     return ChoicesFilter
-
-
-def run_choices() -> list[tuple[str, str]]:
-    """The finished and failed runs, newest first, named as the admin names them (one query)."""
-    from innopoints.scoring.models import Run  # noqa: PLC0415
-
-    runs = (
-        Run.objects.select_related("region", "scheme_version")
-        .defer(*(name.removeprefix("run__") for name in run_fields_not_listed()))
-        .order_by("-pk")[:200]
-    )
-    return [(str(run.pk), str(run)) for run in runs]
-
-
-def run_fields_not_listed() -> tuple[str, ...]:
-    """A run's input ids, ranked totals, report and parameters: megabytes a row (and a JSON
-    decode each) that a list never shows."""
-    from innopoints.scoring.models import LARGE_RUN_FIELDS  # noqa: PLC0415
-
-    # named from a result, as from a membership, match or push; the report and parameters too
-    return (
-        *LARGE_RUN_FIELDS,
-        "run__report",
-        "run__parameters",
-        "run__error",
-        "run__scheme_version__content",
-        "run__scheme_version__source_yaml",
-    )
-
-
-OFFERING_TEXTS = ("offering__eligibility", "offering__terms", "offering__source")
-"""An offering's rules, terms and source text: a list of matches or pushes names it only."""

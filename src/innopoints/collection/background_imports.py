@@ -1,25 +1,30 @@
 """Running an import where the user can watch it: in a background thread with its progress in
-the cache (the embedded default), or inline (tests, or INNOPOINTS_IMPORT_BACKGROUND=0). The
-database is touched only by the import itself, so a refused file leaves it unchanged."""
+the cache (the embedded default), inline (tests: background jobs off), or on a worker when a
+broker is configured — the upload waits in the shared job directory, the import runs where a
+worker takes it and its outcome is kept in ``ImportJob`` (progress in the cache, as in-process).
+The database is touched only by the import itself (one transaction), so a refused file leaves
+it unchanged."""
 
 from __future__ import annotations
 
 import secrets
 import threading
 import traceback
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError, connection
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
 from innopoints.collection import messages
 from innopoints.collection.importing import ImportRefused, import_file
-from innopoints.collection.models import DataSource
-from innopoints.jobs import imports
+from innopoints.collection.models import DataSource, ImportJob
+from innopoints.core import queue
+from innopoints.core.background import run_in_process
 
 TTL = 6 * 3600
 
@@ -29,7 +34,7 @@ def _key(token: str, part: str = "state") -> str:
 
 
 def state(token: str) -> dict[str, Any] | None:
-    on_worker = imports.state(token)
+    on_worker = worker_state(token)
     return on_worker if on_worker is not None else cache.get(_key(token))
 
 
@@ -43,7 +48,7 @@ def owner(token: str) -> int | None:
 
 
 def error_report(token: str) -> bytes | None:
-    return cache.get(_key(token, "report")) or imports.error_report(token)
+    return cache.get(_key(token, "report")) or worker_error_report(token)
 
 
 def cached_error_report(token: str) -> bytes | None:
@@ -168,15 +173,113 @@ def start(
     args = (token, source.pk, period, name, content, user_id, jurisdiction)
     if getattr(settings, "CELERY_BROKER_URL", ""):  # on a worker; waits there if Redis is down
         cache.delete(_key(token))
-        imports.start(*args, translation.get_language())
+        start_on_worker(*args, translation.get_language())
         return token
-    if getattr(settings, "INNOPOINTS_IMPORT_BACKGROUND", True):
-        threading.Thread(
-            target=run_in,
-            args=(translation.get_language(), *args),
-            daemon=True,
-            name=f"import-{token}",
-        ).start()
-    else:
-        _run(*args)
+    run_in_process(run_in, translation.get_language(), *args, name=f"import-{token}")
     return token
+
+
+# on a worker (a broker is configured)
+
+TASK = "innopoints.jobs.run_import"
+TERMINAL = {"done", "refused", "failed"}
+
+
+def _directory() -> Path:
+    path = Path(settings.INNOPOINTS_SHARED_DIR) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def start_on_worker(
+    token: str,
+    source_id: int,
+    period: str,
+    name: str,
+    content: bytes,
+    user_id: int | None,
+    jurisdiction: str | None,
+    language: str | None,
+) -> None:
+    path = _directory() / f"{token}.upload"
+    path.write_bytes(content)
+    job = ImportJob.objects.create(
+        token=token,
+        source_id=source_id,
+        period=period,
+        file_name=name,
+        path=str(path),
+        user_id=user_id,
+        jurisdiction=jurisdiction or "",
+        language=language or "",
+    )
+    send(job)
+
+
+def send(job: ImportJob) -> bool:
+    if queue.send(TASK, [job.token, job.attempt]) is None:
+        ImportJob.objects.filter(pk=job.pk).update(status="waiting")
+        return False
+    return True
+
+
+def retry(job: ImportJob) -> bool:
+    """Import again after the worker died (the killed attempt left nothing: one transaction)."""
+    ImportJob.objects.filter(pk=job.pk).update(status="queued", attempt=job.attempt + 1)
+    job.refresh_from_db()
+    return send(job)
+
+
+def worker_state(token: str) -> dict[str, Any] | None:
+    """The import's state for the progress page, or None when it did not run on a worker."""
+    job = ImportJob.objects.filter(token=token).first()
+    if job is None:
+        return None
+    if job.status in TERMINAL:
+        return dict(job.state)
+    if job.status == "waiting":
+        return {"state": "running", "stage": queue.BROKER_DOWN, "fraction": 0.0, "waiting": True}
+    if job.status == "queued":
+        return {"state": "running", "stage": gettext_noop("排队"), "fraction": 0.0}
+    return cache.get(f"import:{token}:state") or {
+        "state": "running",
+        "stage": gettext_noop("导入中"),
+        "fraction": 0.0,
+    }
+
+
+def worker_error_report(token: str) -> bytes | None:
+    path = _directory() / f"{token}.errors.xlsx"
+    return path.read_bytes() if path.exists() else None
+
+
+def carry_out(token: str, attempt: int, worker: str) -> str:
+    claimed = ImportJob.objects.filter(
+        token=token, attempt=attempt, status__in=["queued", "waiting", "running"]
+    ).update(status="running", worker=worker)
+    if not claimed:
+        return "stale"
+    job = ImportJob.objects.get(token=token)
+    content = Path(job.path).read_bytes()
+    run_in(
+        job.language or None,
+        token,
+        job.source_id,
+        job.period,
+        job.file_name,
+        content,
+        job.user_id,
+        job.jurisdiction or None,
+    )
+    outcome = cached_state(token) or {"state": "failed", "problems": ["?"]}
+    report = cached_error_report(token)
+    if report is not None:
+        (_directory() / f"{token}.errors.xlsx").write_bytes(report)
+    connection.close_if_unusable_or_obsolete()
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=outcome["state"] if outcome["state"] in TERMINAL else "failed",
+        state=outcome,
+        finished_at=timezone.now(),
+    )
+    Path(job.path).unlink(missing_ok=True)
+    return str(outcome["state"])

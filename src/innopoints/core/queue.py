@@ -1,17 +1,19 @@
 """Sending tasks to the broker without ever failing a page: when Redis does not answer, the
 task is kept in ``QueuedTask`` and sent when it answers again (the next successful send, a
-worker starting, the periodic ``innopoints.jobs.redispatch`` or ``manage redispatch_jobs``)."""
+worker starting, the periodic ``innopoints.jobs.redispatch`` of core/tasks.py, or
+``manage redispatch_jobs``)."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
+from celery import current_app
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from innopoints.jobs.models import QueuedTask
+from innopoints.core.models import QueuedTask
 
 log = logging.getLogger(__name__)
 
@@ -23,9 +25,8 @@ RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "in
 
 
 def _send(task: str, args: list[Any]) -> str:
-    from innopoints.site.celery import app  # noqa: PLC0415 - the app configures Django
-
-    result = app.send_task(task, args=args, retry=True, retry_policy=RETRY_POLICY)
+    # the project's Celery app (innopoints.site.celery), current once Django is configured
+    result = current_app.send_task(task, args=args, retry=True, retry_policy=RETRY_POLICY)
     return str(result.id)
 
 

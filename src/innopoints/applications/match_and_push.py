@@ -16,7 +16,6 @@ from collections import defaultdict
 from typing import Any
 
 import polars as pl
-from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
@@ -36,10 +35,9 @@ from innopoints.applications.models import (
     PushOptOut,
     RunMatching,
 )
-from innopoints.collection import bulk
 from innopoints.collection.models import Authorisation
-from innopoints.jobs import queue
-from innopoints.jobs.inprocess import run_in_process
+from innopoints.core import bulk, queue
+from innopoints.core.background import run_in_process
 from innopoints.registry.models import Enterprise
 from innopoints.scoring.models import Run
 
@@ -47,9 +45,7 @@ log = logging.getLogger(__name__)
 NAMES_IN_NOTICE = 30
 
 
-@shared_task(name="innopoints.applications.match_run", acks_late=True)
-def match_run_task(run_id: int) -> str:
-    return match_run(run_id).status
+TASK = "innopoints.applications.match_run"
 
 
 def dispatch(run: Run) -> None:
@@ -58,8 +54,8 @@ def dispatch(run: Run) -> None:
     if not created:
         return
     if getattr(settings, "CELERY_BROKER_URL", ""):
-        # kept for later when the broker is down (jobs.queue): never an error after the commit
-        queue.send_on_commit("innopoints.applications.match_run", [run.pk])
+        # kept for later when the broker is down (core.queue): never an error after the commit
+        queue.send_on_commit(TASK, [run.pk])
     else:
         run_in_process(match_run, run.pk, name=f"match-{run.pk}", after_commit=True)
 
