@@ -1,4 +1,5 @@
-"""Reading an input file (CSV or XLSX) into typed columns, or every problem in it (METHOD.md §1).
+"""Reading an input file (CSV or XLSX) into typed columns, or every problem in it
+(docs/METHOD.md §1).
 
 CSV may be UTF-8, UTF-8 with a BOM, or GB18030 (what Chinese Excel writes). Cells are read as
 text and checked a column at a time: a file with problems yields :class:`InputError` listing
@@ -279,7 +280,7 @@ def _map_headers(
             continue
         field = catalogue.for_header(header)
         if field is None:
-            reason = "unknown column header: use a code or Chinese header from METHOD.md §1"
+            reason = "unknown column header: use a code or Chinese header from docs/METHOD.md §1"
             problems.append(InputProblem(1, _label(header, index, None), reason))
             continue
         if field.code in mapping:

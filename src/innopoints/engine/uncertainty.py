@@ -413,7 +413,7 @@ def competition_ranks(totals: FloatArray) -> npt.NDArray[np.int32]:
 def block_tiers(
     rule: TierRule, totals: FloatArray, ranks: npt.NDArray[np.int32], n_ranked: int
 ) -> npt.NDArray[np.int8]:
-    """The engine's tier rule (METHOD.md §7) over a block of ranked replications."""
+    """The engine's tier rule (docs/METHOD.md §7) over a block of ranked replications."""
     if rule.basis == "rank_share":
         shares = np.array([t.max_share for t in rule.levels[:-1]], dtype=np.float64)
         return np.searchsorted(shares, ranks / n_ranked, side="left").astype(np.int8)
