@@ -193,7 +193,7 @@ class CoinrTreatment(_Strict):
 
 
 class CoinrNormalisation(_Strict):
-    """One of COINr's normalisations with its parameters (engine/coinr/normalise.py)."""
+    """One of COINr's normalisations with its parameters (engine/coinr/normalisers.py)."""
 
     method: CoinrNormaliser = "minmax"
     l_u: tuple[float, float] = (0.0, 1.0)
