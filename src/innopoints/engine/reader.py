@@ -116,10 +116,6 @@ def _read_csv_fast(text: str, source: str) -> RawSheet | None:
     return RawSheet(source, [h.strip() for h in header], columns, [], numbers)
 
 
-def read_csv_sheet(path: Path) -> RawSheet:
-    return read_csv_bytes(path.name, path.read_bytes())
-
-
 def _refused(source: str, reason: str) -> RawSheet:
     return RawSheet(source, [], [], [InputProblem(None, None, reason)], [])
 
@@ -189,10 +185,6 @@ def _cell_text(value: object) -> str | None:
     if isinstance(value, dt.date):
         return value.isoformat()
     return _blank_to_none(str(value))
-
-
-def read_xlsx_sheet(path: Path) -> RawSheet:
-    return read_xlsx_bytes(path.name, path.read_bytes())
 
 
 def read_xlsx_bytes(source: str, data: bytes, limits: ReadLimits | None = COMMAND_LINE) -> RawSheet:
