@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 
 from innopoints.engine.coinr.aggregate import aggregate_tree
-from innopoints.engine.coinr.normalise import normalise
+from innopoints.engine.coinr.normalisers import normalise
 from innopoints.engine.coinr.treat import treat
 from innopoints.engine.coinr.tree import Tree
 

@@ -1,4 +1,4 @@
-"""The command line as a user runs it (METHOD.md §10)."""
+"""The command line as a user runs it (docs/METHOD.md §10)."""
 
 import csv
 import json

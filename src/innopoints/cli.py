@@ -1,4 +1,4 @@
-"""The ``innopoints`` command line: score files without any database (METHOD.md §10)."""
+"""The ``innopoints`` command line: score files without any database (docs/METHOD.md §10)."""
 
 from __future__ import annotations
 
@@ -136,7 +136,7 @@ def main() -> None:
     "--breakdown",
     "breakdown_path",
     type=click.Path(path_type=Path),
-    help="Full per-indicator breakdown (METHOD.md §9), CSV or XLSX.",
+    help="Full per-indicator breakdown (docs/METHOD.md §9), CSV or XLSX.",
 )
 @click.option(
     "--params",

@@ -1,4 +1,4 @@
-"""Agreement between methods (METHOD.md §8), checked against a direct computation."""
+"""Agreement between methods (docs/METHOD.md §8), checked against a direct computation."""
 
 import math
 

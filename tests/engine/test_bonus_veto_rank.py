@@ -1,4 +1,4 @@
-"""Bonus caps, vetoes, ties in rank, missing values and tiers (METHOD.md §4–§7)."""
+"""Bonus caps, vetoes, ties in rank, missing values and tiers (docs/METHOD.md §4–§7)."""
 
 import numpy as np
 import polars as pl
@@ -87,7 +87,7 @@ def test_missing_values_score_zero_and_are_flagged() -> None:
     assert growth.value[0] == pytest.approx(100.0)
     assert np.isnan(growth.value[1]) and growth.missing[1] and growth.points[1] == 0.0
     assert result.report()["missing"]["rd_growth"] == 1
-    # a single reference value: U = L, x' = 0 for everyone (METHOD.md §4 step 3)
+    # a single reference value: U = L, x' = 0 for everyone (docs/METHOD.md §4 step 3)
     assert growth.normalised[0] == 0.0
 
 

@@ -14,7 +14,7 @@ import pytest
 from innopoints.engine.coinr.aggregate import aggregate_tree, copeland, dominance, row_sum
 from innopoints.engine.coinr.moments import kurt, skew
 from innopoints.engine.coinr.nelder_mead import nelder_mead
-from innopoints.engine.coinr.normalise import normalise
+from innopoints.engine.coinr.normalisers import normalise
 from innopoints.engine.coinr.pipeline import (
     data_availability,
     denominate,

@@ -1,4 +1,4 @@
-"""Frozen parameters (METHOD.md §11), self-assessment, and bit-identical reruns (§9)."""
+"""Frozen parameters (docs/METHOD.md §11), self-assessment, and bit-identical reruns (§9)."""
 
 import subprocess
 import sys

@@ -1,4 +1,4 @@
-"""Normalisation methods and scheme options of METHOD.md §8 and §11, by hand."""
+"""Normalisation methods and scheme options of docs/METHOD.md §8 and §11, by hand."""
 
 import math
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from innopoints.engine import load_scheme, score
 from innopoints.engine.coinr.aggregate import aggregate_rows, gmean
 from innopoints.engine.coinr.moments import skew
-from innopoints.engine.coinr.normalise import normalise
+from innopoints.engine.coinr.normalisers import normalise
 from innopoints.engine.coinr.stats import correlation, stats_table
 from innopoints.engine.coinr.treat import treat
 from innopoints.engine.columns import canonical_nan

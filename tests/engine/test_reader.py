@@ -1,4 +1,5 @@
-"""Reading input files (METHOD.md §1): encodings, headers, every cell kind, all errors at once."""
+"""Reading input files (docs/METHOD.md §1): encodings, headers, every cell kind, all errors at
+once."""
 
 import datetime as dt
 from pathlib import Path

@@ -1,4 +1,5 @@
-"""Stage boundaries (METHOD.md §3): calendar subtraction, exactly 5 and 10 years, 29 February."""
+"""Stage boundaries (docs/METHOD.md §3): calendar subtraction, exactly 5 and 10 years,
+29 February."""
 
 import datetime as dt
 

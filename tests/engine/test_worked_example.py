@@ -1,4 +1,4 @@
-"""A worked example computed by hand (METHOD.md §3–§7), not by calling the engine."""
+"""A worked example computed by hand (docs/METHOD.md §3–§7), not by calling the engine."""
 
 import math
 

@@ -79,7 +79,9 @@ def test_import_problems_in_the_users_language() -> None:
         2, "B “研发费用” (rd_expense)", "“1,000” has a thousands separator: write the plain number"
     )
     unknown = InputProblem(
-        1, "C “利润总额”", "unknown column header: use a code or Chinese header from METHOD.md §1"
+        1,
+        "C “利润总额”",
+        "unknown column header: use a code or Chinese header from docs/METHOD.md §1",
     )
     with translation.override("zh-hans"):
         assert messages.describe(separator) == (

@@ -70,12 +70,6 @@ def governs_division(user: Any, region: Any) -> bool:
 
 
 @rules.predicate
-def owns_enterprise(user: Any, enterprise: Any) -> bool:
-    own = scope.enterprise_of(user)
-    return own is not None and enterprise is not None and own.pk == enterprise.pk
-
-
-@rules.predicate
 def owns_authorisation(user: Any, grant: Any) -> bool:
     own = scope.enterprise_of(user)
     return own is not None and grant is not None and grant.enterprise_id == own.pk
@@ -104,7 +98,6 @@ rules.add_perm("registry.view_enterprise_file", may_view_enterprise_file)
 rules.add_perm("registry.invite_enterprise", governs & may_view_enterprise_file)
 
 rules.add_perm("collection.import_data", governs)
-rules.add_perm("collection.view_quality", governs)
 rules.add_perm("collection.manage_authorisation", owns_authorisation)
 
 rules.add_perm("scoring.view_run", governs & reads_run)

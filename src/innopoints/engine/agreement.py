@@ -1,4 +1,4 @@
-"""Agreement between scoring methods, 吻合度 (METHOD.md §8; seed 004 附件1 注).
+"""Agreement between scoring methods, 吻合度 (docs/METHOD.md §8; seed 004 附件1 注).
 
 The same data are scored again with only the normalisation step changed; the report gives, over
 the non-vetoed enterprises, Spearman's ρ between the primary total and each alternative's total

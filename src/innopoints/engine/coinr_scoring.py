@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from innopoints.engine.coinr.aggregate import aggregate_rows
-from innopoints.engine.coinr.normalise import normalise
+from innopoints.engine.coinr.normalisers import normalise
 from innopoints.engine.coinr.treat import TreatOptions, TreatResult, treat
 from innopoints.engine.columns import FloatArray, canonical_nan
 from innopoints.engine.scheme import CoinrMethods, Scheme

@@ -1,6 +1,6 @@
 """Data coverage: how much of the scheme's weighted score an enterprise could earn at all.
 
-A missing value scores 0 (METHOD.md §4), so a low total can mean little innovation or little
+A missing value scores 0 (docs/METHOD.md §4), so a low total can mean little innovation or little
 data. Coverage tells the two apart: per enterprise, the share of its stage's weight carried by
 weighted indicators that have a usable value (docs/method-notes.md, "Data coverage"):
 

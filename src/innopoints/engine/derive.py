@@ -1,8 +1,8 @@
-"""Derived indicators (METHOD.md §2): growth rates and ratios from base facts, as scheme data.
+"""Derived indicators (docs/METHOD.md §2): growth rates and ratios from base facts, as scheme data.
 
 A derivation's value is missing when an input is missing or its denominator is ≤ 0. Where the
 input table supplies the derived indicator's own column, that value is used for the rows whose
-base facts are missing (METHOD.md §10), and only there.
+base facts are missing (docs/METHOD.md §10), and only there.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The input field catalogue (METHOD.md §1–§2): which columns an input file may carry.
+"""The input field catalogue (docs/METHOD.md §1–§2): which columns an input file may carry.
 
 The catalogue itself is data (``innopoints/schemes/fields.yaml``); a scheme may declare extra
 fields for its local indicators, so the reader always works from a scheme's full field set.

@@ -1,4 +1,4 @@
-"""Transform and normalise weighted indicators (METHOD.md §4, §8, §11), fit then apply.
+"""Transform and normalise weighted indicators (docs/METHOD.md §4, §8, §11), fit then apply.
 
 ``sort_reference`` orders each reference population R once (one argsort per indicator and
 group); ``fit`` reads a run's parameters off that order; ``apply`` turns values into
@@ -176,7 +176,7 @@ def apply(
     group: GroupIndex,
     references: list[SortedReference] | None = None,
 ) -> FloatArray:
-    """x' in [0, 1] for each row; 0 where the value is missing (METHOD.md §4 step 4).
+    """x' in [0, 1] for each row; 0 where the value is missing (docs/METHOD.md §4 step 4).
 
     ``references`` (the run's own sorted groups) lets the ``rank`` method count ranks from the
     sort it already has; without them a new value is placed in the frozen reference."""
@@ -216,7 +216,7 @@ def _minmax(params: IndicatorParameters, t: FloatArray, group: GroupIndex) -> Fl
 
 
 def _rank_fraction_in_run(references: list[SortedReference], n_rows: int) -> FloatArray:
-    """x' = #{v in R : v < t} / (|R| − 1), 0 when |R| < 2 (METHOD.md §8)."""
+    """x' = #{v in R : v < t} / (|R| − 1), 0 when |R| < 2 (docs/METHOD.md §8)."""
     x = np.zeros(n_rows)
     for ref in references:
         size = ref.positions.shape[0]

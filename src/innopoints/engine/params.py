@@ -1,4 +1,4 @@
-"""A finished run's frozen parameters (METHOD.md §11): what a self-assessment (自评) or a late
+"""A finished run's frozen parameters (docs/METHOD.md §11): what a self-assessment (自评) or a late
 entry is scored against, without re-normalising the run. Serialises to exact JSON."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Ranks and tiers (METHOD.md §7): descending totals, ties share the best rank (1, 2, 2, 4).
+"""Ranks and tiers (docs/METHOD.md §7): descending totals, ties share the best rank (1, 2, 2, 4).
 
 One argsort of the totals serves every ranking: ranks within stage, industry and region
 re-order that sort by group with a stable radix sort of small integer group codes.

@@ -1,4 +1,5 @@
-"""Reading an input file (CSV or XLSX) into typed columns, or every problem in it (METHOD.md §1).
+"""Reading an input file (CSV or XLSX) into typed columns, or every problem in it
+(docs/METHOD.md §1).
 
 CSV may be UTF-8, UTF-8 with a BOM, or GB18030 (what Chinese Excel writes). Cells are read as
 text and checked a column at a time: a file with problems yields :class:`InputError` listing
@@ -115,10 +116,6 @@ def _read_csv_fast(text: str, source: str) -> RawSheet | None:
     return RawSheet(source, [h.strip() for h in header], columns, [], numbers)
 
 
-def read_csv_sheet(path: Path) -> RawSheet:
-    return read_csv_bytes(path.name, path.read_bytes())
-
-
 def _refused(source: str, reason: str) -> RawSheet:
     return RawSheet(source, [], [], [InputProblem(None, None, reason)], [])
 
@@ -188,10 +185,6 @@ def _cell_text(value: object) -> str | None:
     if isinstance(value, dt.date):
         return value.isoformat()
     return _blank_to_none(str(value))
-
-
-def read_xlsx_sheet(path: Path) -> RawSheet:
-    return read_xlsx_bytes(path.name, path.read_bytes())
 
 
 def read_xlsx_bytes(source: str, data: bytes, limits: ReadLimits | None = COMMAND_LINE) -> RawSheet:
@@ -279,7 +272,7 @@ def _map_headers(
             continue
         field = catalogue.for_header(header)
         if field is None:
-            reason = "unknown column header: use a code or Chinese header from METHOD.md §1"
+            reason = "unknown column header: use a code or Chinese header from docs/METHOD.md §1"
             problems.append(InputProblem(1, _label(header, index, None), reason))
             continue
         if field.code in mapping:

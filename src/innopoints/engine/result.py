@@ -1,4 +1,4 @@
-"""A run's results: per enterprise, every figure of METHOD.md §9, as columns."""
+"""A run's results: per enterprise, every figure of docs/METHOD.md §9, as columns."""
 
 from __future__ import annotations
 
@@ -146,7 +146,7 @@ class ScoreResult:
     # Tables
 
     def summary_frame(self) -> pl.DataFrame:
-        """The columns of METHOD.md §10: credit_code, stage, base, bonus, total, vetoed, rank,
+        """The columns of docs/METHOD.md §10: credit_code, stage, base, bonus, total, vetoed, rank,
         tier, then pts_<code> for every weighted indicator."""
         ranked = self.rank > 0
         columns: dict[str, Any] = {
@@ -166,7 +166,7 @@ class ScoreResult:
         return pl.concat([frame, pl.DataFrame(points)], how="horizontal")
 
     def breakdown_frame(self) -> pl.DataFrame:
-        """Everything of METHOD.md §9 per enterprise, one wide row each: for every weighted
+        """Everything of docs/METHOD.md §9 per enterprise, one wide row each: for every weighted
         indicator raw, value, origin, t, L, U, x, w, pts and missing; bonus items; vetoes."""
         summary = self.summary_frame()
         summary = summary.drop([c for c in summary.columns if c.startswith("pts_")])
@@ -197,7 +197,7 @@ class ScoreResult:
         return pl.concat([summary, pl.DataFrame(extra)], how="horizontal")
 
     def report(self) -> dict[str, Any]:
-        """The run report (REPORT.json of METHOD.md §10, plus parameters and provenance)."""
+        """The run report (REPORT.json of docs/METHOD.md §10, plus parameters and provenance)."""
         agreement = self.agreement
         return {
             "scheme": self.scheme.key,

@@ -1,4 +1,4 @@
-"""Scoring a run (METHOD.md §3–§9) and scoring against a finished run (§11).
+"""Scoring a run (docs/METHOD.md §3–§9) and scoring against a finished run (§11).
 
 Every step is whole columns at a time; the only Python loops run over indicators, stages and
 reference groups, never over enterprises. Indicators are computed in a small thread pool
@@ -169,7 +169,7 @@ def _bonus_and_vetoes(
 
 
 def _primary_method(indicator: Indicator) -> tuple[str, str]:
-    """(method, transform): ``minmax`` is ``wminmax`` with no transform (METHOD.md §8)."""
+    """(method, transform): ``minmax`` is ``wminmax`` with no transform (docs/METHOD.md §8)."""
     if indicator.method == "minmax":
         return "minmax", "none"
     return indicator.method, indicator.transform
@@ -184,7 +184,7 @@ def _score_indicator(
     alternatives: tuple[str, ...] = (),
 ) -> _Scored:
     """Points of one weighted indicator; fitted on the run unless frozen parameters are given.
-    ``alternatives`` also scores the agreement methods (METHOD.md §8) from the same sort."""
+    ``alternatives`` also scores the agreement methods (docs/METHOD.md §8) from the same sort."""
     indicator = scheme.weighted[index]
     method, transform_kind = _primary_method(indicator)
     t = normalise.transform(transform_kind, value.value)

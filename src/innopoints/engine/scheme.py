@@ -1,4 +1,4 @@
-"""Indicator schemes as validated data (METHOD.md §4–§8 and §11; docs/schemes.md).
+"""Indicator schemes as validated data (docs/METHOD.md §4–§8 and §11; docs/schemes.md).
 
 A scheme file is YAML. Loading resolves inheritance (``extends``), validates the structure with
 pydantic and then checks the meaning (weights summing to 1, codes known, caps not negative,
@@ -82,7 +82,7 @@ class Goalpost(_Strict):
 class Derivation(_Strict):
     """growth: (a − b) / b × scale; ratio: a / b × scale; ratio_to_mean: a / ((b + c)/2) × scale.
 
-    The result is missing when an input is missing or the denominator is ≤ 0 (METHOD.md §2).
+    The result is missing when an input is missing or the denominator is ≤ 0 (docs/METHOD.md §2).
     """
 
     op: DerivationOp
@@ -193,7 +193,7 @@ class CoinrTreatment(_Strict):
 
 
 class CoinrNormalisation(_Strict):
-    """One of COINr's normalisations with its parameters (engine/coinr/normalise.py)."""
+    """One of COINr's normalisations with its parameters (engine/coinr/normalisers.py)."""
 
     method: CoinrNormaliser = "minmax"
     l_u: tuple[float, float] = (0.0, 1.0)

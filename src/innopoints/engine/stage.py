@@ -1,4 +1,4 @@
-"""Growth stages (METHOD.md §3 and §11): by age at the reference date, or by revenue band."""
+"""Growth stages (docs/METHOD.md §3 and §11): by age at the reference date, or by revenue band."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def _leap(year: int) -> bool:
 
 
 def years_before(date: dt.date, years: int) -> dt.date:
-    """Calendar subtraction of whole years (29 Feb → 28 Feb), METHOD.md §3."""
+    """Calendar subtraction of whole years (29 Feb → 28 Feb), docs/METHOD.md §3."""
     return _calendar_date(date.year - years, date.month, date.day)
 
 

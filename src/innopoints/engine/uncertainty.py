@@ -49,7 +49,7 @@ import numpy.typing as npt
 import polars as pl
 
 from innopoints.engine import normalise
-from innopoints.engine.coinr.normalise import normalise as coinr_normalise
+from innopoints.engine.coinr.normalisers import normalise as coinr_normalise
 from innopoints.engine.coinr_scoring import coinr_base, coinr_normalised, coinr_points
 from innopoints.engine.columns import FloatArray, IntArray
 from innopoints.engine.result import ScoreResult
@@ -220,7 +220,7 @@ def _column_key(
 def _coinr_column(
     method: str, t: FloatArray, negative: bool, group: npt.NDArray[np.int8], n_groups: int
 ) -> FloatArray:
-    """One of COINr's normalisations (engine/coinr/normalise.py) of T(x) within each reference
+    """One of COINr's normalisations (engine/coinr/normalisers.py) of T(x) within each reference
     group, direction applied as COINr does; missing, and undefined results, score 0 (§4)."""
     direction = np.array([-1.0 if negative else 1.0])
     x = np.zeros(t.shape[0])
@@ -413,7 +413,7 @@ def competition_ranks(totals: FloatArray) -> npt.NDArray[np.int32]:
 def block_tiers(
     rule: TierRule, totals: FloatArray, ranks: npt.NDArray[np.int32], n_ranked: int
 ) -> npt.NDArray[np.int8]:
-    """The engine's tier rule (METHOD.md §7) over a block of ranked replications."""
+    """The engine's tier rule (docs/METHOD.md §7) over a block of ranked replications."""
     if rule.basis == "rank_share":
         shares = np.array([t.max_share for t in rule.levels[:-1]], dtype=np.float64)
         return np.searchsorted(shares, ranks / n_ranked, side="left").astype(np.int8)

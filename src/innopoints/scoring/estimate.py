@@ -1,5 +1,5 @@
-"""自评 (METHOD.md §11): an enterprise's own figures scored against the frozen parameters of the
-latest published run — an estimate, never a result. Nothing here is stored as a value."""
+"""自评 (docs/METHOD.md §11): an enterprise's own figures scored against the frozen parameters of
+the latest published run — an estimate, never a result. Nothing here is stored as a value."""
 
 from __future__ import annotations
 

@@ -250,7 +250,7 @@ class Result(models.Model):
     @cached_property
     def breakdown_values(self) -> dict[str, Any]:
         """{"ind": {code: [raw, value, origin, t, x′, points]}, "bonus": {code: points}}, with
-        None where a number is missing (METHOD.md §9)."""
+        None where a number is missing (docs/METHOD.md §9)."""
         return unpack_breakdown(self.packed_breakdown(), self.run.report["breakdown_layout"])
 
     def packed_breakdown(self) -> bytes:

@@ -19,10 +19,6 @@ from innopoints.engine.scheme import (
 )
 
 
-class SchemeFrozen(ValueError):
-    pass
-
-
 def localised(names: Names) -> str:
     """A scheme's own name for something (every scheme names things in Chinese and English)
     in the active language: English pages show the scheme's English names."""

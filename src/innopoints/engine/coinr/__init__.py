@@ -7,7 +7,7 @@ COINr behaviours matched or deliberately not copied.
 
 from innopoints.engine.coinr.aggregate import AGGREGATORS, aggregate_tree, copeland
 from innopoints.engine.coinr.moments import kurt, skew
-from innopoints.engine.coinr.normalise import NORMALISERS, normalise
+from innopoints.engine.coinr.normalisers import NORMALISERS, normalise
 from innopoints.engine.coinr.treat import TreatOptions, TreatResult, treat
 from innopoints.engine.coinr.tree import Tree
 from innopoints.engine.coinr.weights import OptWeights, opt_weights
