@@ -3,8 +3,6 @@ policies and products matched against every published run (政策精准匹配与
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -14,12 +12,15 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from innopoints.analysis.models import Leaderboard
+from innopoints.applications.matching import (
+    OfferingSpec,
+    RuleError,
+    check_eligibility,
+    check_terms,
+)
 from innopoints.registry.english import localised
 from innopoints.registry.models import Enterprise, Institution, Region
 from innopoints.scoring.models import Run
-
-if TYPE_CHECKING:
-    from innopoints.applications.matching import OfferingSpec
 
 
 class Dispatch(models.Model):
@@ -278,12 +279,6 @@ class Offering(models.Model):
         return f"{region}{self.issuer_name}"
 
     def clean(self) -> None:
-        from innopoints.applications.matching import (  # noqa: PLC0415 - avoids a cycle
-            RuleError,
-            check_eligibility,
-            check_terms,
-        )
-
         if (self.institution_id is None) == (not self.issuer_name):
             raise ValidationError(_("发布方须为一个金融机构，或一个政府部门（名称和地区）"))
         if self.issuer_name and self.issuer_region_id is None:
@@ -304,8 +299,6 @@ class Offering(models.Model):
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     def spec(self) -> OfferingSpec:
-        from innopoints.applications.matching import OfferingSpec  # noqa: PLC0415
-
         return OfferingSpec(
             id=self.pk,
             eligibility=list(self.eligibility or []),

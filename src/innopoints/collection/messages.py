@@ -13,6 +13,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_lazy
 
 from innopoints.engine.errors import InputProblem
+from innopoints.site.names import field_name, without_codes
 
 V = r"“(?P<v>.*)”"
 REASONS: list[tuple[re.Pattern[str], Promise]] = [
@@ -170,7 +171,6 @@ def _number(value: object) -> str:
 def finding_text(finding: object) -> str:
     """A verification finding in the user's language, from what it stores (kind, rule, field,
     details); the stored sentence (with codes as names) when its shape is not known."""
-    from innopoints.site.names import field_name, without_codes  # noqa: PLC0415
 
     rule = str(getattr(finding, "rule", "") or "")
     field = field_name(str(getattr(finding, "field_code", "") or ""))

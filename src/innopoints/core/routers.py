@@ -9,17 +9,15 @@ its results inside ``reports()``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
 from django.conf import settings
 
 REPLICA = "replica"
 _reading_reports: ContextVar[bool] = ContextVar("innopoints_reports", default=False)
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def replica_configured() -> bool:
@@ -34,17 +32,6 @@ def reports() -> Iterator[None]:
         yield
     finally:
         _reading_reports.reset(token)
-
-
-def reads_reports(view: F) -> F:
-    """A view whose reads go to the replica (``reports()`` around it)."""
-
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with reports():
-            return view(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
 
 
 class ReplicaRouter:
