@@ -56,7 +56,7 @@ def row(entry: AuditEntry) -> list[Any]:
 def workbook(entries: models.QuerySet[AuditEntry]) -> tuple[bytes, int]:
     """The workbook's bytes and the number of entries in it (at most ``MAX_ROWS``)."""
     # every text cell safe: a formula or a control character typed at the sign-in form as a
-    # user name is written as text (site/exports.py), never a 500 or a live formula
+    # user name is written as text (core/exports.py), never a 500 or a live formula
     book = Workbook()
     sheet = book.create_sheet(str(_("审计日志")))
     sheet.append([str(h) for h in HEADERS])

@@ -2,7 +2,7 @@
 builds the report of its period for the whole province and for each government user's division,
 so that the first visitor after an import reads it from the cache (tens of milliseconds) instead
 of computing it (3–10 s for a 30,000-enterprise province). Only where jobs run in the background
-(a thread, see jobs/inprocess.py); with jobs inline (the tests) nothing is computed ahead."""
+(a thread, see core/background.py); with jobs inline (the tests) nothing is computed ahead."""
 
 from __future__ import annotations
 
