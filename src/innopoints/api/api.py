@@ -28,7 +28,7 @@ from innopoints.collection.models import Authorisation
 from innopoints.portals.templatetags.portal_format import score_band
 from innopoints.registry.models import Enterprise
 from innopoints.scoring.estimate import published_result
-from innopoints.scoring.explain import explain
+from innopoints.scoring.explain import explain, lines_in_scope
 from innopoints.scoring.models import LARGE_RUN_FIELDS
 
 BOARD_RUN_LARGE = tuple(f"board__{f}" for f in LARGE_RUN_FIELDS)
@@ -365,13 +365,7 @@ def enterprise_score(
     result = published_result(enterprise)
     lines: list[dict[str, Any]] = []
     if result is not None:
-        for line in explain(result).lines:
-            if (
-                allowed
-                and line.code not in allowed
-                and not any(f.field_code in allowed for f in line.facts)
-            ):
-                continue
+        for line in lines_in_scope(explain(result).lines, allowed):
             lines.append(
                 {
                     "code": line.code,

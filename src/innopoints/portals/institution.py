@@ -26,7 +26,7 @@ from innopoints.portals.widgets import IsoDateInput
 from innopoints.registry.models import Enterprise
 from innopoints.scoring.coverage import min_coverage, percent_number
 from innopoints.scoring.estimate import published_result
-from innopoints.scoring.explain import explain
+from innopoints.scoring.explain import explain, lines_in_scope
 from innopoints.scoring.models import LARGE_RUN_FIELDS
 from innopoints.site.exports import Workbook
 
@@ -153,14 +153,7 @@ def enterprise_file(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     result = published_result(enterprise)
     lines = []
     if result is not None:
-        explanation = explain(result)
-        lines = [
-            line
-            for line in explanation.lines
-            if not allowed
-            or line.code in allowed
-            or any(f.field_code in allowed for f in line.facts)
-        ]
+        lines = lines_in_scope(explain(result).lines, allowed)
     record(
         "view",
         obj=enterprise,

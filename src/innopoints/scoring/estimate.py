@@ -9,6 +9,7 @@ from typing import Any
 import polars as pl
 from django.db.models import Q, QuerySet
 
+from innopoints.engine.booleans import as_bool
 from innopoints.engine.run import score_against
 from innopoints.engine.scheme import Scheme
 from innopoints.registry.models import Enterprise
@@ -98,7 +99,7 @@ def estimate(result: Result, enterprise: Enterprise, figures: dict[str, Any]) ->
         if code not in catalogue or code in schema:
             continue
         if catalogue[code].kind == "bool":
-            schema[code], row[code] = pl.Boolean, None if value is None else bool(value)
+            schema[code], row[code] = pl.Boolean, as_bool(value)
         else:
             schema[code], row[code] = pl.Float64, None if value is None else float(value)
     table = pl.DataFrame([row], schema=schema, orient="row")

@@ -57,6 +57,18 @@ class Explanation:
     """(code, name, points before, points now, change), largest changes first."""
 
 
+def lines_in_scope(lines: list[IndicatorLine], scope: set[str]) -> list[IndicatorLine]:
+    """The lines an authorisation's scope lets its grantee see: every line for an empty scope
+    (all indicators), else those whose indicator or one of whose stored values is in it."""
+    if not scope:
+        return list(lines)
+    return [
+        line
+        for line in lines
+        if line.code in scope or any(f.field_code in scope for f in line.facts)
+    ]
+
+
 @lru_cache(maxsize=64)
 def _sorted_peer_totals(
     run_id: int, finished: str, group: tuple[tuple[str, Any], ...]
