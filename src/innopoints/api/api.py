@@ -19,6 +19,7 @@ from ninja.security import HttpBearer
 
 from innopoints.accounts import scope
 from innopoints.analysis import boards
+from innopoints.analysis.publication import published_result
 from innopoints.api import schemas as s
 from innopoints.api import tokens
 from innopoints.api.models import ApiToken
@@ -27,7 +28,6 @@ from innopoints.audit.log import record
 from innopoints.collection.models import Authorisation
 from innopoints.portals.templatetags.portal_format import score_band
 from innopoints.registry.models import Enterprise
-from innopoints.scoring.estimate import published_result
 from innopoints.scoring.explain import explain, lines_in_scope
 from innopoints.scoring.models import LARGE_RUN_FIELDS
 

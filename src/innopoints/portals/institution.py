@@ -18,6 +18,7 @@ from django.utils.translation import pgettext
 from innopoints.accounts import scope
 from innopoints.accounts.decorators import institution_required, require
 from innopoints.analysis import boards
+from innopoints.analysis.publication import published_result
 from innopoints.applications.models import Dispatch, Financing, Message
 from innopoints.audit.log import record
 from innopoints.collection.models import Authorisation
@@ -25,7 +26,6 @@ from innopoints.portals.templatetags.portal_format import score_band
 from innopoints.portals.widgets import IsoDateInput
 from innopoints.registry.models import Enterprise
 from innopoints.scoring.coverage import min_coverage, percent_number
-from innopoints.scoring.estimate import published_result
 from innopoints.scoring.explain import explain, lines_in_scope
 from innopoints.scoring.models import LARGE_RUN_FIELDS
 from innopoints.site.exports import Workbook
