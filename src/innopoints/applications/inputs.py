@@ -8,13 +8,13 @@ import datetime as dt
 from collections.abc import Iterable
 
 import polars as pl
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from innopoints.analysis.models import PoolMembership
 from innopoints.analysis.pools import period_year
 from innopoints.collection.models import Authorisation
-from innopoints.registry.models import Qualification
+from innopoints.registry.models import Qualification, held_in
 from innopoints.scoring.models import Result, Run
 from innopoints.scoring.used_values import used_values
 
@@ -70,9 +70,7 @@ def run_frame(
     )
     ids = frame["enterprise_id"].to_list() if enterprise_ids is not None else None
     year = period_year(run.period)
-    held = Qualification.objects.filter(valid_from__lte=year).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gte=year)
-    )
+    held = Qualification.objects.filter(held_in(year))
     pools = PoolMembership.objects.filter(run=run)
     grants = Authorisation.objects.active_on(day).filter(institution__isnull=False).order_by()
     if ids is not None:

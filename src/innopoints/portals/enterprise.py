@@ -23,6 +23,7 @@ from innopoints.analysis import publication
 from innopoints.applications.models import Financing, Message
 from innopoints.collection.figure_checks import problems_by_field
 from innopoints.collection.models import Authorisation
+from innopoints.engine.booleans import as_bool
 from innopoints.engine.fields import base_catalogue
 from innopoints.portals.widgets import IsoDateInput
 from innopoints.registry.models import Enterprise, Institution
@@ -90,7 +91,7 @@ class AssessmentForm(forms.Form):
             label = names.field_name(code)
             if field is not None and field.kind == "bool":
                 self.fields[code] = forms.BooleanField(
-                    label=label, required=False, initial=bool(initial_values.get(code))
+                    label=label, required=False, initial=as_bool(initial_values.get(code))
                 )
             else:
                 self.fields[code] = forms.FloatField(
