@@ -8,7 +8,8 @@ import openpyxl
 import pytest
 
 from innopoints.engine import InputError, read_table
-from innopoints.engine.reader import FALSE_WORDS, TRUE_WORDS, column_letter
+from innopoints.engine.booleans import FALSE_WORDS, TRUE_WORDS
+from innopoints.engine.reader import column_letter
 from tests.conftest import codes
 
 C = codes(6)

@@ -13,12 +13,12 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
+from innopoints.analysis.publication import official_run
 from innopoints.applications.match_and_push import _match_and_push
 from innopoints.applications.models import Dispatch, Push
 from innopoints.collection.models import Authorisation
 from innopoints.registry.models import Enterprise, Region
 from innopoints.scoring.models import Result, Run, SchemeVersion
-from innopoints.scoring.official import official_run
 from tests.conftest import codes
 from tests.platform.conftest import published_board, scored_run
 from tests.platform.test_matching import _client, _publish, world  # noqa: F401

@@ -19,7 +19,7 @@ from innopoints.analysis.portrait import Portrait, portraits
 from innopoints.collection.models import DataSource, FactValue
 from innopoints.engine.fields import base_catalogue
 from innopoints.registry.models import Enterprise, Region
-from innopoints.scoring.models import Run
+from innopoints.scoring.used_values import used_ids_of_runs, used_mask
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def build_many(enterprises: list[Enterprise]) -> list[Dossier]:
         periods.update({pk: latest.get(pk) for pk in unscored})
     sources = dict(DataSource.objects.values_list("pk", "name"))
     scored_by = {pk: v.result.run_id for pk, v in views.items() if v.result is not None}
-    facts = _facts(periods, sources, scored_by, _run_fact_ids(set(scored_by.values())))
+    facts = _facts(periods, sources, scored_by, used_ids_of_runs(scored_by.values()))
     now = timezone.now()
     return [
         Dossier(
@@ -84,14 +84,6 @@ def build_many(enterprises: list[Enterprise]) -> list[Dossier]:
         )
         for e in enterprises
     ]
-
-
-def _run_fact_ids(run_ids: set[int]) -> dict[int, np.ndarray[Any, np.dtype[np.int64]]]:
-    """Each run's value ids (sorted), read once however many enterprises it scored."""
-    return {
-        run.pk: np.sort(run.fact_ids())
-        for run in Run.objects.filter(pk__in=run_ids).only("pk", "input_fact_ids")
-    }
 
 
 def _facts(
@@ -128,7 +120,7 @@ def _facts(
     run_of_row = np.fromiter((scored_by.get(r[1], 0) for r in rows), np.int64, len(rows))
     used = np.zeros(len(rows), dtype=bool)
     for run_id, fact_ids in run_fact_ids.items():
-        used |= (run_of_row == run_id) & _contains(fact_ids, pks)
+        used |= (run_of_row == run_id) & used_mask(fact_ids, pks)
     out: dict[int, dict[str, dict[str, Any]]] = {}
     for row, is_used in zip(rows, used.tolist(), strict=True):
         _pk, enterprise_id, code, value, source_id, version, batch, at, reason = row
@@ -148,15 +140,6 @@ def _facts(
             }
         )
     return {pk: list(fields.values()) for pk, fields in out.items()}
-
-
-def _contains(
-    sorted_ids: np.ndarray[Any, np.dtype[np.int64]], pks: np.ndarray[Any, np.dtype[np.int64]]
-) -> np.ndarray[Any, np.dtype[np.bool_]]:
-    if sorted_ids.size == 0:
-        return np.zeros(pks.size, dtype=bool)
-    at = np.minimum(np.searchsorted(sorted_ids, pks), sorted_ids.size - 1)
-    return np.asarray(sorted_ids[at] == pks)
 
 
 def pdf(dossier: Dossier) -> bytes:

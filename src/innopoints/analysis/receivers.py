@@ -6,21 +6,18 @@ from typing import Any
 
 import polars as pl
 from django.db import IntegrityError
-from django.db.models import Q
 
 from innopoints.analysis.models import Pool, PoolMembership
 from innopoints.analysis.pools import members, period_year, pool_inputs
 from innopoints.core import bulk
 from innopoints.engine.result import ScoreResult
-from innopoints.registry.models import Qualification
+from innopoints.registry.models import Qualification, held_in
 from innopoints.scoring.models import Run
 
 
 def held_qualifications(enterprise_ids: list[int], year: int) -> dict[int, list[str]]:
     held: dict[int, list[str]] = {}
-    query = Qualification.objects.filter(valid_from__lte=year).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gte=year)
-    )
+    query = Qualification.objects.filter(held_in(year))
     for enterprise_id, kind in query.values_list("enterprise_id", "kind"):
         held.setdefault(enterprise_id, []).append(kind)
     return {e: held[e] for e in enterprise_ids if e in held}

@@ -19,6 +19,7 @@ from ninja.security import HttpBearer
 
 from innopoints.accounts import scope
 from innopoints.analysis import boards
+from innopoints.analysis.publication import published_result
 from innopoints.api import schemas as s
 from innopoints.api import tokens
 from innopoints.api.models import ApiToken
@@ -26,8 +27,7 @@ from innopoints.applications.models import Dispatch, Financing, Message
 from innopoints.audit.log import record
 from innopoints.collection.models import Authorisation
 from innopoints.registry.models import Enterprise
-from innopoints.scoring.estimate import published_result
-from innopoints.scoring.explain import explain
+from innopoints.scoring.explain import explain, lines_in_scope
 from innopoints.scoring.models import LARGE_RUN_FIELDS
 from innopoints.site.formats import score_band
 
@@ -365,13 +365,7 @@ def enterprise_score(
     result = published_result(enterprise)
     lines: list[dict[str, Any]] = []
     if result is not None:
-        for line in explain(result).lines:
-            if (
-                allowed
-                and line.code not in allowed
-                and not any(f.field_code in allowed for f in line.facts)
-            ):
-                continue
+        for line in lines_in_scope(explain(result).lines, allowed):
             lines.append(
                 {
                     "code": line.code,

@@ -11,10 +11,10 @@ from typing import Any
 import polars as pl
 from django.db.models import Count, QuerySet
 
+from innopoints.analysis.publication import official_runs
 from innopoints.applications.models import Financing
 from innopoints.engine.discrimination import auc, ks, psi
 from innopoints.scoring.models import Result
-from innopoints.scoring.official import official_runs
 from innopoints.site import names
 
 GRANTED = ["disbursed", "repaid", "overdue", "defaulted"]

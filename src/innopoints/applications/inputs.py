@@ -7,16 +7,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-import numpy as np
 import polars as pl
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from innopoints.analysis.models import PoolMembership
 from innopoints.analysis.pools import period_year
-from innopoints.collection.models import Authorisation, FactValue
-from innopoints.registry.models import Qualification
+from innopoints.collection.models import Authorisation
+from innopoints.registry.models import Qualification, held_in
 from innopoints.scoring.models import Result, Run
+from innopoints.scoring.used_values import used_values
 
 RESULT_COLUMNS = {
     "enterprise_id": pl.Int64,
@@ -70,9 +70,7 @@ def run_frame(
     )
     ids = frame["enterprise_id"].to_list() if enterprise_ids is not None else None
     year = period_year(run.period)
-    held = Qualification.objects.filter(valid_from__lte=year).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gte=year)
-    )
+    held = Qualification.objects.filter(held_in(year))
     pools = PoolMembership.objects.filter(run=run)
     grants = Authorisation.objects.active_on(day).filter(institution__isnull=False).order_by()
     if ids is not None:
@@ -98,23 +96,4 @@ def run_facts(run: Run, fields: list[str], ids: list[int] | None) -> pl.DataFram
     """The values of ``fields`` the run used, wide (one column a field)."""
     if not fields:
         return None
-    query = FactValue.objects.filter(period=run.period, field_code__in=fields).order_by()
-    if ids is not None:
-        query = query.filter(enterprise_id__in=ids)
-    long = pl.DataFrame(
-        list(query.values_list("id", "enterprise_id", "field_code", "value")),
-        orient="row",
-        schema={
-            "id": pl.Int64,
-            "enterprise_id": pl.Int64,
-            "field_code": pl.String,
-            "value": pl.Float64,
-        },
-    )
-    used = run.fact_ids()
-    long = long.filter(pl.Series(np.isin(long["id"].to_numpy(), used)))
-    wide = long.pivot(
-        on="field_code", index="enterprise_id", values="value", aggregate_function="first"
-    )
-    missing = [pl.lit(None, dtype=pl.Float64).alias(f) for f in fields if f not in wide.columns]
-    return wide.with_columns(missing) if missing else wide
+    return used_values(run, fields, ids)

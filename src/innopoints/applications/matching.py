@@ -1,8 +1,8 @@
 """政策精准匹配: eligibility rules and product terms as data, evaluated a column at a time.
 
 Plain module: a polars frame of a run's enterprises in, eligible (offering, enterprise) pairs
-out — no database, no web layer (``inputs.py`` builds the frame from a run, ``jobs.py`` stores
-and pushes the pairs).
+out — no database, no web layer (``inputs.py`` builds the frame from a run,
+``match_and_push.py`` stores and pushes the pairs).
 
 The frame has one row per enterprise: ``enterprise_id``, ``total``, ``tier``, ``stage``,
 ``vetoed``, ``rank_share`` and ``rank_share_stage`` (rank ÷ ranked enterprises × 100, overall

@@ -350,14 +350,14 @@ class Match(models.Model):
         related_name="matches",
         verbose_name=_("积分测算"),
         db_index=False,  # the unique (run, offering, enterprise) index serves it
-        db_constraint=False,  # checked set-wise after the bulk insert (jobs.py)
+        db_constraint=False,  # checked set-wise after the bulk insert (match_and_push.py)
     )
     offering = models.ForeignKey(
         Offering,
         on_delete=models.CASCADE,
         related_name="matches",
         verbose_name=_("政策产品"),
-        db_constraint=False,  # checked set-wise after the bulk insert (jobs.py)
+        db_constraint=False,  # checked set-wise after the bulk insert (match_and_push.py)
     )
     enterprise = models.ForeignKey(
         Enterprise,
@@ -365,7 +365,7 @@ class Match(models.Model):
         related_name="matches",
         verbose_name=_("企业"),
         db_index=False,  # the (enterprise, run) index serves it
-        db_constraint=False,  # checked set-wise after the bulk insert (jobs.py)
+        db_constraint=False,  # checked set-wise after the bulk insert (match_and_push.py)
     )
     reasons = models.JSONField(_("符合的条件"), default=list)
     suggested_amount = models.DecimalField(
@@ -402,7 +402,7 @@ class Push(models.Model):
         related_name="pushes",
         verbose_name=_("企业"),
         db_index=False,  # the unique (enterprise, offering) index serves it
-        db_constraint=False,  # checked set-wise after the bulk insert (jobs.py)
+        db_constraint=False,  # checked set-wise after the bulk insert (match_and_push.py)
     )
     offering = models.ForeignKey(
         Offering,

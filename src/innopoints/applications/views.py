@@ -14,12 +14,12 @@ from django.utils.translation import gettext_lazy
 
 from innopoints.accounts import scope
 from innopoints.accounts.decorators import government_required
+from innopoints.analysis import publication
 from innopoints.applications import matching
 from innopoints.applications.catalogue import offerings_in_force, rates_in_force
 from innopoints.applications.inputs import run_frame
 from innopoints.applications.models import Financing, Match, Offering, Push, ReferenceRate
 from innopoints.registry.models import Enterprise, Qualification
-from innopoints.scoring import estimate as estimates
 from innopoints.site import names
 
 TEST_LABELS = {
@@ -155,7 +155,7 @@ def terms_lines(offering: Offering) -> list[tuple[str, str]]:
 def current_matches(enterprise: Enterprise) -> list[Match]:
     """The enterprise's matches in the latest matched, published run that holds any."""
     latest = (
-        Match.objects.filter(enterprise=enterprise, run__in=estimates.published_runs(enterprise))
+        Match.objects.filter(enterprise=enterprise, run__in=publication.published_runs(enterprise))
         .order_by("-run__created_at")
         .values_list("run_id", flat=True)
         .first()
@@ -172,7 +172,7 @@ def current_matches(enterprise: Enterprise) -> list[Match]:
 def explain_offering(enterprise: Enterprise, offering: Offering) -> dict[str, Any] | None:
     """Why the enterprise is (not) eligible, on its latest published result: the vectorised
     rules on its one row. None when it has no published result."""
-    result = estimates.published_result(enterprise)
+    result = publication.published_result(enterprise)
     if result is None:
         return None
     spec = offering.spec()

@@ -98,12 +98,23 @@ class ColumnAlias(models.Model):
         return f"{self.header} → {self.field_code}"
 
 
+def in_force_on(day: dt.date) -> models.Q:
+    """The one rule of an authorisation in force on ``day``: not revoked, begun, not yet ended
+    (its last day, ``valid_to``, included). ``Authorisation.active_on`` is the same rule on
+    one loaded record (tests/platform/test_rules.py holds both to one table)."""
+    return models.Q(revoked_at__isnull=True, valid_from__lte=day) & (
+        models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=day)
+    )
+
+
 class AuthorisationQuerySet(models.QuerySet["Authorisation"]):
     def active_on(self, day: dt.date) -> AuthorisationQuerySet:
-        """Those in force on ``day``: not revoked, begun, not yet ended (as ``active_on``)."""
-        return self.filter(revoked_at__isnull=True, valid_from__lte=day).filter(
-            models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=day)
-        )
+        """Those in force on ``day`` (``in_force_on``)."""
+        return self.filter(in_force_on(day))
+
+    def lapsed_before(self, day: dt.date) -> AuthorisationQuerySet:
+        """Those that ended (``valid_to``) before ``day`` without being revoked."""
+        return self.filter(revoked_at__isnull=True, valid_to__lt=day)
 
     def of_institution_newest_first(
         self, institution: Institution, day: dt.date
@@ -187,6 +198,7 @@ class Authorisation(models.Model):
             )
 
     def active_on(self, day: dt.date) -> bool:
+        """Whether this record is in force on ``day`` (the rule of ``in_force_on``)."""
         return (
             self.revoked_at is None
             and self.valid_from <= day

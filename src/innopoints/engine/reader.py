@@ -22,6 +22,7 @@ import polars as pl
 from python_calamine import CalamineWorkbook
 
 from innopoints.engine import credit_code
+from innopoints.engine.booleans import word_expr
 from innopoints.engine.errors import InputError, InputProblem
 from innopoints.engine.fields import Field, FieldCatalogue, base_catalogue
 from innopoints.engine.input_limits import COMMAND_LINE, ReadLimits, check_csv, check_xlsx
@@ -30,8 +31,6 @@ from innopoints.engine.text_cells import CONTROL_PATTERN, first_control, visible
 ROW = "_row"
 """Column holding each enterprise's spreadsheet row number (header = row 1)."""
 
-TRUE_WORDS = frozenset({"是", "有", "y", "yes", "1", "1.0", "true", "t", "√", "✓"})
-FALSE_WORDS = frozenset({"否", "无", "n", "no", "0", "0.0", "false", "f", "×", "✗"})
 _NUMBER = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
 _BLANK_LINE = re.compile(r"(?:^|\n)[ \t,\r]*(?:\n|$)")
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y.%m.%d")
@@ -378,16 +377,11 @@ def _check_number(
 def _check_bool(
     text: pl.Series, label: str, rows: pl.Series
 ) -> tuple[pl.Series, list[InputProblem]]:
-    lowered = text.str.to_lowercase()
-    is_true = lowered.is_in(list(TRUE_WORDS))
-    is_false = lowered.is_in(list(FALSE_WORDS))
-    unknown = text.is_not_null() & ~is_true & ~is_false
+    value = text.to_frame().select(word_expr(pl.col(text.name))).to_series().cast(pl.Boolean)
+    unknown = text.is_not_null() & value.is_null()
     reason = "“{v}” is not a yes/no value (是/否, Y/N, 1/0, true/false)"
     problems = _problems_where(text, unknown, reason, label, rows)
-    value = pl.select(
-        pl.when(is_true).then(True).when(is_false).then(False).otherwise(None)
-    ).to_series()
-    return value.cast(pl.Boolean), problems
+    return value, problems
 
 
 def _check_date(

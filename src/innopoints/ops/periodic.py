@@ -52,7 +52,8 @@ def expire_authorisations() -> int:
     with transaction.atomic():
         due = list(
             Authorisation.objects.select_for_update(of=("self",))
-            .filter(valid_to__lt=today, revoked_at__isnull=True, expiry_notified_at__isnull=True)
+            .lapsed_before(today)
+            .filter(expiry_notified_at__isnull=True)
             .select_related("enterprise", "institution", "source")
             .order_by("pk")
         )

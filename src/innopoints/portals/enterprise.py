@@ -19,9 +19,11 @@ from django.views.decorators.http import require_POST
 
 from innopoints.accounts import scope
 from innopoints.accounts.decorators import enterprise_required, require
+from innopoints.analysis import publication
 from innopoints.applications.models import Financing, Message
 from innopoints.collection.figure_checks import problems_by_field
 from innopoints.collection.models import Authorisation
+from innopoints.engine.booleans import as_bool
 from innopoints.engine.fields import base_catalogue
 from innopoints.portals.widgets import IsoDateInput
 from innopoints.registry.models import Enterprise, Institution
@@ -52,10 +54,10 @@ def _one_per_period(results: Any) -> list[Result]:
 @enterprise_required
 def home(request: HttpRequest) -> HttpResponse:
     enterprise = _enterprise(request)
-    result = estimates.published_result(enterprise)
+    result = publication.published_result(enterprise)
     explanation = explain(result) if result is not None else None
     history = _one_per_period(
-        Result.objects.filter(enterprise=enterprise, run__in=estimates.published_runs(enterprise))
+        Result.objects.filter(enterprise=enterprise, run__in=publication.published_runs(enterprise))
         .select_related("run__scheme_version")
         .defer(*LARGE_RUN_FIELDS)
         .order_by("-run__created_at", "-run_id")
@@ -89,7 +91,7 @@ class AssessmentForm(forms.Form):
             label = names.field_name(code)
             if field is not None and field.kind == "bool":
                 self.fields[code] = forms.BooleanField(
-                    label=label, required=False, initial=bool(initial_values.get(code))
+                    label=label, required=False, initial=as_bool(initial_values.get(code))
                 )
             else:
                 self.fields[code] = forms.FloatField(
@@ -114,7 +116,7 @@ def _name(names: Any) -> str:
 @enterprise_required
 def assess(request: HttpRequest) -> HttpResponse:
     enterprise = _enterprise(request)
-    result = estimates.published_result(enterprise)
+    result = publication.published_result(enterprise)
     if result is None:
         return render(request, "portals/ent_assess.html", {"title": _("自评"), "result": None})
     scheme = result.run.scheme_version.scheme()

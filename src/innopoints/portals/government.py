@@ -17,13 +17,13 @@ from innopoints.accounts import invitations, scope
 from innopoints.accounts.decorators import government_required, require
 from innopoints.accounts.models import Role
 from innopoints.analysis.models import Leaderboard
+from innopoints.analysis.publication import official_run
 from innopoints.applications.models import Dispatch, Message
 from innopoints.collection import background_imports
 from innopoints.collection.forms import ImportForm
 from innopoints.collection.models import Finding, ImportBatch
 from innopoints.registry.models import Enterprise, Institution
 from innopoints.scoring.models import LARGE_RUN_FIELDS, Result, Run
-from innopoints.scoring.official import official_run
 
 
 def _run_summary(run: Run, prefix: str | None) -> tuple[dict[str, object], list[tuple[str, int]]]:

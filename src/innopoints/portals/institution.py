@@ -18,6 +18,7 @@ from django.utils.translation import pgettext
 from innopoints.accounts import scope
 from innopoints.accounts.decorators import institution_required, require
 from innopoints.analysis import boards
+from innopoints.analysis.publication import published_result
 from innopoints.applications.models import Dispatch, Financing, Message
 from innopoints.audit.log import record
 from innopoints.collection.models import Authorisation
@@ -25,8 +26,7 @@ from innopoints.core.exports import Workbook
 from innopoints.portals.widgets import IsoDateInput
 from innopoints.registry.models import Enterprise
 from innopoints.scoring.coverage import min_coverage, percent_number
-from innopoints.scoring.estimate import published_result
-from innopoints.scoring.explain import explain
+from innopoints.scoring.explain import explain, lines_in_scope
 from innopoints.scoring.models import LARGE_RUN_FIELDS
 from innopoints.site.formats import score_band
 
@@ -153,14 +153,7 @@ def enterprise_file(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     result = published_result(enterprise)
     lines = []
     if result is not None:
-        explanation = explain(result)
-        lines = [
-            line
-            for line in explanation.lines
-            if not allowed
-            or line.code in allowed
-            or any(f.field_code in allowed for f in line.facts)
-        ]
+        lines = lines_in_scope(explain(result).lines, allowed)
     record(
         "view",
         obj=enterprise,

@@ -102,6 +102,14 @@ class Enterprise(models.Model):
         return gettext("%(name)s（%(code)s）") % {"name": self.name, "code": self.credit_code}
 
 
+def held_in(year: int) -> models.Q:
+    """The one rule of a qualification held in ``year``: begun, and not ended before it (the
+    last year, ``valid_to``, included)."""
+    return models.Q(valid_from__lte=year) & (
+        models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=year)
+    )
+
+
 class Qualification(models.Model):
     KINDS = [
         ("hitech", _("高新技术企业")),

@@ -1,5 +1,6 @@
-"""自评 (docs/METHOD.md §11): an enterprise's own figures scored against the frozen parameters of
-the latest published run — an estimate, never a result. Nothing here is stored as a value."""
+"""自评 (docs/METHOD.md §11): an enterprise's own figures scored against the frozen parameters
+of the latest published run (``analysis.publication.published_result``) — an estimate, never a
+result. Nothing here is stored as a value."""
 
 from __future__ import annotations
 
@@ -7,44 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from django.db.models import Q, QuerySet
 
+from innopoints.engine.booleans import as_bool
 from innopoints.engine.run import score_against
 from innopoints.engine.scheme import Scheme
 from innopoints.registry.models import Enterprise
-from innopoints.scoring.explain import used_facts
-from innopoints.scoring.models import LARGE_RUN_FIELDS, Result, Run
-
-
-def published_runs(enterprise: Enterprise | None = None) -> QuerySet[Run]:
-    """Finished runs of a scheme that is not an example with at least one published 积分榜:
-    their results are public to the enterprises scored and to institutions. With an
-    enterprise: runs whose scope holds it."""
-    runs = Run.objects.filter(
-        status="done", leaderboards__status="published", scheme_version__example=False
-    ).distinct()
-    if enterprise is not None:
-        region = enterprise.region_id or ""
-        runs = runs.filter(Q(region__isnull=True) | Q(pk__in=_runs_covering(region)))
-    return runs.order_by("-created_at")
-
-
-def _runs_covering(region_code: str) -> list[int]:
-    return [
-        run.pk
-        for run in Run.objects.filter(status="done", region__isnull=False).select_related("region")
-        if region_code.startswith(run.region.code_prefix())  # type: ignore[union-attr]
-    ]
-
-
-def published_result(enterprise: Enterprise) -> Result | None:
-    return (
-        Result.objects.filter(enterprise=enterprise, run__in=published_runs(enterprise))
-        .select_related("run__scheme_version")
-        .defer(*LARGE_RUN_FIELDS)
-        .order_by("-run__created_at")
-        .first()
-    )
+from innopoints.scoring.models import Result
+from innopoints.scoring.used_values import used_facts
 
 
 def input_fields(scheme: Scheme) -> list[str]:
@@ -98,7 +68,7 @@ def estimate(result: Result, enterprise: Enterprise, figures: dict[str, Any]) ->
         if code not in catalogue or code in schema:
             continue
         if catalogue[code].kind == "bool":
-            schema[code], row[code] = pl.Boolean, None if value is None else bool(value)
+            schema[code], row[code] = pl.Boolean, as_bool(value)
         else:
             schema[code], row[code] = pl.Float64, None if value is None else float(value)
     table = pl.DataFrame([row], schema=schema, orient="row")

@@ -21,6 +21,7 @@ from innopoints.collection import facts as fact_tables
 from innopoints.core import bulk
 from innopoints.core.faults import pause_point
 from innopoints.engine import ENGINE_VERSION, InputError, score
+from innopoints.engine.booleans import stored_bool_casts
 from innopoints.engine.fields import base_catalogue
 from innopoints.engine.result import ScoreResult
 from innopoints.engine.scheme import Scheme
@@ -86,12 +87,7 @@ def engine_table(
     used = used.filter(pl.col("enterprise_id").is_in(enterprises["enterprise_id"].implode()))
     wide = fact_tables.wide(used.select("enterprise_id", "field_code", "value"))
     table = enterprises.join(wide, on="enterprise_id", how="left")
-    catalogue = base_catalogue()
-    casts = []
-    for column in table.columns:
-        if column in catalogue and catalogue[column].kind == "bool":
-            casts.append((pl.col(column) > 0).alias(column))
-    table = table.with_columns(casts)
+    table = table.with_columns(stored_bool_casts(table.columns, base_catalogue()))
     left_out: dict[str, int] = {}
     ref = reference_date(run.period, scheme.period_end)
     if scheme.stage_rule.basis == "age":

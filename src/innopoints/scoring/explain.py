@@ -18,6 +18,7 @@ from innopoints.collection.models import FactValue
 from innopoints.engine.derive import ORIGIN_NAMES
 from innopoints.scoring.models import LARGE_RUN_FIELDS, Result, Run
 from innopoints.scoring.schemes import localised
+from innopoints.scoring.used_values import used_facts
 
 ORIGIN_LABELS = {
     "missing": _("缺失"),
@@ -55,6 +56,18 @@ class Explanation:
     changes: list[tuple[str, str, float, float, float]]
     peers_all: float | None = None
     """(code, name, points before, points now, change), largest changes first."""
+
+
+def lines_in_scope(lines: list[IndicatorLine], scope: set[str]) -> list[IndicatorLine]:
+    """The lines an authorisation's scope lets its grantee see: every line for an empty scope
+    (all indicators), else those whose indicator or one of whose stored values is in it."""
+    if not scope:
+        return list(lines)
+    return [
+        line
+        for line in lines
+        if line.code in scope or any(f.field_code in scope for f in line.facts)
+    ]
 
 
 @lru_cache(maxsize=64)
@@ -100,25 +113,6 @@ def share_of_others_below(result: Result, total: float) -> float | None:
     result's run: the same rule as the enterprise's own percentile."""
     own = None if result.vetoed else result.total
     return _share(_peer_totals(result.run), total, own)
-
-
-def used_facts(run: Run, result: Result) -> dict[str, list[FactValue]]:
-    """The stored values this run used for the enterprise, by field (the ids kept with the
-    enterprise's result block, or — runs stored before — the run's whole list)."""
-    ids = result.block_fact_ids()
-    if ids is None:
-        ids = run.fact_ids()
-    facts = list(
-        FactValue.objects.filter(enterprise=result.enterprise, period=run.period).select_related(
-            "source", "batch"
-        )
-    )
-    used = np.isin(np.array([f.pk for f in facts], dtype=np.int64), ids)
-    found: dict[str, list[FactValue]] = {}
-    for fact, keep in zip(facts, used.tolist(), strict=True):
-        if keep:
-            found.setdefault(fact.field_code, []).append(fact)
-    return found
 
 
 def explain(result: Result) -> Explanation:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 import zlib
 from functools import cached_property
@@ -69,7 +71,14 @@ class SchemeVersion(models.Model):
         return self.name
 
     def scheme(self) -> Scheme:
-        return scheme_from_mapping(self.content)
+        """The parsed, validated scheme; parsed once per distinct content (the Scheme is
+        frozen, so every caller may share it), and an edited content is parsed afresh."""
+        return _parsed_scheme(json.dumps(self.content, sort_keys=True, ensure_ascii=False))
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_scheme(content_json: str) -> Scheme:
+    return scheme_from_mapping(json.loads(content_json))
 
 
 class RunManager(models.Manager["Run"]):

@@ -13,11 +13,12 @@ import polars as pl
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from innopoints.collection.models import FactValue
+from innopoints.engine.booleans import stored_bool_casts
 from innopoints.engine.fields import base_catalogue
 from innopoints.engine.uncertainty import analyse
 from innopoints.registry.models import Enterprise
 from innopoints.scoring.models import BAND_COLUMNS, Result, RobustnessAnalysis, Run
+from innopoints.scoring.used_values import used_values
 
 PROGRESS_STEP = 0.05
 """The stored progress moves in steps of 5 %: one UPDATE per step, not per block."""
@@ -50,34 +51,11 @@ def run_table(run: Run) -> pl.DataFrame:
         orient="row",
         schema={"enterprise_id": pl.Int64, "credit_code": pl.String, "established": pl.Date},
     )
-    long = pl.DataFrame(
-        list(
-            FactValue.objects.filter(period=run.period)
-            .order_by()
-            .values_list("id", "enterprise_id", "field_code", "value")
-        ),
-        orient="row",
-        schema={
-            "id": pl.Int64,
-            "enterprise_id": pl.Int64,
-            "field_code": pl.String,
-            "value": pl.Float64,
-        },
-    )
-    used = np.isin(long["id"].to_numpy(), run.fact_ids()) & np.isin(
-        long["enterprise_id"].to_numpy(), scored["enterprise_id"].to_numpy()
-    )
-    long = long.filter(pl.Series(used))
     table = registry.join(scored, on="enterprise_id", how="inner")
-    if long.height:
-        wide = long.pivot(on="field_code", index="enterprise_id", values="value")
+    wide = used_values(run, None, scored["enterprise_id"].to_list())
+    if wide.height:
         table = table.join(wide, on="enterprise_id", how="left")
-    catalogue = base_catalogue()
-    casts = [
-        (pl.col(c) > 0).alias(c)
-        for c in table.columns
-        if c in catalogue and catalogue[c].kind == "bool"
-    ]
+    casts = stored_bool_casts(table.columns, base_catalogue())
     return table.with_columns(casts).sort("enterprise_id")
 
 
