@@ -37,6 +37,6 @@ enterprise_required = portal_required("portals.enterprise")
 
 
 def require(request: HttpRequest, perm: str, obj: Any = None) -> None:
-    """Raise 403 unless the user holds ``perm`` on ``obj`` (rules in accounts/rules.py)."""
+    """Raise 403 unless the user holds ``perm`` on ``obj`` (each app's rules.py)."""
     if not request.user.has_perm(perm, obj):
         raise PermissionDenied

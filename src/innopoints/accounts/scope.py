@@ -3,11 +3,9 @@ goes through these (directly or through the rules in ``rules.py``), never throug
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from innopoints.accounts.models import Profile, Role
 from innopoints.registry.models import Enterprise, Institution, Region
@@ -104,47 +102,6 @@ def enterprise_filter(user: Any, field: str = "enterprise") -> Q:
     if prefix == "":
         return Q()
     return Q(**{f"{field}__region__code__startswith": prefix})
-
-
-def active_authorisation(
-    institution: Institution | None, enterprise: Enterprise, day: dt.date | None = None
-) -> Any:
-    """The enterprise's active authorisation to this institution today, or None."""
-    from innopoints.collection.models import Authorisation  # noqa: PLC0415 - lower layer
-
-    if institution is None:
-        return None
-    day = day or timezone.localdate()
-    return (
-        Authorisation.objects.active_on(day)
-        .filter(enterprise=enterprise, institution=institution)
-        .order_by("-created_at")
-        .first()
-    )
-
-
-def authorised_scope(user: Any, enterprise: Enterprise) -> set[str] | None:
-    """For an institution user: the indicator codes the enterprise lets it see (an empty set
-    means all), or None when there is no active authorisation."""
-    grant = active_authorisation(institution_of(user), enterprise)
-    if grant is None:
-        return None
-    return set(grant.scope or [])
-
-
-def can_view_enterprise_file(user: Any, enterprise: Enterprise) -> bool:
-    role = role_of(user)
-    if role == Role.ADMIN:
-        return True
-    if role == Role.GOVERNMENT:
-        prefix = region_prefix(user)
-        return bool(prefix) and (enterprise.region_id or "").startswith(prefix or "\0")
-    if role == Role.ENTERPRISE:
-        own = enterprise_of(user)
-        return own is not None and own.pk == enterprise.pk
-    if role == Role.INSTITUTION:
-        return authorised_scope(user, enterprise) is not None
-    return False
 
 
 def _ancestor_codes(region: Region) -> list[str]:

@@ -1,5 +1,5 @@
 """The institution API at /api/v1/ (django-ninja). Every endpoint asks the access rules of the
-pages (``accounts.rules`` through ``tokens.TokenPrincipal``) and writes an audit entry."""
+pages (each app's ``rules.py`` through ``tokens.TokenPrincipal``) and writes an audit entry."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import Swagger
 from ninja.security import HttpBearer
 
-from innopoints.accounts import scope
 from innopoints.analysis import boards
 from innopoints.analysis.publication import published_result
 from innopoints.api import schemas as s
@@ -25,6 +24,7 @@ from innopoints.api import tokens
 from innopoints.api.models import ApiToken
 from innopoints.applications.models import Dispatch, Financing, Message
 from innopoints.audit.log import record
+from innopoints.collection import access
 from innopoints.collection.models import Authorisation
 from innopoints.registry.models import Enterprise
 from innopoints.scoring.explain import explain, lines_in_scope
@@ -360,8 +360,8 @@ def enterprise_score(
         raise _refuse(
             request, 403, _("该企业未授权本机构查看（或授权已撤销、已过期）"), "view", enterprise
         )
-    grant = scope.active_authorisation(principal.institution, enterprise)
-    allowed = scope.authorised_scope(principal, enterprise) or set()
+    grant = access.active_authorisation(principal.institution, enterprise)
+    allowed = access.authorised_scope(principal, enterprise) or set()
     result = published_result(enterprise)
     lines: list[dict[str, Any]] = []
     if result is not None:

@@ -1,5 +1,5 @@
 """Issuing, rotating, revoking and checking API tokens; the adapter that lets the access rules
-(``accounts.scope`` / ``accounts.rules``) see a token's institution as an institution user."""
+(``accounts.scope``, each app's ``rules.py``) see a token's institution as an institution user."""
 
 from __future__ import annotations
 

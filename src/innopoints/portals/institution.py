@@ -21,6 +21,7 @@ from innopoints.analysis import boards
 from innopoints.analysis.publication import published_result
 from innopoints.applications.models import Dispatch, Financing, Message
 from innopoints.audit.log import record
+from innopoints.collection import access
 from innopoints.collection.models import Authorisation
 from innopoints.core.exports import Workbook
 from innopoints.portals.widgets import IsoDateInput
@@ -149,7 +150,7 @@ def list_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 def enterprise_file(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     enterprise = get_object_or_404(Enterprise.objects.select_related("region"), pk=enterprise_id)
     require(request, "registry.view_enterprise_file", enterprise)
-    allowed = scope.authorised_scope(request.user, enterprise) or set()
+    allowed = access.authorised_scope(request.user, enterprise) or set()
     result = published_result(enterprise)
     lines = []
     if result is not None:
