@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
     "ninja",  # its Swagger UI assets come from the static files (no CDN)
+    "innopoints.site",  # the frame: base template, error pages, menu (site/menu.py)
     "innopoints.registry",
     "innopoints.collection",
     "innopoints.scoring",
@@ -107,7 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "innopoints.portals.context.portal",
+                "innopoints.site.context.portal",
             ],
         },
     },
