@@ -3,10 +3,14 @@ apps register for each role."""
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 from django.http import HttpRequest
 from django.test import RequestFactory
 from django.utils import translation
 
+import innopoints.site
 from innopoints.site.menu import Menu, menu
 
 
@@ -98,3 +102,23 @@ def test_the_registered_menu_of_each_role() -> None:
             ("Institution portal home", "/en/fin/"),
             ("Financing records", "/en/fin/financings/"),
         ]
+
+
+def test_the_frame_imports_no_feature_app() -> None:
+    features = {"collection", "scoring", "analysis", "applications", "portals", "api", "ops"}
+    site = Path(innopoints.site.__file__).parent
+    for module in ("menu.py", "context.py", "apps.py"):
+        tree = ast.parse((site / module).read_text(encoding="utf-8"))
+        names = [
+            name
+            for node in ast.walk(tree)
+            for name in (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+        ]
+        used = {n.split(".")[1] for n in names if n.startswith("innopoints.")}
+        assert not used & features, (module, used)
