@@ -182,5 +182,5 @@ def test_a_path_out_of_the_static_folder_is_404(demo: Demo) -> None:
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(demo.url + path, timeout=10)
         assert refused.value.code == 404, path
-    with urllib.request.urlopen(demo.url + "/static/portals/portal.css", timeout=10) as ok:
+    with urllib.request.urlopen(demo.url + "/static/site/portal.css", timeout=10) as ok:
         assert ok.status == 200

@@ -208,7 +208,7 @@ def test_static_check(settings: Any, tmp_path: Path) -> None:
     settings.STATIC_ROOT = tmp_path
     assert "no manifest" in checks.static_files().detail
     (tmp_path / "staticfiles.json").write_text(
-        json.dumps({"paths": {"portals/portal.css": "portals/portal.1.css"}})
+        json.dumps({"paths": {"site/portal.css": "site/portal.1.css"}})
     )
     result = checks.static_files()
     assert not result.ok and "vendor/echarts/echarts.min.js" in result.detail

@@ -167,7 +167,7 @@ def test_signed_in_pages_are_not_stored(enterprise_user: Any, client: Client) ->
         response = client.get(path, follow=True)
         assert "no-store" in response["Cache-Control"], path
         assert "private" in response["Cache-Control"], path
-    static = client.get("/static/portals/portal.css")
+    static = client.get("/static/site/portal.css")
     assert static.status_code == 200
     assert "no-store" not in static.get("Cache-Control", "")
 

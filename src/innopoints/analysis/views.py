@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -27,7 +27,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _context(request: HttpRequest, title: str, **extra: object) -> dict[str, object]:
-    return {**admin.site.each_context(request), "title": title, **extra}
+    return {"title": title, **extra}
 
 
 @government_required

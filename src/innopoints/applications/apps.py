@@ -10,6 +10,7 @@ class ApplicationsConfig(AppConfig):
         from django.db.models.signals import post_save  # noqa: PLC0415 - app ready
 
         from innopoints.analysis.models import Leaderboard  # noqa: PLC0415
+        from innopoints.applications import menu  # noqa: F401, PLC0415 - the menu entries register
         from innopoints.applications.receivers import board_saved  # noqa: PLC0415
 
         post_save.connect(board_saved, sender=Leaderboard, dispatch_uid="applications.matching")

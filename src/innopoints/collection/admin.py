@@ -11,8 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from innopoints.collection import background_imports, quality
-from innopoints.collection.forms import ImportForm
+from innopoints.collection import quality, upload
 from innopoints.collection.models import (
     Authorisation,
     ColumnAlias,
@@ -108,16 +107,8 @@ class ImportBatchAdmin(ReadOnlyAdmin):
     def upload(self, request: HttpRequest) -> HttpResponse:
         if not request.user.has_perm("collection.add_factvalue"):
             return HttpResponse(gettext("没有导入数据的权限"), status=403)
-        form = ImportForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            token = background_imports.start(
-                form.cleaned_data["source"],
-                form.cleaned_data["period"].strip(),
-                upload.name,
-                upload.read(),
-                request.user,
-            )
+        form, token = upload.start(request)
+        if token is not None:
             return HttpResponseRedirect(reverse("admin:collection_upload_progress", args=[token]))
         context = {
             **self.admin_site.each_context(request),
@@ -131,30 +122,24 @@ class ImportBatchAdmin(ReadOnlyAdmin):
         context = {
             **self.admin_site.each_context(request),
             "token": token,
-            "state": background_imports.state(token),
+            "state": upload.state(token),
             "title": gettext("导入进度"),
             "opts": self.model._meta,
         }
         return render(request, "admin/collection/importbatch/progress.html", context)
 
     def progress_state(self, request: HttpRequest, token: str) -> JsonResponse:
-        current = background_imports.state(token)
+        current = upload.state(token)
         if current is None:
             return JsonResponse({"state": "unknown"}, status=404)
-        current = {k: v for k, v in current.items() if k != "trace"}
         if current.get("stage"):  # stored untranslated (the import may run in a thread)
             current["stage"] = gettext(current["stage"])
         return JsonResponse(current)
 
     def errors(self, request: HttpRequest, token: str) -> HttpResponse:
-        report = background_imports.error_report(token)
-        if report is None:
+        response = upload.error_report(token)
+        if response is None:
             return HttpResponse(gettext("错误报告已过期或不存在"), status=404)
-        response = HttpResponse(
-            report,
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = f'attachment; filename="import-errors-{token}.xlsx"'
         return response
 
 

@@ -9,6 +9,7 @@ class CollectionConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_save  # noqa: PLC0415
 
+        from innopoints.collection import menu  # noqa: F401, PLC0415 - the menu entries register
         from innopoints.collection.models import ImportBatch  # noqa: PLC0415
         from innopoints.collection.quality_warm import batch_saved  # noqa: PLC0415
 

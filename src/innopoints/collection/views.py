@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -34,7 +34,6 @@ def quality_report(request: HttpRequest) -> HttpResponse:
     report = quality.build(period, region, source)
     labels = dict(Finding.KINDS)
     context = {
-        **admin.site.each_context(request),
         "report": report,
         "findings_by_kind": [(labels.get(k, k), n) for k, n in report.findings_by_kind.items()],
         "periods": quality.periods(),

@@ -21,7 +21,7 @@ from innopoints.ops import probes
 WEAK_SECRETS = {"", "secret", "changeme", "change-me", "please-change-me", "innopoints"}
 MIN_SECRET_LENGTH = 50
 # what a page needs from the collected static files
-REQUIRED_STATIC = ("vendor/echarts/echarts.min.js", "portals/portal.css", "admin/css/base.css")
+REQUIRED_STATIC = ("vendor/echarts/echarts.min.js", "site/portal.css", "admin/css/base.css")
 
 
 @dataclass(frozen=True)

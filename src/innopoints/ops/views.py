@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext
@@ -19,7 +18,6 @@ def job_list(request: HttpRequest) -> HttpResponse:
         request,
         "ops/jobs.html",
         {
-            **admin.site.each_context(request),
             "title": gettext("后台任务"),
             "jobs": rows,
             "kind": kind,

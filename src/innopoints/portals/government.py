@@ -19,8 +19,7 @@ from innopoints.accounts.models import Role
 from innopoints.analysis.models import Leaderboard
 from innopoints.analysis.publication import official_run
 from innopoints.applications.models import Dispatch, Message
-from innopoints.collection import background_imports
-from innopoints.collection.forms import ImportForm
+from innopoints.collection import background_imports, upload
 from innopoints.collection.models import Finding, ImportBatch
 from innopoints.registry.models import Enterprise, Institution
 from innopoints.scoring.models import LARGE_RUN_FIELDS, Result, Run
@@ -98,26 +97,17 @@ def home(request: HttpRequest) -> HttpResponse:
 @government_required
 def import_file(request: HttpRequest) -> HttpResponse:
     require(request, "collection.import_data")
-    form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        token = background_imports.start(
-            form.cleaned_data["source"],
-            form.cleaned_data["period"].strip(),
-            upload.name,
-            upload.read(),
-            request.user,
-            jurisdiction=scope.region_prefix(request.user) or None,
-        )
+    form, token = upload.start(request, jurisdiction=scope.region_prefix(request.user) or None)
+    if token is not None:
         return HttpResponseRedirect(reverse("portals:gov_import_progress", args=[token]))
     return render(request, "portals/gov_import.html", {"title": _("导入数据文件"), "form": form})
 
 
 def _own_job(request: HttpRequest, token: str) -> dict[str, object]:
-    state = background_imports.state(token)
+    state = upload.state(token)
     if state is None or background_imports.owner(token) != request.user.pk:
         raise Http404
-    return {k: v for k, v in state.items() if k != "trace"}
+    return state
 
 
 @government_required
@@ -141,13 +131,9 @@ def import_state(request: HttpRequest, token: str) -> JsonResponse:
 @government_required
 def import_errors(request: HttpRequest, token: str) -> HttpResponse:
     _own_job(request, token)
-    report = background_imports.error_report(token)
-    if report is None:
+    response = upload.error_report(token)
+    if response is None:
         raise Http404
-    response = HttpResponse(
-        report, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="import-errors-{token}.xlsx"'
     return response
 
 

@@ -8,6 +8,7 @@ class ScoringConfig(AppConfig):
     verbose_name = _("积分测算")
 
     def ready(self) -> None:
+        from innopoints.scoring import menu  # noqa: F401, PLC0415 - the menu entries register
         from innopoints.scoring.schemes import sync_builtin_schemes  # noqa: PLC0415 - app ready
 
         post_migrate.connect(sync_builtin_schemes, sender=self)

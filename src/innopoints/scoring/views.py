@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, F
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -28,7 +28,7 @@ from innopoints.site.query import id_param
 
 
 def _context(request: HttpRequest, title: str, **extra: object) -> dict[str, object]:
-    return {**admin.site.each_context(request), "title": title, **extra}
+    return {"title": title, **extra}
 
 
 @government_required

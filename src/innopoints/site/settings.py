@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "axes",
     "ninja",  # its Swagger UI assets come from the static files (no CDN)
     "innopoints.core",  # background work, task queue, bulk writing (docs/architecture.md)
+    "innopoints.site",  # the frame: base template, error pages, menu (core/menu.py)
     "innopoints.registry",
     "innopoints.collection",
     "innopoints.scoring",
@@ -108,7 +109,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "innopoints.portals.context.portal",
+                "innopoints.site.context.portal",
             ],
         },
     },

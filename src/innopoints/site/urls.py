@@ -16,7 +16,7 @@ admin.site.index_title = _("平台管理")
 def favicon(request: HttpRequest) -> HttpResponse:
     """Browsers ask for /favicon.ico on every page that names no icon (the admin's, too); not a
     permanent redirect, as the file's hashed name changes with each release."""
-    return HttpResponseRedirect(static("portals/favicon.svg"))
+    return HttpResponseRedirect(static("site/favicon.svg"))
 
 
 urlpatterns = [

@@ -1,0 +1,63 @@
+"""The portal menu: feature apps register their own entries (from their AppConfig.ready()), the
+site's frame draws those of the signed-in user's role. The frame names no feature app."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+
+Label = str | Promise  # a lazy msgid, drawn in the page's language
+When = Callable[[HttpRequest], bool]
+
+
+@dataclass(frozen=True)
+class Entry:
+    role: str
+    label: Label
+    url_name: str
+    order: int
+    when: When | None = None
+
+
+class Menu:
+    """Entries per role, in ``order``; on equal orders, in the order they were registered.
+    Registering a role's URL name again replaces its entry (ready() may run twice in tests)."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, str], tuple[Entry, int]] = {}
+        self._count = 0
+
+    def register(
+        self,
+        roles: str | Iterable[str],
+        label: Label,
+        url_name: str,
+        *,
+        order: int,
+        when: When | None = None,
+    ) -> None:
+        for role in [roles] if isinstance(roles, str) else roles:
+            key = (role, url_name)
+            seq = self._entries[key][1] if key in self._entries else self._count
+            self._count += 1
+            self._entries[key] = (Entry(role, label, url_name, order, when), seq)
+
+    def entries(self, role: str | None) -> list[Entry]:
+        mine = [(e.order, seq, e) for e, seq in self._entries.values() if e.role == role]
+        return [entry for _, _, entry in sorted(mine, key=lambda item: item[:2])]
+
+    def items(self, role: str | None, request: HttpRequest) -> list[tuple[Label, str]]:
+        """(label, url) pairs for a page: URLs reversed per request (a language prefix)."""
+        return [
+            (entry.label, reverse(entry.url_name))
+            for entry in self.entries(role)
+            if entry.when is None or entry.when(request)
+        ]
+
+
+menu = Menu()
+register = menu.register

@@ -1,0 +1,25 @@
+"""The portals' entries in the site's menu (core/menu.py): each role's home and own pages."""
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from innopoints.accounts.models import Role
+from innopoints.core.menu import register
+
+GOVERNMENT = (Role.ADMIN, Role.GOVERNMENT)
+
+register(GOVERNMENT, _("政府端首页"), "portals:gov_home", order=10)
+register(GOVERNMENT, _("数据导入"), "portals:gov_import", order=20)
+register(GOVERNMENT, _("邀请企业"), "portals:gov_invite", order=70)
+register(GOVERNMENT, _("融资统计"), "portals:gov_financing", order=90)
+
+register(Role.INSTITUTION, _("金融端首页"), "portals:fin_home", order=10)
+register(Role.INSTITUTION, pgettext_lazy("plural", "融资记录"), "portals:fin_financings", order=20)
+register(Role.INSTITUTION, _("融资统计"), "portals:fin_outcomes", order=30)
+
+register(Role.ENTERPRISE, _("企业端首页"), "portals:ent_home", order=10)
+register(Role.ENTERPRISE, _("自评"), "portals:ent_assess", order=20)
+register(Role.ENTERPRISE, _("授权管理"), "portals:ent_authorisations", order=30)
+register(Role.ENTERPRISE, _("消息"), "portals:ent_inbox", order=40)
+register(Role.ENTERPRISE, _("政策匹配"), "portals:ent_matches", order=50)
+register(Role.ENTERPRISE, _("推送设置"), "portals:ent_push_settings", order=60)

@@ -1,0 +1,100 @@
+"""The site's menu registry (core/menu.py): order, roles, conditions, and the entries the feature
+apps register for each role."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.test import RequestFactory
+from django.utils import translation
+
+from innopoints.core.menu import Menu, menu
+
+
+def _request(path: str = "/") -> HttpRequest:
+    return RequestFactory().get(path)
+
+
+def test_entries_follow_their_order_then_their_registration() -> None:
+    m = Menu()
+    m.register("government", "third", "portals:gov_invite", order=30)
+    m.register("government", "first", "portals:gov_home", order=10)
+    m.register("government", "second (a)", "portals:gov_import", order=20)
+    m.register("government", "second (b)", "collection:quality", order=20)
+    assert [e.label for e in m.entries("government")] == [
+        "first",
+        "second (a)",
+        "second (b)",
+        "third",
+    ]
+
+
+def test_entries_are_per_role() -> None:
+    m = Menu()
+    m.register(("admin", "government"), "home", "portals:gov_home", order=10)
+    m.register("admin", "admin only", "admin:index", order=20)
+    m.register("enterprise", "mine", "portals:ent_home", order=10)
+    assert [e.label for e in m.entries("admin")] == ["home", "admin only"]
+    assert [e.label for e in m.entries("government")] == ["home"]
+    assert [e.label for e in m.entries("enterprise")] == ["mine"]
+    assert m.entries("institution") == [] and m.entries(None) == []
+
+
+def test_registering_again_replaces_in_place() -> None:
+    m = Menu()
+    m.register("enterprise", "a", "portals:ent_home", order=10)
+    m.register("enterprise", "b", "portals:ent_assess", order=10)
+    m.register("enterprise", "a again", "portals:ent_home", order=10)
+    assert [e.label for e in m.entries("enterprise")] == ["a again", "b"]
+
+
+def test_items_reverse_urls_and_ask_the_condition() -> None:
+    m = Menu()
+    m.register("enterprise", "home", "portals:ent_home", order=10)
+    m.register("enterprise", "inbox", "portals:ent_inbox", order=20, when=lambda r: "x" in r.GET)
+    assert m.items("enterprise", _request()) == [("home", "/ent/")]
+    assert m.items("enterprise", _request("/?x=1")) == [("home", "/ent/"), ("inbox", "/ent/inbox/")]
+    with translation.override("en"):
+        assert m.items("enterprise", _request()) == [("home", "/en/ent/")]
+
+
+def test_the_registered_menu_of_each_role() -> None:
+    def labels(role: str | None) -> list[tuple[str, str]]:
+        return [(str(label), url) for label, url in menu.items(role, _request())]
+
+    government = [
+        ("政府端首页", "/gov/"),
+        ("数据导入", "/gov/import/"),
+        ("数据质量", "/collection/quality/"),
+        ("核验问题", "/collection/findings/"),
+        ("积分测算", "/scoring/runs/"),
+        ("后台任务", "/ops/jobs/"),
+        ("邀请企业", "/gov/invite/"),
+        ("政策推送成效", "/gov/uptake/"),
+        ("融资统计", "/gov/financing/"),
+    ]
+    assert labels("government") == government
+    assert labels("admin") == [
+        *government,
+        ("邀请机构用户", "/accounts/invite-institution-user/"),
+        ("平台管理", "/admin/"),
+    ]
+    assert labels("institution") == [
+        ("金融端首页", "/fin/"),
+        ("融资记录", "/fin/financings/"),
+        ("融资统计", "/fin/outcomes/"),
+        ("接口令牌", "/api-tokens/"),
+    ]
+    assert labels("enterprise") == [
+        ("企业端首页", "/ent/"),
+        ("自评", "/ent/assess/"),
+        ("授权管理", "/ent/authorisations/"),
+        ("消息", "/ent/inbox/"),
+        ("政策匹配", "/ent/matches/"),
+        ("推送设置", "/ent/push-settings/"),
+    ]
+    assert labels(None) == []
+    with translation.override("en"):
+        assert labels("institution")[:2] == [
+            ("Institution portal home", "/en/fin/"),
+            ("Financing records", "/en/fin/financings/"),
+        ]
