@@ -19,6 +19,7 @@ from innopoints.collection.models import (
     FactValue,
     Finding,
     ImportBatch,
+    ImportJob,
     SourceField,
 )
 from innopoints.collection.views import resolve_finding
@@ -150,6 +151,31 @@ def _periods() -> list[tuple[str, str]]:
 
 def _fields() -> list[tuple[str, str]]:
     return [(f.code, f.header) for f in base_catalogue() if f.kind in quality.FIELD_KINDS]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ReadOnlyAdmin):
+    """Imports handed to a worker: where each one stands and which worker has it."""
+
+    list_display = (
+        "file_name",
+        "source",
+        "period",
+        "status",
+        "attempt",
+        "worker",
+        "created_at",
+        "finished_at",
+        "progress_link",
+    )
+    list_filter = ("status", "source", "period")
+    exclude = ("path", "state")
+    ordering = ("-created_at",)
+
+    @admin.display(description=_("进度"))
+    def progress_link(self, job: ImportJob) -> str:
+        url = reverse("admin:collection_upload_progress", args=[job.token])
+        return format_html('<a href="{}">{}</a>', url, gettext("查看"))
 
 
 @admin.register(FactValue)
