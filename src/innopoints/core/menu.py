@@ -23,6 +23,15 @@ class Entry:
     when: When | None = None
 
 
+@dataclass(frozen=True)
+class Search:
+    """The frame's search box for a role: a GET form with ``q`` to ``url_name``."""
+
+    role: str
+    url_name: str
+    placeholder: Label
+
+
 class Menu:
     """Entries per role, in ``order``; on equal orders, in the order they were registered.
     Registering a role's URL name again replaces its entry (ready() may run twice in tests)."""
@@ -30,6 +39,7 @@ class Menu:
     def __init__(self) -> None:
         self._entries: dict[tuple[str, str], tuple[Entry, int]] = {}
         self._count = 0
+        self._searches: dict[str, Search] = {}
 
     def register(
         self,
@@ -46,6 +56,23 @@ class Menu:
             self._count += 1
             self._entries[key] = (Entry(role, label, url_name, order, when), seq)
 
+    def register_search(
+        self, roles: str | Iterable[str], url_name: str, placeholder: Label
+    ) -> None:
+        for role in [roles] if isinstance(roles, str) else roles:
+            self._searches[role] = Search(role, url_name, placeholder)
+
+    def search(self, role: str | None) -> dict[str, object] | None:
+        """What the frame's search box needs for ``role`` (None: no box)."""
+        found = self._searches.get(role or "")
+        if found is None:
+            return None
+        return {
+            "url": reverse(found.url_name),
+            "placeholder": found.placeholder,
+            "label": found.placeholder,
+        }
+
     def entries(self, role: str | None) -> list[Entry]:
         mine = [(e.order, seq, e) for e, seq in self._entries.values() if e.role == role]
         return [entry for _, _, entry in sorted(mine, key=lambda item: item[:2])]
@@ -61,3 +88,4 @@ class Menu:
 
 menu = Menu()
 register = menu.register
+register_search = menu.register_search

@@ -1,6 +1,7 @@
 """The front-end files the pages use, from the npm packages ``./run`` installs
 (``INNOPOINTS_ASSETS_DIR``, default ``node_modules``): only the files named here are served
-and collected — the ECharts package ships 50 MB of builds and source maps the pages never load."""
+and collected (axe-core, also installed, is injected by the browser tests, never served) — the
+ECharts package ships 50 MB of builds and source maps the pages never load."""
 
 from __future__ import annotations
 
@@ -14,7 +15,14 @@ from django.core.checks import CheckMessage, Error
 from django.core.files.storage import FileSystemStorage
 
 # served name → path inside the assets directory
-FILES = {"vendor/echarts/echarts.min.js": "echarts/dist/echarts.min.js"}
+FILES = {
+    "vendor/echarts/echarts.min.js": "echarts/dist/echarts.min.js",
+    "vendor/bootstrap/bootstrap.min.css": "bootstrap/dist/css/bootstrap.min.css",
+    "vendor/bootstrap/bootstrap.bundle.min.js": "bootstrap/dist/js/bootstrap.bundle.min.js",
+    "vendor/tom-select/tom-select.bootstrap5.min.css": "tom-select/dist/css/tom-select.bootstrap5.min.css",
+    "vendor/tom-select/tom-select.complete.min.js": "tom-select/dist/js/tom-select.complete.min.js",
+    "vendor/htmx/htmx.min.js": "htmx.org/dist/htmx.min.js",
+}
 
 
 class VendorFinder(BaseFinder):

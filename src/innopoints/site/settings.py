@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
     "ninja",  # its Swagger UI assets come from the static files (no CDN)
+    "django.forms",  # the form renderer below finds Django's widget templates
+    "django_tables2",  # list pages: sortable, paged tables (site/listing.py)
+    "django_filters",  # list pages: the filter bar
     "innopoints.core",  # background work, task queue, bulk writing (docs/architecture.md)
     "innopoints.site",  # the frame: base template, error pages, menu (core/menu.py)
     "innopoints.registry",
@@ -71,6 +74,10 @@ INSTALLED_APPS = [
     "innopoints.ops",
     "innopoints.jobs",  # migration history only: its models moved home, tables kept
 ]
+
+# forms drawn the design system's way: label, widget with its unit, help, errors by the field
+FORM_RENDERER = "innopoints.site.forms.SiteFormRenderer"
+DJANGO_TABLES2_TEMPLATE = "site/tables/table.html"
 
 MIDDLEWARE = [
     "innopoints.ops.middleware.RequestIdMiddleware",
