@@ -23,6 +23,12 @@ FILES = {
     "vendor/tom-select/tom-select.complete.min.js": "tom-select/dist/js/tom-select.complete.min.js",
     "vendor/htmx/htmx.min.js": "htmx.org/dist/htmx.min.js",
 }
+# the source maps the minified files name (collectstatic's manifest resolves every reference)
+FILES |= {
+    f"{name}.map": f"{source}.map"
+    for name, source in FILES.items()
+    if name.startswith(("vendor/bootstrap/", "vendor/tom-select/"))
+}
 
 
 class VendorFinder(BaseFinder):
