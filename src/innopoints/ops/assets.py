@@ -19,7 +19,9 @@ FILES = {
     "vendor/echarts/echarts.min.js": "echarts/dist/echarts.min.js",
     "vendor/bootstrap/bootstrap.min.css": "bootstrap/dist/css/bootstrap.min.css",
     "vendor/bootstrap/bootstrap.bundle.min.js": "bootstrap/dist/js/bootstrap.bundle.min.js",
-    "vendor/tom-select/tom-select.bootstrap5.min.css": "tom-select/dist/css/tom-select.bootstrap5.min.css",
+    "vendor/tom-select/tom-select.bootstrap5.min.css": (
+        "tom-select/dist/css/tom-select.bootstrap5.min.css"
+    ),
     "vendor/tom-select/tom-select.complete.min.js": "tom-select/dist/js/tom-select.complete.min.js",
     "vendor/htmx/htmx.min.js": "htmx.org/dist/htmx.min.js",
 }
