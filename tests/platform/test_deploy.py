@@ -477,3 +477,47 @@ def test_statistics_page_shows_run_and_import_timings(
     assert 'id="run-timings"' in page and 'id="job-timings"' in page
     assert f"{timings['total']:.3f}" in page
     assert page.count("数据导入") >= 7
+
+
+def test_the_frame_watches_only_the_users_own_jobs_under_way_or_just_ended(
+    db: Any, client: Client, django_user_model: Any
+) -> None:
+    """ops:jobs_watch feeds the frame's toasts: a job of mine under way or ended within half an
+    hour; never another user's, never an old one."""
+    me = django_user_model.objects.create_user("analyst", password="x")
+    Profile.objects.create(user=me, role=Role.GOVERNMENT, region=Region.objects.get(code="510000"))
+    other = django_user_model.objects.create_user("other", password="x")
+    version = SchemeVersion.objects.get(scheme_id="sichuan-2025")
+    now = timezone.now()
+    running = Run.objects.create(
+        period="2025", scheme_version=version, status="running", started_by=me, started_at=now
+    )
+    just_done = Run.objects.create(
+        period="2024",
+        scheme_version=version,
+        status="done",
+        started_by=me,
+        started_at=now - dt.timedelta(minutes=5),
+        finished_at=now - dt.timedelta(minutes=1),
+    )
+    Run.objects.create(  # ended long ago
+        period="2023",
+        scheme_version=version,
+        status="done",
+        started_by=me,
+        started_at=now - dt.timedelta(hours=3),
+        finished_at=now - dt.timedelta(hours=2),
+    )
+    Run.objects.create(period="2022", scheme_version=version, status="running", started_by=other)
+    client.force_login(me)
+    jobs = client.get(reverse("ops:jobs_watch")).json()["jobs"]
+    assert sorted((job["status"], job["active"]) for job in jobs) == [
+        ("done", False),
+        ("running", True),
+    ]
+    assert {job["url"] for job in jobs} == {
+        reverse("scoring:run", args=[running.pk]),
+        reverse("scoring:run", args=[just_done.pk]),
+    }
+    page = client.get(reverse("portals:gov_home")).content.decode()
+    assert f'data-jobs-url="{reverse("ops:jobs_watch")}"' in page

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+import datetime as dt
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from innopoints.accounts.decorators import government_required
@@ -23,4 +26,37 @@ def job_list(request: HttpRequest) -> HttpResponse:
             "kind": kind,
             "kinds": kinds,
         },
+    )
+
+
+ACTIVE = frozenset({"waiting", "queued", "running"})
+WATCH_WINDOW = dt.timedelta(minutes=30)
+
+
+@government_required
+def job_watch(request: HttpRequest) -> JsonResponse:
+    """The signed-in user's own jobs that are under way or ended in the last half hour: the
+    frame (site/static/site/site.js) shows a toast when one of them ends."""
+    since = timezone.now() - WATCH_WINDOW
+    mine = [
+        job
+        for job in recent_jobs.recent(request.user, limit=20)
+        if job.who == request.user.get_username()
+        and (job.status in ACTIVE or (job.finished is not None and job.finished >= since))
+    ]
+    return JsonResponse(
+        {
+            "jobs": [
+                {
+                    "key": f"{job.kind}:{job.url or job.label}",
+                    "kind": job.kind_label,
+                    "label": job.label,
+                    "status": job.status,
+                    "status_label": job.status_label,
+                    "active": job.status in ACTIVE,
+                    "url": job.url,
+                }
+                for job in mine
+            ]
+        }
     )

@@ -96,8 +96,37 @@
     pendingToasts(root);
   }
 
+  // Background jobs (imports, runs, dossier batches) the user started: a toast when one ends,
+  // on whatever page the user is by then. Polls only while one of them is under way.
+  function watchJobs() {
+    const url = document.body.dataset.jobsUrl;
+    if (!url || !window.fetch) return;
+    const seen = JSON.parse(sessionStorage.getItem("innopoints-jobs") || "{}");
+    const poll = () => {
+      fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then((r) => (r.ok ? r.json() : { jobs: [] }))
+        .then((data) => {
+          let active = false;
+          data.jobs.forEach((job) => {
+            if (seen[job.key] === true && !job.active) {
+              toast(`${job.kind}${zh ? "：" : ": "}${job.label} — ${job.status_label}`, job.status === "done" ? "success" : "danger");
+            }
+            seen[job.key] = job.active;
+            active = active || job.active;
+          });
+          sessionStorage.setItem("innopoints-jobs", JSON.stringify(seen));
+          if (active) setTimeout(poll, 10000);
+        })
+        .catch(() => {});
+    };
+    poll();
+  }
+
   window.innopoints = Object.assign(window.innopoints || {}, { toast: toast, init: init });
-  document.addEventListener("DOMContentLoaded", () => init(document));
+  document.addEventListener("DOMContentLoaded", () => {
+    init(document);
+    watchJobs();
+  });
   // parts swapped in by htmx get the same treatment
   document.addEventListener("htmx:afterSettle", (event) => init(event.detail.elt));
 })();
