@@ -95,7 +95,7 @@ def test_the_list_draws_headers_sort_links_exports_and_pager(db: Any, language: 
     assert "下级区划（个）" in html
     first = Region.objects.order_by("code").first()
     assert first is not None
-    shown = f"<td >{first.code}</td><td >{first.name}</td>"
+    shown = f"<td>{first.code}</td><td>{first.name}</td>"
     assert f'{shown}<td class="num">{first.children.count():,}</td>' in html
     assert "sort=-code" in html  # the sorted column's link turns the order round
     assert "export=xlsx" in html and "export=csv" in html
