@@ -6,7 +6,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.cache import cache
-from django.db.models import Avg, Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -19,36 +18,18 @@ from innopoints.accounts.models import Role
 from innopoints.analysis.models import Leaderboard
 from innopoints.analysis.publication import official_run
 from innopoints.applications.models import Dispatch, Message
-from innopoints.collection import background_imports, upload
+from innopoints.collection import background_imports, quality, upload
 from innopoints.collection.models import Finding, ImportBatch
+from innopoints.portals import dashboard
 from innopoints.registry.models import Enterprise, Institution
-from innopoints.scoring.models import LARGE_RUN_FIELDS, Result, Run
-
-
-def _run_summary(run: Run, prefix: str | None) -> tuple[dict[str, object], list[tuple[str, int]]]:
-    """Count, mean and vetoed of a finished run's results in a division, and its tiers: a
-    run's results never change, so they are counted once and then read from the cache."""
-    key = f"run-summary:{run.pk}:{run.finished_at.isoformat() if run.finished_at else ''}:{prefix}"
-    cached: tuple[dict[str, object], list[tuple[str, int]]] | None = cache.get(key)
-    if cached is not None:
-        return cached
-    results = Result.objects.filter(run=run)
-    if prefix:
-        results = results.filter(region_code__startswith=prefix)
-    summary = results.aggregate(
-        n=Count("pk"),
-        mean=Avg("total", filter=Q(vetoed=False)),
-        vetoed=Count("pk", Q(vetoed=True)),
-    )
-    tiers = list(
-        results.exclude(tier="").values_list("tier").annotate(n=Count("pk")).order_by("tier")
-    )
-    cache.set(key, (summary, tiers), timeout=None)
-    return summary, tiers
+from innopoints.scoring.models import LARGE_RUN_FIELDS, Run
 
 
 @government_required
 def home(request: HttpRequest) -> HttpResponse:
+    """The dashboard: key figures and charts of the official run, the financing funnel and
+    the data sources' delivery, all within the user's jurisdiction; then runs, lists and the
+    user's own imports."""
     user = request.user
     enterprises = scope.governed_enterprises(user)
     runs = Run.objects.filter(scope.run_filter(user), status="done").select_related(
@@ -63,35 +44,47 @@ def home(request: HttpRequest) -> HttpResponse:
     if count is None:
         count = enterprises.count()
         cache.set(count_key, count, timeout=60)
-    figures: dict[str, object] = {"enterprises": count}
-    tiers: list[tuple[str, int]] = []
+    context: dict[str, object] = {"title": _("政府端"), "enterprises": count, "latest": latest}
+    digits = dashboard.area_digits(user)
     if latest is not None:
-        summary, tiers = _run_summary(latest, scope.narrowing_prefix(user, latest.region))
-        figures.update(summary)
+        mix = dashboard.run_mix(latest, scope.narrowing_prefix(user, latest.region), digits)
+        target, is_target = dashboard.scored_target(user, mix.n, count)
+        context.update(
+            mix=mix,
+            target=target,
+            is_target=is_target,
+            target_share=100.0 * mix.n / target if target else None,
+            target_chart=dashboard.target_chart(mix.n, target, is_target),
+            tier_chart=dashboard.tier_chart(mix, latest),
+            stage_chart=dashboard.stage_chart(mix, latest),
+            area_chart=dashboard.area_chart(mix, digits) if mix.areas else None,
+            by_county=digits == 6,
+        )
+    funnel = dashboard.financing_funnel(user)
+    period = latest.period if latest is not None else next(iter(quality.periods()), None)
+    deliveries, delivery_as_of = dashboard.delivery(user, period) if period else ([], None)
     findings = Finding.objects.filter(scope.enterprise_filter(user), status="open")
     boards = (
         Leaderboard.objects.filter(run__in=runs)
         .select_related("run__region")
         .defer(*LARGE_RUN_FIELDS)
-        .order_by("-pk")[:10]
+        .order_by("-pk")[:8]
     )
-    imports = ImportBatch.objects.select_related("source").order_by("-imported_at")
+    imports = ImportBatch.objects.select_related("source").defer("content", "column_map")
     if not scope.is_admin(user):
         imports = imports.filter(imported_by=user)
-    return render(
-        request,
-        "portals/gov_home.html",
-        {
-            "title": _("政府端"),
-            "figures": figures,
-            "tiers": tiers,
-            "latest": latest,
-            "runs": runs.order_by("-created_at")[:10],
-            "open_findings": findings.count(),
-            "boards": boards,
-            "imports": imports[:10],
-        },
+    context.update(
+        funnel=funnel,
+        funnel_chart=dashboard.funnel_chart(funnel) if any(n for _k, n in funnel) else None,
+        period=period,
+        deliveries=deliveries,
+        delivery_as_of=delivery_as_of,
+        open_findings=findings.count(),
+        runs=runs.order_by("-created_at")[:8],
+        boards=boards,
+        imports=imports.order_by("-imported_at")[:8],
     )
+    return render(request, "portals/gov_home.html", context)
 
 
 @government_required
