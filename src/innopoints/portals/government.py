@@ -21,8 +21,10 @@ from innopoints.applications.models import Dispatch, Message
 from innopoints.collection import background_imports, quality, upload
 from innopoints.collection.models import Finding, ImportBatch
 from innopoints.portals import dashboard
+from innopoints.portals.listings import DispatchTable, InvitedFilter, InvitedTable
 from innopoints.registry.models import Enterprise, Institution
 from innopoints.scoring.models import LARGE_RUN_FIELDS, Run
+from innopoints.site.listing import Listing
 
 
 @government_required
@@ -131,8 +133,16 @@ def import_errors(request: HttpRequest, token: str) -> HttpResponse:
 
 
 class InviteEnterpriseForm(forms.Form):
-    credit_code = forms.CharField(label=gettext_lazy("统一社会信用代码"), max_length=18)
-    email = forms.EmailField(label=gettext_lazy("企业联系人邮箱"))
+    credit_code = forms.CharField(
+        label=gettext_lazy("统一社会信用代码"),
+        max_length=18,
+        help_text=gettext_lazy("18 位；须为本辖区已登记的企业"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    email = forms.EmailField(
+        label=gettext_lazy("企业联系人邮箱"),
+        help_text=gettext_lazy("一次性链接发送到此邮箱，由联系人设置密码"),
+    )
 
     def __init__(self, *args: object, user: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -170,15 +180,22 @@ def invite(request: HttpRequest) -> HttpResponse:
             % {"email": form.cleaned_data["email"]},
         )
         return HttpResponseRedirect(reverse("portals:gov_invite"))
-    invited = (
-        invitations.invited_by(request.user)
-        .select_related("profile__enterprise", "profile__institution")
-        .order_by("-date_joined")[:50]
+    invited = invitations.invited_by(request.user).select_related(
+        "profile__enterprise", "profile__institution"
     )
+    listing = Listing.build(
+        request,
+        InvitedTable,
+        invited.order_by("-date_joined"),
+        filters=InvitedFilter,
+        export_name="invited",
+    )
+    if listing.export is not None:
+        return listing.export
     return render(
         request,
         "portals/gov_invite.html",
-        {"title": _("邀请企业开通账户"), "form": form, "invited": invited},
+        {"title": _("邀请企业开通账户"), "form": form, "listing": listing},
     )
 
 
@@ -187,8 +204,14 @@ class SendListForm(forms.Form):
         Institution.objects.all(),
         label=gettext_lazy("发送给"),
         widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("已发送过的机构不会重复收到"),
     )
-    note = forms.CharField(label=gettext_lazy("附言"), max_length=300, required=False)
+    note = forms.CharField(
+        label=gettext_lazy("附言"),
+        max_length=300,
+        required=False,
+        help_text=gettext_lazy("可选，不超过 300 字；随名单一并送达"),
+    )
 
 
 @government_required
@@ -218,6 +241,14 @@ def send_list(request: HttpRequest, board_id: int) -> HttpResponse:
                 )
         messages.success(request, _("已发送给 %(n)d 家机构") % {"n": sent})
         return HttpResponseRedirect(reverse("portals:gov_send_list", args=[board.pk]))
+    listing = Listing.build(
+        request,
+        DispatchTable,
+        board.dispatches.select_related("institution", "sent_by").order_by("-sent_at"),
+        export_name="dispatches",
+    )
+    if listing.export is not None:
+        return listing.export
     return render(
         request,
         "portals/gov_send_list.html",
@@ -225,7 +256,7 @@ def send_list(request: HttpRequest, board_id: int) -> HttpResponse:
             "title": _("发送推荐名单：%(title)s") % {"title": board.title},
             "board": board,
             "form": form,
-            "dispatches": board.dispatches.select_related("institution", "sent_by"),
+            "listing": listing,
         },
     )
 
