@@ -12,7 +12,6 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from innopoints.accounts import scope
 from innopoints.collection.messages import finding_text
@@ -41,7 +40,7 @@ class FindingTable(Table):
     status = tables.Column(verbose_name=_("状态"), attrs=NOWRAP)
     created_at = tables.DateTimeColumn(verbose_name=_("发现时间"), format="Y-m-d", attrs=NOWRAP)
     action = tables.Column(
-        verbose_name=pgettext_lazy("column", "操作"),
+        verbose_name=_("操作"),
         empty_values=(),
         orderable=False,
         exclude_from_export=True,
