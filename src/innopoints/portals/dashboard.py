@@ -243,4 +243,9 @@ def area_chart(mix: RunMix, digits: int) -> dict[str, Any]:
 
 
 def funnel_chart(funnel: list[tuple[str, int]]) -> dict[str, Any]:
-    return charts.funnel([(str(FUNNEL_STEPS[key]), n) for key, n in funnel], name=_("融资对接"))
+    option = charts.funnel([(str(FUNNEL_STEPS[key]), n) for key, n in funnel], name=_("融资对接"))
+    # the later steps are often a sliver of the first: names beside the funnel, not inside
+    option["series"][0].update(
+        left="4%", width="58%", label={"position": "right", "formatter": "{b}: {c}"}
+    )
+    return option
