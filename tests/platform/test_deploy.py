@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import logging
 import os
+import re
 import secrets
 import subprocess
 import sys
