@@ -109,7 +109,7 @@ def test_applications_journey(
     assert "天府科创贷" in uptake and "积分险" in uptake
     shot(page, "government-uptake")
     page.goto(f"{live_server.url}/gov/financing/")
-    assert (page.text_content("#fig-disbursed") or "").strip() == "600.00 万元"
+    assert (page.text_content("#fig-disbursed .figure-value") or "").strip() == "600.00 万元"
     assert "6,000.00 亿元" in (page.text_content("#targets") or "")
     shot(page, "government-financing")
     page.goto(f"{live_server.url}/en/gov/uptake/")

@@ -151,14 +151,14 @@ def test_government_home_shows_the_official_published_run(
     assert official_run(world["sichuan"]) == province
     page = _client(world["sichuan"]).get(reverse("portals:gov_home"))
     assert f"#{province.pk}" in _text(page, "official-run")
-    figures = page.content.decode()
-    assert f"<b>{Result.objects.filter(run=province).count():,}</b>" in figures
+    scored = Result.objects.filter(run=province).count()
+    assert f"正式测算参评{scored:,}家" in _text(page, "fig-scored").replace(" ", "")
     # a city user reads the same official run, narrowed to Chengdu
     assert official_run(world["chengdu"]) == province
     page = _client(world["chengdu"]).get(reverse("portals:gov_home"))
     chengdu = Result.objects.filter(run=province, region_code__startswith="5101")
     assert f"#{province.pk}" in _text(page, "official-run")
-    assert f"<b>{chengdu.count():,}</b>" in page.content.decode()
+    assert f"正式测算参评{chengdu.count():,}家" in _text(page, "fig-scored").replace(" ", "")
 
 
 def test_no_official_run_before_a_province_list_is_published(
@@ -433,7 +433,8 @@ def test_a_finished_import_leads_to_its_findings_and_a_run(
     assert findings in links and f"{reverse('scoring:runs')}?period=2025" in links
     listed = client.get(findings)
     assert listed.status_code == 200
-    assert {f.batch_id for f in listed.context["page"]} == {batch.pk}
+    rows = listed.context["listing"].table.paginated_rows
+    assert {row.record.batch_id for row in rows} == {batch.pk}
     form = client.get(f"{reverse('scoring:runs')}?period=2025").context["form"]
     assert form["period"].value() == "2025"
 

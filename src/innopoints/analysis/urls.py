@@ -1,9 +1,10 @@
 from django.urls import path
 
-from innopoints.analysis import views
+from innopoints.analysis import search, views
 
 app_name = "analysis"
 urlpatterns = [
+    path("enterprises/", search.enterprise_search, name="enterprise-search"),
     path("enterprise/<int:enterprise_id>/portrait/", views.portrait_page, name="portrait"),
     path("enterprise/<int:enterprise_id>/dossier/", views.dossier_page, name="dossier"),
     path("enterprise/<int:enterprise_id>/dossier.pdf", views.dossier_pdf, name="dossier-pdf"),

@@ -17,14 +17,28 @@ from django.views.decorators.http import require_POST
 from innopoints.accounts import scope
 from innopoints.accounts.decorators import institution_required
 from innopoints.api import tokens
+from innopoints.api.listings import TokenTable
 from innopoints.api.models import ApiToken
 from innopoints.registry.models import Institution
+from innopoints.site.forms import with_unit
+from innopoints.site.listing import Listing
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("名称（用途）"), max_length=100)
-    days = forms.IntegerField(
-        label=gettext_lazy("有效天数"), min_value=1, max_value=3650, initial=365
+    name = forms.CharField(
+        label=gettext_lazy("名称（用途）"),
+        max_length=100,
+        help_text=gettext_lazy("如“信贷审批系统”，便于日后识别"),
+    )
+    days = with_unit(
+        forms.IntegerField(
+            label=gettext_lazy("有效期"),
+            min_value=1,
+            max_value=3650,
+            initial=365,
+            help_text=gettext_lazy("1–3650 天；到期后令牌失效，可提前轮换"),
+        ),
+        gettext_lazy("天"),  # type: ignore[arg-type]  # drawn in the page's language
     )
 
 
@@ -43,13 +57,20 @@ def _page(
     status: int = 200,
 ) -> HttpResponse:
     institution = _institution(request)
+    tokens_of = ApiToken.objects.filter(institution=institution).select_related("created_by")
+    listing = Listing.build(
+        request, TokenTable, tokens_of.order_by("-created_at"), export_name="api-tokens"
+    )
+    if listing.export is not None and request.method == "GET":
+        return listing.export
     response = render(
         request,
         "api/tokens.html",
         {
             "title": _("接口令牌"),
             "form": form or TokenForm(),
-            "tokens": ApiToken.objects.filter(institution=institution).select_related("created_by"),
+            "listing": listing,
+            "tokens": tokens_of,
             "secret": secret,
             "made": made,
             "now": timezone.now(),

@@ -18,9 +18,11 @@ from innopoints.analysis import publication
 from innopoints.applications import matching
 from innopoints.applications.catalogue import offerings_in_force, rates_in_force
 from innopoints.applications.inputs import run_frame
+from innopoints.applications.listings import UptakeTable
 from innopoints.applications.models import Financing, Match, Offering, Push, ReferenceRate
 from innopoints.registry.models import Enterprise, Qualification
 from innopoints.site import names
+from innopoints.site.listing import Listing
 
 TEST_LABELS = {
     "score": gettext_lazy("总积分"),
@@ -223,12 +225,20 @@ def uptake(request: HttpRequest) -> HttpResponse:
         rows.append(
             {
                 "offering": offering,
+                "name": offering.name,
+                "kind": str(offering.get_kind_display()),  # type: ignore[attr-defined]
+                "issuer": offering.issuer,
                 "matched": matched.get(offering.pk, 0),
                 "pushed": row.get("n", 0),
                 "applied": row.get("applied_n", 0) if offering.institution_id else None,
                 "in_force": offering.pk in in_force,
             }
         )
+    listing = Listing.build(request, UptakeTable, rows, export_name="uptake")
+    if listing.export is not None:
+        return listing.export
     return render(
-        request, "applications/gov_uptake.html", {"title": _("政策推送成效"), "rows": rows}
+        request,
+        "applications/gov_uptake.html",
+        {"title": _("政策推送成效"), "rows": rows, "listing": listing},
     )

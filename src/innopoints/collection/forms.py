@@ -3,11 +3,15 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from innopoints.collection.models import DataSource, Finding
+from innopoints.collection.source_columns import field_unit
 from innopoints.collection.upload_limits import size_problem
+from innopoints.engine.input_limits import MiB
+from innopoints.site.forms import with_unit
 
 
 class ImportForm(forms.Form):
@@ -18,7 +22,18 @@ class ImportForm(forms.Form):
         initial="2025",
         help_text=_("如 2025（年度）或 2025H1（半年）"),
     )
-    file = forms.FileField(label=_("文件（CSV 或 XLSX）"))
+    file = forms.FileField(
+        label=_("文件（CSV 或 XLSX）"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit = settings.INNOPOINTS_MAX_IMPORT_BYTES / MiB
+        self.fields["file"].help_text = gettext(
+            "第一行为列标题；每行一家企业，以统一社会信用代码识别；金额以万元为单位。"
+            "文件不超过 %(limit).0f MB。"
+        ) % {"limit": limit}
 
     def clean_file(self) -> Any:
         """An upload over the import limit is refused before it is read into memory."""
@@ -46,6 +61,9 @@ class ResolveForm(forms.Form):
 
     def __init__(self, *args: Any, finding: Finding, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        unit = field_unit(finding.field_code)
+        if unit:
+            with_unit(self.fields["value"], unit)
         sources = finding.detail.get("sources", {})
         if sources:
             self.fields["source"].queryset = DataSource.objects.filter(pk__in=list(sources))

@@ -68,6 +68,12 @@ def _unit(field: Field) -> str:
     return "%" if field.kind == "ratio" else ""
 
 
+def field_unit(code: str) -> str:
+    """The unit a field's values are in (万元, %, 人, 件, 项; "" for the others)."""
+    field = base_catalogue().get(code)
+    return _unit(field) if field is not None else ""
+
+
 def columns(source: DataSource) -> list[Column]:
     """The columns of ``source``'s file, identity columns first, in catalogue order."""
     catalogue = base_catalogue()

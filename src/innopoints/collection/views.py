@@ -3,19 +3,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from innopoints.accounts import scope
 from innopoints.accounts.decorators import government_required, require
 from innopoints.collection import quality, resolution
 from innopoints.collection.forms import ResolveForm
+from innopoints.collection.listings import FindingFilter, FindingTable, QualityTable
 from innopoints.collection.models import DataSource, FactValue, Finding
+from innopoints.collection.source_columns import field_unit
 from innopoints.registry.models import Region
-from innopoints.site.query import id_param
+from innopoints.site.listing import Listing
 
 
 def _parameters(request: HttpRequest) -> tuple[str, Region | None, DataSource | None]:
@@ -32,9 +33,15 @@ def _parameters(request: HttpRequest) -> tuple[str, Region | None, DataSource | 
 def quality_report(request: HttpRequest) -> HttpResponse:
     period, region, source = _parameters(request)
     report = quality.build(period, region, source)
+    listing = Listing.build(
+        request, QualityTable, report.indicators, export_name=f"data-quality-{period}"
+    )
+    if listing.export is not None:
+        return listing.export
     labels = dict(Finding.KINDS)
     context = {
         "report": report,
+        "listing": listing,
         "findings_by_kind": [(labels.get(k, k), n) for k, n in report.findings_by_kind.items()],
         "periods": quality.periods(),
         "regions": scope.governed_regions(request.user).filter(level__lte=2),
@@ -102,28 +109,23 @@ def resolve_finding(
 
 @government_required
 def findings(request: HttpRequest) -> HttpResponse:
-    """Open findings of the user's own enterprises, newest first, by kind."""
+    """The findings of the user's own enterprises (open ones unless another status is
+    chosen), newest first: filtered, sorted, paged and exported (site/listing.py)."""
     query = (
-        Finding.objects.filter(scope.enterprise_filter(request.user), status="open")
+        Finding.objects.filter(scope.enterprise_filter(request.user))
         .select_related("enterprise", "batch__source")
+        .defer("batch__content", "batch__column_map")
         .order_by("-pk")
     )
-    kind = request.GET.get("kind", "")
-    if kind:
-        query = query.filter(kind=kind)
-    batch = id_param(request, "batch")  # one import's findings (linked from its outcome)
-    if batch is not None:
-        query = query.filter(batch_id=batch)
-    page = Paginator(query, 50).get_page(request.GET.get("page"))
+    listing = Listing.build(
+        request, FindingTable, query, filters=FindingFilter, export_name="findings"
+    )
+    if listing.export is not None:
+        return listing.export
     return render(
         request,
         "collection/findings.html",
-        {
-            "title": gettext("待处理的核验问题"),
-            "page": page,
-            "kinds": Finding.KINDS,
-            "kind": kind,
-        },
+        {"title": pgettext("plural", "核验问题"), "listing": listing},
     )
 
 
@@ -136,4 +138,5 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
         finding,
         template="collection/resolve.html",
         done_url=reverse("collection:findings"),
+        extra={"unit": field_unit(finding.field_code)},
     )

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.cache import cache
-from django.db.models import Avg, Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -19,36 +18,20 @@ from innopoints.accounts.models import Role
 from innopoints.analysis.models import Leaderboard
 from innopoints.analysis.publication import official_run
 from innopoints.applications.models import Dispatch, Message
-from innopoints.collection import background_imports, upload
+from innopoints.collection import background_imports, quality, upload
 from innopoints.collection.models import Finding, ImportBatch
+from innopoints.portals import dashboard
+from innopoints.portals.listings import DispatchTable, InvitedFilter, InvitedTable
 from innopoints.registry.models import Enterprise, Institution
-from innopoints.scoring.models import LARGE_RUN_FIELDS, Result, Run
-
-
-def _run_summary(run: Run, prefix: str | None) -> tuple[dict[str, object], list[tuple[str, int]]]:
-    """Count, mean and vetoed of a finished run's results in a division, and its tiers: a
-    run's results never change, so they are counted once and then read from the cache."""
-    key = f"run-summary:{run.pk}:{run.finished_at.isoformat() if run.finished_at else ''}:{prefix}"
-    cached: tuple[dict[str, object], list[tuple[str, int]]] | None = cache.get(key)
-    if cached is not None:
-        return cached
-    results = Result.objects.filter(run=run)
-    if prefix:
-        results = results.filter(region_code__startswith=prefix)
-    summary = results.aggregate(
-        n=Count("pk"),
-        mean=Avg("total", filter=Q(vetoed=False)),
-        vetoed=Count("pk", Q(vetoed=True)),
-    )
-    tiers = list(
-        results.exclude(tier="").values_list("tier").annotate(n=Count("pk")).order_by("tier")
-    )
-    cache.set(key, (summary, tiers), timeout=None)
-    return summary, tiers
+from innopoints.scoring.models import LARGE_RUN_FIELDS, Run
+from innopoints.site.listing import Listing
 
 
 @government_required
 def home(request: HttpRequest) -> HttpResponse:
+    """The dashboard: key figures and charts of the official run, the financing funnel and
+    the data sources' delivery, all within the user's jurisdiction; then runs, lists and the
+    user's own imports."""
     user = request.user
     enterprises = scope.governed_enterprises(user)
     runs = Run.objects.filter(scope.run_filter(user), status="done").select_related(
@@ -63,35 +46,47 @@ def home(request: HttpRequest) -> HttpResponse:
     if count is None:
         count = enterprises.count()
         cache.set(count_key, count, timeout=60)
-    figures: dict[str, object] = {"enterprises": count}
-    tiers: list[tuple[str, int]] = []
+    context: dict[str, object] = {"title": _("政府端"), "enterprises": count, "latest": latest}
+    digits = dashboard.area_digits(user)
     if latest is not None:
-        summary, tiers = _run_summary(latest, scope.narrowing_prefix(user, latest.region))
-        figures.update(summary)
+        mix = dashboard.run_mix(latest, scope.narrowing_prefix(user, latest.region), digits)
+        target, is_target = dashboard.scored_target(user, mix.n, count)
+        context.update(
+            mix=mix,
+            target=target,
+            is_target=is_target,
+            target_share=100.0 * mix.n / target if target else None,
+            target_chart=dashboard.target_chart(mix.n, target, is_target),
+            tier_chart=dashboard.tier_chart(mix, latest),
+            stage_chart=dashboard.stage_chart(mix, latest),
+            area_chart=dashboard.area_chart(mix, digits) if mix.areas else None,
+            by_county=digits == 6,
+        )
+    funnel = dashboard.financing_funnel(user)
+    period = latest.period if latest is not None else next(iter(quality.periods()), None)
+    deliveries, delivery_as_of = dashboard.delivery(user, period) if period else ([], None)
     findings = Finding.objects.filter(scope.enterprise_filter(user), status="open")
     boards = (
         Leaderboard.objects.filter(run__in=runs)
         .select_related("run__region")
         .defer(*LARGE_RUN_FIELDS)
-        .order_by("-pk")[:10]
+        .order_by("-pk")[:8]
     )
-    imports = ImportBatch.objects.select_related("source").order_by("-imported_at")
+    imports = ImportBatch.objects.select_related("source").defer("content", "column_map")
     if not scope.is_admin(user):
         imports = imports.filter(imported_by=user)
-    return render(
-        request,
-        "portals/gov_home.html",
-        {
-            "title": _("政府端"),
-            "figures": figures,
-            "tiers": tiers,
-            "latest": latest,
-            "runs": runs.order_by("-created_at")[:10],
-            "open_findings": findings.count(),
-            "boards": boards,
-            "imports": imports[:10],
-        },
+    context.update(
+        funnel=funnel,
+        funnel_chart=dashboard.funnel_chart(funnel) if any(n for _k, n in funnel) else None,
+        period=period,
+        deliveries=deliveries,
+        delivery_as_of=delivery_as_of,
+        open_findings=findings.count(),
+        runs=runs.order_by("-created_at")[:8],
+        boards=boards,
+        imports=imports.order_by("-imported_at")[:8],
     )
+    return render(request, "portals/gov_home.html", context)
 
 
 @government_required
@@ -138,8 +133,16 @@ def import_errors(request: HttpRequest, token: str) -> HttpResponse:
 
 
 class InviteEnterpriseForm(forms.Form):
-    credit_code = forms.CharField(label=gettext_lazy("统一社会信用代码"), max_length=18)
-    email = forms.EmailField(label=gettext_lazy("企业联系人邮箱"))
+    credit_code = forms.CharField(
+        label=gettext_lazy("统一社会信用代码"),
+        max_length=18,
+        help_text=gettext_lazy("18 位；须为本辖区已登记的企业"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    email = forms.EmailField(
+        label=gettext_lazy("企业联系人邮箱"),
+        help_text=gettext_lazy("一次性链接发送到此邮箱，由联系人设置密码"),
+    )
 
     def __init__(self, *args: object, user: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -177,15 +180,22 @@ def invite(request: HttpRequest) -> HttpResponse:
             % {"email": form.cleaned_data["email"]},
         )
         return HttpResponseRedirect(reverse("portals:gov_invite"))
-    invited = (
-        invitations.invited_by(request.user)
-        .select_related("profile__enterprise", "profile__institution")
-        .order_by("-date_joined")[:50]
+    invited = invitations.invited_by(request.user).select_related(
+        "profile__enterprise", "profile__institution"
     )
+    listing = Listing.build(
+        request,
+        InvitedTable,
+        invited.order_by("-date_joined"),
+        filters=InvitedFilter,
+        export_name="invited",
+    )
+    if listing.export is not None:
+        return listing.export
     return render(
         request,
         "portals/gov_invite.html",
-        {"title": _("邀请企业开通账户"), "form": form, "invited": invited},
+        {"title": _("邀请企业开通账户"), "form": form, "listing": listing},
     )
 
 
@@ -194,8 +204,14 @@ class SendListForm(forms.Form):
         Institution.objects.all(),
         label=gettext_lazy("发送给"),
         widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("已发送过的机构不会重复收到"),
     )
-    note = forms.CharField(label=gettext_lazy("附言"), max_length=300, required=False)
+    note = forms.CharField(
+        label=gettext_lazy("附言"),
+        max_length=300,
+        required=False,
+        help_text=gettext_lazy("可选，不超过 300 字；随名单一并送达"),
+    )
 
 
 @government_required
@@ -225,6 +241,14 @@ def send_list(request: HttpRequest, board_id: int) -> HttpResponse:
                 )
         messages.success(request, _("已发送给 %(n)d 家机构") % {"n": sent})
         return HttpResponseRedirect(reverse("portals:gov_send_list", args=[board.pk]))
+    listing = Listing.build(
+        request,
+        DispatchTable,
+        board.dispatches.select_related("institution", "sent_by").order_by("-sent_at"),
+        export_name="dispatches",
+    )
+    if listing.export is not None:
+        return listing.export
     return render(
         request,
         "portals/gov_send_list.html",
@@ -232,7 +256,7 @@ def send_list(request: HttpRequest, board_id: int) -> HttpResponse:
             "title": _("发送推荐名单：%(title)s") % {"title": board.title},
             "board": board,
             "form": form,
-            "dispatches": board.dispatches.select_related("institution", "sent_by"),
+            "listing": listing,
         },
     )
 

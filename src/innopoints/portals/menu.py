@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from innopoints.accounts.models import Role
-from innopoints.core.menu import register
+from innopoints.core.menu import register, register_search
 
 GOVERNMENT = (Role.ADMIN, Role.GOVERNMENT)
 
@@ -12,6 +12,8 @@ register(GOVERNMENT, _("政府端首页"), "portals:gov_home", order=10)
 register(GOVERNMENT, _("数据导入"), "portals:gov_import", order=20)
 register(GOVERNMENT, _("邀请企业"), "portals:gov_invite", order=70)
 register(GOVERNMENT, _("融资统计"), "portals:gov_financing", order=90)
+# the frame's search box: enterprises of the jurisdiction by name or credit code (analysis)
+register_search(GOVERNMENT, "analysis:enterprise-search", _("企业名称或统一社会信用代码"))
 
 register(Role.INSTITUTION, _("金融端首页"), "portals:fin_home", order=10)
 register(Role.INSTITUTION, pgettext_lazy("plural", "融资记录"), "portals:fin_financings", order=20)
