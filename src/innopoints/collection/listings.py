@@ -35,7 +35,7 @@ class FindingTable(Table):
     field_code = tables.Column(verbose_name=_("指标"))
     message = tables.Column(verbose_name=_("说明"), empty_values=(), orderable=False)
     source = tables.Column(
-        verbose_name=_("来源"), accessor="batch__source__name", order_by=("batch__source__name",)
+        verbose_name=_("来源"), accessor="batch__source", order_by=("batch__source__name",)
     )
     status = tables.Column(verbose_name=_("状态"), attrs=NOWRAP)
     created_at = tables.DateTimeColumn(verbose_name=_("发现时间"), format="Y-m-d", attrs=NOWRAP)
@@ -70,7 +70,7 @@ class FindingTable(Table):
 
 def _batch_label(batch: ImportBatch) -> str:
     when = batch.imported_at.strftime("%Y-%m-%d %H:%M") if batch.imported_at else ""
-    return f"{batch.source.name} · {batch.period} · {when}"
+    return f"{batch.source.display_name} · {batch.period} · {when}"
 
 
 class FindingFilter(django_filters.FilterSet):

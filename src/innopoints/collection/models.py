@@ -9,7 +9,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -23,6 +23,21 @@ FREQUENCIES = [("yearly", _("每年")), ("half-yearly", _("半年"))]
 def validate_field_code(value: str) -> None:
     if value not in base_catalogue():
         raise ValidationError(gettext("未知指标代码 %(code)s") % {"code": repr(value)})
+
+
+# the government departments that send data (collection/sources.yaml), as they name
+# themselves in English
+SOURCE_NAMES_EN = {
+    "四川省税务局": "Sichuan Provincial Tax Service",
+    "科技厅": "Department of Science and Technology",
+    "省市场监管局": "Provincial Administration for Market Regulation",
+    "人力资源社会保障厅": "Department of Human Resources and Social Security",
+    "教育厅": "Department of Education",
+    "省发展改革委": "Development and Reform Commission",
+    "经济和信息化厅": "Department of Economy and Information Technology",
+    "应急管理厅": "Department of Emergency Management",
+    "省法院": "High People's Court",
+}
 
 
 class DataSource(models.Model):
@@ -50,6 +65,14 @@ class DataSource(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The source's name in the page's language (the government departments' English
+        names; a source of no known name as stored)."""
+        if (get_language() or "").startswith("en"):
+            return SOURCE_NAMES_EN.get(self.name, self.name)
         return self.name
 
 

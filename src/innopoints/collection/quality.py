@@ -186,7 +186,7 @@ def to_xlsx(report: QualityReport) -> bytes:
     workbook = Workbook()
     sheet = workbook.create_sheet(_("数据质量"))
     scope = localised(report.region.name) if report.region else _("全部地区")
-    source = report.source.name if report.source else _("全部来源")
+    source = report.source.display_name if report.source else _("全部来源")
     sheet.append(
         [
             _("数据期 %(period)s") % {"period": report.period},
