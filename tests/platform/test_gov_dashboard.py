@@ -324,3 +324,42 @@ def test_search_shows_points_and_tier_of_the_official_run(world: dict[str, Any])
     html = page.content.decode()
     assert "A档" in html and reverse("analysis:dossier", args=[world["firms"]["甲"].pk]) in html
     assert _found(_client(world["chengdu"]), q="甲", tier="B") == []
+
+
+# ---------------------------------------------------------------- the findings list
+
+
+def test_findings_are_filtered_by_name_and_scoped_to_the_jurisdiction(
+    world: dict[str, Any],
+) -> None:
+    firms, batch = world["firms"], ImportBatch.objects.get(source__code="tax")
+    zigong = Finding.objects.create(
+        kind="outlier",
+        rule="outlier",
+        enterprise=firms["丁"],
+        period="2025",
+        field_code="revenue",
+        message="丁",
+        batch=batch,
+    )
+    Finding.objects.filter(enterprise=firms["甲"]).update(status="dismissed")
+    url = reverse("collection:findings")
+
+    def listed(user: str, **query: str) -> list[int]:
+        page = _client(world[user]).get(url, query)
+        assert page.status_code == 200
+        return [row.record.pk for row in page.context["listing"].table.paginated_rows]
+
+    assert listed("sichuan") == [zigong.pk]  # open ones unless asked: 甲's was dismissed
+    every = listed("sichuan", status="")
+    assert len(every) == 2 and zigong.pk in every
+    assert listed("chengdu", status="") == [every[1]] and zigong.pk not in listed("chengdu")
+    assert listed("sichuan", status="", field="revenue") == [zigong.pk]
+    assert listed("sichuan", status="", kind="discrepancy") == [every[1]]
+    assert listed("sichuan", status="", source="sti") == []
+    assert listed("sichuan", status="", q="丁科技") == [zigong.pk]
+    page = _client(world["sichuan"]).get(url).content.decode()
+    assert "营业收入" in page and ">revenue<" not in page  # the indicator by its name
+    export = _client(world["chengdu"]).get(url, {"status": "", "export": "csv"})
+    text = b"".join(export.streaming_content).decode("utf-8-sig")
+    assert firms["甲"].credit_code in text and firms["丁"].credit_code not in text

@@ -5,7 +5,13 @@
   const out = document.getElementById("import-outcome");
   if (!out) return;
   const labels = out.dataset;
-  let sawRunning = false; // a toast only for an import that ended while this page watched it
+  // a toast for an import that ended while this page watched it, or just after its upload
+  let sawRunning = false;
+  try {
+    sawRunning = new URL(document.referrer).pathname.endsWith("/gov/import/");
+  } catch (e) {
+    sawRunning = false;
+  }
   const toast = (text, kind) => window.innopoints && window.innopoints.toast && window.innopoints.toast(text, kind);
   function show(s) {
     document.getElementById("import-stage").textContent = s.stage;
