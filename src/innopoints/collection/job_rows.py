@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -63,7 +64,8 @@ def unfinished_imports(user: Any, limit: int) -> list[Job]:
                 seconds=None,
                 who=job.user.get_username() if job.user else _("系统"),
                 error=first_line(str(problems[0])) if problems else "",
-                url="",
+                # where its uploader follows it (the government portal's progress page)
+                url=reverse("portals:gov_import_progress", args=[job.token]),
             )
         )
     return rows

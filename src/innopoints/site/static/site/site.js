@@ -108,7 +108,9 @@
         .then((data) => {
           let active = false;
           data.jobs.forEach((job) => {
-            if (seen[job.key] === true && !job.active) {
+            // the job's own page shows its outcome itself
+            const here = job.url && new URL(job.url, window.location.href).pathname === window.location.pathname;
+            if (seen[job.key] === true && !job.active && !here) {
               toast(`${job.kind}${zh ? "：" : ": "}${job.label} — ${job.status_label}`, job.status === "done" ? "success" : "danger");
             }
             seen[job.key] = job.active;
