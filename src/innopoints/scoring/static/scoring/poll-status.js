@@ -29,12 +29,16 @@
   const finished = (state) => {
     const kinds = { done: "success", failed: "danger", cancelled: "secondary" };
     const text = box.dataset[`${state.status}Text`];
-    if (text) {
-      try {
-        sessionStorage.setItem(KEY, JSON.stringify({ text: text, kind: kinds[state.status] || "primary" }));
-      } catch (e) {
-        // no storage: the page itself shows the outcome
+    try {
+      if (text) sessionStorage.setItem(KEY, JSON.stringify({ text: text, kind: kinds[state.status] || "primary" }));
+      // the frame's watch of the user's jobs (site.js) need not say it a second time
+      if (box.dataset.jobKey) {
+        const seen = JSON.parse(sessionStorage.getItem("innopoints-jobs") || "{}");
+        seen[box.dataset.jobKey] = false;
+        sessionStorage.setItem("innopoints-jobs", JSON.stringify(seen));
       }
+    } catch (e) {
+      // no storage: the page itself shows the outcome
     }
     window.location.reload();
   };
