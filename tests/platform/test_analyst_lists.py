@@ -255,7 +255,9 @@ def test_the_division_search_answers_names_within_the_jurisdiction(run: Run, db:
     assert city.get(url).json()["results"] == []
     bank = get_user_model().objects.create_user("bank", "b@example.invalid", "pw")
     Profile.objects.create(
-        user=bank, role=Role.INSTITUTION, institution=Institution.objects.create(name="某银行", kind="bank")
+        user=bank,
+        role=Role.INSTITUTION,
+        institution=Institution.objects.create(name="某银行", kind="bank"),
     )
     banker = Client()
     banker.force_login(bank)

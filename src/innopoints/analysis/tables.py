@@ -80,9 +80,7 @@ class BoardFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         label=_("状态"), choices=Leaderboard.STATUSES, empty_label=_("全部")
     )
-    q = django_filters.CharFilter(
-        label=_("榜单名称"), field_name="title", lookup_expr="icontains"
-    )
+    q = django_filters.CharFilter(label=_("榜单名称"), field_name="title", lookup_expr="icontains")
 
 
 # -- one 积分榜's entries (rows computed, cached once published) --------------------------------

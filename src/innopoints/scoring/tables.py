@@ -101,8 +101,13 @@ class RunTable(Table):
     pk = Column(verbose_name=_("编号"), linkify=("scoring:run", [A("pk")]))
     period = Column(verbose_name=_("数据期"))
     scheme_version = Column(verbose_name=_("指标体系"), order_by=("scheme_version__scheme_id",))
-    region = Column(verbose_name=_("地区"), default=_("全省"), order_by=("region_id",))
-    status = Column(verbose_name=_("状态"))
+    region = Column(
+        verbose_name=_("地区"),
+        default=_("全省"),
+        order_by=("region_id",),
+        attrs={"td": {"class": "text-nowrap"}},
+    )
+    status = Column(verbose_name=_("状态"), attrs={"td": {"class": "text-nowrap"}})
     n_enterprises = NumberColumn(verbose_name=_("参评（家）"))
     n_vetoed = NumberColumn(verbose_name=_("清零（家）"))
     started_by = Column(verbose_name=_("发起人"), order_by=("started_by__username",))
