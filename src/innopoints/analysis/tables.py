@@ -16,13 +16,16 @@ from django_tables2 import A, Column
 from innopoints.analysis import board_words, boards
 from innopoints.analysis.models import Leaderboard
 from innopoints.registry.english import localised_industry
+from innopoints.scoring.coverage import percent_number
 from innopoints.scoring.models import Result, Run
 from innopoints.scoring.tables import (
     CoverageColumn,
+    QuickExport,
     RegionFilter,
     RegionNames,
     Rows,
     industry_choices,
+    result_getters,
     run_industries,
     searching_regions,
     stage_choices,
@@ -100,7 +103,7 @@ def entry_rows(rows: list[dict[str, Any]]) -> Rows:
     )
 
 
-class EntryTable(RegionNames, Table):
+class EntryTable(QuickExport, RegionNames, Table):
     position = NumberColumn(verbose_name=_("名次"))
     credit_code = Column(verbose_name=_("统一社会信用代码"), visible=False)
     name = Column(verbose_name=_("企业"))
@@ -136,6 +139,20 @@ class EntryTable(RegionNames, Table):
 
     def value_score(self, value: float) -> float:
         return value
+
+    def export_getters(self) -> dict[str, Any]:
+        version = self.board.run.scheme_version
+        return {
+            "position": lambda r: r.get("position"),
+            "credit_code": lambda r: r.get("credit_code"),
+            "name": lambda r: r.get("name"),
+            "stage": lambda r: names.stage_name(r.get("stage"), version),
+            "industry": lambda r: localised_industry(r.get("industry")),
+            "score": lambda r: None if r["score"] is None else round(r["score"], 2),
+            "grade": lambda r: r["grade"],
+            "cover": lambda r: percent_number(r["cover"]),
+            "region_code": lambda r: names.region_name(r.get("region_code")),
+        }
 
     def render_score(self, value: float, record: dict[str, Any]) -> str:
         if record.get("change") is not None:  # a risers list: the rise beside the total
@@ -200,7 +217,7 @@ class EntryFilter(django_filters.FilterSet):
 # -- a cultivation pool's members -------------------------------------------------------------
 
 
-class MemberTable(RegionNames, Table):
+class MemberTable(QuickExport, RegionNames, Table):
     rank = NumberColumn(verbose_name=_("名次"))
     credit_code = Column(
         accessor="enterprise__credit_code", verbose_name=_("统一社会信用代码"), visible=False
@@ -236,6 +253,9 @@ class MemberTable(RegionNames, Table):
 
     def render_tier(self, record: Result) -> str:
         return record.tier or str(_("清零"))
+
+    def export_getters(self) -> dict[str, Any]:
+        return result_getters(self)
 
     def order_rank(self, queryset: QuerySet[Result], is_descending: bool) -> tuple[Any, bool]:
         from django.db.models import F  # noqa: PLC0415

@@ -14,11 +14,12 @@ from django import forms
 from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet
 from django.urls import reverse
+from django.utils.encoding import force_str
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_tables2 import A, Column
 from django_tables2.data import TableListData
-from django_tables2.rows import BoundRows
+from django_tables2.rows import BoundRow, BoundRows
 from django_tables2.utils import OrderBy
 
 from innopoints.registry.english import localised, localised_industry
@@ -198,6 +199,34 @@ class RankPaginator(Paginator):
         return self._get_page(rows, number, self)
 
 
+class QuickExport:
+    """Exports (site/listing.py calls ``as_values``) without django-tables2's inspection of
+    each cell's renderer (1.5 ms a row: 45 s for a 30,000-row leaderboard): each column's
+    exported value is one function of the record (``export_getters``); the headers, the
+    columns (hidden ones included), the filters and the order stay the table's own."""
+
+    def export_getters(self) -> dict[str, Any]:
+        return {}
+
+    def as_values(self, exclude_columns: Any = None) -> Any:
+        excluded = set(exclude_columns or ())
+        columns = [
+            c
+            for c in self.columns.iterall()  # type: ignore[attr-defined]
+            if not (c.column.exclude_from_export or c.name in excluded)
+        ]
+        yield [force_str(c.header, strings_only=True) for c in columns]
+        getters = self.export_getters()
+        slow = [c.name for c in columns if c.name not in getters]
+        data = self.data.data  # type: ignore[attr-defined]  # filtered and sorted
+        records = data.iterator(chunk_size=2000) if isinstance(data, QuerySet) else iter(data)
+        for record in records:
+            if slow:
+                row = BoundRow(record, table=self)
+                cells = {name: row.get_cell_value(name) for name in slow}
+            yield [getters[c.name](record) if c.name in getters else cells[c.name] for c in columns]
+
+
 class RegionNames:
     """A table's 地区 column by name: the names of the shown page's divisions read in one
     query at its first row (not one per row), the registry's cache for anything else."""
@@ -236,7 +265,7 @@ class CoverageColumn(NumberColumn):
         return percent_number(value)
 
 
-class LeaderboardTable(RegionNames, Table):
+class LeaderboardTable(QuickExport, RegionNames, Table):
     rank = NumberColumn(verbose_name=_("排名"))
     credit_code = Column(
         accessor="enterprise__credit_code", verbose_name=_("统一社会信用代码"), visible=False
@@ -271,6 +300,9 @@ class LeaderboardTable(RegionNames, Table):
         rank = F("rank").desc(nulls_last=True) if is_descending else F("rank").asc(nulls_last=True)
         return queryset.order_by(rank, "enterprise_id"), True
 
+    def export_getters(self) -> dict[str, Any]:
+        return result_getters(self)
+
     def render_name(self, value: str, record: Result) -> str:
         return format_html(
             '<a href="{}{}/">{}</a>', self.explain_prefix, record.enterprise_id, value
@@ -289,6 +321,24 @@ class LeaderboardTable(RegionNames, Table):
         if record.tier:
             return record.tier
         return names.veto_reasons(record.veto_reasons, self.run.scheme_version) or str(_("清零"))
+
+
+def result_getters(table: Any) -> dict[str, Any]:
+    """The exported value of each column a list of results may have (tables of Result)."""
+    version = table.run.scheme_version
+    return {
+        "rank": lambda r: r.rank,
+        "credit_code": lambda r: r.enterprise.credit_code,
+        "name": lambda r: r.enterprise.name,
+        "stage": lambda r: names.stage_name(r.stage, version),
+        "industry": lambda r: localised_industry(r.industry),
+        "region_code": lambda r: names.region_name(r.region_code),
+        "base": lambda r: round(r.base, 2),
+        "bonus": lambda r: round(r.bonus, 2),
+        "total": lambda r: round(r.total, 2),
+        "tier": table.render_tier,
+        "coverage": lambda r: percent_number(r.coverage),
+    }
 
 
 class ResultFilter(django_filters.FilterSet):
@@ -360,7 +410,7 @@ def run_results(run: Run, region_prefix: str | None = None) -> QuerySet[Result]:
 # -- two runs compared ------------------------------------------------------------------------
 
 
-class ComparisonTable(Table):
+class ComparisonTable(QuickExport, Table):
     name = Column(verbose_name=_("企业"))
     total = NumberColumn(verbose_name=_("之前（分）"), places=2)
     total_after = NumberColumn(verbose_name=_("之后（分）"), places=2)
@@ -403,6 +453,18 @@ class ComparisonTable(Table):
 
     def render_tier_after(self, value: str) -> str:
         return value or str(_("清零"))
+
+    def export_getters(self) -> dict[str, Any]:
+        getters: dict[str, Any] = {
+            key: (lambda r, key=key: r.get(key))
+            for key in ("name", "rank", "rank_after", "rank_change")
+        }
+        for key in ("total", "total_after", "change"):
+            getters[key] = lambda r, key=key: None if r.get(key) is None else round(r[key], 2)
+        vetoed = str(_("清零"))
+        getters["tier"] = lambda r: r.get("tier") or vetoed
+        getters["tier_after"] = lambda r: r.get("tier_after") or vetoed
+        return getters
 
 
 CHANGES = (
