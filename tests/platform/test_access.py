@@ -197,12 +197,12 @@ def test_city_sees_only_its_enterprises_in_province_lists(world: dict[str, Any])
     response = client.get(reverse("scoring:leaderboard", args=[world["run"].pk]))
     page = response.content.decode()
     assert world["mine"].name in page and world["other"].name not in page
-    codes = {row.region_code for row in response.context["page"]}
+    codes = {row.record.region_code for row in response.context["listing"].table.page}
     assert codes and all(code.startswith("5101") for code in codes), codes
     board = client.get(reverse("analysis:board", args=[world["published"].pk])).content.decode()
     assert world["other"].name not in board
     whole = _client(world["sichuan"]).get(reverse("scoring:leaderboard", args=[world["run"].pk]))
-    assert {row.region_code[:4] for row in whole.context["page"]} - {"5101"}
+    assert {row.record.region_code[:4] for row in whole.context["listing"].table.page} - {"5101"}
 
 
 def test_institution_sees_names_tiers_bands_only_and_views_are_audited(

@@ -126,9 +126,12 @@ def test_one_click_run_and_portrait_chart(
     run = Run.objects.get()
     enterprise = Result.objects.filter(run=run, vetoed=False).order_by("rank").first().enterprise_id
     page.goto(f"{live_server.url}/analysis/enterprise/{enterprise}/portrait/")
-    page.wait_for_selector("#radar canvas", timeout=10_000)
-    drawn = page.evaluate("window.innopointsCharts.radar.getOption().series[0].data.length")
-    assert drawn == 3
+    page.wait_for_selector("#radar[data-drawn] svg", timeout=10_000)  # site/charts.js
+    drawn = page.evaluate(
+        "echarts.getInstanceByDom(document.getElementById('radar'))"
+        ".getOption().series[0].data.length"
+    )
+    assert drawn == 3  # the enterprise, its stage's median and top decile
     assert page.locator("#strengths li").count() >= 1
     page.close()
 

@@ -137,15 +137,18 @@ def test_chart_pages_admin_and_swagger_run_without_csp_violations(
 ) -> None:
     page, problems = _sign_in(browser, demo, "government (Sichuan)")
     page.goto(f"{demo.url}/analysis/runs/{demo.run_id}/statistics/")
-    page.wait_for_selector("#histogram canvas")
-    page.wait_for_selector("#regions canvas")
+    page.wait_for_selector("#histogram[data-drawn] svg")  # drawn by site/charts.js
+    page.wait_for_selector("#regions[data-drawn] svg")  # the map of Sichuan's divisions
     # the top enterprise: leaderboard → its explanation → its portrait
     page.goto(f"{demo.url}/scoring/runs/{demo.run_id}/leaderboard/")
     page.click(f"a[href*='/scoring/runs/{demo.run_id}/enterprise/']")
     page.click("a[href*='/portrait/']")
-    page.wait_for_selector("#radar canvas")
-    page.wait_for_selector("#trend canvas")
-    assert page.evaluate("typeof window.innopointsCharts.radar.getOption") == "function"
+    page.wait_for_selector("#radar[data-drawn] svg")
+    radar = "echarts.getInstanceByDom(document.getElementById('radar'))"
+    assert page.evaluate(f"{radar}.getOption().series[0].data.length") == 3
+    # one run of the scheme: no trend over runs to draw yet, said in words
+    assert page.locator("#trend").count() == 0
+    assert "暂无历次积分走势" in page.text_content("main")
     page.goto(f"{demo.url}/scoring/runs/{demo.run_id}/")
     # the language menu (a script file now, no inline handler) switches to English
     page.select_option("select[name=language]", "en")

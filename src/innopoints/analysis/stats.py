@@ -16,6 +16,7 @@ from innopoints.core.exports import Workbook
 from innopoints.registry.english import localised, localised_industry
 from innopoints.registry.models import Region
 from innopoints.scoring.coverage import DivisionCoverage, divisions, percent_number
+from innopoints.scoring.figures import band_edges, band_labels
 from innopoints.scoring.models import Result, Run
 from innopoints.site.names import field_name, stage_name
 
@@ -74,6 +75,7 @@ def build(run: Run, region_prefix: str | None = None) -> Statistics:
         frame = frame.filter(pl.col("region_code").str.starts_with(region_prefix))
     scheme = run.scheme_version.scheme()
     tiers = [t.code for t in scheme.tiers.levels]
+    order = {code: k for k, code in enumerate(scheme.stage_rule.codes)}
     names = dict(Region.objects.filter(level=2).values_list("code", "name"))
     frame = frame.with_columns(
         pl.col("region_code")
@@ -83,10 +85,9 @@ def build(run: Run, region_prefix: str | None = None) -> Statistics:
         .alias("prefecture")
     )
     scored = frame.filter(~pl.col("vetoed"))["total"].to_numpy()
-    top = scheme.scale + (scheme.bonus_cap or 5)
-    edges = np.linspace(0, max(top, float(scored.max()) if scored.size else top), 11)
+    edges = band_edges(scheme.scale, scored)
     counts, _ = np.histogram(scored, bins=edges)
-    histogram = [(f"{edges[k]:.0f}–{edges[k + 1]:.0f}", int(c)) for k, c in enumerate(counts)]
+    histogram = list(zip(band_labels(edges), (int(c) for c in counts), strict=True))
     completeness = input_completeness(run, region_prefix)
     prefectures = _table(frame, "prefecture", tiers)
     industries = _table(frame, "industry", tiers)
@@ -97,7 +98,10 @@ def build(run: Run, region_prefix: str | None = None) -> Statistics:
         [{**row, "industry": localised_industry(row["industry"])} for row in industries],
         [
             {**row, "stage": stage_name(row["stage"], run.scheme_version)}
-            for row in _table(frame, "stage", tiers)
+            for row in sorted(  # in the scheme's order of stages
+                _table(frame, "stage", tiers),
+                key=lambda row: order.get(row["stage"], len(order)),
+            )
         ],
         completeness,
         divisions(run, region_prefix),

@@ -1,27 +1,36 @@
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from innopoints.accounts import scope
 from innopoints.accounts.decorators import government_required, require
-from innopoints.analysis import board_words, boards, dossier, pool_members, stats
+from innopoints.analysis import board_words, boards, dossier, figures, pool_members, stats
+from innopoints.analysis.forms import BoardForm
 from innopoints.analysis.models import Leaderboard, Pool
 from innopoints.analysis.portrait import portrait
+from innopoints.analysis.tables import (
+    BoardFilter,
+    BoardTable,
+    EntryFilter,
+    EntryTable,
+    MemberTable,
+    entry_rows,
+)
 from innopoints.core import exports, recent_jobs
 from innopoints.core.exports import Workbook
 from innopoints.core.routers import reports
 from innopoints.registry.models import Enterprise
-from innopoints.scoring.coverage import min_coverage, percent_number
+from innopoints.scoring.coverage import percent_number
 from innopoints.scoring.models import Run
+from innopoints.scoring.tables import LIST_DEFERRED, ResultFilter
 from innopoints.site import names
-from innopoints.site.paging import link_query, page_of
+from innopoints.site.listing import Listing
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -35,13 +44,6 @@ def portrait_page(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     enterprise = get_object_or_404(Enterprise, pk=enterprise_id)
     require(request, "registry.view_enterprise_file", enterprise)
     view = portrait(enterprise)
-    chart = {
-        "axes": [{"name": a.name, "max": 100} for a in view.axes],
-        "mine": [a.mine for a in view.axes],
-        "median": [a.median for a in view.axes],
-        "p90": [a.p90 for a in view.axes],
-        "trend": [{"run": r.run_id, "period": r.run.period, "total": r.total} for r in view.trend],
-    }
     return render(
         request,
         "analysis/portrait.html",
@@ -49,7 +51,7 @@ def portrait_page(request: HttpRequest, enterprise_id: int) -> HttpResponse:
             request,
             gettext("企业画像：%(name)s") % {"name": enterprise.name},
             p=view,
-            chart=chart,  # json_script in the page (analysis/static/analysis/portrait.js)
+            charts=figures.portrait_charts(view),
         ),
     )
 
@@ -79,29 +81,26 @@ def dossier_pdf(request: HttpRequest, enterprise_id: int) -> HttpResponse:
     return response
 
 
-class BoardForm(forms.ModelForm):
-    class Meta:
-        model = Leaderboard
-        fields = ["title", "kind", "filter_value", "top_n", "share_from", "share_to"]
-        help_texts = {
-            "filter_value": gettext_lazy(
-                "产业领域榜填领域名称，成长阶段榜填阶段名称（如 成长期），培育库名单填培育库名称；"
-                "筛选名单写条件，如 档次=A,B；阶段=成长期；地区=成都市；最低总积分=60"
-            )
-        }
-
-
 @government_required
 def board_list(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = get_object_or_404(Run, pk=run_id, status="done")
+    run = get_object_or_404(Run.objects.select_related("scheme_version"), pk=run_id, status="done")
     require(request, "scoring.view_run", run)
-    form = BoardForm(request.POST or None)
+    form = BoardForm(request.POST or None, run=run)
     if request.method == "POST" and form.is_valid():
         require(request, "scoring.manage_run", run)
         board = form.save(commit=False)
         board.run = run
         board.save()
         return HttpResponseRedirect(reverse("analysis:board", args=[board.pk]))
+    listing = Listing.build(
+        request,
+        BoardTable,
+        Leaderboard.objects.filter(run=run).select_related("run__scheme_version"),
+        filters=BoardFilter,
+        export_name=f"boards-run{run.pk}",
+    )
+    if listing.export is not None:
+        return listing.export
     return render(
         request,
         "analysis/boards.html",
@@ -110,30 +109,32 @@ def board_list(request: HttpRequest, run_id: int) -> HttpResponse:
             gettext("积分榜 · 测算 #%(pk)s") % {"pk": run.pk},
             run=run,
             form=form,
-            boards=Leaderboard.objects.filter(run=run),
+            listing=listing,
         ),
     )
 
 
 @government_required
 def board_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    board = get_object_or_404(Leaderboard.objects.select_related("run"), pk=pk)
-    require(request, "analysis.view_board", board)
-    rows = boards.entries(
-        board, scope.narrowing_prefix(request.user, board.run.region), min_coverage(request)
+    board = get_object_or_404(
+        Leaderboard.objects.select_related("run__scheme_version", "published_by"), pk=pk
     )
-    page = page_of(request, rows)  # 50 rows a page: a 6,000-row list was one 196,000 px page
+    require(request, "analysis.view_board", board)
+    rows = entry_rows(boards.entries(board, scope.narrowing_prefix(request.user, board.run.region)))
+    listing = Listing.build(
+        request,
+        EntryTable,
+        rows,
+        filters=EntryFilter.for_run(board.run),
+        export_name=f"board-{board.pk}",
+        board=board,
+    )
+    if listing.export is not None:
+        return listing.export
     return render(
         request,
         "analysis/board.html",
-        _context(
-            request,
-            board.title,
-            board=board,
-            rows=page.object_list,
-            page=page,
-            page_query=link_query(request),
-        ),
+        _context(request, board.title, board=board, listing=listing),
     )
 
 
@@ -153,13 +154,17 @@ def board_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 @government_required
 def board_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
-    board = get_object_or_404(Leaderboard, pk=pk)
+    board = get_object_or_404(Leaderboard.objects.select_related("run__scheme_version"), pk=pk)
     require(request, "analysis.view_board", board)
     workbook = Workbook()  # written as rows come, then streamed
     sheet = workbook.create_sheet(gettext("榜单"))
     sheet.append([*pool_members.header(), gettext("数据覆盖率（%）")])
     narrowed = scope.narrowing_prefix(request.user, board.run.region)
-    for row in boards.entries(board, narrowed, min_coverage(request)):
+    rows = entry_rows(boards.entries(board, narrowed))
+    chosen = EntryFilter.for_run(board.run)(request.GET or None, queryset=rows, request=request)
+    if chosen.is_bound:  # the page's filters: the rows the page lists
+        rows = chosen.qs if chosen.is_valid() else rows.none()
+    for row in rows:
         sheet.append(
             [
                 row["position"],
@@ -167,9 +172,9 @@ def board_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
                 row.get("name"),
                 names.stage_name(row.get("stage"), board.run.scheme_version),
                 row.get("industry"),
-                row.get("total_after", row.get("total")),
-                row.get("tier_after", row.get("tier")),
-                percent_number(boards.row_coverage(row)),
+                row["score"],
+                row["grade"],
+                percent_number(row["cover"]),
             ]
         )
     return workbook.response(f"board-{board.pk}.xlsx")
@@ -180,6 +185,7 @@ def pools_page(request: HttpRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(Run, pk=run_id, status="done")
     require(request, "scoring.view_run", run)
     narrowed = scope.narrowing_prefix(request.user, run.region)
+    pools = pool_members.counts(run, narrowed)
     return render(
         request,
         "analysis/pools.html",
@@ -187,7 +193,8 @@ def pools_page(request: HttpRequest, run_id: int) -> HttpResponse:
             request,
             gettext("培育库 · 测算 #%(pk)s") % {"pk": run.pk},
             run=run,
-            pools=pool_members.counts(run, narrowed),
+            pools=pools,
+            chart=figures.pools_chart(pools) if any(n for _, n in pools) else None,
         ),
     )
 
@@ -199,7 +206,16 @@ def pool_page(request: HttpRequest, run_id: int, code: str) -> HttpResponse:
     require(request, "scoring.view_run", run)
     pool = get_object_or_404(Pool, code=code)
     results = pool_members.members(run, pool, scope.narrowing_prefix(request.user, run.region))
-    page = page_of(request, results)
+    listing = Listing.build(
+        request,
+        MemberTable,
+        results.defer(*LIST_DEFERRED),
+        filters=ResultFilter.for_run(run),
+        export_name=f"pool-{pool.code}-run{run.pk}",
+        run=run,
+    )
+    if listing.export is not None:
+        return listing.export
     return render(
         request,
         "analysis/pool.html",
@@ -209,8 +225,8 @@ def pool_page(request: HttpRequest, run_id: int, code: str) -> HttpResponse:
             % {"pool": board_words.pool_name(pool), "pk": run.pk},
             run=run,
             pool=pool,
-            page=page,
-            page_query=link_query(request),
+            listing=listing,
+            page=listing.table.page,
         ),
     )
 
@@ -222,6 +238,9 @@ def pool_xlsx(request: HttpRequest, run_id: int, code: str) -> HttpResponse:
     require(request, "scoring.view_run", run)
     pool = get_object_or_404(Pool, code=code)
     results = pool_members.members(run, pool, scope.narrowing_prefix(request.user, run.region))
+    chosen = ResultFilter.for_run(run)(request.GET or None, queryset=results, request=request)
+    if chosen.is_bound:  # the page's filters: the members the page lists
+        results = chosen.qs if chosen.is_valid() else results.none()
     return exports.table_response(
         f"pool-{pool.code}-run{run.pk}.xlsx",
         pool.name,
@@ -235,21 +254,19 @@ def statistics_page(request: HttpRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(Run, pk=run_id, status="done")
     require(request, "scoring.view_run", run)
     with reports():  # the figures from the read replica, when one is configured
-        figures = stats.build(run, scope.narrowing_prefix(request.user, run.region))
-    chart = {
-        "histogram": figures.histogram,
-        "regions": [[r["prefecture"], r["n"]] for r in figures.by_region],
-    }
+        numbers = stats.build(run, scope.narrowing_prefix(request.user, run.region))
+    tiers = [t.code for t in run.scheme_version.scheme().tiers.levels]
     return render(
         request,
         "analysis/statistics.html",
         _context(
             request,
             gettext("统计分析 · 测算 #%(pk)s") % {"pk": run.pk},
-            s=figures,
+            s=numbers,
             run=run,
-            tiers=[t.code for t in run.scheme_version.scheme().tiers.levels],
-            chart=chart,  # json_script in the page (analysis/static/analysis/statistics.js)
+            tiers=tiers,
+            charts=figures.statistics_charts(numbers, tiers),
+            totals=figures.statistics_totals(numbers),
             timings=sorted((run.report or {}).get("timings_s", {}).items()),
             recent_jobs=recent_jobs.recent(request.user, limit=20, exclude=frozenset({"matching"})),
         ),
@@ -262,7 +279,7 @@ def statistics_xlsx(request: HttpRequest, run_id: int) -> HttpResponse:
     require(request, "scoring.view_run", run)
     narrowed = scope.narrowing_prefix(request.user, run.region)
     with reports():
-        figures = stats.build(run, narrowed)
-    response = HttpResponse(stats.to_xlsx(figures), content_type=XLSX)
+        numbers = stats.build(run, narrowed)
+    response = HttpResponse(stats.to_xlsx(numbers), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="statistics-run{run.pk}.xlsx"'
     return response

@@ -20,6 +20,8 @@ class Comparison:
     """before tier × after tier counts."""
     new: pl.DataFrame
     dropped: pl.DataFrame
+    both: pl.DataFrame | None = None
+    """Every enterprise of both runs with its change, the largest rise first."""
 
 
 def _frame(run: Run) -> pl.DataFrame:
@@ -68,4 +70,5 @@ def compare(before: Run, after: Run, top: int = 50) -> Comparison:
     )
     new = b.join(a, on="enterprise_id", how="anti").sort("rank", nulls_last=True)
     dropped = a.join(b, on="enterprise_id", how="anti").sort("rank", nulls_last=True)
-    return Comparison(before, after, risers, fallers, tiers, new, dropped)
+    both = both.sort("change", "enterprise_id", descending=[True, False], nulls_last=True)
+    return Comparison(before, after, risers, fallers, tiers, new, dropped, both)

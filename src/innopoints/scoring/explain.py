@@ -43,6 +43,23 @@ class IndicatorLine:
     weight: float
     points: float
     facts: list[FactValue]
+    unit: str = ""
+    """The unit of the reported value (万元, %, 人, 件, 项), in the page's language."""
+
+
+UNITS = {
+    "万元": _("万元"),
+    "人": _("人"),
+    "件": _("件"),
+    "项": _("项"),
+    "分": _("分"),
+    "年": _("年"),
+    "%": "%",
+}
+
+
+def unit_name(unit: str | None) -> str:
+    return str(UNITS.get(unit or "", unit or ""))
 
 
 @dataclass(frozen=True)
@@ -143,6 +160,7 @@ def explain(result: Result) -> Explanation:
                 float((indicator.weights or {}).get(result.stage, 0.0)),
                 float(points),
                 [f for code in inputs for f in facts.get(code, [])],
+                unit_name(indicator.unit),
             )
         )
     bonus = [

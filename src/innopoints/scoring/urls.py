@@ -15,4 +15,5 @@ urlpatterns = [
     path("runs/<int:pk>/leaderboard.xlsx", views.leaderboard_xlsx, name="leaderboard-xlsx"),
     path("runs/<int:pk>/enterprise/<int:enterprise_id>/", views.explanation, name="explain"),
     path("compare/", views.comparison, name="compare"),
+    path("regions/", views.regions, name="regions"),
 ]

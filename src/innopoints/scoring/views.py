@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import Count, F
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -16,14 +14,38 @@ from innopoints.accounts import scope
 from innopoints.accounts.decorators import government_required, require
 from innopoints.core.exports import Workbook
 from innopoints.core.queue import BROKER_DOWN
+from innopoints.registry.english import localised
 from innopoints.scoring.compare import compare
-from innopoints.scoring.coverage import divisions, min_coverage, percent_number
+from innopoints.scoring.coverage import divisions, percent_number
 from innopoints.scoring.dispatch import dispatch, dispatch_robustness
 from innopoints.scoring.explain import explain
-from innopoints.scoring.forms import RunForm
+from innopoints.scoring.figures import comparison_chart, run_charts, sensitivity_chart
+from innopoints.scoring.forms import RobustnessForm, RunForm
 from innopoints.scoring.models import Result, RobustnessAnalysis, Run
 from innopoints.scoring.robustness import widest
-from innopoints.site.names import level_name, stage_name, veto_reasons
+from innopoints.scoring.tables import (
+    ComparisonFilter,
+    ComparisonTable,
+    LeaderboardTable,
+    ResultFilter,
+    Rows,
+    RunFilter,
+    RunTable,
+    active_filters,
+    run_results,
+)
+from innopoints.site import charts
+from innopoints.site.listing import Listing
+from innopoints.site.names import (
+    english,
+    field_name,
+    level_name,
+    method_name,
+    region_name,
+    stage_name,
+    transform_name,
+    veto_reasons,
+)
 from innopoints.site.query import id_param
 
 
@@ -43,23 +65,40 @@ def runs(request: HttpRequest) -> HttpResponse:
         if not dispatch(run):
             messages.warning(request, gettext(BROKER_DOWN))
         return HttpResponseRedirect(reverse("scoring:run", args=[run.pk]))
-    listing = Run.objects.filter(scope.run_filter(request.user)).select_related(
-        "scheme_version", "region", "started_by"
-    )[:50]
+    rows = (
+        Run.objects.filter(scope.run_filter(request.user))
+        .select_related("scheme_version", "region", "started_by")
+        .defer(*RUN_LIST_DEFERRED)
+        .order_by("-created_at", "-pk")
+    )
+    listing = Listing.build(request, RunTable, rows, filters=RunFilter, export_name="runs")
+    if listing.export is not None:
+        return listing.export
     return render(
         request,
         "scoring/runs.html",
-        _context(request, gettext("积分测算"), form=form, runs=listing),
+        _context(request, gettext("积分测算"), form=form, listing=listing),
     )
+
+
+# what the list of runs never reads: the stored parameters, values and report
+RUN_LIST_DEFERRED = ("parameters", "report", "input_fact_ids", "ranked_totals", "error")
 
 
 @government_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(Run.objects.select_related("scheme_version", "region"), pk=pk)
     require(request, "scoring.view_run", run)
-    others = Run.objects.filter(scope.run_filter(request.user), status="done").exclude(pk=pk)[:20]
+    others = (
+        Run.objects.filter(scope.run_filter(request.user), status="done")
+        .exclude(pk=pk)
+        .select_related("scheme_version", "region")
+        .defer(*RUN_LIST_DEFERRED)
+        .order_by("-created_at")[:50]
+    )
     can_analyse = request.user.has_perm("scoring.manage_run", run)
     narrowed = scope.narrowing_prefix(request.user, run.region)
+    totals = _totals(run, narrowed) if run.status == "done" else {}
     return render(
         request,
         "scoring/run.html",
@@ -67,14 +106,44 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             gettext("积分测算 #%(pk)s") % {"pk": run.pk},
             run=run,
-            others=others,
+            others=[(o.pk, _run_label(o)) for o in others],
             can_analyse=can_analyse,
-            totals=_totals(run, narrowed) if run.status == "done" else {},
+            totals=totals,
+            charts=run_charts(run, totals, narrowed) if totals else {},
             narrowed_to=scope.region_of(request.user) if narrowed else None,
             robustness=_latest_analysis(run) if can_analyse else None,
             coverage=divisions(run, scope.narrowing_prefix(request.user, run.region)),
+            parameters=_parameters(run) if run.status == "done" else [],
         ),
     )
+
+
+def _run_label(run: Run) -> str:
+    """A run as a choice: #12 · 2025 · 四川省企业创新积分评价指标体系（2025） · 成都市."""
+    parts = [f"#{run.pk}", run.period, run.scheme_version.display_name()]
+    parts.append(region_name(run.region_id) if run.region_id else gettext("全省"))
+    return " · ".join(parts)
+
+
+def _parameters(run: Run) -> list[dict[str, Any]]:
+    """The frozen normalisation parameters, one row per indicator and reference group, in
+    words (indicator, method, transform and group by name)."""
+    version = run.scheme_version
+    rows = []
+    for code, p in ((run.report or {}).get("parameters") or {}).items():
+        for group, g in (p.get("groups") or {}).items():
+            rows.append(
+                {
+                    "indicator": field_name(code, version),
+                    "method": method_name(p.get("method")),
+                    "transform": transform_name(p.get("transform")),
+                    "group": stage_name(group, version),
+                    "n": g.get("n_reference"),
+                    "L": g.get("L"),
+                    "U": g.get("U"),
+                }
+            )
+    return rows
 
 
 def _totals(run: Run, prefix: str | None) -> dict[str, Any]:
@@ -127,93 +196,31 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("scoring:run", args=[pk]))
 
 
-PAGE = 50
-# what a list never shows: the packed breakdown and category points
-LIST_DEFERRED = ("categories",)
-
-
-class RankPage:
-    """A page of the whole leaderboard read by rank range — page n holds ranks
-    (n−1)·50+1 … n·50, so every page is an index range however deep (ties at a boundary stay
-    together); the vetoed, who have no rank, follow on the last pages."""
-
-    def __init__(self, run: Run, number: str | None) -> None:
-        self.run = run
-        pages_ranked = max(1, -(-run.n_ranked // PAGE))
-        self.num_pages = pages_ranked + -(-run.n_vetoed // PAGE)
-        try:
-            self.number = min(max(1, int(number or 1)), self.num_pages)
-        except ValueError:
-            self.number = 1
-        query = Result.objects.filter(run=run).select_related("enterprise").defer(*LIST_DEFERRED)
-        if self.number <= pages_ranked:
-            low, high = (self.number - 1) * PAGE + 1, self.number * PAGE
-            query = query.filter(rank__gte=low, rank__lte=high).order_by("rank", "enterprise_id")
-            self.rows = list(query)
-        else:
-            start = (self.number - pages_ranked - 1) * PAGE
-            self.rows = list(
-                query.filter(rank__isnull=True).order_by("enterprise_id")[start : start + PAGE]
-            )
-        self.paginator = self
-
-    def __iter__(self) -> Iterator[Result]:
-        return iter(self.rows)
-
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    def has_next(self) -> bool:
-        return self.number < self.num_pages
-
-    def previous_page_number(self) -> int:
-        return self.number - 1
-
-    def next_page_number(self) -> int:
-        return self.number + 1
-
-
-def _results(request: HttpRequest, run: Run) -> Any:
-    query = Result.objects.filter(run=run).select_related("enterprise").defer(*LIST_DEFERRED)
+def _leaderboard_rows(request: HttpRequest, run: Run) -> tuple[QuerySet[Result], bool]:
+    """The run's results the user may read, and whether they are the run's whole list (so the
+    page may be read by rank range)."""
     narrowed = scope.narrowing_prefix(request.user, run.region)
-    if narrowed:
-        query = query.filter(region_code__startswith=narrowed)
-    for field in ("stage", "industry", "tier"):
-        if request.GET.get(field):
-            query = query.filter(**{field: request.GET[field]})
-    if request.GET.get("region"):
-        query = query.filter(region_code__startswith=request.GET["region"])
-    minimum = min_coverage(request)
-    if minimum is not None:
-        query = query.filter(coverage__gte=minimum)
-    return query.order_by(F("rank").asc(nulls_last=True), "enterprise_id")
-
-
-def _other_parameters(request: HttpRequest) -> str:
-    """The query string without ``page``, ending in "&" when not empty: page links add one
-    ``page`` each (not ?page=2&page=3&page=4 after three clicks)."""
-    kept = request.GET.copy()
-    kept.pop("page", None)
-    encoded = kept.urlencode()
-    return f"{encoded}&" if encoded else ""
+    return run_results(run, narrowed), narrowed is None
 
 
 @government_required
 def leaderboard(request: HttpRequest, pk: int) -> HttpResponse:
-    run = get_object_or_404(Run, pk=pk)
+    run = get_object_or_404(Run.objects.select_related("scheme_version", "region"), pk=pk)
     require(request, "scoring.view_run", run)
-    filtered = any(request.GET.get(f) for f in ("stage", "industry", "tier", "region"))
-    filtered = filtered or min_coverage(request) is not None
-    filtered = filtered or scope.narrowing_prefix(request.user, run.region) is not None
-    if filtered:
-        page: Any = Paginator(_results(request, run), PAGE).get_page(request.GET.get("page"))
-    else:
-        page = RankPage(run, request.GET.get("page"))
-    industries = (
-        run.report["industries"]
-        if "industries" in run.report
-        else Result.objects.filter(run=run).order_by().values_list("industry", flat=True).distinct()
+    rows, whole = _leaderboard_rows(request, run)
+    filters = ResultFilter.for_run(run)
+    plain = whole and not active_filters(request, filters) and not request.GET.get("sort")
+    listing = Listing.build(
+        request,
+        LeaderboardTable,
+        rows,
+        filters=filters,
+        export_name=f"leaderboard-run{run.pk}",
+        run=run,
+        rank_paging=plain,
     )
+    if listing.export is not None:
+        return listing.export
     return render(
         request,
         "scoring/leaderboard.html",
@@ -221,20 +228,22 @@ def leaderboard(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             gettext("积分榜 #%(pk)s") % {"pk": run.pk},
             run=run,
-            page=page,
-            industries=sorted(industries),
-            stages=run.scheme_version.scheme().stage_rule.stages,
-            query=_other_parameters(request),
-            # one reverse() for the page, not one per row
-            explain_prefix=reverse("scoring:explain", args=[run.pk, 0])[:-2],
+            listing=listing,
+            page=listing.table.page,
         ),
     )
 
 
 @government_required
 def leaderboard_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
-    run = get_object_or_404(Run, pk=pk)
+    """Every column of the leaderboard (codes included) for the rows the page's filters keep,
+    written as plain tuples: 0.1 s instead of 1 s for 30,000 rows."""
+    run = get_object_or_404(Run.objects.select_related("scheme_version", "region"), pk=pk)
     require(request, "scoring.view_run", run)
+    rows, _whole = _leaderboard_rows(request, run)
+    filters = ResultFilter.for_run(run)(request.GET or None, queryset=rows, request=request)
+    if filters.is_bound:
+        rows = filters.qs if filters.is_valid() else rows.none()
     workbook = Workbook()  # written as rows come, then streamed
     sheet = workbook.create_sheet(gettext("积分榜"))
     sheet.append(
@@ -256,8 +265,7 @@ def leaderboard_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     version = run.scheme_version
     columns = ("rank", "enterprise__credit_code", "enterprise__name", "stage", "industry")
     columns += ("region_code", "base", "bonus", "total", "tier", "veto_reasons", "coverage")
-    # plain tuples, no model instances: 0.1 s instead of 1 s for 30,000 rows
-    for row in _results(request, run).values_list(*columns).iterator(chunk_size=5000):
+    for row in rows.values_list(*columns).iterator(chunk_size=5000):
         rank, code, name, stage, industry, region, base, bonus, total, tier, vetoes, cover = row
         sheet.append(
             [
@@ -279,6 +287,28 @@ def leaderboard_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @government_required
+def regions(request: HttpRequest) -> JsonResponse:
+    """Divisions the user governs whose name (Chinese, or English on English pages) contains
+    ``q``: the filter bars' division search (at most 30, with the city a county lies in)."""
+    wanted = (request.GET.get("q") or "").strip().lower()[:32]
+    found = []
+    governed = scope.governed_regions(request.user).filter(level__lte=3).order_by("code")
+    if wanted:
+        for code, name, parent in governed.values_list("code", "name", "parent__name"):
+            shown = localised(name)
+            if wanted in name.lower() or wanted in shown.lower():
+                label = shown
+                if parent and code[4:] != "00":  # a county: with its city
+                    label = (
+                        f"{shown} ({localised(parent)})" if english() else f"{shown}（{parent}）"
+                    )
+                found.append({"value": code, "label": label})
+                if len(found) >= 30:
+                    break
+    return JsonResponse({"results": found})
+
+
+@government_required
 def explanation(request: HttpRequest, pk: int, enterprise_id: int) -> HttpResponse:
     result = get_object_or_404(
         Result.objects.select_related("run__scheme_version", "enterprise").defer(
@@ -294,15 +324,26 @@ def explanation(request: HttpRequest, pk: int, enterprise_id: int) -> HttpRespon
         done = RobustnessAnalysis.objects.filter(run=result.run, status="done").order_by("-pk")
         analysis = done.defer("report").first()
         band = analysis.band_of(result.enterprise_id) if analysis is not None else None
+    e = explain(result)
+    scored = sorted((line for line in e.lines if line.points), key=lambda line: line.points)
     return render(
         request,
         "scoring/explain.html",
         _context(
             request,
             gettext("积分明细：%(name)s") % {"name": result.enterprise.name},
-            e=explain(result),
+            e=e,
             run=result.run,
             band=band,
+            chart=charts.bar(
+                [line.name for line in scored],
+                [round(line.points, 2) for line in scored],
+                name=gettext("得分"),
+                unit=gettext("分"),
+                horizontal=True,
+            )
+            if scored
+            else None,
         ),
     )
 
@@ -310,29 +351,55 @@ def explanation(request: HttpRequest, pk: int, enterprise_id: int) -> HttpRespon
 @government_required
 def comparison(request: HttpRequest) -> HttpResponse:
     # ?before=abc or a missing id is a 404, not a server error
-    before = get_object_or_404(Run, pk=id_param(request, "before"), status="done")
-    after = get_object_or_404(Run, pk=id_param(request, "after"), status="done")
+    before = get_object_or_404(
+        Run.objects.select_related("scheme_version"), pk=id_param(request, "before"), status="done"
+    )
+    after = get_object_or_404(
+        Run.objects.select_related("scheme_version"), pk=id_param(request, "after"), status="done"
+    )
     require(request, "scoring.manage_run", before)
     require(request, "scoring.manage_run", after)
+    c = compare(before, after)
+    rows = Rows(c.both.to_dicts() if c.both is not None else [])
+    listing = Listing.build(
+        request,
+        ComparisonTable,
+        rows,
+        filters=ComparisonFilter,
+        export_name=f"compare-{before.pk}-{after.pk}",
+        run=after,
+    )
+    if listing.export is not None:
+        return listing.export
     return render(
         request,
         "scoring/compare.html",
         _context(
             request,
             gettext("测算对比 #%(before)s → #%(after)s") % {"before": before.pk, "after": after.pk},
-            **_comparison_context(compare(before, after)),
+            before=before,
+            after=after,
+            listing=listing,
+            **_comparison_context(c),
         ),
     )
 
 
 def _comparison_context(c: Any) -> dict[str, object]:
+    tiers = c.tier_changes.rows()
+    both = c.both if c.both is not None else None
     return {
         "c": c,
         "risers": c.risers.to_dicts(),
         "fallers": c.fallers.to_dicts(),
-        "tiers": c.tier_changes.rows(),
+        "tiers": tiers,
         "n_new": c.new.height,
         "n_dropped": c.dropped.height,
+        "n_both": both.height if both is not None else 0,
+        "n_up": both.filter(both["change"] > 0).height if both is not None else 0,
+        "n_down": both.filter(both["change"] < 0).height if both is not None else 0,
+        "n_tier_moved": sum(n for a, b, n in tiers if a != b),
+        "tier_chart": comparison_chart(tiers),
     }
 
 
@@ -365,10 +432,8 @@ def robustness_start(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, gettext("该测算的稳健性分析正在进行。"))
         return target
     low, high = ROBUSTNESS_REPLICATIONS
-    try:
-        replications = int(request.POST.get("replications") or 1000)
-    except ValueError:
-        replications = 0
+    form = RobustnessForm(request.POST)
+    replications = form.cleaned_data["replications"] if form.is_valid() else 0
     if not low <= replications <= high:
         messages.error(
             request,
@@ -421,7 +486,8 @@ def robustness(request: HttpRequest, pk: int) -> HttpResponse:
             sensitivity=rows,
             levels=levels,
             extremes=extremes,
-            replications=ROBUSTNESS_REPLICATIONS,
+            form=RobustnessForm(),
+            chart=sensitivity_chart(rows) if rows else None,
         ),
     )
 
