@@ -142,7 +142,7 @@ class AssessmentForm(forms.Form):
                 widget=forms.NumberInput(attrs={"step": "1" if kind == "count" else "any"}),
             )
             if kind in UNITS:
-                with_unit(self.fields[code], UNITS[kind])
+                with_unit(self.fields[code], _(UNITS[kind]))
 
     def clean(self) -> dict[str, Any]:
         """The rules of an import (engine.reader and the structural rules), each message next

@@ -584,7 +584,7 @@ class FinancingForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.label_suffix = ""
         for name in ("amount_requested", "amount"):
-            with_unit(self.fields[name], "万元")
+            with_unit(self.fields[name], _("万元"))
         with_unit(self.fields["rate"], "%")
         with_unit(self.fields["guarantee_share"], "%")
         with_unit(self.fields["term_months"], _("个月"))
