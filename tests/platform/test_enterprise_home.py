@@ -154,3 +154,28 @@ def test_self_assessment_form_carries_units_and_help(world: dict[str, Any]) -> N
     html = page.content.decode()
     assert '<span class="input-group-text">万元</span>' in html
     assert 'id="id_revenue_helptext"' in html
+
+
+@pytest.mark.django_db
+def test_homes_before_any_score_or_record_show_empty_states() -> None:
+    from django.contrib.auth import get_user_model  # noqa: PLC0415
+
+    from innopoints.accounts.models import Profile, Role  # noqa: PLC0415
+
+    firm = Enterprise.objects.create(credit_code="91510100MA60000009", name="新企业")
+    bank = Institution.objects.create(name="新银行", kind="bank")
+    users = {}
+    for name, role, bound in [
+        ("owner", Role.ENTERPRISE, {"enterprise": firm}),
+        ("banker", Role.INSTITUTION, {"institution": bank}),
+    ]:
+        users[name] = get_user_model().objects.create_user(name, f"{name}@example.invalid", "pw")
+        Profile.objects.create(user=users[name], role=role, **bound)
+    home = _client(users["owner"]).get(reverse("portals:ent_home")).content.decode()
+    assert "尚无已发布的积分" in home and 'id="chart-score"' not in home
+    assert "暂无待办事项" in home and "暂无匹配的政策或产品" in home
+    bank_home = _client(users["banker"]).get(reverse("portals:fin_home"))
+    assert bank_home.status_code == 200
+    text = bank_home.content.decode()
+    assert "尚未收到政府发送的推荐名单" in text and 'id="chart-states"' not in text
+    assert bank_home.context["default_rate"] is None and bank_home.context["pending"] == 0
