@@ -123,6 +123,8 @@ def _rows(w: dict[str, Any]) -> list[tuple[str, str, str, int]]:
         reverse("portals:fin_list_xlsx", args=[w["dispatch"].pk]),
         reverse("portals:fin_financings"),
         reverse("portals:fin_outcomes"),
+        reverse("portals:fin_authorised"),
+        reverse("portals:fin_search") + "?q=1",
         reverse("api_tokens:tokens"),
     ]
     ent_pages = [

@@ -263,7 +263,8 @@ def test_portal_journey(
     bank_page.fill("#id_decided_on", "2026-03-10")
     bank_page.click("#financing-form input[type=submit]")
     assert best.enterprise.name in bank_page.text_content("#financings")
-    assert "400.00 万元" in bank_page.text_content("#financings")
+    assert "批准金额（万元）" in bank_page.text_content("#financings thead")
+    assert "400.00" in bank_page.text_content("#financings tbody")
     shot(bank_page, "bank-loan-recorded")
     assert Financing.objects.get().amount == 400
 

@@ -185,7 +185,8 @@ def test_board_and_bank_list_column_filter_and_export(world: dict[str, Any]) -> 
     bank_client = Client()
     bank_client.force_login(banker)
     listing = bank_client.get(reverse("portals:fin_list", args=[dispatch.pk])).content.decode()
-    assert "<th>数据覆盖率</th>" in listing and PERCENT.search(listing)
+    header = listing.split('id="fin-list"')[1].split("</thead>")[0]
+    assert "数据覆盖率（%）" in header and PERCENT.search(listing)
     exported = _sheet(
         bank_client.get(
             reverse("portals:fin_list_xlsx", args=[dispatch.pk]), {"min_coverage": "70"}

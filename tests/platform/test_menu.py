@@ -80,6 +80,7 @@ def test_the_registered_menu_of_each_role() -> None:
     ]
     assert labels("institution") == [
         ("金融端首页", "/fin/"),
+        ("授权企业", "/fin/authorised/"),
         ("融资记录", "/fin/financings/"),
         ("融资统计", "/fin/outcomes/"),
         ("接口令牌", "/api-tokens/"),
@@ -94,7 +95,8 @@ def test_the_registered_menu_of_each_role() -> None:
     ]
     assert labels(None) == []
     with translation.override("en"):
-        assert labels("institution")[:2] == [
+        assert labels("institution")[:3] == [
             ("Institution portal home", "/en/fin/"),
+            ("Authorising enterprises", "/en/fin/authorised/"),
             ("Financing records", "/en/fin/financings/"),
         ]

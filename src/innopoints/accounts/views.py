@@ -3,6 +3,8 @@ of institution users."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -23,11 +25,17 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
     extra_context = {"title": gettext_lazy("登录")}
 
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "label_suffix": ""}
+
 
 class SetPasswordView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/set_password.html"
     success_url = reverse_lazy("accounts:login")
     extra_context = {"title": gettext_lazy("设置密码")}
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "label_suffix": ""}
 
     def form_valid(self, form: forms.Form) -> HttpResponse:
         messages.success(self.request, _("密码已设置，请登录"))
@@ -37,6 +45,10 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
 class InviteInstitutionUserForm(forms.Form):
     institution = forms.ModelChoiceField(Institution.objects.all(), label=gettext_lazy("金融机构"))
     email = forms.EmailField(label=gettext_lazy("邮箱"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.label_suffix = ""
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()

@@ -20,17 +20,19 @@ from django.views.decorators.http import require_POST
 from innopoints.accounts import scope
 from innopoints.accounts.decorators import enterprise_required, require
 from innopoints.analysis import publication
+from innopoints.analysis.portrait import portrait
 from innopoints.applications.models import Financing, Message
 from innopoints.collection.figure_checks import problems_by_field
 from innopoints.collection.models import Authorisation
 from innopoints.engine.booleans import as_bool
 from innopoints.engine.fields import base_catalogue
-from innopoints.portals.widgets import IsoDateInput
+from innopoints.portals import ent_figures
 from innopoints.registry.models import Enterprise, Institution
 from innopoints.scoring import estimate as estimates
 from innopoints.scoring.explain import explain, share_of_others_below
 from innopoints.scoring.models import LARGE_RUN_FIELDS, Result
-from innopoints.site import names
+from innopoints.site import charts, names
+from innopoints.site.forms import DateInput, with_unit
 
 
 def _enterprise(request: HttpRequest) -> Enterprise:
@@ -51,8 +53,16 @@ def _one_per_period(results: Any) -> list[Result]:
     return kept
 
 
+HOME_MATCHES = 5
+
+
 @enterprise_required
 def home(request: HttpRequest) -> HttpResponse:
+    """企业端's dashboard: its score on a gauge with tier and percentile, its indicator groups
+    against its stage's peers, its trend, what it matches and what waits for it; then the
+    breakdown, the history, its financings and its file."""
+    from innopoints.applications import views as apps  # noqa: PLC0415
+
     enterprise = _enterprise(request)
     result = publication.published_result(enterprise)
     explanation = explain(result) if result is not None else None
@@ -62,41 +72,77 @@ def home(request: HttpRequest) -> HttpResponse:
         .defer(*LARGE_RUN_FIELDS)
         .order_by("-run__created_at", "-run_id")
     )
-    return render(
-        request,
-        "portals/ent_home.html",
-        {
-            "title": enterprise.name,
-            "enterprise": enterprise,
-            "result": result,
-            "e": explanation,
-            "history": history,
-            "qualifications": enterprise.qualifications.all(),
-            "unread": Message.objects.filter(enterprise=enterprise, read_at__isnull=True).count(),
-            "financings": Financing.objects.filter(enterprise=enterprise).select_related(
-                "institution"
-            ),
-        },
-    )
+    unread = Message.objects.filter(enterprise=enterprise, read_at__isnull=True).count()
+    matches = apps.current_matches(enterprise)
+    context: dict[str, Any] = {
+        "title": enterprise.name,
+        "enterprise": enterprise,
+        "result": result,
+        "e": explanation,
+        "history": history,
+        "qualifications": enterprise.qualifications.all(),
+        "unread": unread,
+        "financings": Financing.objects.filter(enterprise=enterprise).select_related("institution"),
+        "matches": matches[:HOME_MATCHES],
+        "matched": len(matches),
+        "actions": ent_figures.pending_actions(
+            enterprise, timezone.localdate(), unread=unread, matched=len(matches)
+        ),
+    }
+    if result is not None:
+        scale = float(result.run.scheme_version.scheme().scale)
+        context["gauge"] = ent_figures.score_gauge(result.total, scale, _("总积分"), _("分"))
+        context["radar"] = ent_figures.radar_option(portrait(enterprise, result).axes)
+    if len(history) > 1:
+        periods, totals = ent_figures.trend(history)
+        context["trend"] = charts.line(periods, {_("总积分"): totals}, unit=_("分"))
+    return render(request, "portals/ent_home.html", context)
+
+
+UNITS = {"amount": "万元", "ratio": "%"}
+
+
+def _input_help(kind: str, signed: bool) -> str:
+    """What an input takes, as the import's rules say (engine/fields.py)."""
+    if kind == "count":
+        return _("整数，不能为负")
+    if kind in UNITS:
+        return _("可为负数") if signed else _("不能为负")
+    return ""
 
 
 class AssessmentForm(forms.Form):
-    """One input per raw field the scheme reads, starting from the values the run used."""
+    """One input per raw field the scheme reads, starting from the values the run used; money
+    in 万元 and ratios in % next to the input, what each takes under it."""
 
     def __init__(self, *args: Any, fields: list[str], initial_values: dict[str, Any], **kw: Any):
         super().__init__(*args, **kw)
+        self.label_suffix = ""
         catalogue = base_catalogue()
         for code in fields:
             field = catalogue.get(code)
             label = names.field_name(code)
             if field is not None and field.kind == "bool":
                 self.fields[code] = forms.BooleanField(
-                    label=label, required=False, initial=as_bool(initial_values.get(code))
+                    label=label,
+                    required=False,
+                    initial=as_bool(initial_values.get(code)),
+                    widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
                 )
-            else:
-                self.fields[code] = forms.FloatField(
-                    label=label, required=False, initial=initial_values.get(code)
-                )
+                continue
+            kind, signed = (field.kind, field.signed) if field is not None else ("", False)
+            start = initial_values.get(code)
+            if kind == "count" and isinstance(start, float) and start.is_integer():
+                start = int(start)  # a head count reads 11, not 11.0
+            self.fields[code] = forms.FloatField(
+                label=label,
+                required=False,
+                initial=start,
+                help_text=_input_help(kind, signed),
+                widget=forms.NumberInput(attrs={"step": "1" if kind == "count" else "any"}),
+            )
+            if kind in UNITS:
+                with_unit(self.fields[code], _(UNITS[kind]))
 
     def clean(self) -> dict[str, Any]:
         """The rules of an import (engine.reader and the structural rules), each message next
@@ -125,13 +171,18 @@ def assess(request: HttpRequest) -> HttpResponse:
     form = AssessmentForm(request.POST or None, fields=fields, initial_values=start)
     outcome = None
     position: float | None = None
-    lines: list[tuple[str, float, float]] = []
+    lines: list[tuple[str, float, float, float]] = []
     if request.method == "POST" and form.is_valid():
         outcome = estimates.estimate(result, enterprise, form.cleaned_data)
         position = None if outcome.vetoed else share_of_others_below(result, outcome.total)
         official = {line.code: line.points for line in explain(result).lines}
         lines = [
-            (_name(i.name), official.get(i.code, 0.0), outcome.points[i.code])
+            (
+                _name(i.name),
+                official.get(i.code, 0.0),
+                outcome.points[i.code],
+                outcome.points[i.code] - official.get(i.code, 0.0),
+            )
             for i in scheme.weighted
         ]
     return render(
@@ -149,20 +200,28 @@ def assess(request: HttpRequest) -> HttpResponse:
 
 
 class GrantForm(forms.Form):
-    institution = forms.ModelChoiceField(Institution.objects.all(), label=gettext_lazy("授权给"))
+    institution = forms.ModelChoiceField(
+        Institution.objects.all(),
+        label=gettext_lazy("授权给"),
+        empty_label=gettext_lazy("请选择金融机构"),
+    )
     scope = forms.MultipleChoiceField(
         label=gettext_lazy("授权范围（不选为全部指标）"),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        widget=forms.SelectMultiple(
+            attrs={"size": 8, "placeholder": gettext_lazy("全部指标；输入可搜索并选择")}
+        ),
     )
     valid_to = forms.DateField(
         label=gettext_lazy("截止日期"),
         required=False,
-        widget=IsoDateInput(),
+        widget=DateInput(),
+        help_text=gettext_lazy("不填为长期有效；可随时撤销"),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.label_suffix = ""
         self.fields["scope"].choices = [
             (f.code, names.field_name(f.code))
             for f in base_catalogue()

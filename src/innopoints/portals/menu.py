@@ -16,6 +16,7 @@ register(GOVERNMENT, _("融资统计"), "portals:gov_financing", order=90)
 register_search(GOVERNMENT, "analysis:enterprise-search", _("企业名称或统一社会信用代码"))
 
 register(Role.INSTITUTION, _("金融端首页"), "portals:fin_home", order=10)
+register(Role.INSTITUTION, _("授权企业"), "portals:fin_authorised", order=15)
 register(Role.INSTITUTION, pgettext_lazy("plural", "融资记录"), "portals:fin_financings", order=20)
 register(Role.INSTITUTION, _("融资统计"), "portals:fin_outcomes", order=30)
 
@@ -25,3 +26,5 @@ register(Role.ENTERPRISE, _("授权管理"), "portals:ent_authorisations", order
 register(Role.ENTERPRISE, _("消息"), "portals:ent_inbox", order=40)
 register(Role.ENTERPRISE, _("政策匹配"), "portals:ent_matches", order=50)
 register(Role.ENTERPRISE, _("推送设置"), "portals:ent_push_settings", order=60)
+
+register_search(Role.INSTITUTION, "portals:fin_search", _("检索企业：名称或统一社会信用代码"))

@@ -42,13 +42,18 @@
             .catch(() => callback());
         };
       }
-      new window.TomSelect(select, options);
-      // Tom Select hides the select; keep the label pointing at what can be focused
       const label = select.id && document.querySelector(`label[for="${select.id}"]`);
+      new window.TomSelect(select, options);
+      // Tom Select hides the select; keep the label pointing at what can be focused, and the
+      // hidden select named by the same label (screen readers and axe read it)
       const input = select.tomselect && select.tomselect.control_input;
-      if (label && input) {
-        input.id = `${select.id}-ts`;
-        label.setAttribute("for", input.id);
+      if (label) {
+        if (input && label.getAttribute("for") === select.id) {
+          input.id = `${select.id}-ts`;
+          label.setAttribute("for", input.id);
+        }
+        label.id = label.id || `${select.id}-label`;
+        select.setAttribute("aria-labelledby", label.id);
       }
     });
   }
@@ -89,7 +94,17 @@
     root.querySelectorAll("[data-print]").forEach((el) => el.addEventListener("click", () => window.print()));
   }
 
+  // A table wider than its box scrolls inside its .table-wrap: the box takes the keyboard
+  // focus so that it can be scrolled without a mouse.
+  function scrollableTables(root) {
+    root.querySelectorAll(".table-wrap").forEach((wrap) => {
+      if (wrap.scrollWidth > wrap.clientWidth + 1) wrap.setAttribute("tabindex", "0");
+      else if (wrap.getAttribute("tabindex") === "0") wrap.removeAttribute("tabindex");
+    });
+  }
+
   function init(root) {
+    scrollableTables(root);
     languageMenus(root);
     printButtons(root);
     searchableSelects(root);
@@ -128,6 +143,11 @@
   document.addEventListener("DOMContentLoaded", () => {
     init(document);
     watchJobs();
+  });
+  let resizing = null;
+  window.addEventListener("resize", () => {
+    clearTimeout(resizing);
+    resizing = setTimeout(() => scrollableTables(document), 200);
   });
   // parts swapped in by htmx get the same treatment
   document.addEventListener("htmx:afterSettle", (event) => init(event.detail.elt));
