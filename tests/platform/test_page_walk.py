@@ -180,6 +180,14 @@ def _user(name: str, role: str, **bound: Any) -> Any:
 
 @pytest.fixture
 def world(db: Any, tmp_path: Path) -> dict[str, Any]:
+    return build_world(tmp_path)
+
+
+def build_world(tmp_path: Path) -> dict[str, Any]:
+    """The smallest data that shows every page: 120 enterprises scored, one cleared by an
+    accident veto, a published board sent to a bank, an authorisation, matches, a financing
+    record, a refused import and a robustness analysis; users of every role (password of
+    ``name``: ``pw-name``; root's: ``pw``). The browser walk (test_walk.py) uses it too."""
     users = get_user_model().objects
     admin = users.create_superuser("root", "r@example.invalid", "pw")
     import_all(write_files(tmp_path / "files", 120, seed=11), "2025")

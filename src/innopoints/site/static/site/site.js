@@ -49,6 +49,10 @@
       if (label && input) {
         input.id = `${select.id}-ts`;
         label.setAttribute("for", input.id);
+        // the select stays in the accessibility tree (it carries the value and its
+        // validation): it keeps the label's name too
+        label.id = label.id || `${select.id}-label`;
+        select.setAttribute("aria-labelledby", label.id);
       }
     });
   }
@@ -89,8 +93,19 @@
     root.querySelectorAll("[data-print]").forEach((el) => el.addEventListener("click", () => window.print()));
   }
 
+  // A region that scrolls sideways (a wide table on a phone, the menu) must be reachable with
+  // the keyboard: it takes the focus itself when nothing inside it can (WCAG 2.1.1).
+  function scrollableRegions(root) {
+    root.querySelectorAll(".table-wrap, table.portal, .portal-menu .nav, [data-scrolls]").forEach((el) => {
+      if (el.hasAttribute("tabindex") || el.scrollWidth <= el.clientWidth) return;
+      if (el.querySelector("a[href], button, input, select, textarea, [tabindex]")) return;
+      el.setAttribute("tabindex", "0");
+    });
+  }
+
   function init(root) {
     languageMenus(root);
+    scrollableRegions(root);
     printButtons(root);
     searchableSelects(root);
     pendingToasts(root);
