@@ -42,15 +42,12 @@
             .catch(() => callback());
         };
       }
-      new window.TomSelect(select, options);
-      // Tom Select hides the select; keep the label pointing at what can be focused
+      // Tom Select points the select's label at its own control (a click on the label
+      // focuses it); the select itself, hidden but still in the accessibility tree (it
+      // carries the value and its validation message), keeps the label's name
       const label = select.id && document.querySelector(`label[for="${select.id}"]`);
-      const input = select.tomselect && select.tomselect.control_input;
-      if (label && input) {
-        input.id = `${select.id}-ts`;
-        label.setAttribute("for", input.id);
-        // the select stays in the accessibility tree (it carries the value and its
-        // validation): it keeps the label's name too
+      new window.TomSelect(select, options);
+      if (label) {
         label.id = label.id || `${select.id}-label`;
         select.setAttribute("aria-labelledby", label.id);
       }
