@@ -68,7 +68,8 @@ def module_db(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
     it (a module-scoped fixture, under ``shared()``) is read by every test of the module, each
     test's own transaction (pytest-django's ``db``) being a savepoint inside it that is rolled
     back after the test, so what a test writes never reaches the next. Only for tests that use
-    ``db``: a test that commits (``transactional_db``, a live server) must build its own data.
+    ``db``: a test that commits (``transactional_db``, a live server) must build its own data,
+    and a test of the module that does not ask for the data still sees it in the database.
     Marked as Django's TestCase marks its own, so a durable atomic block inside is allowed as
     in any TestCase."""
     with django_db_blocker.unblock():
@@ -90,7 +91,8 @@ def module_db(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
 def shared(data: Any) -> Any:
     """A test's own copy of module-built data: the model instances deep-copied (as Django's
     TestCase copies its setUpTestData per test), so a test changing one in memory changes
-    nothing for the next."""
+    nothing for the next. (The cache is left as the build left it: an import's progress lives
+    there.)"""
     return copy.deepcopy(data)
 
 

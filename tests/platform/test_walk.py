@@ -29,8 +29,8 @@ browser's own count of what crossed the wire for each request (the DevTools prot
 ``encodedDataLength``: headers and compressed body), files from its cache count nothing. Each
 (language, width) starts with an empty cache: the portal home's first load, charts included,
 must stay within 500 KB; every later page within 100 KB (its HTML and whatever it fetches that
-the home did not). The collected static root is cached in ~/.cache/innopoints/walk-static/
-under a digest of every static source file (collecting and compressing them takes a minute).
+the home did not). The collected static root is made once per content of the static files
+(static_root.py, shared with the deployment test).
 
 Every failure is gathered (page, role, language, width, what) and reported at once; the
 figures go to test-artifacts/walk/report.json.
@@ -38,13 +38,9 @@ figures go to test-artifacts/walk/report.json.
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import json
-import os
 import re
 import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,24 +49,22 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from django.conf import settings
-from django.contrib.staticfiles.finders import get_finders
-from django.core.management import call_command
 from django.test import Client
 from django.test.utils import override_settings
 from django.urls import resolve, reverse
 from django.urls.exceptions import Resolver404
 from django.utils import translation
 
+from tests.platform.static_root import collected_static
 from tests.platform.test_browser import ARTIFACTS, browser  # noqa: F401
 from tests.platform.test_page_walk import build_world
 
-pytestmark = pytest.mark.longest
+# what the walk checks (markup, scripts, styles, widths, bytes) is the same on either database;
+# every page is rendered on SQLite too by test_page_walk.py
+pytestmark = [pytest.mark.longest, pytest.mark.one_database]
 
 AXE = Path(settings.ASSETS_DIR) / "axe-core" / "axe.min.js"
 SHOTS = ARTIFACTS / "walk"
-STATIC_CACHE = Path(
-    os.environ.get("INNOPOINTS_WALK_STATIC_CACHE", Path.home() / ".cache/innopoints/walk-static")
-)
 FIRST_LOAD_BUDGET = 500 * 1024
 LATER_BUDGET = 100 * 1024
 PHONE, DESKTOP = 375, 1280
@@ -94,13 +88,19 @@ MUST_WALK: dict[str, set[str]] = {
         "collection:findings",
         "ops:jobs",
         "scoring:runs",
-        "scoring:run",
+        "scoring:run",  # the published run
+        "scoring:leaderboard",
+        "analysis:statistics",
+        "analysis:board",
+        "portals:gov_send_list",  # the board sent to a bank
     },
     "institution": {
         "portals:fin_home",
         "portals:fin_financings",
         "portals:fin_outcomes",
-        "portals:fin_list",
+        "portals:fin_list",  # the board the bank received
+        "portals:fin_enterprise",  # an enterprise that authorised it
+        "portals:fin_financing_edit",
         "api_tokens:tokens",
     },
     "enterprise": {
@@ -109,7 +109,7 @@ MUST_WALK: dict[str, set[str]] = {
         "portals:ent_authorisations",
         "portals:ent_inbox",
         "portals:ent_matches",
-        "portals:ent_match",
+        "portals:ent_match",  # a match
         "portals:ent_push_settings",
     },
     "public": {"accounts:login", "accounts:set_password"},
@@ -152,52 +152,13 @@ class Walked:
 # static files as production serves them
 
 
-def _sources_digest() -> str:
-    """A digest of every static file collectstatic would copy (names and contents) and of the
-    versions of the code that collects and serves them."""
-    from importlib.metadata import version  # noqa: PLC0415
-
-    digest = hashlib.sha256(" ".join(version(p) for p in ("django", "whitenoise")).encode())
-    found: dict[str, str] = {}
-    for finder in get_finders():
-        for path, storage in finder.list(["CVS", ".*", "*~"]):
-            prefix = getattr(storage, "prefix", None)
-            name = f"{prefix}/{path}" if prefix else path
-            found.setdefault(name, storage.path(path))
-    for name in sorted(found):
-        digest.update(name.encode() + b"\0" + Path(found[name]).read_bytes())
-    return digest.hexdigest()[:16]
-
-
 PRODUCTION_STATIC = {
     "STORAGES": {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     },
     "WHITENOISE_USE_FINDERS": False,
-    "WHITENOISE_KEEP_ONLY_HASHED_FILES": True,  # the pages name only the hashed files
 }
-
-
-def collected_static() -> Path:
-    """The static root as ``collectstatic`` writes it in production, made once per content of
-    the static files (a lock keeps two test workers from making it twice)."""
-    STATIC_CACHE.mkdir(parents=True, exist_ok=True)
-    root = STATIC_CACHE / _sources_digest()
-    if (root / "staticfiles.json").exists():
-        return root
-    with open(STATIC_CACHE / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if (root / "staticfiles.json").exists():
-            return root
-        building = Path(tempfile.mkdtemp(dir=STATIC_CACHE, prefix=".building-"))
-        with override_settings(STATIC_ROOT=building, **PRODUCTION_STATIC):
-            call_command("collectstatic", interactive=False, verbosity=0)
-        for old in STATIC_CACHE.iterdir():  # earlier contents: no longer needed
-            if old.is_dir() and not old.name.startswith("."):
-                shutil.rmtree(old, ignore_errors=True)
-        building.rename(root)
-    return root
 
 
 @pytest.fixture(scope="module")
