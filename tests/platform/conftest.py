@@ -62,6 +62,18 @@ def reference_data(transactional_db: Any) -> None:
     load_pools(Pool)
 
 
+# the module transactions open now (module_db): at most one per database alias
+_MODULE_ATOMICS: list[tuple[str, Any]] = []
+
+
+def _roll_back_module_transactions(django_db_blocker: Any) -> None:
+    with django_db_blocker.unblock():
+        while _MODULE_ATOMICS:
+            alias, atomic = _MODULE_ATOMICS.pop()
+            transaction.set_rollback(True, using=alias)
+            atomic.__exit__(None, None, None)
+
+
 @pytest.fixture(scope="module")
 def module_db(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
     """One transaction around a module's tests, rolled back after the last: data built once in
@@ -71,21 +83,25 @@ def module_db(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
     ``db``: a test that commits (``transactional_db``, a live server) must build its own data,
     and a test of the module that does not ask for the data still sees it in the database.
     Marked as Django's TestCase marks its own, so a durable atomic block inside is allowed as
-    in any TestCase."""
+    in any TestCase. A test that commits rolls it back first (``_commits_outside``): pytest-django
+    runs those after all the others, but a test worker may reach one before leaving the module."""
     with django_db_blocker.unblock():
-        atomics = []
         for alias in connections:
             atomic = transaction.atomic(using=alias)
             atomic._from_testcase = True  # type: ignore[attr-defined]
             atomic.__enter__()
-            atomics.append((alias, atomic))
+            _MODULE_ATOMICS.append((alias, atomic))
     try:
         yield
     finally:
-        with django_db_blocker.unblock():
-            for alias, atomic in reversed(atomics):
-                transaction.set_rollback(True, using=alias)
-                atomic.__exit__(None, None, None)
+        _roll_back_module_transactions(django_db_blocker)
+
+
+@pytest.fixture(autouse=True)
+def _commits_outside(request: pytest.FixtureRequest, django_db_blocker: Any) -> None:
+    """A test that commits never runs inside a module's transaction (see ``module_db``)."""
+    if _MODULE_ATOMICS and {"transactional_db", "live_server"} & set(request.fixturenames):
+        _roll_back_module_transactions(django_db_blocker)
 
 
 def shared(data: Any) -> Any:
