@@ -42,14 +42,13 @@
             .catch(() => callback());
         };
       }
-      // Tom Select points the select's label at its own control (a click on the label
-      // focuses it); the select itself, hidden but still in the accessibility tree (it
-      // carries the value and its validation message), keeps the label's name
-      const label = select.id && document.querySelector(`label[for="${select.id}"]`);
       new window.TomSelect(select, options);
-      if (label) {
-        label.id = label.id || `${select.id}-label`;
-        select.setAttribute("aria-labelledby", label.id);
+      // Tom Select hides the select; keep the label pointing at what can be focused
+      const label = select.id && document.querySelector(`label[for="${select.id}"]`);
+      const input = select.tomselect && select.tomselect.control_input;
+      if (label && input) {
+        input.id = `${select.id}-ts`;
+        label.setAttribute("for", input.id);
       }
     });
   }
@@ -90,19 +89,8 @@
     root.querySelectorAll("[data-print]").forEach((el) => el.addEventListener("click", () => window.print()));
   }
 
-  // A region that scrolls sideways (a wide table on a phone, the menu) must be reachable with
-  // the keyboard: it takes the focus itself when nothing inside it can (WCAG 2.1.1).
-  function scrollableRegions(root) {
-    root.querySelectorAll(".table-wrap, table.portal, .portal-menu .nav, [data-scrolls]").forEach((el) => {
-      if (el.hasAttribute("tabindex") || el.scrollWidth <= el.clientWidth) return;
-      if (el.querySelector("a[href], button, input, select, textarea, [tabindex]")) return;
-      el.setAttribute("tabindex", "0");
-    });
-  }
-
   function init(root) {
     languageMenus(root);
-    scrollableRegions(root);
     printButtons(root);
     searchableSelects(root);
     pendingToasts(root);
