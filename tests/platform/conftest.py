@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 from collections.abc import Callable, Iterator
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import connections, transaction
 from django.utils import translation
 
 from innopoints.analysis.models import Pool
@@ -58,6 +60,56 @@ def reference_data(transactional_db: Any) -> None:
     load_sources(DataSource, SourceField)
     sync_builtin_schemes()
     load_pools(Pool)
+
+
+# the module transactions open now (module_db): at most one per database alias
+_MODULE_ATOMICS: list[tuple[str, Any]] = []
+
+
+def _roll_back_module_transactions(django_db_blocker: Any) -> None:
+    with django_db_blocker.unblock():
+        while _MODULE_ATOMICS:
+            alias, atomic = _MODULE_ATOMICS.pop()
+            transaction.set_rollback(True, using=alias)
+            atomic.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    """One transaction around a module's tests, rolled back after the last: data built once in
+    it (a module-scoped fixture, under ``shared()``) is read by every test of the module, each
+    test's own transaction (pytest-django's ``db``) being a savepoint inside it that is rolled
+    back after the test, so what a test writes never reaches the next. Only for tests that use
+    ``db``: a test that commits (``transactional_db``, a live server) must build its own data,
+    and a test of the module that does not ask for the data still sees it in the database.
+    Marked as Django's TestCase marks its own, so a durable atomic block inside is allowed as
+    in any TestCase. A test that commits rolls it back first (``_commits_outside``): pytest-django
+    runs those after all the others, but a test worker may reach one before leaving the module."""
+    with django_db_blocker.unblock():
+        for alias in connections:
+            atomic = transaction.atomic(using=alias)
+            atomic._from_testcase = True  # type: ignore[attr-defined]
+            atomic.__enter__()
+            _MODULE_ATOMICS.append((alias, atomic))
+    try:
+        yield
+    finally:
+        _roll_back_module_transactions(django_db_blocker)
+
+
+@pytest.fixture(autouse=True)
+def _commits_outside(request: pytest.FixtureRequest, django_db_blocker: Any) -> None:
+    """A test that commits never runs inside a module's transaction (see ``module_db``)."""
+    if _MODULE_ATOMICS and {"transactional_db", "live_server"} & set(request.fixturenames):
+        _roll_back_module_transactions(django_db_blocker)
+
+
+def shared(data: Any) -> Any:
+    """A test's own copy of module-built data: the model instances deep-copied (as Django's
+    TestCase copies its setUpTestData per test), so a test changing one in memory changes
+    nothing for the next. (The cache is left as the build left it: an import's progress lives
+    there.)"""
+    return copy.deepcopy(data)
 
 
 @pytest.fixture(autouse=True)

@@ -23,17 +23,27 @@ from innopoints.collection.demo import import_all, write_files
 from innopoints.registry.models import Qualification
 from innopoints.scoring import execution
 from innopoints.scoring.models import Result, Run, SchemeVersion
+from tests.platform.conftest import shared
+
+
+@pytest.fixture(scope="module")
+def scored_once(
+    module_db: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Run:
+    """400 enterprises scored, once for the module (conftest.module_db)."""
+    with django_db_blocker.unblock():
+        import_all(write_files(tmp_path_factory.mktemp("files"), 400, seed=11), "2025")
+        run = Run.objects.create(
+            period="2025", scheme_version=SchemeVersion.objects.get(scheme_id="sichuan-2025")
+        )
+        execution.execute(run)
+        assert run.status == "done", run.error
+        return run
 
 
 @pytest.fixture
-def scored(db: Any, tmp_path: Path) -> Run:
-    import_all(write_files(tmp_path / "files", 400, seed=11), "2025")
-    run = Run.objects.create(
-        period="2025", scheme_version=SchemeVersion.objects.get(scheme_id="sichuan-2025")
-    )
-    execution.execute(run)
-    assert run.status == "done", run.error
-    return run
+def scored(db: Any, scored_once: Run) -> Run:
+    return shared(scored_once)
 
 
 @pytest.fixture

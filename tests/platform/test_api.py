@@ -35,7 +35,7 @@ from innopoints.audit.models import AuditEntry
 from innopoints.collection.models import Authorisation
 from innopoints.registry.models import Enterprise, Institution
 from innopoints.scoring.models import Result
-from tests.platform.conftest import published_board, scored_province
+from tests.platform.conftest import published_board, scored_province, shared
 
 API = "/api/v1"
 
@@ -46,9 +46,22 @@ def _user(name: str, role: str, **bound: Any) -> Any:
     return user
 
 
+@pytest.fixture(scope="module")
+def world_once(
+    module_db: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    """Built once for the module's tests (conftest.module_db)."""
+    with django_db_blocker.unblock():
+        return _world(tmp_path_factory.mktemp("world"))
+
+
 @pytest.fixture
-def world(db: Any, tmp_path: Path) -> dict[str, Any]:
+def world(db: Any, world_once: dict[str, Any]) -> dict[str, Any]:
     cache.clear()  # rate-limit counters of earlier tests
+    return shared(world_once)
+
+
+def _world(tmp_path: Path) -> dict[str, Any]:
     admin = get_user_model().objects.create_superuser("root", "r@example.invalid", "pw")
     run = scored_province(tmp_path / "files", 120, 7, admin)
     published = published_board(run, admin, "全省前 30%", kind="overall", share_from=0, share_to=30)

@@ -26,7 +26,7 @@ from innopoints.collection.models import Authorisation
 from innopoints.registry.models import Enterprise, Institution, Region
 from innopoints.scoring.coverage import min_coverage, percent
 from innopoints.scoring.models import Result, Run
-from tests.platform.conftest import published_board, scored_run
+from tests.platform.conftest import published_board, scored_run, shared
 
 PERCENT = re.compile(r"\d+\.\d %")
 
@@ -39,8 +39,24 @@ def _has_header(html: str, words: str) -> bool:
     )
 
 
+@pytest.fixture(scope="module")
+def world_once(
+    module_db: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    with django_db_blocker.unblock():
+        return _world(tmp_path_factory.mktemp("world"))
+
+
 @pytest.fixture
-def world(db: Any, tmp_path: Path) -> dict[str, Any]:
+def world(db: Any, world_once: dict[str, Any]) -> dict[str, Any]:
+    """The module's data (conftest.module_db), with a client signed in as the admin."""
+    world = shared(world_once)
+    client = Client()
+    client.force_login(world["admin"])
+    return {**world, "client": client}
+
+
+def _world(tmp_path: Path) -> dict[str, Any]:
     """400 synthetic enterprises; the largest prefecture has no tax authorisation at all."""
     admin = get_user_model().objects.create_superuser("root", "r@example.invalid", "pw")
     import_all(write_files(tmp_path / "files", 400, seed=11), "2025")
@@ -57,9 +73,7 @@ def world(db: Any, tmp_path: Path) -> dict[str, Any]:
     ).delete()[0]
     assert withdrawn > 0
     run = scored_run(admin)
-    client = Client()
-    client.force_login(admin)
-    return {"admin": admin, "run": run, "prefix": prefix, "client": client}
+    return {"admin": admin, "run": run, "prefix": prefix}
 
 
 def _expected_coverage(result: Result) -> float:

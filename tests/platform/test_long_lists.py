@@ -13,6 +13,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
@@ -27,14 +28,24 @@ from innopoints.applications.models import Offering, RunMatching
 from innopoints.collection import quality
 from innopoints.collection.models import Authorisation, Finding
 from innopoints.scoring.models import Result, Run
-from tests.platform.conftest import published_board, scored_province
+from tests.platform.conftest import published_board, scored_province, shared
+
+
+@pytest.fixture(scope="module")
+def run_once(
+    module_db: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Run:
+    """400 enterprises scored, once for the module (conftest.module_db)."""
+    with django_db_blocker.unblock():
+        load_offerings()  # matched when the list is published: pushes and matches to list
+        builder = get_user_model().objects.create_superuser("builder", "bu@example.invalid", "pw")
+        return scored_province(tmp_path_factory.mktemp("files"), 400, 11, builder)
 
 
 @pytest.fixture
-def run(db: Any, tmp_path: Path, admin_user: Any) -> Run:
+def run(db: Any, run_once: Run) -> Run:
     cache.clear()  # the test database reuses numbers; the cache outlives it
-    load_offerings()  # matched when the list is published: pushes and matches to list
-    return scored_province(tmp_path / "files", 400, 11, admin_user)
+    return shared(run_once)
 
 
 @pytest.fixture

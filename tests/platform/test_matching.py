@@ -36,7 +36,7 @@ from innopoints.collection.demo import import_all, write_files
 from innopoints.collection.models import Authorisation
 from innopoints.registry.models import Institution, Region
 from innopoints.scoring.models import Result, Run
-from tests.platform.conftest import published_board, scored_run
+from tests.platform.conftest import published_board, scored_run, shared
 
 # ---------------------------------------------------------------- the plain module
 
@@ -202,6 +202,7 @@ def test_rules_and_terms_are_checked_on_save(
 
 
 def test_example_catalogue_loads_and_quotes_its_sources(db: Any) -> None:
+    before = Offering.objects.count()  # the module's shared offerings (conftest.module_db)
     stored = load_offerings()
     assert {o.code for o in stored} >= {"tianfu-kechuang-dai", "jifen-dai-65"}
     tianfu = Offering.objects.get(code="tianfu-kechuang-dai")
@@ -212,7 +213,8 @@ def test_example_catalogue_loads_and_quotes_its_sources(db: Any) -> None:
     assert loan.terms["rate"]["spread_bp"] == 80 and {"test": "score", "gt": 65} in loan.eligibility
     lpr = ReferenceRate.objects.get(code="lpr_1y")
     assert lpr.example and float(lpr.value) == 3.0
-    assert len(load_offerings()) == len(stored) and Offering.objects.count() == len(stored)
+    assert len(load_offerings()) == len(stored)
+    assert Offering.objects.count() == before + len(stored)
 
 
 # ---------------------------------------------------------------- on the platform
@@ -235,8 +237,21 @@ def _publish(run: Run, admin: Any, title: str = "全省前 20%") -> Leaderboard:
     return published_board(run, admin, title, kind="overall", share_from=0, share_to=20)
 
 
+@pytest.fixture(scope="module")
+def world_once(
+    module_db: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    """Built once for the module's tests (conftest.module_db)."""
+    with django_db_blocker.unblock():
+        return _world(tmp_path_factory.mktemp("world"))
+
+
 @pytest.fixture
-def world(db: Any, tmp_path: Path) -> dict[str, Any]:
+def world(db: Any, world_once: dict[str, Any]) -> dict[str, Any]:
+    return shared(world_once)
+
+
+def _world(tmp_path: Path) -> dict[str, Any]:
     admin = get_user_model().objects.create_superuser("root", "r@example.invalid", "pw")
     import_all(write_files(tmp_path / "files", 300, seed=5), "2025")
     run = scored_run(admin)

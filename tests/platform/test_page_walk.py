@@ -45,7 +45,7 @@ from innopoints.engine import scheme as engine_scheme
 from innopoints.registry.english import english_name
 from innopoints.registry.models import Enterprise, Institution, Region
 from innopoints.scoring.models import Result, RobustnessAnalysis
-from tests.platform.conftest import csv_bytes, published_board, scored_run
+from tests.platform.conftest import csv_bytes, published_board, scored_run, shared
 
 # Pages that are technical by nature: what they show are identifiers a programmer needs.
 ALLOWED_PAGES = {
@@ -178,8 +178,25 @@ def _user(name: str, role: str, **bound: Any) -> Any:
     return user
 
 
+@pytest.fixture(scope="module")
+def world_once(
+    module_db: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    """Built once for both languages' walks (conftest.module_db)."""
+    with django_db_blocker.unblock():
+        return build_world(tmp_path_factory.mktemp("world"))
+
+
 @pytest.fixture
-def world(db: Any, tmp_path: Path) -> dict[str, Any]:
+def world(db: Any, world_once: dict[str, Any]) -> dict[str, Any]:
+    return shared(world_once)
+
+
+def build_world(tmp_path: Path) -> dict[str, Any]:
+    """The smallest data that shows every page: 120 enterprises scored, one cleared by an
+    accident veto, a published board sent to a bank, an authorisation, matches, a financing
+    record, a refused import and a robustness analysis; users of every role (password of
+    ``name``: ``pw-name``; root's: ``pw``). The browser walk (test_walk.py) uses it too."""
     users = get_user_model().objects
     admin = users.create_superuser("root", "r@example.invalid", "pw")
     import_all(write_files(tmp_path / "files", 120, seed=11), "2025")
