@@ -20,8 +20,9 @@ from innopoints.accounts import scope
 from innopoints.accounts.decorators import government_required
 from innopoints.analysis.publication import official_run
 from innopoints.registry.english import localised
-from innopoints.registry.models import Enterprise, Region
+from innopoints.registry.models import Enterprise
 from innopoints.scoring.models import Result, Run
+from innopoints.scoring.tables import RegionFilter, searching_regions
 from innopoints.site import names
 from innopoints.site.listing import Listing, NumberColumn, Table
 
@@ -72,20 +73,10 @@ class EnterpriseTable(Table):
         )
 
 
-class RegionChoice(django_filters.ModelChoiceFilter):
-    """A division of the jurisdiction: its enterprises and those of every division below it."""
-
-    def filter(self, qs: QuerySet[Enterprise], value: Region | None) -> QuerySet[Enterprise]:
-        if value is None:
-            return qs
-        return qs.filter(region__code__startswith=value.code_prefix())
-
-
 class EnterpriseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=gettext_lazy("企业名称或信用代码"), method="search")
-    region = RegionChoice(
-        label=gettext_lazy("地区"), queryset=Region.objects.none(), empty_label=gettext_lazy("全部")
-    )
+    # chosen by name from a search: an admin's jurisdiction is the whole country
+    region = RegionFilter(field_name="region__code")
     tier = django_filters.ChoiceFilter(
         label=gettext_lazy("档次（正式测算）"), empty_label=gettext_lazy("全部")
     )
@@ -93,10 +84,8 @@ class EnterpriseFilter(django_filters.FilterSet):
     def __init__(self, data: Any = None, *args: Any, request: Any = None, **kwargs: Any):
         super().__init__(data, *args, request=request, **kwargs)
         user = getattr(request, "user", None)
-        regions = scope.governed_regions(user).filter(level__gte=2).order_by("code")
-        self.filters["region"].queryset = regions
         self.filters["tier"].extra["choices"] = list(tier_names(official_run(user)).items())
-        self.form.fields["region"].label_from_instance = lambda r: localised(r.name)  # type: ignore[attr-defined]
+        searching_regions(self)
 
     def search(self, queryset: QuerySet[Enterprise], name: str, value: str) -> Any:
         return matching(queryset, value)
