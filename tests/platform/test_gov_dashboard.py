@@ -310,6 +310,13 @@ def test_a_city_user_never_finds_another_citys_enterprise(world: dict[str, Any])
     assert own["Location"] == reverse("analysis:portrait", args=[firms["甲"].pk])
     # a division outside the jurisdiction is no choice; the export holds what the page does
     assert _found(chengdu, region="510302") == []
+    # a division filters to it and everything below it (Chengdu: 5101…)
+    assert sorted(_found(sichuan, q="科技", region="510100")) == ["丙科技", "乙科技", "甲科技"]
+    # the division is searched on the server: the page never ships the country's divisions
+    page = sichuan.get(reverse("analysis:enterprise-search"), {"q": "科技", "region": "510100"})
+    html = page.content.decode()
+    assert f'data-search-url="{reverse("scoring:regions")}"' in html
+    assert html.count("<option") <= 10
     export = chengdu.get(reverse("analysis:enterprise-search"), {"q": "科技", "export": "csv"})
     text = b"".join(export.streaming_content).decode("utf-8-sig")
     assert "甲科技" in text and "丁科技" not in text and "戊科技" not in text
