@@ -22,7 +22,7 @@ from innopoints.core.menu import menu
 from innopoints.portals import bank_figures
 from innopoints.registry.models import Enterprise, Institution
 from innopoints.scoring.models import Result
-from tests.platform.test_access import _client, world  # noqa: F401
+from tests.platform.test_access import _client, world, world_once  # noqa: F401
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 

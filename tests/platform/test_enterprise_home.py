@@ -18,7 +18,7 @@ from innopoints.portals import ent_figures
 from innopoints.registry.models import Enterprise, Institution
 from innopoints.scoring.models import Result
 from innopoints.scoring.schemes import localised
-from tests.platform.test_access import _client, world  # noqa: F401
+from tests.platform.test_access import _client, world, world_once  # noqa: F401
 
 
 def test_gauge_scale_is_the_full_mark_or_the_next_ten_above() -> None:
@@ -166,15 +166,16 @@ def test_homes_before_any_score_or_record_show_empty_states() -> None:
     bank = Institution.objects.create(name="新银行", kind="bank")
     users = {}
     for name, role, bound in [
-        ("owner", Role.ENTERPRISE, {"enterprise": firm}),
-        ("banker", Role.INSTITUTION, {"institution": bank}),
+        # names of their own: the module's shared world has an owner and a banker already
+        ("new-owner", Role.ENTERPRISE, {"enterprise": firm}),
+        ("new-banker", Role.INSTITUTION, {"institution": bank}),
     ]:
         users[name] = get_user_model().objects.create_user(name, f"{name}@example.invalid", "pw")
         Profile.objects.create(user=users[name], role=role, **bound)
-    home = _client(users["owner"]).get(reverse("portals:ent_home")).content.decode()
+    home = _client(users["new-owner"]).get(reverse("portals:ent_home")).content.decode()
     assert "尚无已发布的积分" in home and 'id="chart-score"' not in home
     assert "暂无待办事项" in home and "暂无匹配的政策或产品" in home
-    bank_home = _client(users["banker"]).get(reverse("portals:fin_home"))
+    bank_home = _client(users["new-banker"]).get(reverse("portals:fin_home"))
     assert bank_home.status_code == 200
     text = bank_home.content.decode()
     assert "尚未收到政府发送的推荐名单" in text and 'id="chart-states"' not in text
