@@ -346,6 +346,12 @@ class AuthorisedTable(Table):
         return value.isoformat() if value else _("长期")
 
 
+def _of_enterprise(queryset: Any, text: str) -> Any:
+    """Rows whose enterprise's name holds ``text`` or whose credit code is ``text``."""
+    text = text.strip()
+    return queryset.filter(Q(enterprise__name__contains=text) | Q(enterprise__credit_code=text))
+
+
 class AuthorisedFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=gettext_lazy("企业名称或统一社会信用代码"), method="search")
     ends_by = django_filters.DateFilter(
@@ -360,10 +366,7 @@ class AuthorisedFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def search(self, queryset: Any, _name: str, value: str) -> Any:
-        value = value.strip()
-        return queryset.filter(
-            Q(enterprise__name__contains=value) | Q(enterprise__credit_code=value)
-        )
+        return _of_enterprise(queryset, value)
 
 
 @institution_required
@@ -698,10 +701,7 @@ class FinancingFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def search(self, queryset: Any, _name: str, value: str) -> Any:
-        value = value.strip()
-        return queryset.filter(
-            Q(enterprise__name__contains=value) | Q(enterprise__credit_code=value)
-        )
+        return _of_enterprise(queryset, value)
 
 
 @institution_required
