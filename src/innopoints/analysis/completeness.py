@@ -19,11 +19,15 @@ def completeness(run: Run, region_prefix: str | None = None) -> list[tuple[str, 
         missing = (run.report or {}).get("missing", {})
         n = max(run.n_enterprises, 1)
         return [(code, round(100 * (1 - m / n), 1)) for code, m in missing.items()]
-    key = f"completeness:{run.pk}:{region_prefix}"
+    if run.finished_at is None:  # still writing its results: nothing to keep yet
+        return _division(run, region_prefix)
+    # the finish time makes the key one run's own even where a number is used again (a
+    # database restored from a backup, a test database rolled back)
+    key = f"completeness:{run.pk}:{run.finished_at.timestamp()}:{region_prefix}"
     cached: list[tuple[str, float]] | None = cache.get(key)
     if cached is None:
         cached = _division(run, region_prefix)
-        cache.set(key, cached, timeout=None)  # a run's results never change
+        cache.set(key, cached, timeout=None)  # a finished run's results never change
     return cached
 
 
