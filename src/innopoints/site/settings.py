@@ -68,6 +68,9 @@ INSTALLED_APPS = [
     "innopoints.analysis",
     "innopoints.accounts",
     "innopoints.applications",
+    "innopoints.lending",  # applications for financing: the state machine from 提交 to 结清
+    "innopoints.programmes",  # risk-compensation pools, subsidies, awards: the ledgers
+    "innopoints.targets",  # targets per division and year, the financing funnel
     "innopoints.portals",
     "innopoints.audit",
     "innopoints.api",

@@ -32,6 +32,9 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("innopoints.accounts.urls")),
     path("api-tokens/", include("innopoints.api.urls")),
     path("ops/", include("innopoints.ops.urls")),
+    path("lending/", include("innopoints.lending.urls")),
+    path("programmes/", include("innopoints.programmes.urls")),
+    path("targets/", include("innopoints.targets.urls")),
     path("", include("innopoints.portals.urls")),
     prefix_default_language=False,
 )

@@ -1,0 +1,149 @@
+"""融资申请: an enterprise's application to an institution for one of its offerings, from 提交 to
+结清 — one row per application, its state, and its timeline of events both sides see. The
+financing record (applications.Financing) is created by the disbursement, never typed twice."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
+
+from innopoints.applications.models import Financing, Offering
+from innopoints.collection.models import Authorisation
+from innopoints.registry.models import Enterprise, Institution
+from innopoints.scoring.models import Run
+
+
+class Application(models.Model):
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("已提交")
+        ACCEPTED = "accepted", _("已受理")
+        MORE_INFO = "more_info", _("待补充材料")
+        REVIEWING = "reviewing", _("审批中")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("已拒绝")
+        DISBURSED = "disbursed", _("已放款")
+        SETTLED = "settled", _("已结清")
+        OVERDUE = "overdue", _("逾期")
+        DEFAULTED = "defaulted", _("违约")
+        COMPENSATED = "compensated", _("已代偿")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="applications", verbose_name=_("企业")
+    )
+    institution = models.ForeignKey(
+        Institution,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=_("金融机构"),
+    )
+    offering = models.ForeignKey(
+        Offering,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=_("产品"),
+    )
+    run = models.ForeignKey(
+        Run,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("依据的积分测算"),
+        help_text=_("申请时企业所在的已发布测算（匹配的依据）"),
+    )
+    reference = models.CharField(
+        _("机构业务编号"),
+        max_length=64,
+        blank=True,
+        help_text=_("金融机构自己的编号；接口据此识别重复提交"),
+    )
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.SUBMITTED
+    )
+    amount_requested = models.DecimalField(
+        _("申请金额（万元）"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    term_months = models.PositiveSmallIntegerField(_("申请期限（月）"), null=True, blank=True)
+    authorisation = models.ForeignKey(
+        Authorisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=_("随申请给出的授权"),
+    )
+    financing = models.OneToOneField(
+        Financing,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="application",
+        verbose_name=_("融资记录"),
+        help_text=_("放款时生成"),
+    )
+    due_on = models.DateField(_("当前环节办理期限"), null=True, blank=True)
+    reason = models.TextField(_("原因或说明"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("提交人"),
+    )
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("最近办理时间"), auto_now=True)
+    history = HistoricalRecords(verbose_name=_("融资申请变更记录"))
+
+    class Meta:
+        verbose_name = _("融资申请")
+        verbose_name_plural = pgettext_lazy("plural", "融资申请")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "reference"],
+                condition=~Q(reference=""),
+                name="application_reference_once_per_institution",
+            )
+        ]
+        indexes = [models.Index(fields=["institution", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} → {self.institution} · {self.get_status_display()}"
+
+
+class ApplicationEvent(models.Model):
+    """One step of an application (append-only): who moved it from which state to which, when,
+    and what they said or attached."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="events", verbose_name=_("融资申请")
+    )
+    from_status = models.CharField(
+        _("原状态"), max_length=16, choices=Application.Status.choices, blank=True
+    )
+    to_status = models.CharField(_("新状态"), max_length=16, choices=Application.Status.choices)
+    note = models.TextField(_("说明"), blank=True)
+    data = models.JSONField(_("办理数据"), default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("办理人"),
+    )
+    at = models.DateTimeField(_("办理时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("申请办理记录")
+        verbose_name_plural = pgettext_lazy("plural", "申请办理记录")
+        ordering = ["application", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}: {self.from_status} → {self.to_status}"
