@@ -79,6 +79,11 @@ class Application(models.Model):
         related_name="applications",
         verbose_name=_("随申请给出的授权"),
     )
+    # what the enterprise was when it applied (from the run's result): the bank decided on
+    # this, and the funnel statistics group by it without joining a million results
+    tier = models.CharField(_("申请时档次"), max_length=16, blank=True)
+    stage = models.CharField(_("申请时成长阶段"), max_length=32, blank=True)
+    region_code = models.CharField(_("行政区划代码"), max_length=6, blank=True)
     financing = models.OneToOneField(
         Financing,
         null=True,
@@ -111,7 +116,10 @@ class Application(models.Model):
                 name="application_reference_once_per_institution",
             )
         ]
-        indexes = [models.Index(fields=["institution", "status"])]
+        indexes = [
+            models.Index(fields=["institution", "status"]),
+            models.Index(fields=["region_code", "status"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.enterprise} → {self.institution} · {self.get_status_display()}"
