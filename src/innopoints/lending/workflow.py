@@ -222,11 +222,18 @@ def link_for(application: Application, side: str) -> str:
     return reverse("lending:bank_detail", args=[application.pk])
 
 
-def _notify(application: Application, to_side: str, subject: str, body: str = "") -> None:
+def _notify(
+    application: Application,
+    to_side: str,
+    subject: str,
+    body: str = "",
+    *,
+    kind: str = "application",
+) -> None:
     if to_side == ENTERPRISE:
         Message.objects.create(
             enterprise=application.enterprise,
-            kind="application",
+            kind=kind,
             subject=subject[:200],
             body=body,
             link=link_for(application, ENTERPRISE),
@@ -234,7 +241,7 @@ def _notify(application: Application, to_side: str, subject: str, body: str = ""
     else:
         Message.objects.create(
             institution=application.institution,
-            kind="application",
+            kind=kind,
             subject=subject[:200],
             body=body,
             link=link_for(application, BANK),
@@ -402,21 +409,24 @@ def authorised(app: Application) -> bool:
     return active_authorisation(app.institution, app.enterprise) is not None
 
 
+# what a lender needs at least, when an offering names nothing (never "everything" by default)
+DEFAULT_SCOPE = ("employees", "invention_apps", "net_profit", "rd_expense", "revenue")
+
+
 def requested_scope(offering: Offering | None) -> list[str]:
     """The indicators the institution will see when the enterprise applies: the offering's
     terms may list them (``terms.scope``); else the indicators its conditions test."""
     if offering is None:
-        return []
+        return list(DEFAULT_SCOPE)
     listed = (offering.terms or {}).get("scope") if isinstance(offering.terms, dict) else None
     if isinstance(listed, list) and listed:
         return sorted({str(c) for c in listed})
-    return sorted(
-        {
-            str(c["field"])
-            for c in offering.eligibility or []
-            if isinstance(c, dict) and c.get("test") == "fact" and c.get("field")
-        }
-    )
+    tested = {
+        str(c["field"])
+        for c in offering.eligibility or []
+        if isinstance(c, dict) and c.get("test") == "fact" and c.get("field")
+    }
+    return sorted(tested) or list(DEFAULT_SCOPE)
 
 
 def _grant(enterprise: Enterprise, institution: Any, codes: list[str], user: Any) -> Authorisation:
