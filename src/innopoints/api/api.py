@@ -544,3 +544,7 @@ def financing_update(
         changes={k: [before[k], v] for k, v in sent.items() if before[k] != v},
     )
     return s.financing_out(found)
+
+
+# financing applications (their own module; it adds its endpoints to ``api`` when imported)
+from innopoints.api import lending as _lending  # noqa: E402, F401

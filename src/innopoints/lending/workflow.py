@@ -119,7 +119,13 @@ ACTIONS: dict[str, Any] = {
 
 
 class WorkflowError(Exception):
-    """A move that may not be made; the message says why (nothing was changed)."""
+    """A move that may not be made; the message says why (nothing was changed). ``code``:
+    ``state`` (not from the current state), ``side`` (not this user's move),
+    ``authorisation`` (the enterprise withdrew it) or ``invalid`` (a reason or term missing)."""
+
+    def __init__(self, message: str, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -273,18 +279,20 @@ def transition(
         if side is None:
             raise WorkflowError(
                 _("申请当前为“%(frm)s”，不能转为“%(to)s”")
-                % {"frm": app.get_status_display(), "to": S(to).label if to in S.values else to}
+                % {"frm": app.get_status_display(), "to": S(to).label if to in S.values else to},
+                "state",
             )
         actor = actor_of(user, app)
         if check_side and actor.side != side:
             raise WorkflowError(
-                _("此步须由%(side)s办理") % {"side": SIDES[side]}
+                _("此步须由%(side)s办理") % {"side": SIDES[side]}, "side"
             )
         if to in NEEDS_NOTE and not note:
             raise WorkflowError(_("请填写原因或说明"))
         if side == BANK and to in NEEDS_AUTHORISATION and not authorised(app):
             raise WorkflowError(
-                _("企业已撤回（或不再有效）对贵机构的数据授权，不能继续办理；可拒绝或等待企业重新授权")
+                _("企业已撤回（或不再有效）对贵机构的数据授权，不能继续办理；可拒绝或等待企业重新授权"),
+                "authorisation",
             )
         stored: dict[str, Any] = {}
         if to == S.APPROVED:
@@ -360,7 +368,7 @@ def _maturity(app: Application) -> dt.date | None:
 def _disburse(app: Application, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     """Create the financing record from the approved terms and link it (once)."""
     if app.financing_id is not None:
-        raise WorkflowError(_("该申请已有融资记录，不能重复放款"))
+        raise WorkflowError(_("该申请已有融资记录，不能重复放款"), "state")
     terms = approved_terms(app)
     if terms is None:
         raise WorkflowError(_("未找到批准的金额与条件"))
