@@ -446,3 +446,27 @@ def test_bank_list_filters_by_state_and_pages(w: dict[str, Any]) -> None:
 def test_events_are_kept_for_the_timeline(w: dict[str, Any]) -> None:
     app = _apply(w, S.DISBURSED)
     assert ApplicationEvent.objects.filter(application=app).count() == 5
+
+
+def test_demo_makes_applications_in_every_state_through_the_workflow(
+    db: Any, tmp_path: Any
+) -> None:
+    from innopoints.lending.demo import ROUTES as DEMO_ROUTES  # noqa: PLC0415
+    from innopoints.lending.demo import demo_applications  # noqa: PLC0415
+    from tests.platform.conftest import scored_province  # noqa: PLC0415
+
+    admin = get_user_model().objects.create_superuser("root", "r@example.invalid", "pw")
+    run = scored_province(tmp_path / "files", 40, 3, admin)
+    assert demo_applications(run) == len(DEMO_ROUTES)
+    assert set(Application.objects.values_list("status", flat=True)) == set(DEMO_ROUTES)
+    assert demo_applications(run) == 0  # idempotent
+    # every state reached by events (no raw inserts): one event per step plus the submission
+    for app in Application.objects.all():
+        assert app.events.count() == len(DEMO_ROUTES[app.status]) + 1
+    assert Application.objects.values("institution").distinct().count() == 2
+    # every disbursed-or-later application has its one financing record
+    later = Application.objects.filter(
+        status__in=[S.DISBURSED, S.SETTLED, S.OVERDUE, S.DEFAULTED]
+    )
+    assert all(a.financing_id for a in later)
+    assert Financing.objects.count() == later.count()
