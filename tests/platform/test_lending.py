@@ -182,7 +182,8 @@ def test_the_wrong_side_is_refused(w: dict[str, Any], frm: str, to: str) -> None
     app = _apply(w, frm)
     side = TRANSITIONS[(frm, to)]
     wrong = [w["rival_banker"], w["stranger"]] + [
-        u for s, u in (("bank", w["banker"]), ("enterprise", w["owner"]), ("government", w["gov"]))
+        u
+        for s, u in (("bank", w["banker"]), ("enterprise", w["owner"]), ("government", w["gov"]))
         if s != side
     ]
     for user in wrong:
@@ -253,7 +254,10 @@ def test_a_withdrawn_authorisation_stops_the_bank(w: dict[str, Any]) -> None:
     assert app.status == S.SUBMITTED
     # the bank may still say no, and a new grant lets it go on
     Authorisation.objects.create(
-        enterprise=w["ent"], institution=w["bank"], scope=["revenue"], valid_from=dt.date(2025, 1, 1)
+        enterprise=w["ent"],
+        institution=w["bank"],
+        scope=["revenue"],
+        valid_from=dt.date(2025, 1, 1),
     )
     workflow.transition(app, S.ACCEPTED, user=w["banker"])
     assert app.status == S.ACCEPTED
@@ -391,7 +395,9 @@ def test_enterprise_sees_only_its_own_and_may_withdraw(w: dict[str, Any]) -> Non
     url = reverse("lending:ent_detail", args=[app.pk])
     assert owner.get(url).status_code == 200
     assert _client(w["stranger"]).get(url).status_code == 404
-    assert "科创积分贷" not in _client(w["stranger"]).get(reverse("lending:ent_list")).content.decode()
+    assert (
+        "科创积分贷" not in _client(w["stranger"]).get(reverse("lending:ent_list")).content.decode()
+    )
     owner.post(url, {"to": S.WITHDRAWN, "note": "暂不需要"})
     app.refresh_from_db()
     assert app.status == S.WITHDRAWN
@@ -435,12 +441,14 @@ def test_enterprise_downloads_its_own_dossier(w: dict[str, Any]) -> None:
 def test_bank_list_filters_by_state_and_pages(w: dict[str, Any]) -> None:
     _apply(w)
     client = _client(w["banker"])
-    assert "甲科技有限公司" in client.get(
-        reverse("lending:bank_list"), {"status": S.SUBMITTED}
-    ).content.decode()
-    assert "甲科技有限公司" not in client.get(
-        reverse("lending:bank_list"), {"status": S.APPROVED}
-    ).content.decode()
+    assert (
+        "甲科技有限公司"
+        in client.get(reverse("lending:bank_list"), {"status": S.SUBMITTED}).content.decode()
+    )
+    assert (
+        "甲科技有限公司"
+        not in client.get(reverse("lending:bank_list"), {"status": S.APPROVED}).content.decode()
+    )
 
 
 def test_events_are_kept_for_the_timeline(w: dict[str, Any]) -> None:
@@ -465,8 +473,6 @@ def test_demo_makes_applications_in_every_state_through_the_workflow(
         assert app.events.count() == len(DEMO_ROUTES[app.status]) + 1
     assert Application.objects.values("institution").distinct().count() == 2
     # every disbursed-or-later application has its one financing record
-    later = Application.objects.filter(
-        status__in=[S.DISBURSED, S.SETTLED, S.OVERDUE, S.DEFAULTED]
-    )
+    later = Application.objects.filter(status__in=[S.DISBURSED, S.SETTLED, S.OVERDUE, S.DEFAULTED])
     assert all(a.financing_id for a in later)
     assert Financing.objects.count() == later.count()

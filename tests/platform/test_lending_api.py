@@ -43,7 +43,11 @@ def w(db: Any) -> dict[str, Any]:
     bank = Institution.objects.create(name="测试银行", kind="bank")
     rival = Institution.objects.create(name="另一家银行", kind="bank")
     loan = Offering.objects.create(
-        code="loan", name="科创积分贷", kind="loan", institution=bank, valid_from=dt.date(2025, 1, 1)
+        code="loan",
+        name="科创积分贷",
+        kind="loan",
+        institution=bank,
+        valid_from=dt.date(2025, 1, 1),
     )
     owner = _user("owner", Role.ENTERPRISE, enterprise=ent)
     banker = _user("banker", Role.INSTITUTION, institution=bank)
@@ -70,9 +74,7 @@ def test_lists_only_own_applications(w: dict[str, Any]) -> None:
     assert mine["items"][0]["credit_code"] == w["ent"].credit_code
     assert mine["items"][0]["status"] == "submitted"
     assert mine["items"][0]["amount_requested"] == "200.00"
-    assert _client(w["key"]).get(f"{API}/applications", {"status": "approved"}).json()[
-        "count"
-    ] == 0
+    assert _client(w["key"]).get(f"{API}/applications", {"status": "approved"}).json()["count"] == 0
     assert _client(w["rival_key"]).get(f"{API}/applications").json()["count"] == 0
     pk = w["app"].pk
     assert _client(w["rival_key"]).get(f"{API}/applications/{pk}").status_code == 404

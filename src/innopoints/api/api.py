@@ -21,6 +21,7 @@ from innopoints.analysis import boards
 from innopoints.analysis.publication import published_result
 from innopoints.api import schemas as s
 from innopoints.api import tokens
+from innopoints.api.lending import router as lending_router
 from innopoints.api.models import ApiToken
 from innopoints.applications.models import Dispatch, Financing, Message
 from innopoints.audit.log import record
@@ -546,5 +547,5 @@ def financing_update(
     return s.financing_out(found)
 
 
-# financing applications (their own module; it adds its endpoints to ``api`` when imported)
-from innopoints.api import lending as _lending  # noqa: E402, F401
+# financing applications (lending's endpoints, in their own module)
+api.add_router("", lending_router)

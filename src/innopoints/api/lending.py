@@ -15,26 +15,60 @@ from typing import Any, Literal
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Path, Query, Schema, Status
+from ninja import Field, Path, Query, Router, Schema, Status
+from ninja.errors import HttpError
 
-from innopoints.api.api import (
-    ERRORS,
-    MAX_ID,
-    WRITE_ERRORS,
-    ApiError,
-    PageNo,
-    PageSize,
-    _audit,
-    _caller,
-    _page,
-    _refuse,
-    api,
-)
+from innopoints.api import tokens
 from innopoints.api.schemas import ErrorOut, PageMeta
+from innopoints.audit.log import record
 from innopoints.lending import workflow
 from innopoints.lending.models import ApiReceipt, Application
 
 S = Application.Status
+
+# added to the API by api.py (``api.add_router``): the same token authentication, error
+# handlers and rate limits as every other endpoint
+router = Router(tags=["applications"])
+
+MAX_ID = 2**63 - 1
+ERRORS: dict[int, Any] = dict.fromkeys((401, 403, 404, 422, 429), ErrorOut)
+WRITE_ERRORS = {**ERRORS, 400: ErrorOut, 409: ErrorOut}
+PageNo = Query(1, ge=1, le=100_000, description="1-based page number")
+PageSize = Query(50, ge=1, le=500, description="rows per page (≤ 500)")
+
+
+def _caller(request: HttpRequest) -> tokens.TokenPrincipal:
+    return request.principal  # type: ignore[attr-defined, no-any-return]
+
+
+def _audit(request: HttpRequest, action: str, what: str, **target: Any) -> None:
+    token = _caller(request).token
+    record(
+        action,
+        actor=None,
+        summary=f"接口 {request.method} {request.path}：{what}"
+        f"（{token.institution.name}，令牌 {token.prefix}）",
+        request=request,
+        **target,
+    )
+
+
+def _refuse(
+    request: HttpRequest, status: int, message: str, action: str, enterprise: Any = None
+) -> HttpError:
+    _audit(
+        request,
+        action,
+        _("拒绝（%(status)d）：%(m)s") % {"status": status, "m": message},
+        enterprise=enterprise,
+    )
+    return HttpError(status, message)
+
+
+def _page(items: Any, page: int, page_size: int) -> tuple[int, Any]:
+    start = (page - 1) * page_size
+    return items.count(), items[start : start + page_size]
+
 
 # the API's action names → the state they move to
 ACTIONS: dict[str, str] = {
@@ -73,6 +107,7 @@ StatusName = Literal[
     "compensated",
     "withdrawn",
 ]
+StatusFilter = Query(None, description="only those in this state")
 STATUS_CODES = {"state": 409, "side": 403, "authorisation": 403, "invalid": 422}
 
 
@@ -154,14 +189,14 @@ def _own(request: HttpRequest, pk: int, action: str) -> Application:
     return found
 
 
-@api.get(
+@router.get(
     "/applications",
     response={200: ApplicationPage, **ERRORS},
     summary="The institution's financing applications",
 )
 def applications(
     request: HttpRequest,
-    status: StatusName | None = Query(None, description="only those in this state"),
+    status: StatusName | None = StatusFilter,
     page: int = PageNo,
     page_size: int = PageSize,
 ) -> dict[str, Any]:
@@ -180,7 +215,7 @@ def applications(
     }
 
 
-@api.get(
+@router.get(
     "/applications/{application_id}",
     response={200: ApplicationOut, **ERRORS},
     summary="One of the institution's financing applications, with its timeline",
@@ -196,14 +231,12 @@ def application(
 def _digest(application_id: int, payload: ActionIn) -> str:
     body = payload.model_dump(mode="json")
     body["application"] = application_id
-    return hashlib.sha256(
-        json.dumps(body, sort_keys=True, ensure_ascii=False).encode()
-    ).hexdigest()
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-@api.post(
+@router.post(
     "/applications/{application_id}/actions",
-    response={200: ApplicationOut, 409: ErrorOut, **WRITE_ERRORS},
+    response={200: ApplicationOut, **WRITE_ERRORS},
     summary="Move one of the institution's applications (idempotent by reference)",
 )
 def application_action(
@@ -235,9 +268,7 @@ def application_action(
                 app, ACTIONS[payload.action], user=_caller(request), note=payload.note, data=data
             )
             app.refresh_from_db()
-            body = json.loads(
-                ApplicationOut.model_validate(application_out(app)).model_dump_json()
-            )
+            body = json.loads(ApplicationOut.model_validate(application_out(app)).model_dump_json())
             ApiReceipt.objects.create(
                 institution=institution,
                 reference=payload.reference,
@@ -273,7 +304,8 @@ def _replay(request: HttpRequest, seen: ApiReceipt, digest: str) -> Any:
         raise _refuse(
             request,
             409,
-            _("业务编号 %(ref)s 已用于另一请求；同一编号只能用于同一请求") % {"ref": seen.reference},
+            _("业务编号 %(ref)s 已用于另一请求；同一编号只能用于同一请求")
+            % {"ref": seen.reference},
             "update",
         )
     _audit(
@@ -284,6 +316,3 @@ def _replay(request: HttpRequest, seen: ApiReceipt, digest: str) -> Any:
         object_repr=str(seen.application_id),
     )
     return Status(seen.status_code, seen.response)
-
-
-__all__ = ["ApiError", "application_action", "applications"]

@@ -49,9 +49,7 @@ def _scope_list(codes: list[str]) -> list[str]:
 
 class ApplicationTable(Table):
     enterprise = tables.Column(verbose_name=gettext_lazy("企业名称"), accessor="enterprise__name")
-    institution = tables.Column(
-        verbose_name=gettext_lazy("金融机构"), accessor="institution__name"
-    )
+    institution = tables.Column(verbose_name=gettext_lazy("金融机构"), accessor="institution__name")
     offering = tables.Column(verbose_name=gettext_lazy("产品"), accessor="offering__name")
     amount_requested = tables.Column(verbose_name=gettext_lazy("申请金额（万元）"))
     status = tables.Column(verbose_name=gettext_lazy("状态"))
@@ -107,9 +105,9 @@ def _listing(request: HttpRequest, rows: QuerySet[Application], side: str) -> Li
 
 class ActionForm(forms.Form):
     to = forms.ChoiceField(choices=S.choices)
-    note = forms.CharField(label=gettext_lazy("原因或说明"), required=False, widget=forms.Textarea(
-        attrs={"rows": 2}
-    ))
+    note = forms.CharField(
+        label=gettext_lazy("原因或说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     amount = forms.CharField(label=gettext_lazy("批准金额（万元）"), required=False)
     rate = forms.CharField(label=gettext_lazy("年利率（%）"), required=False)
     term_months = forms.CharField(label=gettext_lazy("期限（月）"), required=False)
@@ -126,7 +124,11 @@ def _act(request: HttpRequest, app: Application) -> HttpResponse | None:
     data = {k: form.cleaned_data[k] for k in ("amount", "rate", "term_months", "disbursed_on")}
     try:
         workflow.transition(
-            app, form.cleaned_data["to"], user=request.user, note=form.cleaned_data["note"], data=data
+            app,
+            form.cleaned_data["to"],
+            user=request.user,
+            note=form.cleaned_data["note"],
+            data=data,
         )
     except workflow.WorkflowError as error:
         messages.error(request, str(error))
@@ -230,9 +232,7 @@ class InviteForm(forms.Form):
     dispatch = forms.ModelChoiceField(
         Dispatch.objects.none(), label=gettext_lazy("收到的名单"), empty_label=None
     )
-    enterprise = forms.CharField(
-        label=gettext_lazy("企业名称或统一社会信用代码"), max_length=200
-    )
+    enterprise = forms.CharField(label=gettext_lazy("企业名称或统一社会信用代码"), max_length=200)
     offering = forms.ModelChoiceField(
         Offering.objects.none(),
         label=gettext_lazy("产品"),
@@ -421,7 +421,9 @@ def ent_answer(request: HttpRequest, pk: int) -> HttpResponse:
     except workflow.WorkflowError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, _("已回复：%(status)s") % {"status": invitation.get_status_display()})
+        messages.success(
+            request, _("已回复：%(status)s") % {"status": invitation.get_status_display()}
+        )
     return HttpResponseRedirect(reverse("lending:ent_invitations"))
 
 

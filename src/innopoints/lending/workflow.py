@@ -159,7 +159,9 @@ def actor_of(user: Any, application: Application) -> Actor:
 def allowed_moves(application: Application, user: Any) -> list[str]:
     """The states ``user`` may move the application to now (the page shows these only)."""
     side = actor_of(user, application).side
-    return [to for (frm, to), who in TRANSITIONS.items() if frm == application.status and who == side]
+    return [
+        to for (frm, to), who in TRANSITIONS.items() if frm == application.status and who == side
+    ]
 
 
 def _decimal(data: dict[str, Any], key: str, label: str, *, required: bool) -> Decimal | None:
@@ -216,9 +218,7 @@ def _day(data: dict[str, Any], key: str) -> dt.date:
 
 
 def approved_terms(application: Application) -> dict[str, Any] | None:
-    event = (
-        application.events.filter(to_status=S.APPROVED).order_by("-at", "-pk").first()
-    )
+    event = application.events.filter(to_status=S.APPROVED).order_by("-at", "-pk").first()
     return dict(event.data) if event is not None else None
 
 
@@ -284,14 +284,14 @@ def transition(
             )
         actor = actor_of(user, app)
         if check_side and actor.side != side:
-            raise WorkflowError(
-                _("此步须由%(side)s办理") % {"side": SIDES[side]}, "side"
-            )
+            raise WorkflowError(_("此步须由%(side)s办理") % {"side": SIDES[side]}, "side")
         if to in NEEDS_NOTE and not note:
             raise WorkflowError(_("请填写原因或说明"))
         if side == BANK and to in NEEDS_AUTHORISATION and not authorised(app):
             raise WorkflowError(
-                _("企业已撤回（或不再有效）对贵机构的数据授权，不能继续办理；可拒绝或等待企业重新授权"),
+                _(
+                    "企业已撤回（或不再有效）对贵机构的数据授权，不能继续办理；可拒绝或等待企业重新授权"
+                ),
                 "authorisation",
             )
         stored: dict[str, Any] = {}
@@ -441,9 +441,9 @@ def _grant(enterprise: Enterprise, institution: Any, codes: list[str], user: Any
     """The enterprise's active grant to the institution when it covers ``codes``; else a new
     one for exactly ``codes``."""
     current = active_authorisation(institution, enterprise)
-    if current is not None and (not current.scope or set(codes) <= set(current.scope)):
-        if codes or not current.scope:
-            return current
+    covers = current is not None and (not current.scope or set(codes) <= set(current.scope))
+    if current is not None and covers:
+        return current
     grant = Authorisation(
         enterprise=enterprise,
         institution=institution,
@@ -474,13 +474,16 @@ def submit(
 ) -> Application:
     """The enterprise applies for ``offering`` (from a match); the scope ``requested_scope``
     is granted to the institution in the same step. One open application per offering."""
-    if scope.role_of(user) != Role.ENTERPRISE or getattr(
-        scope.enterprise_of(user), "pk", None
-    ) != enterprise.pk:
+    if (
+        scope.role_of(user) != Role.ENTERPRISE
+        or getattr(scope.enterprise_of(user), "pk", None) != enterprise.pk
+    ):
         raise WorkflowError(_("只有企业本身可以提交申请"))
     if offering.institution_id is None:
         raise WorkflowError(_("该政策不由金融机构办理，无需在线申请"))
-    if match is not None and (match.enterprise_id != enterprise.pk or match.offering_id != offering.pk):
+    if match is not None and (
+        match.enterprise_id != enterprise.pk or match.offering_id != offering.pk
+    ):
         raise WorkflowError(_("匹配结果与企业或产品不符"))
     if amount_requested is not None and amount_requested <= 0:
         raise WorkflowError(_("申请金额须大于零"))
@@ -517,7 +520,11 @@ def submit(
         app._history_user = user  # type: ignore[attr-defined]
         app.save()
         ApplicationEvent.objects.create(
-            application=app, from_status="", to_status=S.SUBMITTED, note=note, actor=user,
+            application=app,
+            from_status="",
+            to_status=S.SUBMITTED,
+            note=note,
+            actor=user,
             data={"scope": grant.scope, "authorisation": grant.pk},
         )
         _notify(
@@ -567,9 +574,9 @@ def invite(
         Message.objects.create(
             enterprise=enterprise,
             kind="invitation",
-            subject=(
-                _("%(institution)s 邀请您授权并申请融资") % {"institution": institution.name}
-            )[:200],
+            subject=(_("%(institution)s 邀请您授权并申请融资") % {"institution": institution.name})[
+                :200
+            ],
             body=note,
             link=reverse("lending:ent_invitations"),
         )

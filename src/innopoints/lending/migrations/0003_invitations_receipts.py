@@ -7,91 +7,288 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('applications', '0002_catalogue_matching_push'),
-        ('collection', '0006_moved_from_jobs'),
-        ('lending', '0002_application_snapshot'),
-        ('registry', '0002_reference_data'),
+        ("applications", "0002_catalogue_matching_push"),
+        ("collection", "0006_moved_from_jobs"),
+        ("lending", "0002_application_snapshot"),
+        ("registry", "0002_reference_data"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='application',
-            name='reminded_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='当前环节逾期后已提醒办理方的时间（每个环节一次）', null=True, verbose_name='逾期提醒时间'),
+            model_name="application",
+            name="reminded_at",
+            field=models.DateTimeField(
+                blank=True,
+                editable=False,
+                help_text="当前环节逾期后已提醒办理方的时间（每个环节一次）",
+                null=True,
+                verbose_name="逾期提醒时间",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalapplication',
-            name='reminded_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='当前环节逾期后已提醒办理方的时间（每个环节一次）', null=True, verbose_name='逾期提醒时间'),
+            model_name="historicalapplication",
+            name="reminded_at",
+            field=models.DateTimeField(
+                blank=True,
+                editable=False,
+                help_text="当前环节逾期后已提醒办理方的时间（每个环节一次）",
+                null=True,
+                verbose_name="逾期提醒时间",
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalInvitation',
+            name="HistoricalInvitation",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('scope', models.JSONField(blank=True, default=list, verbose_name='请求授权的指标')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='附言')),
-                ('status', models.CharField(choices=[('pending', '待回复'), ('accepted', '已接受'), ('declined', '已谢绝')], default='pending', max_length=16, verbose_name='状态')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='邀请时间')),
-                ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='回复时间')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('authorisation', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='collection.authorisation', verbose_name='接受时给出的授权')),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='邀请人')),
-                ('enterprise', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.enterprise', verbose_name='企业')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('institution', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.institution', verbose_name='金融机构')),
-                ('offering', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='applications.offering', verbose_name='产品')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "scope",
+                    models.JSONField(blank=True, default=list, verbose_name="请求授权的指标"),
+                ),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="附言")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "待回复"),
+                            ("accepted", "已接受"),
+                            ("declined", "已谢绝"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="邀请时间"),
+                ),
+                (
+                    "answered_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="回复时间"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "authorisation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="collection.authorisation",
+                        verbose_name="接受时给出的授权",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="邀请人",
+                    ),
+                ),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.enterprise",
+                        verbose_name="企业",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.institution",
+                        verbose_name="金融机构",
+                    ),
+                ),
+                (
+                    "offering",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="applications.offering",
+                        verbose_name="产品",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '邀请变更记录',
-                'verbose_name_plural': 'historical 授权邀请',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "邀请变更记录",
+                "verbose_name_plural": "historical 授权邀请",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.JSONField(blank=True, default=list, verbose_name='请求授权的指标')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='附言')),
-                ('status', models.CharField(choices=[('pending', '待回复'), ('accepted', '已接受'), ('declined', '已谢绝')], default='pending', max_length=16, verbose_name='状态')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='邀请时间')),
-                ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='回复时间')),
-                ('authorisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='invitations', to='collection.authorisation', verbose_name='接受时给出的授权')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='邀请人')),
-                ('enterprise', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='invitations', to='registry.enterprise', verbose_name='企业')),
-                ('institution', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='invitations', to='registry.institution', verbose_name='金融机构')),
-                ('offering', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='invitations', to='applications.offering', verbose_name='产品')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "scope",
+                    models.JSONField(blank=True, default=list, verbose_name="请求授权的指标"),
+                ),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="附言")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "待回复"),
+                            ("accepted", "已接受"),
+                            ("declined", "已谢绝"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="邀请时间")),
+                (
+                    "answered_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="回复时间"),
+                ),
+                (
+                    "authorisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="invitations",
+                        to="collection.authorisation",
+                        verbose_name="接受时给出的授权",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="邀请人",
+                    ),
+                ),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="invitations",
+                        to="registry.enterprise",
+                        verbose_name="企业",
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="invitations",
+                        to="registry.institution",
+                        verbose_name="金融机构",
+                    ),
+                ),
+                (
+                    "offering",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="invitations",
+                        to="applications.offering",
+                        verbose_name="产品",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '授权邀请',
-                'verbose_name_plural': '授权邀请',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "授权邀请",
+                "verbose_name_plural": "授权邀请",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='ApiReceipt',
+            name="ApiReceipt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=64, verbose_name='机构业务编号')),
-                ('digest', models.CharField(max_length=64, verbose_name='请求摘要')),
-                ('status_code', models.PositiveSmallIntegerField(verbose_name='应答状态码')),
-                ('response', models.JSONField(default=dict, verbose_name='应答内容')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='时间')),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='receipts', to='lending.application', verbose_name='融资申请')),
-                ('institution', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.institution', verbose_name='金融机构')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(max_length=64, verbose_name="机构业务编号")),
+                ("digest", models.CharField(max_length=64, verbose_name="请求摘要")),
+                ("status_code", models.PositiveSmallIntegerField(verbose_name="应答状态码")),
+                ("response", models.JSONField(default=dict, verbose_name="应答内容")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="时间")),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="receipts",
+                        to="lending.application",
+                        verbose_name="融资申请",
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.institution",
+                        verbose_name="金融机构",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '接口办理回执',
-                'verbose_name_plural': '接口办理回执',
-                'constraints': [models.UniqueConstraint(fields=('institution', 'reference'), name='api_receipt_once_per_reference')],
+                "verbose_name": "接口办理回执",
+                "verbose_name_plural": "接口办理回执",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("institution", "reference"), name="api_receipt_once_per_reference"
+                    )
+                ],
             },
         ),
     ]
