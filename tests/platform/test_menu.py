@@ -80,7 +80,9 @@ def test_the_registered_menu_of_each_role() -> None:
     ]
     assert labels("institution") == [
         ("金融端首页", "/fin/"),
+        ("融资申请", "/lending/bank/"),
         ("授权企业", "/fin/authorised/"),
+        ("授权邀请", "/lending/bank/invitations/"),
         ("融资记录", "/fin/financings/"),
         ("融资统计", "/fin/outcomes/"),
         ("接口令牌", "/api-tokens/"),
@@ -91,12 +93,15 @@ def test_the_registered_menu_of_each_role() -> None:
         ("授权管理", "/ent/authorisations/"),
         ("消息", "/ent/inbox/"),
         ("政策匹配", "/ent/matches/"),
+        ("我的融资申请", "/lending/mine/"),
+        ("金融机构的邀请", "/lending/mine/invitations/"),
+        ("我的企业画像", "/lending/mine/portrait/"),
         ("推送设置", "/ent/push-settings/"),
     ]
     assert labels(None) == []
     with translation.override("en"):
         assert labels("institution")[:3] == [
             ("Institution portal home", "/en/fin/"),
+            ("Financing applications", "/en/lending/bank/"),
             ("Authorising enterprises", "/en/fin/authorised/"),
-            ("Financing records", "/en/fin/financings/"),
         ]
