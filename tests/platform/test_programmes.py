@@ -367,19 +367,84 @@ def test_pages_are_scoped(world: World) -> None:
     assert world.local[1].name not in away.get(reverse("programmes:gov_filings")).content.decode()
     # a city outside the loan's division may not check it; nothing changes
     refused = away.post(
-        reverse("programmes:gov_filing_check", args=[f_theirs.pk]), {"decision": "accept"}
+        reverse("programmes:gov_filings"), {"filing": f_theirs.pk, "decision": "accept"}
     )
     assert refused.status_code == 403
     assert Filing.objects.get(pk=f_theirs.pk).status == "filed"
-    done = city.post(
-        reverse("programmes:gov_filing_check", args=[f_mine.pk]), {"decision": "accept"}
-    )
+    done = city.post(reverse("programmes:gov_filings"), {"filing": f_mine.pk, "decision": "accept"})
     assert done.status_code == 302
     assert Filing.objects.get(pk=f_mine.pk).status == "accepted"
     # a bank cannot claim on another bank's filing through the form
     defaulted(theirs)
-    response = bank.post(
-        reverse("programmes:fin_claim_new", args=[f_theirs.pk]), {"loss": "10"}
-    )
+    response = bank.post(reverse("programmes:fin_claim_new"), {"filing": f_theirs.pk, "loss": "10"})
     assert response.status_code in (403, 404)
     assert Claim.objects.count() == 0
+
+
+def test_every_page_answers(world: World) -> None:
+    """Each page for the user it is meant for, with data in it."""
+    pool.add_funds(world.programme, "100", world.city)
+    loan = world.loan(world.local[0])
+    filing = accepted(world, loan)
+    defaulted(loan)
+    pool.file_claim(filing, "50", world.bank_a, world.banker_a, reference="CL-9")
+    scheme(name="首贷奖", kind="award", base="fixed", fixed_amount=D("5"))
+    city = Client()
+    city.force_login(world.city)
+    for name, query in [
+        ("gov_programmes", ""),
+        ("gov_programme_form", ""),
+        ("gov_programme_form", f"?pk={world.programme.pk}"),
+        ("gov_ledger", f"?programme={world.programme.pk}"),
+        ("gov_filings", ""),
+        ("gov_claims", ""),
+        ("gov_subsidies", ""),
+        ("gov_scheme_form", ""),
+        ("gov_awards", ""),
+    ]:
+        page = city.get(reverse(f"programmes:{name}") + query)
+        assert page.status_code == 200, name
+    assert "20.00" in city.get(reverse("programmes:gov_claims")).content.decode()  # 50 × 40 %
+    xlsx = city.get(reverse("programmes:gov_relending"))
+    assert xlsx.status_code == 200 and xlsx["Content-Type"].startswith("application/vnd")
+    assert city.post(reverse("programmes:gov_awards"), {"detect": "1"}).status_code == 302
+    assert Subsidy.objects.filter(financing=loan, amount=D("5.00")).exists()
+    bank = Client()
+    bank.force_login(world.banker_a)
+    for name, query in [
+        ("fin_filings", ""),
+        ("fin_claims", ""),
+        ("fin_filing_new", ""),
+        ("fin_claim_new", f"?filing={filing.pk}"),
+    ]:
+        assert bank.get(reverse(f"programmes:{name}") + query).status_code == 200, name
+    assert bank.get(reverse("programmes:gov_awards")).status_code == 403
+
+
+def test_programme_form_checks_shares(world: World) -> None:
+    city = Client()
+    city.force_login(world.city)
+    data = {
+        "name": "新资金池",
+        "region": world.programme.region_id,
+        "fund_size": "500",
+        "institutions": [world.bank_a.pk],
+        "bank_share": "30",
+        "pool_share": "30",
+        "guarantor_share": "40",
+        "filing_days": "30",
+        "valid_from": "2026-01-01",
+    }
+    page = city.post(reverse("programmes:gov_programme_form"), data)
+    assert page.status_code == 200 and "35%" in page.content.decode()
+    assert not Programme.objects.filter(name="新资金池").exists()
+    data.update(pool_share="40", guarantor_share="30")
+    assert city.post(reverse("programmes:gov_programme_form"), data).status_code == 302
+    made = Programme.objects.get(name="新资金池")
+    assert list(made.institutions.all()) == [world.bank_a]
+    # Mianyang may not set up a pool for Chengdu
+    away = Client()
+    away.force_login(world.away_city)
+    data["name"] = "越权"
+    assert away.post(reverse("programmes:gov_programme_form"), data).status_code == 200
+    assert not Programme.objects.filter(name="越权").exists()
