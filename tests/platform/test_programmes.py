@@ -448,3 +448,22 @@ def test_programme_form_checks_shares(world: World) -> None:
     data["name"] = "越权"
     assert away.post(reverse("programmes:gov_programme_form"), data).status_code == 200
     assert not Programme.objects.filter(name="越权").exists()
+
+
+def test_demo_builds_the_loop_once(world: World) -> None:
+    from innopoints.programmes import demo
+
+    made = demo.build(world.admin, today=TODAY)
+    assert made is not None and demo.build(world.admin, today=TODAY) == made
+    figures = pool.summary(made)
+    # 2000 put in; 250 × 40 % = 100 paid; exposure 500 (the 300 loan was compensated)
+    assert (figures["funds_in"], figures["paid_out"], figures["balance"]) == (
+        D("2000.00"),
+        D("100.00"),
+        D("1900.00"),
+    )
+    assert figures["exposure"] == D("500.00")
+    assert Filing.objects.filter(programme=made, status="filed").count() == 1
+    # 500 × 1.5 % × 90/365 = 1.849… → 1.85
+    assert Subsidy.objects.get(scheme__kind="interest", status="paid").amount == D("1.85")
+    assert Subsidy.objects.filter(scheme__kind="award", status="paid").count() == 1
