@@ -1,0 +1,469 @@
+"""Risk-compensation programmes, filings, claims, the ledger, subsidies and awards against
+hand-computed figures; bad input changes nothing; access by role and division."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+from django.urls import reverse
+
+from innopoints.programmes import pool, relending, subsidies
+from innopoints.programmes.models import (
+    Claim,
+    Filing,
+    LedgerEntry,
+    Programme,
+    Subsidy,
+    SubsidyScheme,
+)
+from innopoints.programmes.pool import ProgrammeError
+from innopoints.registry.models import Qualification
+from tests.platform.programmes_world import DISBURSED, TODAY, World, make_world
+
+D = Decimal
+
+
+@pytest.fixture
+def world(db: Any) -> World:
+    return make_world()
+
+
+def counts() -> tuple[int, ...]:
+    return (
+        Filing.objects.count(),
+        Claim.objects.count(),
+        LedgerEntry.objects.count(),
+        Subsidy.objects.count(),
+    )
+
+
+def accepted(world: World, financing: Any, covered: str | None = None) -> Filing:
+    filing = pool.file_loan(
+        world.programme,
+        financing,
+        financing.institution,
+        world.banker_a,
+        covered_amount=covered,
+        on=TODAY,
+    )
+    return pool.check_filing(filing, accept=True, reason="", user=world.city)
+
+
+def defaulted(financing: Any) -> None:
+    financing.status = "defaulted"
+    financing.save()
+
+
+# -- programmes as data ---------------------------------------------------------------------
+
+
+def test_shares_sum_to_100_and_guarantor_at_most_35() -> None:
+    base = {
+        "name": "p",
+        "fund_size": D(100),
+        "filing_days": 30,
+        "valid_from": dt.date(2026, 1, 1),
+    }
+    ok = Programme(**base, bank_share=D(30), pool_share=D(35), guarantor_share=D(35))
+    ok.clean()
+    with pytest.raises(ValidationError, match="100"):
+        Programme(**base, bank_share=D(30), pool_share=D(30), guarantor_share=D(30)).clean()
+    with pytest.raises(ValidationError, match="35"):
+        Programme(**base, bank_share=D(20), pool_share=D(40), guarantor_share=D(40)).clean()
+    # seed 001: the pool bears 50 % of the additional loss on first-credit loans
+    first = Programme(
+        **base, bank_share=D(50), pool_share=D(50), guarantor_share=D(0), first_credit_only=True
+    )
+    first.clean()
+
+
+# -- filing ---------------------------------------------------------------------------------
+
+
+def test_filing_checks_and_refusal_then_refiling(world: World) -> None:
+    loan = world.loan(world.local[0])
+    filing = pool.file_loan(world.programme, loan, world.bank_a, world.banker_a, on=TODAY)
+    assert filing.covered_amount == D("100.00") and filing.status == "filed"
+    assert pool.exposure(world.programme) == 0  # not yet checked
+    with pytest.raises(ProgrammeError, match="已经备案"):
+        pool.file_loan(world.programme, loan, world.bank_a, world.banker_a, on=TODAY)
+    with pytest.raises(ProgrammeError, match="原因"):
+        pool.check_filing(filing, accept=False, reason=" ", user=world.city)
+    pool.check_filing(filing, accept=False, reason="材料不全", user=world.city)
+    again = pool.file_loan(world.programme, loan, world.bank_a, world.banker_a, on=TODAY)
+    pool.check_filing(again, accept=True, reason="", user=world.city)
+    assert pool.exposure(world.programme) == D("100.00")
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("late", "备案期限"),
+        ("tier", "档次"),
+        ("other_bank", "本机构发放"),
+        ("away", "适用地区"),
+        ("not_member", "合作金融机构"),
+        ("repaid", "已放款且未结清"),
+        ("too_much", "不超过贷款金额"),
+    ],
+)
+def test_bad_filing_changes_nothing(world: World, case: str, message: str) -> None:
+    loan = world.loan(world.local[1])
+    institution, on, covered = world.bank_a, TODAY, None
+    if case == "late":
+        on = DISBURSED + dt.timedelta(days=31)
+    elif case == "tier":
+        loan = world.loan(world.local[2], tier="C")
+    elif case == "other_bank":
+        institution = world.bank_b
+    elif case == "away":
+        loan = world.loan(world.away)
+    elif case == "not_member":
+        world.programme.institutions.remove(world.bank_a)
+    elif case == "repaid":
+        loan.status = "repaid"
+        loan.save()
+    elif case == "too_much":
+        covered = "100.01"
+    before = counts()
+    with pytest.raises(ProgrammeError, match=message):
+        pool.file_loan(
+            world.programme, loan, institution, world.banker_a, covered_amount=covered, on=on
+        )
+    assert counts() == before
+    # on the deadline day itself it is still accepted
+    if case == "late":
+        pool.file_loan(
+            world.programme, loan, institution, world.banker_a, on=DISBURSED + dt.timedelta(30)
+        )
+
+
+def test_first_credit_only(world: World) -> None:
+    world.programme.first_credit_only = True
+    world.programme.save()
+    first = world.loan(world.local[0], disbursed=DISBURSED)
+    second = world.loan(world.local[0], world.bank_b, disbursed=DISBURSED + dt.timedelta(days=1))
+    pool.file_loan(world.programme, first, world.bank_a, world.banker_a, on=TODAY)
+    with pytest.raises(ProgrammeError, match="首贷"):
+        pool.file_loan(world.programme, second, world.bank_b, world.banker_b, on=TODAY)
+
+
+# -- claims and payouts ---------------------------------------------------------------------
+
+
+def test_payout_share_cap_and_balance(world: World) -> None:
+    """pool 40 %, per-loan cap 50, fund 1000 put in as 60."""
+    pool.add_funds(world.programme, "60", world.city)
+    small = world.loan(world.local[0], amount="80")
+    big = world.loan(world.local[1], amount="300")
+    third = world.loan(world.local[2], amount="200")
+    f_small, f_big, f_third = (accepted(world, x) for x in (small, big, third))
+    assert pool.exposure(world.programme) == D("580.00")
+    for loan in (small, big, third):
+        defaulted(loan)
+
+    # 80 × 40 % = 32.00 (below the cap 50 and the balance 60)
+    c1 = pool.file_claim(f_small, "80", world.bank_a, world.banker_a)
+    c1 = pool.decide_claim(c1, approve=True, reason="", user=world.city)
+    assert c1.payout == D("32.00")
+    # 300 × 40 % = 120 → the per-loan cap 50; balance 60 − approved-unpaid 32 = 28 → 28.00
+    c2 = pool.file_claim(f_big, "300", world.bank_a, world.banker_a)
+    c2 = pool.decide_claim(c2, approve=True, reason="", user=world.city)
+    assert c2.payout == D("28.00")
+    # the pool is fully committed: a third approval would be 0 and is refused
+    c3 = pool.file_claim(f_third, "33.33", world.bank_a, world.banker_a)
+    with pytest.raises(ProgrammeError, match="为 0"):
+        pool.decide_claim(c3, approve=True, reason="", user=world.city)
+    pool.pay_claim(c1, world.city)
+    pool.pay_claim(c2, world.city)
+    assert pool.balance(world.programme) == D("0.00")
+    # fresh funds: 33.33 × 40 % = 13.332 → rounded down to 13.33
+    pool.add_funds(world.programme, "100", world.city)
+    c3 = pool.decide_claim(c3, approve=True, reason="", user=world.city)
+    assert c3.payout == D("13.33")
+    pool.pay_claim(c3, world.city)
+    figures = pool.summary(world.programme)
+    assert figures["funds_in"] == D("160.00")
+    assert figures["paid_out"] == D("73.33")
+    assert figures["balance"] == D("86.67") == figures["funds_in"] - figures["paid_out"]
+    assert figures["claims_paid"] == figures["paid_out"]
+    assert figures["exposure"] == D("0.00")  # all three compensated and closed
+    assert Filing.objects.get(pk=f_big.pk).status == "closed"
+
+
+def test_per_loan_cap_counts_earlier_approvals(world: World) -> None:
+    pool.add_funds(world.programme, "500", world.city)
+    loan = world.loan(world.local[0], amount="200")
+    filing = accepted(world, loan)
+    defaulted(loan)
+    c1 = pool.file_claim(filing, "100", world.bank_a, world.banker_a)
+    assert pool.decide_claim(c1, approve=True, reason="", user=world.city).payout == D("40.00")
+    c2 = pool.file_claim(filing, "100", world.bank_a, world.banker_a)
+    # 100 × 40 % = 40, cap 50 − 40 already approved = 10
+    assert pool.decide_claim(c2, approve=True, reason="", user=world.city).payout == D("10.00")
+
+
+def test_bad_claims_change_nothing(world: World) -> None:
+    pool.add_funds(world.programme, "100", world.city)
+    loan = world.loan(world.local[0], amount="100")
+    filing = accepted(world, loan, covered="90")
+    before = counts()
+    with pytest.raises(ProgrammeError, match="尚未违约"):
+        pool.file_claim(filing, "10", world.bank_a, world.banker_a)
+    defaulted(loan)
+    with pytest.raises(ProgrammeError, match="超过"):
+        pool.file_claim(filing, "90.01", world.bank_a, world.banker_a)
+    with pytest.raises(ProgrammeError, match="本机构"):
+        pool.file_claim(filing, "10", world.bank_b, world.banker_b)
+    with pytest.raises(ProgrammeError, match="大于 0"):
+        pool.file_claim(filing, "0", world.bank_a, world.banker_a)
+    assert counts() == before
+    claim = pool.file_claim(filing, "90", world.bank_a, world.banker_a, reference="C-1")
+    with pytest.raises(ProgrammeError, match="业务编号"):
+        pool.file_claim(filing, "1", world.bank_a, world.banker_a, reference="C-1")
+    with pytest.raises(ProgrammeError, match="已批准"):
+        pool.pay_claim(claim, world.city)
+    with pytest.raises(ProgrammeError, match="超过"):  # nothing left to claim on the filing
+        pool.file_claim(filing, "1", world.bank_a, world.banker_a)
+
+
+def test_funds_beyond_fund_size_refused(world: World) -> None:
+    pool.add_funds(world.programme, "999.99", world.city)
+    with pytest.raises(ProgrammeError, match="规模"):
+        pool.add_funds(world.programme, "0.02", world.city)
+    assert pool.balance(world.programme) == D("999.99")
+
+
+def test_ledger_is_append_only(world: World) -> None:
+    entry = pool.add_funds(world.programme, "10", world.city)
+    entry.amount = D("1000")
+    with pytest.raises(ValidationError):
+        entry.save()
+    with pytest.raises(ValidationError):
+        entry.delete()
+    with pytest.raises(ValidationError):
+        LedgerEntry.objects.filter(pk=entry.pk).update(amount=D(1))
+    with pytest.raises(ValidationError):
+        LedgerEntry.objects.all().delete()
+    assert LedgerEntry.objects.get(pk=entry.pk).amount == D("10.00")
+
+
+# -- subsidies, awards, relending -----------------------------------------------------------
+
+
+def scheme(**fields: Any) -> SubsidyScheme:
+    made = SubsidyScheme(valid_from=dt.date(2026, 1, 1), **fields)
+    made.full_clean()
+    made.save()
+    return made
+
+
+def test_interest_subsidy_period_and_cap(world: World) -> None:
+    interest = scheme(
+        name="贴息", kind="interest", base="amount", rate=D("1.5"), cap=D("2.00"), max_months=12
+    )
+    loan = world.loan(world.local[0], amount="100")
+    # 100 × 1.5 % × 90/365 = 0.3698… → 0.37
+    first = subsidies.propose(
+        interest, loan, world.city, start=dt.date(2026, 3, 2), end=dt.date(2026, 5, 31)
+    )
+    assert first.amount == D("0.37") and first.base_amount == D("100.00")
+    with pytest.raises(ProgrammeError, match="已经计算"):
+        subsidies.propose(
+            interest, loan, world.city, start=dt.date(2026, 3, 2), end=dt.date(2026, 5, 31)
+        )
+    # a whole year asked: clipped to 12 months from disbursement (2026-05-31 → 2027-03-02),
+    # 275 days → 1.13, but the cap leaves 2.00 − 0.37 = 1.63; 1.13 fits
+    second = subsidies.propose(
+        interest, loan, world.city, start=dt.date(2026, 5, 31), end=dt.date(2027, 12, 31)
+    )
+    assert second.period_end == dt.date(2027, 3, 2) and second.amount == D("1.13")
+    subsidies.decide(first, approve=True, reason="", user=world.city)
+    subsidies.pay(first, world.city)
+    assert Subsidy.objects.get(pk=first.pk).status == "paid"
+    with pytest.raises(ProgrammeError, match="已核准"):
+        subsidies.pay(second, world.city)
+
+
+def test_fee_subsidy_and_eligibility(world: World) -> None:
+    fee = scheme(
+        name="担保费补贴",
+        kind="guarantee_fee",
+        financing_kind="guarantee",
+        base="paid",
+        rate=D("50"),
+        eligible_tiers=["A"],
+    )
+    guarantee = world.loan(world.local[0], kind="guarantee", amount="200")
+    made = subsidies.propose(
+        fee, guarantee, world.city, start=dt.date(2026, 3, 2), end=dt.date(2026, 4, 1), paid="3"
+    )
+    assert made.amount == D("1.50")
+    before = counts()
+    with pytest.raises(ProgrammeError, match="档次"):
+        subsidies.propose(
+            fee,
+            world.loan(world.local[1], kind="guarantee", tier="B"),
+            world.city,
+            start=dt.date(2026, 3, 2),
+            end=dt.date(2026, 4, 1),
+            paid="3",
+        )
+    with pytest.raises(ProgrammeError, match="只适用"):
+        subsidies.propose(fee, world.loan(world.local[1]), world.city, paid="3")
+    assert counts() == before
+
+
+def test_first_loan_award_detected_once(world: World) -> None:
+    award = scheme(name="首贷奖", kind="award", base="fixed", fixed_amount=D("5"))
+    first = world.loan(world.local[0], disbursed=DISBURSED)
+    world.loan(world.local[0], world.bank_b, disbursed=DISBURSED + dt.timedelta(days=5))
+    other = world.loan(world.local[1], disbursed=DISBURSED + dt.timedelta(days=1))
+    world.loan(world.local[2], kind="investment")  # not a loan: the loan award ignores it
+    made = subsidies.propose_awards(world.city, on=TODAY)
+    assert sorted(s.financing_id for s in made) == sorted([first.pk, other.pk])
+    assert all(s.amount == D("5.00") for s in made)
+    assert subsidies.propose_awards(world.city, on=TODAY) == []
+
+
+def test_relending_flag(world: World) -> None:
+    loan = world.loan(world.local[0], term=12)
+    short = world.loan(world.local[1], term=6)
+    Qualification.objects.create(enterprise=world.local[0], kind="sme", valid_from=2025)
+    assert len(relending.verdict(loan).reasons) == 1  # only the flexible use is missing
+    pool.file_loan(
+        world.programme, loan, world.bank_a, world.banker_a, flexible_use=True, on=TODAY
+    )
+    assert relending.verdict(loan).eligible
+    assert not relending.verdict(short).eligible
+    assert len(relending.verdict(short).reasons) == 3
+
+
+# -- pages and access -----------------------------------------------------------------------
+
+
+def test_pages_are_scoped(world: World) -> None:
+    mine = world.loan(world.local[0])
+    theirs = world.loan(world.local[1], world.bank_b)
+    f_mine = pool.file_loan(world.programme, mine, world.bank_a, world.banker_a, on=TODAY)
+    f_theirs = pool.file_loan(world.programme, theirs, world.bank_b, world.banker_b, on=TODAY)
+    bank = Client()
+    bank.force_login(world.banker_a)
+    page = bank.get(reverse("programmes:fin_filings"))
+    assert page.status_code == 200
+    assert world.local[0].name in page.content.decode()
+    assert world.local[1].name not in page.content.decode()
+    assert bank.get(reverse("programmes:gov_filings")).status_code == 403
+    city = Client()
+    city.force_login(world.city)
+    assert world.local[1].name in city.get(reverse("programmes:gov_filings")).content.decode()
+    away = Client()
+    away.force_login(world.away_city)
+    assert world.local[1].name not in away.get(reverse("programmes:gov_filings")).content.decode()
+    # a city outside the loan's division may not check it; nothing changes
+    refused = away.post(
+        reverse("programmes:gov_filings"), {"filing": f_theirs.pk, "decision": "accept"}
+    )
+    assert refused.status_code == 403
+    assert Filing.objects.get(pk=f_theirs.pk).status == "filed"
+    done = city.post(reverse("programmes:gov_filings"), {"filing": f_mine.pk, "decision": "accept"})
+    assert done.status_code == 302
+    assert Filing.objects.get(pk=f_mine.pk).status == "accepted"
+    # a bank cannot claim on another bank's filing through the form
+    defaulted(theirs)
+    response = bank.post(reverse("programmes:fin_claim_new"), {"filing": f_theirs.pk, "loss": "10"})
+    assert response.status_code in (403, 404)
+    assert Claim.objects.count() == 0
+
+
+def test_every_page_answers(world: World) -> None:
+    """Each page for the user it is meant for, with data in it."""
+    pool.add_funds(world.programme, "100", world.city)
+    loan = world.loan(world.local[0])
+    filing = accepted(world, loan)
+    defaulted(loan)
+    pool.file_claim(filing, "50", world.bank_a, world.banker_a, reference="CL-9")
+    scheme(name="首贷奖", kind="award", base="fixed", fixed_amount=D("5"))
+    city = Client()
+    city.force_login(world.city)
+    for name, query in [
+        ("gov_programmes", ""),
+        ("gov_programme_form", ""),
+        ("gov_programme_form", f"?pk={world.programme.pk}"),
+        ("gov_ledger", f"?programme={world.programme.pk}"),
+        ("gov_filings", ""),
+        ("gov_claims", ""),
+        ("gov_subsidies", ""),
+        ("gov_scheme_form", ""),
+        ("gov_awards", ""),
+    ]:
+        page = city.get(reverse(f"programmes:{name}") + query)
+        assert page.status_code == 200, name
+    assert "20.00" in city.get(reverse("programmes:gov_claims")).content.decode()  # 50 × 40 %
+    xlsx = city.get(reverse("programmes:gov_relending"))
+    assert xlsx.status_code == 200 and xlsx["Content-Type"].startswith("application/vnd")
+    assert city.post(reverse("programmes:gov_awards"), {"detect": "1"}).status_code == 302
+    assert Subsidy.objects.filter(financing=loan, amount=D("5.00")).exists()
+    bank = Client()
+    bank.force_login(world.banker_a)
+    for name, query in [
+        ("fin_filings", ""),
+        ("fin_claims", ""),
+        ("fin_filing_new", ""),
+        ("fin_claim_new", f"?filing={filing.pk}"),
+    ]:
+        assert bank.get(reverse(f"programmes:{name}") + query).status_code == 200, name
+    assert bank.get(reverse("programmes:gov_awards")).status_code == 403
+
+
+def test_programme_form_checks_shares(world: World) -> None:
+    city = Client()
+    city.force_login(world.city)
+    data = {
+        "name": "新资金池",
+        "region": world.programme.region_id,
+        "fund_size": "500",
+        "institutions": [world.bank_a.pk],
+        "bank_share": "30",
+        "pool_share": "30",
+        "guarantor_share": "40",
+        "filing_days": "30",
+        "valid_from": "2026-01-01",
+    }
+    page = city.post(reverse("programmes:gov_programme_form"), data)
+    assert page.status_code == 200 and "35%" in page.content.decode()
+    assert not Programme.objects.filter(name="新资金池").exists()
+    data.update(pool_share="40", guarantor_share="30")
+    assert city.post(reverse("programmes:gov_programme_form"), data).status_code == 302
+    made = Programme.objects.get(name="新资金池")
+    assert list(made.institutions.all()) == [world.bank_a]
+    # Mianyang may not set up a pool for Chengdu
+    away = Client()
+    away.force_login(world.away_city)
+    data["name"] = "越权"
+    assert away.post(reverse("programmes:gov_programme_form"), data).status_code == 200
+    assert not Programme.objects.filter(name="越权").exists()
+
+
+def test_demo_builds_the_loop_once(world: World) -> None:
+    from innopoints.programmes import demo
+
+    made = demo.build(world.admin, today=TODAY)
+    assert made is not None and demo.build(world.admin, today=TODAY) == made
+    figures = pool.summary(made)
+    # 2000 put in; 250 × 40 % = 100 paid; exposure 500 (the 300 loan was compensated)
+    assert (figures["funds_in"], figures["paid_out"], figures["balance"]) == (
+        D("2000.00"),
+        D("100.00"),
+        D("1900.00"),
+    )
+    assert figures["exposure"] == D("500.00")
+    assert Filing.objects.filter(programme=made, status="filed").count() == 1
+    # 500 × 1.5 % × 90/365 = 1.849… → 1.85
+    assert Subsidy.objects.get(scheme__kind="interest", status="paid").amount == D("1.85")
+    assert Subsidy.objects.filter(scheme__kind="award", status="paid").count() == 1
