@@ -476,3 +476,21 @@ def test_demo_makes_applications_in_every_state_through_the_workflow(
     later = Application.objects.filter(status__in=[S.DISBURSED, S.SETTLED, S.OVERDUE, S.DEFAULTED])
     assert all(a.financing_id for a in later)
     assert Financing.objects.count() == later.count()
+
+
+def test_apply_button_shows_the_scope_then_the_open_application(w: dict[str, Any]) -> None:
+    from django.template import engines  # noqa: PLC0415
+    from django.test import RequestFactory  # noqa: PLC0415
+
+    tag = engines["django"].from_string("{% load lending_tags %}{% apply_button offering %}")
+    request = RequestFactory().get("/")
+    request.user = w["owner"]
+    before = tag.render({"offering": w["loan"]}, request)
+    assert "营业收入" in before
+    assert reverse("lending:apply", args=[w["loan"].pk]) in before
+    app = _apply(w)
+    after = tag.render({"offering": w["loan"]}, request)
+    assert reverse("lending:ent_detail", args=[app.pk]) in after
+    assert reverse("lending:apply", args=[w["loan"].pk]) not in after
+    request.user = w["banker"]  # not an enterprise: nothing
+    assert "btn" not in tag.render({"offering": w["loan"]}, request)

@@ -270,7 +270,7 @@ def transition(
     note = (note or "").strip()
     with transaction.atomic():
         app = (
-            Application.objects.select_for_update()
+            Application.objects.select_for_update(of=("self",))
             .select_related("enterprise", "institution", "offering", "authorisation")
             .get(pk=application.pk)
         )
