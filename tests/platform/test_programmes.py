@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from innopoints.programmes import pool, relending, subsidies
+from innopoints.programmes import demo, pool, relending, subsidies
 from innopoints.programmes.models import (
     Claim,
     Filing,
@@ -320,7 +320,7 @@ def test_fee_subsidy_and_eligibility(world: World) -> None:
 
 
 def test_first_loan_award_detected_once(world: World) -> None:
-    award = scheme(name="首贷奖", kind="award", base="fixed", fixed_amount=D("5"))
+    scheme(name="首贷奖", kind="award", base="fixed", fixed_amount=D("5"))
     first = world.loan(world.local[0], disbursed=DISBURSED)
     world.loan(world.local[0], world.bank_b, disbursed=DISBURSED + dt.timedelta(days=5))
     other = world.loan(world.local[1], disbursed=DISBURSED + dt.timedelta(days=1))
@@ -336,9 +336,7 @@ def test_relending_flag(world: World) -> None:
     short = world.loan(world.local[1], term=6)
     Qualification.objects.create(enterprise=world.local[0], kind="sme", valid_from=2025)
     assert len(relending.verdict(loan).reasons) == 1  # only the flexible use is missing
-    pool.file_loan(
-        world.programme, loan, world.bank_a, world.banker_a, flexible_use=True, on=TODAY
-    )
+    pool.file_loan(world.programme, loan, world.bank_a, world.banker_a, flexible_use=True, on=TODAY)
     assert relending.verdict(loan).eligible
     assert not relending.verdict(short).eligible
     assert len(relending.verdict(short).reasons) == 3
@@ -451,8 +449,6 @@ def test_programme_form_checks_shares(world: World) -> None:
 
 
 def test_demo_builds_the_loop_once(world: World) -> None:
-    from innopoints.programmes import demo
-
     made = demo.build(world.admin, today=TODAY)
     assert made is not None and demo.build(world.admin, today=TODAY) == made
     figures = pool.summary(made)

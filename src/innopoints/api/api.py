@@ -544,10 +544,3 @@ def financing_update(
         changes={k: [before[k], v] for k, v in sent.items() if before[k] != v},
     )
     return s.financing_out(found)
-
-
-# -- risk-compensation filings and claims (api/programmes.py) -------------------------------
-
-from innopoints.api.programmes import router as programmes_router  # noqa: E402
-
-api.add_router("/programmes", programmes_router)

@@ -7,4 +7,8 @@ class ApiConfig(AppConfig):
     verbose_name = _("机构接口")
 
     def ready(self) -> None:
-        from innopoints.api import menu  # noqa: F401, PLC0415 - the menu entries register
+        # the filings and claims endpoints add their router to the API (api/programmes.py)
+        from innopoints.api import (
+            menu,  # noqa: F401 - the menu entries register
+            programmes,  # noqa: F401
+        )
