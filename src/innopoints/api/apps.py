@@ -7,8 +7,5 @@ class ApiConfig(AppConfig):
     verbose_name = _("机构接口")
 
     def ready(self) -> None:
-        # the filings and claims endpoints add their router to the API (api/programmes.py)
-        from innopoints.api import (
-            menu,  # noqa: F401 - the menu entries register
-            programmes,  # noqa: F401
-        )
+        # the menu entries register; the filings and claims router mounts (api/programmes.py)
+        from innopoints.api import menu, programmes  # noqa: F401, PLC0415
