@@ -71,6 +71,8 @@ def test_the_registered_menu_of_each_role() -> None:
         ("邀请企业", "/gov/invite/"),
         ("政策推送成效", "/gov/uptake/"),
         ("融资统计", "/gov/financing/"),
+        ("风险补偿资金池", "/programmes/gov/"),
+        ("贴息与奖励", "/programmes/gov/subsidies/"),
     ]
     assert labels("government") == government
     assert labels("admin") == [
@@ -82,6 +84,7 @@ def test_the_registered_menu_of_each_role() -> None:
         ("金融端首页", "/fin/"),
         ("授权企业", "/fin/authorised/"),
         ("融资记录", "/fin/financings/"),
+        ("风险补偿备案", "/programmes/fin/filings/"),
         ("融资统计", "/fin/outcomes/"),
         ("接口令牌", "/api-tokens/"),
     ]
