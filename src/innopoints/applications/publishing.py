@@ -49,6 +49,7 @@ FIELDS = (
     "source",
     "eligibility",
     "terms",
+    "example",
 )
 
 
