@@ -100,9 +100,7 @@ def _world(tmp_path: Path) -> dict[str, Any]:
         banker,
     )
     draft = publishing.save_draft(bank, _data("草稿贷"), banker)
-    top = (
-        Result.objects.filter(run=run, vetoed=False, tier__in=["A", "B"]).order_by("rank").first()
-    )
+    top = Result.objects.filter(run=run, vetoed=False, tier__in=["A", "B"]).order_by("rank").first()
     assert top is not None
     Authorisation.objects.create(
         enterprise=top.enterprise, institution=bank, valid_from=dt.date(2025, 1, 1)
@@ -202,9 +200,12 @@ def test_review_belongs_to_the_government_of_the_area(world: dict[str, Any]) -> 
         publishing.approve(pending, world["chengdu"])  # a city does not review a provincial one
     pending.refresh_from_db()
     assert pending.review_state == Review.PENDING
-    assert _client(world["chengdu"]).get(
-        reverse("applications:gov_offering", args=[pending.pk])
-    ).status_code == 404
+    assert (
+        _client(world["chengdu"])
+        .get(reverse("applications:gov_offering", args=[pending.pk]))
+        .status_code
+        == 404
+    )
     queue = _client(world["sichuan"]).get(reverse("applications:gov_offerings"))
     assert queue.status_code == 200 and "待审贷" in queue.content.decode()
     page = reverse("applications:gov_offering", args=[pending.pk])
@@ -215,7 +216,9 @@ def test_review_belongs_to_the_government_of_the_area(world: dict[str, Any]) -> 
     client.post(page, {"action": "return", "reason": "额度上限过高"})
     pending.refresh_from_db()
     assert (pending.review_state, pending.review_reason) == (Review.RETURNED, "额度上限过高")
-    banker_page = _client(world["banker"]).get(reverse("applications:fin_offering", args=[pending.pk]))
+    banker_page = _client(world["banker"]).get(
+        reverse("applications:fin_offering", args=[pending.pk])
+    )
     assert "额度上限过高" in banker_page.content.decode()
 
 
@@ -224,7 +227,9 @@ def test_a_bank_sees_only_its_own_offerings(world: dict[str, Any]) -> None:
     rival = _client(world["rival_banker"])
     assert rival.get(reverse("applications:fin_offering", args=[own.pk])).status_code == 404
     assert rival.get(reverse("applications:fin_offering_edit", args=[own.pk])).status_code == 404
-    assert rival.post(reverse("applications:fin_offering_withdraw", args=[own.pk])).status_code == 404
+    assert (
+        rival.post(reverse("applications:fin_offering_withdraw", args=[own.pk])).status_code == 404
+    )
     listing = rival.get(reverse("applications:fin_offerings")).content.decode()
     assert "上架贷" not in listing
     mine = _client(world["banker"]).get(reverse("applications:fin_offerings")).content.decode()
@@ -312,7 +317,10 @@ def test_bank_page_shows_indication_for_authorised_matches(world: dict[str, Any]
 def test_demo_offerings_are_published_and_shelved(world: dict[str, Any]) -> None:
     shelved = publish_demo_offerings(world["sichuan"])
     assert len(shelved) == 2
-    assert {o.institution.name for o in shelved} == {"示例银行四川省分行", "示例农村商业银行成都分行"}
+    assert {o.institution.name for o in shelved} == {
+        "示例银行四川省分行",
+        "示例农村商业银行成都分行",
+    }
     assert all(o.review_state == Review.ON_SHELF and o.active for o in shelved)
     again = publish_demo_offerings(world["sichuan"])  # idempotent
     assert [o.pk for o in again] == [o.pk for o in shelved]

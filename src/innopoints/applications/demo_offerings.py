@@ -46,9 +46,11 @@ PRODUCTS: list[dict[str, Any]] = [
 
 
 def _user_of(role: str, **bound: Any) -> Any:
-    found = get_user_model().objects.filter(profile__role=role, **{
-        f"profile__{k}": v for k, v in bound.items()
-    }).first()
+    found = (
+        get_user_model()
+        .objects.filter(profile__role=role, **{f"profile__{k}": v for k, v in bound.items()})
+        .first()
+    )
     return found or get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
 
 

@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy
 
 from innopoints.applications.models import Offering, ReferenceRate
 from innopoints.applications.publishing import INSTITUTION_KINDS
-from innopoints.registry.models import Qualification, Region
 from innopoints.registry.english import localised
+from innopoints.registry.models import Qualification, Region
 from innopoints.site.forms import DateInput, with_unit
 
 TIERS = ("A", "B", "C", "D")
@@ -93,9 +93,7 @@ class OfferingForm(forms.Form):
         help_text=gettext_lazy("额度为最高额度与近两年平均营业收入 × 倍数中的较小者"),
     )
     rate_base = forms.ChoiceField(label=gettext_lazy("基准利率"), required=False)
-    spread_bp = forms.DecimalField(
-        label=gettext_lazy("点差"), required=False, decimal_places=1
-    )
+    spread_bp = forms.DecimalField(label=gettext_lazy("点差"), required=False, decimal_places=1)
     fixed_rate = forms.DecimalField(
         label=gettext_lazy("固定年利率"), required=False, min_value=0, decimal_places=3
     )
@@ -116,7 +114,7 @@ class OfferingForm(forms.Form):
             (k, label) for k, label in Offering.Kind.choices if k in INSTITUTION_KINDS
         ]
         codes = dict(ReferenceRate.objects.order_by("code", "-as_of").values_list("code", "name"))
-        self.fields["rate_base"].choices = [("", _("不设"))] + list(codes.items())
+        self.fields["rate_base"].choices = [("", _("不设")), *codes.items()]
         for tier in TIERS:
             self.fields[f"spread_{tier}"] = with_unit(
                 forms.DecimalField(

@@ -95,9 +95,7 @@ def _received(offering: Offering) -> dict[str, Any]:
         .filter(institution_id=offering.institution_id)
         .values_list("enterprise_id", flat=True)
     )
-    mine = list(
-        matched.filter(enterprise_id__in=authorised).select_related("enterprise")[:200]
-    )
+    mine = list(matched.filter(enterprise_id__in=authorised).select_related("enterprise")[:200])
     shown = indications(run, offering, [m.enterprise_id for m in mine])
     rows = [{"match": m, "indication": shown.get(m.enterprise_id)} for m in mine]
     return {"run": run, "total": matched.count(), "rows": rows}
@@ -242,7 +240,10 @@ def gov_offering(request: HttpRequest, pk: int) -> HttpResponse:
         elif action == "return":
             if form.is_valid():
                 _step(
-                    request, offering, publishing.send_back, _("产品已退回"),
+                    request,
+                    offering,
+                    publishing.send_back,
+                    _("产品已退回"),
                     form.cleaned_data["reason"],
                 )
             else:

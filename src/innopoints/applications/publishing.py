@@ -127,7 +127,12 @@ def save_draft(
         offering.review_state = Review.DRAFT
         offering.active = False
         _save(offering, user, _("保存草稿"))
-        record(action, obj=offering, actor=user, summary=_("保存产品草稿（第 %(v)s 版）") % {"v": offering.version})
+        record(
+            action,
+            obj=offering,
+            actor=user,
+            summary=_("保存产品草稿（第 %(v)s 版）") % {"v": offering.version},
+        )
     return offering
 
 
@@ -174,9 +179,7 @@ def send_back(offering: Offering, user: Any, reason: str) -> Offering:
         offering.review_reason = reason
         offering.active = False
         _save(offering, user, _("退回"))
-        record(
-            "update", obj=offering, actor=user, summary=_("产品被退回：%(r)s") % {"r": reason}
-        )
+        record("update", obj=offering, actor=user, summary=_("产品被退回：%(r)s") % {"r": reason})
     return offering
 
 
@@ -203,8 +206,10 @@ def withdraw(offering: Offering, user: Any, reason: str = "") -> Offering:
 def latest_published_run(region: Region | None = None) -> Run | None:
     runs = publication.published_runs()
     for run in runs[:20]:
-        if region is None or run.region_id is None or region.code.startswith(
-            run.region.code_prefix()
+        if (
+            region is None
+            or run.region_id is None
+            or region.code.startswith(run.region.code_prefix())
         ):
             return run
     return None

@@ -4,40 +4,61 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('applications', '0002_catalogue_matching_push'),
+        ("applications", "0002_catalogue_matching_push"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicaloffering',
-            name='review_reason',
-            field=models.TextField(blank=True, verbose_name='审核意见'),
+            model_name="historicaloffering",
+            name="review_reason",
+            field=models.TextField(blank=True, verbose_name="审核意见"),
         ),
         migrations.AddField(
-            model_name='historicaloffering',
-            name='review_state',
-            field=models.CharField(choices=[('draft', '草稿'), ('pending', '待审核'), ('on_shelf', '已上架'), ('returned', '已退回'), ('withdrawn', '已下架')], default='on_shelf', max_length=16, verbose_name='审核状态'),
+            model_name="historicaloffering",
+            name="review_state",
+            field=models.CharField(
+                choices=[
+                    ("draft", "草稿"),
+                    ("pending", "待审核"),
+                    ("on_shelf", "已上架"),
+                    ("returned", "已退回"),
+                    ("withdrawn", "已下架"),
+                ],
+                default="on_shelf",
+                max_length=16,
+                verbose_name="审核状态",
+            ),
         ),
         migrations.AddField(
-            model_name='historicaloffering',
-            name='version',
-            field=models.PositiveIntegerField(default=1, verbose_name='版本'),
+            model_name="historicaloffering",
+            name="version",
+            field=models.PositiveIntegerField(default=1, verbose_name="版本"),
         ),
         migrations.AddField(
-            model_name='offering',
-            name='review_reason',
-            field=models.TextField(blank=True, verbose_name='审核意见'),
+            model_name="offering",
+            name="review_reason",
+            field=models.TextField(blank=True, verbose_name="审核意见"),
         ),
         migrations.AddField(
-            model_name='offering',
-            name='review_state',
-            field=models.CharField(choices=[('draft', '草稿'), ('pending', '待审核'), ('on_shelf', '已上架'), ('returned', '已退回'), ('withdrawn', '已下架')], default='on_shelf', max_length=16, verbose_name='审核状态'),
+            model_name="offering",
+            name="review_state",
+            field=models.CharField(
+                choices=[
+                    ("draft", "草稿"),
+                    ("pending", "待审核"),
+                    ("on_shelf", "已上架"),
+                    ("returned", "已退回"),
+                    ("withdrawn", "已下架"),
+                ],
+                default="on_shelf",
+                max_length=16,
+                verbose_name="审核状态",
+            ),
         ),
         migrations.AddField(
-            model_name='offering',
-            name='version',
-            field=models.PositiveIntegerField(default=1, verbose_name='版本'),
+            model_name="offering",
+            name="version",
+            field=models.PositiveIntegerField(default=1, verbose_name="版本"),
         ),
     ]
