@@ -70,6 +70,7 @@ def test_the_registered_menu_of_each_role() -> None:
         ("后台任务", "/ops/jobs/"),
         ("邀请企业", "/gov/invite/"),
         ("政策推送成效", "/gov/uptake/"),
+        ("产品审核", "/applications/gov/offerings/"),
         ("融资统计", "/gov/financing/"),
     ]
     assert labels("government") == government
@@ -82,6 +83,7 @@ def test_the_registered_menu_of_each_role() -> None:
         ("金融端首页", "/fin/"),
         ("授权企业", "/fin/authorised/"),
         ("融资记录", "/fin/financings/"),
+        ("我的产品", "/applications/fin/offerings/"),
         ("融资统计", "/fin/outcomes/"),
         ("接口令牌", "/api-tokens/"),
     ]
