@@ -82,6 +82,8 @@ class FunnelRow:
     counts: dict[str, int] = field(default_factory=dict)
 
     def __getitem__(self, step: str) -> int:
+        if step not in STEPS:  # templates then read the attribute (``row.cells``)
+            raise KeyError(step)
         return self.counts.get(step, 0)
 
     @property
@@ -140,9 +142,11 @@ def counts(run_id: int | None, by: str, viewer: Viewer) -> dict[Any, dict[str, i
         "compensated": Count("pk", filter=Q(status__in=COMPENSATED)),
     }
     for row in (
-        _applications(viewer).annotate(k=expression).values("k").annotate(**steps).values(
-            "k", *steps
-        )
+        _applications(viewer)
+        .annotate(k=expression)
+        .values("k")
+        .annotate(**steps)
+        .values("k", *steps)
     ):
         entry = found.setdefault(row["k"], dict.fromkeys(STEPS, 0))
         for step in steps:
@@ -152,7 +156,9 @@ def counts(run_id: int | None, by: str, viewer: Viewer) -> dict[Any, dict[str, i
 
 def _labels(by: str, keys: list[Any], run: Run | None) -> dict[Any, str]:
     if by == "bank":
-        found = dict(Institution.objects.filter(pk__in=[k for k in keys if k]).values_list("pk", "name"))
+        found = dict(
+            Institution.objects.filter(pk__in=[k for k in keys if k]).values_list("pk", "name")
+        )
         return {k: found.get(k, "—") if k else _("政府部门发布的政策") for k in keys}
     if by == "product":
         found = {
@@ -169,8 +175,7 @@ def _labels(by: str, keys: list[Any], run: Run | None) -> dict[Any, str]:
         if run is not None:
             levels = run.scheme_version.scheme().tiers.levels
             tiers = {
-                t.code: (t.name.en if names.english() and t.name.en else t.name.zh)
-                for t in levels
+                t.code: (t.name.en if names.english() and t.name.en else t.name.zh) for t in levels
             }
         return {k: tiers.get(k, k) if k else _("未分档（清零）") for k in keys}
     version = run.scheme_version if run is not None else None

@@ -28,9 +28,7 @@ from innopoints.targets.models import Target
 def target_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     prefix = scope.region_prefix(user) or ""
-    targets = Target.objects.select_related("division", "updated_by").order_by(
-        "division", "year"
-    )
+    targets = Target.objects.select_related("division", "updated_by").order_by("division", "year")
     if prefix:  # its own divisions, and those above it (a city reads the province's)
         above = []
         region = scope.region_of(user)

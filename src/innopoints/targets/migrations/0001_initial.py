@@ -9,79 +9,227 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('applications', '0002_catalogue_matching_push'),
-        ('registry', '0002_reference_data'),
-        ('scoring', '0016_moved_from_jobs'),
+        ("applications", "0002_catalogue_matching_push"),
+        ("registry", "0002_reference_data"),
+        ("scoring", "0016_moved_from_jobs"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalTarget',
+            name="HistoricalTarget",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='目标年度')),
-                ('enterprises_scored', models.PositiveIntegerField(verbose_name='完成积分评价的企业（家）')),
-                ('loan_volume', models.DecimalField(decimal_places=2, max_digits=12, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='科技企业贷款余额（亿元）')),
-                ('direct_financing', models.DecimalField(decimal_places=2, max_digits=12, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='直接融资（亿元）')),
-                ('source', models.CharField(blank=True, max_length=200, verbose_name='依据')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='最近修改时间')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('division', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.region', verbose_name='行政区划')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('updated_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='最近修改人')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="目标年度")),
+                (
+                    "enterprises_scored",
+                    models.PositiveIntegerField(verbose_name="完成积分评价的企业（家）"),
+                ),
+                (
+                    "loan_volume",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=12,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="科技企业贷款余额（亿元）",
+                    ),
+                ),
+                (
+                    "direct_financing",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=12,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="直接融资（亿元）",
+                    ),
+                ),
+                ("source", models.CharField(blank=True, max_length=200, verbose_name="依据")),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="最近修改时间"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "division",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.region",
+                        verbose_name="行政区划",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="最近修改人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '目标变更记录',
-                'verbose_name_plural': 'historical 目标',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "目标变更记录",
+                "verbose_name_plural": "historical 目标",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='MatchRollup',
+            name="MatchRollup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('region_code', models.CharField(blank=True, max_length=6, verbose_name='行政区划代码')),
-                ('tier', models.CharField(blank=True, max_length=16, verbose_name='档次')),
-                ('stage', models.CharField(blank=True, max_length=32, verbose_name='成长阶段')),
-                ('count', models.PositiveIntegerField(verbose_name='匹配数')),
-                ('institution', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='registry.institution', verbose_name='金融机构')),
-                ('offering', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='applications.offering', verbose_name='产品')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='scoring.run', verbose_name='积分测算')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "region_code",
+                    models.CharField(blank=True, max_length=6, verbose_name="行政区划代码"),
+                ),
+                ("tier", models.CharField(blank=True, max_length=16, verbose_name="档次")),
+                ("stage", models.CharField(blank=True, max_length=32, verbose_name="成长阶段")),
+                ("count", models.PositiveIntegerField(verbose_name="匹配数")),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="registry.institution",
+                        verbose_name="金融机构",
+                    ),
+                ),
+                (
+                    "offering",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="applications.offering",
+                        verbose_name="产品",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="scoring.run",
+                        verbose_name="积分测算",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '匹配汇总',
-                'verbose_name_plural': '匹配汇总',
-                'indexes': [models.Index(fields=['run', 'region_code'], name='targets_mat_run_id_31e36e_idx'), models.Index(fields=['run', 'institution'], name='targets_mat_run_id_d04d6c_idx')],
+                "verbose_name": "匹配汇总",
+                "verbose_name_plural": "匹配汇总",
+                "indexes": [
+                    models.Index(
+                        fields=["run", "region_code"], name="targets_mat_run_id_31e36e_idx"
+                    ),
+                    models.Index(
+                        fields=["run", "institution"], name="targets_mat_run_id_d04d6c_idx"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Target',
+            name="Target",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='目标年度')),
-                ('enterprises_scored', models.PositiveIntegerField(verbose_name='完成积分评价的企业（家）')),
-                ('loan_volume', models.DecimalField(decimal_places=2, max_digits=12, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='科技企业贷款余额（亿元）')),
-                ('direct_financing', models.DecimalField(decimal_places=2, max_digits=12, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='直接融资（亿元）')),
-                ('source', models.CharField(blank=True, max_length=200, verbose_name='依据')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='最近修改时间')),
-                ('division', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='targets', to='registry.region', verbose_name='行政区划')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='最近修改人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="目标年度")),
+                (
+                    "enterprises_scored",
+                    models.PositiveIntegerField(verbose_name="完成积分评价的企业（家）"),
+                ),
+                (
+                    "loan_volume",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=12,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="科技企业贷款余额（亿元）",
+                    ),
+                ),
+                (
+                    "direct_financing",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=12,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="直接融资（亿元）",
+                    ),
+                ),
+                ("source", models.CharField(blank=True, max_length=200, verbose_name="依据")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="最近修改时间")),
+                (
+                    "division",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="targets",
+                        to="registry.region",
+                        verbose_name="行政区划",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="最近修改人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '目标',
-                'verbose_name_plural': '目标',
-                'ordering': ['division', 'year'],
-                'constraints': [models.UniqueConstraint(fields=('division', 'year'), name='target_once_per_year')],
+                "verbose_name": "目标",
+                "verbose_name_plural": "目标",
+                "ordering": ["division", "year"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("division", "year"), name="target_once_per_year"
+                    )
+                ],
             },
         ),
     ]
