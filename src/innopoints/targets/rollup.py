@@ -21,11 +21,10 @@ def build_rollup(run: Run | int) -> int:
     match = Match._meta.db_table
     result = Result._meta.db_table
     offering = Offering._meta.db_table
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {rollup} WHERE run_id = %s", [run_id])
-            cursor.execute(
-                f"""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {rollup} WHERE run_id = %s", [run_id])
+        cursor.execute(
+            f"""
                 INSERT INTO {rollup}
                     (run_id, offering_id, institution_id, region_code, tier, stage, count)
                 SELECT m.run_id, m.offering_id, o.institution_id,
@@ -38,9 +37,9 @@ def build_rollup(run: Run | int) -> int:
                 GROUP BY m.run_id, m.offering_id, o.institution_id,
                          r.region_code, r.tier, r.stage
                 """,
-                [run_id],
-            )
-            return int(cursor.rowcount)
+            [run_id],
+        )
+        return int(cursor.rowcount)
 
 
 def on_matching_finished(sender: Any, run: Run, **kwargs: Any) -> None:
