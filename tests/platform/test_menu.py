@@ -71,6 +71,8 @@ def test_the_registered_menu_of_each_role() -> None:
         ("邀请企业", "/gov/invite/"),
         ("政策推送成效", "/gov/uptake/"),
         ("融资统计", "/gov/financing/"),
+        ("融资漏斗与目标", "/targets/funnel/"),
+        ("目标管理", "/targets/"),
     ]
     assert labels("government") == government
     assert labels("admin") == [
@@ -83,6 +85,7 @@ def test_the_registered_menu_of_each_role() -> None:
         ("授权企业", "/fin/authorised/"),
         ("融资记录", "/fin/financings/"),
         ("融资统计", "/fin/outcomes/"),
+        ("融资漏斗", "/targets/funnel/"),
         ("接口令牌", "/api-tokens/"),
     ]
     assert labels("enterprise") == [

@@ -176,7 +176,7 @@ def test_the_seed_target_of_sichuan_is_there(db: Any) -> None:
     assert target.enterprises_scored == 30_000
     assert target.loan_volume == Decimal("6000.00") and target.direct_financing == Decimal("500.00")
     assert target.loan_volume_wan == Decimal("60000000.00")  # 6000 亿元 in 万元
-    assert "004" in target.source
+    assert target.source == "四川省企业创新积分制实施方案 一、总体目标"
 
 
 def test_rollup_equals_a_direct_count(world: dict[str, Any]) -> None:

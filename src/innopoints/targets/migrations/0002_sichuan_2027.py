@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.db import migrations
 
-SOURCE = "四川省企业创新积分制实施方案 一、总体目标（种子文件 004）"
+SOURCE = "四川省企业创新积分制实施方案 一、总体目标"
 SEED = {
     "enterprises_scored": 30_000,
     "loan_volume": Decimal("6000.00"),
