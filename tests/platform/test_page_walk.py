@@ -45,6 +45,7 @@ from innopoints.engine import scheme as engine_scheme
 from innopoints.registry.english import english_name
 from innopoints.registry.models import Enterprise, Institution, Region
 from innopoints.scoring.models import Result, RobustnessAnalysis
+from innopoints.targets.models import Target
 from tests.platform.conftest import csv_bytes, published_board, scored_run, shared
 
 # Pages that are technical by nature: what they show are identifiers a programmer needs.
@@ -306,6 +307,9 @@ MUST_SEE = {
     ("portals:gov_import_progress", "sichuan"),
     ("portals:gov_import_columns", "chengdu"),
     ("portals:gov_financing", "sichuan"),
+    ("targets:funnel", "sichuan"),
+    ("targets:funnel", "banker"),
+    ("targets:edit", "sichuan"),
     ("scoring:run", "chengdu"),
     ("scoring:explain", "sichuan"),
     ("scoring:leaderboard", "sichuan"),
@@ -366,6 +370,7 @@ ARGUMENTS: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = {
     "portals:fin_financing_edit": lambda w: [{"pk": w["financing"].pk}],
     "portals:ent_match": lambda w: [{"pk": w["match"].pk}],
     "portals:ent_offering": lambda w: [{"pk": o.pk} for o in Offering.objects.all()],
+    "targets:edit": lambda w: [{"pk": t.pk} for t in Target.objects.all()],
 }
 
 
