@@ -194,7 +194,9 @@ def _generate(n: int, n_applications: int, n_offerings: int) -> dict[str, Any]:
         loans = matches.filter(
             pl.col("offering_id").is_in([o.pk for o in offerings if o.institution_id])
         )
-        picked = loans.sample(n_applications, seed=3, with_replacement=n_applications > loans.height)
+        picked = loans.sample(
+            n_applications, seed=3, with_replacement=n_applications > loans.height
+        )
         institution = {o.pk: o.institution_id for o in offerings}
         position = pl.DataFrame({"enterprise_id": ids, "row": np.arange(n)})
         picked = picked.join(position, on="enterprise_id", how="left")

@@ -183,26 +183,28 @@ def test_rollup_equals_a_direct_count(world: dict[str, Any]) -> None:
     run = world["run"]
     assert build_rollup(run) == 7  # (offering, county, tier, stage) groups: one each
     result = {r.enterprise_id: r for r in Result.objects.filter(run=run)}
-    direct = Counter(
-        (
-            m.offering_id,
-            result[m.enterprise_id].region_code,
-            result[m.enterprise_id].tier,
-            result[m.enterprise_id].stage,
+    for digits in (6, 4):  # by county, and by prefecture
+        direct = Counter(
+            (
+                m.offering_id,
+                result[m.enterprise_id].region_code[:digits],
+                result[m.enterprise_id].tier,
+                result[m.enterprise_id].stage,
+            )
+            for m in Match.objects.filter(run=run)
         )
-        for m in Match.objects.filter(run=run)
-    )
-    rolled = {
-        (r.offering_id, r.region_code, r.tier, r.stage): r.count
-        for r in MatchRollup.objects.filter(run=run)
-    }
-    assert rolled == dict(direct) and sum(rolled.values()) == 7
-    assert build_rollup(run) == 7 and MatchRollup.objects.filter(run=run).count() == 7  # again
+        rolled = {
+            (r.offering_id, r.region_code, r.tier, r.stage): r.count
+            for r in MatchRollup.objects.filter(run=run, digits=digits)
+        }
+        assert rolled == dict(direct) and sum(rolled.values()) == 7
+    assert build_rollup(run) == 7 and MatchRollup.objects.filter(run=run).count() == 14  # again
 
 
 def test_the_rollup_is_built_when_matching_finishes(world: dict[str, Any]) -> None:
     matching_finished.send(sender=RunMatching, run=world["run"])
-    assert sum(MatchRollup.objects.filter(run=world["run"]).values_list("count", flat=True)) == 7
+    counts = MatchRollup.objects.filter(run=world["run"], digits=6).values_list("count", flat=True)
+    assert sum(counts) == 7
 
 
 def test_hand_computed_funnel(world: dict[str, Any]) -> None:

@@ -2,8 +2,9 @@
 compensated, grouped by bank, product, division, tier or stage, within what the user may see
 (a government its division, an institution only its own rows).
 
-- matched: the match rollup of the run (``MatchRollup``, one row per offering, county, tier
-  and stage), never the match rows themselves; counts are enterprise × product pairs;
+- matched: the match rollup of the run (``MatchRollup``, one row per offering, division, tier
+  and stage; by prefecture for the province, banks and the platform, by county for a city or
+  county), never the match rows themselves; counts are enterprise × product pairs;
 - the other steps: applications (``lending.Application``) by their current state, grouped on
   the tier, stage and division the application keeps from when it was submitted (no join with
   results). Every application counts as applied; approved = approved or any later state;
@@ -105,7 +106,7 @@ def _key(by: str, digits: int) -> Any:
 
 
 def _rollup(run_id: int | None, viewer: Viewer) -> QuerySet[MatchRollup]:
-    rows = MatchRollup.objects.filter(run_id=run_id).order_by()
+    rows = MatchRollup.objects.filter(run_id=run_id, digits=viewer.digits).order_by()
     if viewer.prefix:
         rows = rows.filter(region_code__startswith=viewer.prefix)
     if viewer.institution_id is not None:

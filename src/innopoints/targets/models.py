@@ -72,8 +72,10 @@ class Target(models.Model):
 
 
 class MatchRollup(models.Model):
-    """Matches of one run counted by offering, county, tier and stage (written once, when the
-    run's matching finishes: ``rollup.py``). The funnel's first step reads these."""
+    """Matches of one run counted by offering, division, tier and stage (written once, when
+    the run's matching finishes: ``rollup.py``), at two levels: ``digits`` 6, by county (what a
+    city or county reads), and 4, by prefecture (the province, the platform and banks read
+    these: a tenth of the rows). The funnel's first step reads these."""
 
     run = models.ForeignKey(
         Run, on_delete=models.CASCADE, related_name="+", verbose_name=_("积分测算")
@@ -89,6 +91,7 @@ class MatchRollup(models.Model):
         related_name="+",
         verbose_name=_("金融机构"),
     )
+    digits = models.PositiveSmallIntegerField(_("区划代码位数"), default=6)
     region_code = models.CharField(_("行政区划代码"), max_length=6, blank=True)
     tier = models.CharField(_("档次"), max_length=16, blank=True)
     stage = models.CharField(_("成长阶段"), max_length=32, blank=True)
@@ -98,8 +101,8 @@ class MatchRollup(models.Model):
         verbose_name = _("匹配汇总")
         verbose_name_plural = pgettext_lazy("plural", "匹配汇总")
         indexes = [
-            models.Index(fields=["run", "region_code"]),
-            models.Index(fields=["run", "institution"]),
+            models.Index(fields=["run", "digits", "region_code"]),
+            models.Index(fields=["run", "digits", "institution"]),
         ]
 
     def __str__(self) -> str:
