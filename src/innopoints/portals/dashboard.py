@@ -1,7 +1,8 @@
 """政府端首页: the figures its dashboard leads with, each within the user's jurisdiction.
 
-- the official run's scored enterprises against the Sichuan plan's target (seed 004 一、总体目标:
-  积分评价 of 3 万家 科技型企业 by 2027), its tier and stage mix and its enterprises per division
+- the official run's scored enterprises against the target of the user's division (the targets
+  app's data; Sichuan's seeded from seed 004 一、总体目标: 积分评价 of 3 万家 科技型企业 by 2027),
+  its tier and stage mix and its enterprises per division
   (prefectures for a province user, counties for a city user);
 - the financing funnel: enterprises pushed an offering → applied for financing → approved → lent;
 - the delivery of the government data sources for a period: enterprises of the jurisdiction

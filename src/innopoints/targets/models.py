@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 from innopoints.applications.models import Offering
 from innopoints.registry.models import Institution, Region
 from innopoints.scoring.models import Run
+from innopoints.site import names
 
 YI = Decimal(10000)  # 1 亿元 = 10,000 万元 (the platform's unit for money)
 
@@ -61,6 +62,11 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return f"{self.division} · {self.year}"
+
+    @property
+    def division_name(self) -> str:
+        """The division by its name, in the page's language."""
+        return names.region_name(self.division_id)
 
     @property
     def loan_volume_wan(self) -> Decimal:
