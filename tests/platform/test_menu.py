@@ -73,8 +73,8 @@ def test_the_registered_menu_of_each_role() -> None:
         ("产品审核", "/applications/gov/offerings/"),
         ("融资统计", "/gov/financing/"),
         ("风险补偿资金池", "/programmes/gov/"),
-        ("贴息与奖励", "/programmes/gov/subsidies/"),
         ("融资漏斗与目标", "/targets/funnel/"),
+        ("贴息与奖励", "/programmes/gov/subsidies/"),
         ("目标管理", "/targets/"),
     ]
     assert labels("government") == government
@@ -89,8 +89,8 @@ def test_the_registered_menu_of_each_role() -> None:
         ("授权企业", "/fin/authorised/"),
         ("授权邀请", "/lending/bank/invitations/"),
         ("融资记录", "/fin/financings/"),
-        ("风险补偿备案", "/programmes/fin/filings/"),
         ("我的产品", "/applications/fin/offerings/"),
+        ("风险补偿备案", "/programmes/fin/filings/"),
         ("融资统计", "/fin/outcomes/"),
         ("融资漏斗", "/targets/funnel/"),
         ("接口令牌", "/api-tokens/"),
