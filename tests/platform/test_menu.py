@@ -113,3 +113,31 @@ def test_the_registered_menu_of_each_role() -> None:
             ("Financing applications", "/en/lending/bank/"),
             ("Authorising enterprises", "/en/fin/authorised/"),
         ]
+
+
+def test_the_wide_menu_groups_related_pages() -> None:
+    """Government's 15 entries fit one line at 1280 px: related pages under one heading, where
+    the first of them stands; the page shown marks its group active."""
+    request = _request()
+    request.path = "/targets/funnel/"
+    tree = menu.tree("government", request)
+    assert [str(node["label"]) for node in tree] == [
+        "政府端首页",
+        "数据治理",
+        "积分测算",
+        "后台任务",
+        "邀请企业",
+        "政策与产品",
+        "融资与风险补偿",
+    ]
+    money = tree[-1]
+    assert [link["url"] for link in money["children"]] == [
+        "/gov/financing/",
+        "/programmes/gov/",
+        "/targets/funnel/",
+        "/programmes/gov/subsidies/",
+        "/targets/",
+    ]
+    assert money["active"] and not tree[1]["active"]
+    flat = [link["url"] for node in tree for link in node.get("children", [node])]
+    assert flat == [url for _, url in menu.items("government", request)]
