@@ -19,6 +19,7 @@ from innopoints.applications.models import Financing
 from innopoints.audit.models import AuditEntry
 from innopoints.collection.models import Authorisation
 from innopoints.core.menu import menu
+from innopoints.lending.models import Application
 from innopoints.portals import bank_figures
 from innopoints.registry.models import Enterprise, Institution
 from innopoints.scoring.models import Result
@@ -167,15 +168,15 @@ def test_bank_home_figures_on_a_scored_province(world: dict[str, Any]) -> None: 
             disbursed_on=dt.date(2026, 1, 8),
             recorded_by=admin,
         )
-    for result, status in [(listed[2], "applied"), (listed[3], "applied"), (listed[4], "approved")]:
-        Financing.objects.create(
-            enterprise=result.enterprise,
-            institution=bank,
-            applied_on=dt.date(2026, 1, 2),
-            status=status,
-            amount=Decimal(100) if status == "approved" else None,
-            decided_on=dt.date(2026, 1, 5) if status == "approved" else None,
-            recorded_by=admin,
+    # applications received (lending): three wait for the bank, one for the enterprise
+    for result, status in [
+        (listed[2], "submitted"),
+        (listed[3], "reviewing"),
+        (listed[4], "approved"),
+        (listed[5], "more_info"),
+    ]:
+        Application.objects.create(
+            enterprise=result.enterprise, institution=bank, status=status, created_by=admin
         )
     page = _client(world["banker"]).get(reverse("portals:fin_home"))
     assert page.status_code == 200
@@ -188,7 +189,8 @@ def test_bank_home_figures_on_a_scored_province(world: dict[str, Any]) -> None: 
     assert ctx["o"].n == 2 and ctx["o"].defaults == 1 and ctx["default_rate"] == 50.0
     assert ctx["f"].disbursed == 600.0
     states = ctx["states_chart"]["series"][0]["data"]
-    assert states == [2, 1, 0, 1, 0, 0, 1]
+    # 已提交, 已受理, 待补充材料, 审批中, 已批准, then none in the seven later states
+    assert states == [1, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0]
     bands = {int(good.total // 10) * 10: [0, 0], int(bad.total // 10) * 10: [0, 0]}
     bands[int(good.total // 10) * 10][0] += 1
     bands[int(bad.total // 10) * 10][1] += 1

@@ -1,6 +1,6 @@
-"""金融端 home's figures: its financings by state, the enterprises that authorised it month by
-month, how many of each received list's enterprises authorised it, and the outcome curve (the
-share of granted loans performing or defaulted in each score band). Plain numbers and names,
+"""金融端 home's figures: the applications it received by state, the enterprises that
+authorised it month by month, how many of each received list's enterprises authorised it, and
+the outcome curve (the share of granted loans performing or defaulted in each score band). Plain numbers and names,
 drawn by site/charts.py; tests/platform/test_bank_home.py holds each to a hand count."""
 
 from __future__ import annotations
@@ -12,20 +12,21 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from innopoints.applications.models import Financing
 from innopoints.collection.models import Authorisation
+from innopoints.lending.models import Application
 
-PENDING = ("applied", "approved")
-"""Applications the institution still has to decide or pay out."""
+S = Application.Status
+PENDING = (S.SUBMITTED, S.ACCEPTED, S.REVIEWING, S.APPROVED)
+"""Applications waiting for the institution: to accept, decide or pay out (待补充材料 waits for
+the enterprise)."""
 
 
-def status_counts(records: QuerySet[Financing]) -> list[tuple[str, str, int]]:
-    """(status, its name, number of records) for every state, in the model's order (a state
-    with none shows as 0, so the chart's bars keep their places)."""
+def status_counts(records: QuerySet[Any]) -> list[tuple[str, str, int]]:
+    """(status, its name, number of records) for every state of the records' model, in its
+    order (a state with none shows as 0, so the chart's bars keep their places)."""
     counts = dict(records.order_by().values_list("status").annotate(n=Count("pk")))
-    return [
-        (code, str(label), int(counts.get(code, 0))) for code, label in Financing.Status.choices
-    ]
+    choices = records.model._meta.get_field("status").choices or []
+    return [(code, str(label), int(counts.get(code, 0))) for code, label in choices]
 
 
 def _months(today: dt.date, months: int) -> list[str]:

@@ -29,6 +29,7 @@ from innopoints.audit.log import record
 from innopoints.collection import access
 from innopoints.collection.models import Authorisation
 from innopoints.core.exports import Workbook
+from innopoints.lending.models import Application
 from innopoints.portals import bank_figures
 from innopoints.portals.rows import RowFilterSet, Rows
 from innopoints.registry.models import Enterprise
@@ -93,7 +94,7 @@ def home(request: HttpRequest) -> HttpResponse:
         dispatch.reach = row  # type: ignore[attr-defined]
     authorised = Authorisation.objects.of_institution_newest_first(institution, today)
     records = Financing.objects.filter(institution=institution)
-    states = bank_figures.status_counts(records)
+    states = bank_figures.status_counts(Application.objects.filter(institution=institution))
     money = financing_figures(records)
     outcomes_ = outcome_figures(records)
     curve = bank_figures.outcome_curve(outcomes_.by_band)
@@ -128,8 +129,8 @@ def home(request: HttpRequest) -> HttpResponse:
                 charts.bar(
                     [label for _code, label, _n in states],
                     [n for _code, _label, n in states],
-                    name=_("笔数"),
-                    unit=_("笔"),
+                    name=_("件数"),
+                    unit=_("件"),
                 )
             ),
             "grants_chart": bank_figures.slim(

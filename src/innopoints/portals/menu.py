@@ -30,7 +30,9 @@ register(Role.ENTERPRISE, _("推送设置"), "portals:ent_push_settings", order=
 register_search(Role.INSTITUTION, "portals:fin_search", _("检索企业：名称或统一社会信用代码"))
 
 # the wide menu stays on one line at 1280 px: related pages under one heading each
-group(GOVERNMENT, _("数据治理"), ["portals:gov_import", "collection:quality", "collection:findings"])
+group(
+    GOVERNMENT, _("数据治理"), ["portals:gov_import", "collection:quality", "collection:findings"]
+)
 group(GOVERNMENT, _("政策与产品"), ["portals:gov_uptake", "applications:gov_offerings"])
 group(
     GOVERNMENT,
