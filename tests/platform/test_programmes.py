@@ -108,6 +108,7 @@ def test_filing_checks_and_refusal_then_refiling(world: World) -> None:
     ("case", "message"),
     [
         ("late", "备案期限"),
+        ("early", "晚于备案日期"),
         ("tier", "档次"),
         ("other_bank", "本机构发放"),
         ("away", "适用地区"),
@@ -121,6 +122,8 @@ def test_bad_filing_changes_nothing(world: World, case: str, message: str) -> No
     institution, on, covered = world.bank_a, TODAY, None
     if case == "late":
         on = DISBURSED + dt.timedelta(days=31)
+    elif case == "early":
+        on = DISBURSED - dt.timedelta(days=1)
     elif case == "tier":
         loan = world.loan(world.local[2], tier="C")
     elif case == "other_bank":

@@ -205,6 +205,8 @@ def filing_problems(
         problems.append(_("只有贷款可以备案"))
     if financing.status not in FILEABLE or financing.disbursed_on is None or not financing.amount:
         problems.append(_("只有已放款且未结清的贷款可以备案"))
+    elif financing.disbursed_on > on:
+        problems.append(_("放款日期晚于备案日期"))
     elif (on - financing.disbursed_on).days > programme.filing_days:
         problems.append(
             _("已超过备案期限：须在放款后 %(days)d 天内备案（放款日期 %(date)s）")
