@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from innopoints.accounts.models import Role
+from innopoints.applications.models import Financing, Offering
+from innopoints.lending.models import Application
 from innopoints.programmes import demo, pool, relending, subsidies
 from innopoints.programmes.models import (
     Claim,
@@ -510,3 +512,26 @@ def test_demo_builds_the_loop_once(world: World) -> None:
     # 500 × 1.5 % × 90/365 = 1.849… → 1.85
     assert Subsidy.objects.get(scheme__kind="interest", status="paid").amount == D("1.85")
     assert Subsidy.objects.filter(scheme__kind="award", status="paid").count() == 1
+
+
+def test_eligible_products(world: World) -> None:
+    def offering(code: str) -> Offering:
+        made = Offering(
+            code=code,
+            name=f"产品{code}",
+            kind="loan",
+            institution=world.bank_a,
+            valid_from=dt.date(2026, 1, 1),
+        )
+        made.save()
+        return made
+
+    shelf, other = offering("p1"), offering("p2")
+    world.programme.products.set([shelf])
+    on_shelf, off_shelf = world.loan(world.local[0]), world.loan(world.local[1])
+    Application.objects.filter(financing=on_shelf).update(offering=shelf)
+    Application.objects.filter(financing=off_shelf).update(offering=other)
+    on_shelf, off_shelf = (Financing.objects.get(pk=f.pk) for f in (on_shelf, off_shelf))
+    pool.file_loan(world.programme, on_shelf, world.bank_a, world.banker_a, on=TODAY)
+    with pytest.raises(ProgrammeError, match="适用产品"):
+        pool.file_loan(world.programme, off_shelf, world.bank_a, world.banker_a, on=TODAY)
