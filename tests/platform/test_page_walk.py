@@ -42,9 +42,11 @@ from innopoints.collection.demo import import_all, write_files
 from innopoints.collection.importing import import_file
 from innopoints.collection.models import Authorisation, DataSource, Finding
 from innopoints.engine import scheme as engine_scheme
+from innopoints.lending import workflow
 from innopoints.registry.english import english_name
 from innopoints.registry.models import Enterprise, Institution, Region
 from innopoints.scoring.models import Result, RobustnessAnalysis
+from innopoints.targets.models import Target
 from tests.platform.conftest import csv_bytes, published_board, scored_run, shared
 
 # Pages that are technical by nature: what they show are identifiers a programmer needs.
@@ -62,6 +64,7 @@ NOT_PAGES = {
     "api_tokens:revoke",
     "portals:ent_revoke",
     "portals:ent_limit",
+    "lending:ent_answer",
 }
 CODE_LIKE = re.compile(r"(?<![A-Za-z0-9_.@/-])[a-z]+_[a-z_]+(?![A-Za-z0-9_@/-])")
 DEVELOPER_NOTES = re.compile(r"[\w/.-]+\.md\b|\bseed \d{3}\b|种子材料|§\s?\d", re.I)
@@ -269,6 +272,16 @@ def build_world(tmp_path: Path) -> dict[str, Any]:
     analysis = RobustnessAnalysis.objects.get(run=run)
     assert analysis.status == "done", analysis.error
     invited = users.create_user("invited", "i@example.invalid")
+    owner = _user("owner", Role.ENTERPRISE, enterprise=best.enterprise)
+    loan = Offering.objects.create(
+        code="walk-loan",
+        name="科创积分贷",
+        kind="loan",
+        institution=bank,
+        valid_from=dt.date(2025, 1, 1),
+    )
+    application = workflow.submit(best.enterprise, loan, user=owner, amount_requested=100)
+    workflow.transition(application, "accepted", user=banker)
     finding = Finding.objects.filter(status="open").first()
     assert finding is not None
     return {
@@ -294,8 +307,9 @@ def build_world(tmp_path: Path) -> dict[str, Any]:
             "sichuan": sichuan,
             "chengdu": _user("chengdu", Role.GOVERNMENT, region=Region.objects.get(code="510100")),
             "banker": banker,
-            "owner": _user("owner", Role.ENTERPRISE, enterprise=best.enterprise),
+            "owner": owner,
         },
+        "application": application,
     }
 
 
@@ -306,6 +320,9 @@ MUST_SEE = {
     ("portals:gov_import_progress", "sichuan"),
     ("portals:gov_import_columns", "chengdu"),
     ("portals:gov_financing", "sichuan"),
+    ("targets:funnel", "sichuan"),
+    ("targets:funnel", "banker"),
+    ("targets:edit", "sichuan"),
     ("scoring:run", "chengdu"),
     ("scoring:explain", "sichuan"),
     ("scoring:leaderboard", "sichuan"),
@@ -366,6 +383,13 @@ ARGUMENTS: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = {
     "portals:fin_financing_edit": lambda w: [{"pk": w["financing"].pk}],
     "portals:ent_match": lambda w: [{"pk": w["match"].pk}],
     "portals:ent_offering": lambda w: [{"pk": o.pk} for o in Offering.objects.all()],
+    "lending:apply": lambda w: [
+        {"offering_id": o.pk} for o in Offering.objects.filter(institution__isnull=False)
+    ],
+    "lending:bank_detail": lambda w: [{"pk": w["application"].pk}],
+    "lending:bank_dossier": lambda w: [{"pk": w["application"].pk}],
+    "lending:ent_detail": lambda w: [{"pk": w["application"].pk}],
+    "targets:edit": lambda w: [{"pk": t.pk} for t in Target.objects.all()],
 }
 
 

@@ -287,6 +287,7 @@ class Tab:
             viewport={"width": width, "height": 900},
             locale="en-US" if language == "en" else "zh-CN",
             device_scale_factor=1,
+            reduced_motion="reduce",  # charts drawn whole, not caught mid-animation
         )
         self.context.add_cookies(cookies)
         self.page = self.context.new_page()

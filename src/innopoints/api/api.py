@@ -21,6 +21,7 @@ from innopoints.analysis import boards
 from innopoints.analysis.publication import published_result
 from innopoints.api import schemas as s
 from innopoints.api import tokens
+from innopoints.api.lending import router as lending_router
 from innopoints.api.models import ApiToken
 from innopoints.applications.models import Dispatch, Financing, Message
 from innopoints.audit.log import record
@@ -544,3 +545,7 @@ def financing_update(
         changes={k: [before[k], v] for k, v in sent.items() if before[k] != v},
     )
     return s.financing_out(found)
+
+
+# financing applications (lending's endpoints, in their own module)
+api.add_router("", lending_router)

@@ -94,6 +94,13 @@ class Application(models.Model):
         help_text=_("放款时生成"),
     )
     due_on = models.DateField(_("当前环节办理期限"), null=True, blank=True)
+    reminded_at = models.DateTimeField(
+        _("逾期提醒时间"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("当前环节逾期后已提醒办理方的时间（每个环节一次）"),
+    )
     reason = models.TextField(_("原因或说明"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -155,3 +162,91 @@ class ApplicationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id}: {self.from_status} → {self.to_status}"
+
+
+class Invitation(models.Model):
+    """A bank asks an enterprise (from a list it received) for authorisation to see the named
+    indicators, and invites it to apply; the enterprise accepts (the authorisation is granted
+    in the same step) or declines."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待回复")
+        ACCEPTED = "accepted", _("已接受")
+        DECLINED = "declined", _("已谢绝")
+
+    institution = models.ForeignKey(
+        Institution,
+        on_delete=models.PROTECT,
+        related_name="invitations",
+        verbose_name=_("金融机构"),
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="invitations", verbose_name=_("企业")
+    )
+    offering = models.ForeignKey(
+        Offering,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invitations",
+        verbose_name=_("产品"),
+    )
+    scope = models.JSONField(_("请求授权的指标"), default=list, blank=True)
+    note = models.CharField(_("附言"), max_length=300, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    authorisation = models.ForeignKey(
+        Authorisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invitations",
+        verbose_name=_("接受时给出的授权"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("邀请人"),
+    )
+    created_at = models.DateTimeField(_("邀请时间"), auto_now_add=True)
+    answered_at = models.DateTimeField(_("回复时间"), null=True, blank=True)
+    history = HistoricalRecords(verbose_name=_("邀请变更记录"))
+
+    class Meta:
+        verbose_name = _("授权邀请")
+        verbose_name_plural = pgettext_lazy("plural", "授权邀请")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.institution} → {self.enterprise} · {self.get_status_display()}"
+
+
+class ApiReceipt(models.Model):
+    """One action an institution's system asked for through the API, under its own reference:
+    the same reference with the same request gets the same answer; with another request, 409."""
+
+    institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="+", verbose_name=_("金融机构")
+    )
+    reference = models.CharField(_("机构业务编号"), max_length=64)
+    digest = models.CharField(_("请求摘要"), max_length=64)
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="receipts", verbose_name=_("融资申请")
+    )
+    status_code = models.PositiveSmallIntegerField(_("应答状态码"))
+    response = models.JSONField(_("应答内容"), default=dict)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("接口办理回执")
+        verbose_name_plural = pgettext_lazy("plural", "接口办理回执")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "reference"], name="api_receipt_once_per_reference"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution_id}:{self.reference}"

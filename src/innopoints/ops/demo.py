@@ -122,6 +122,22 @@ def _authorise_and_borrow(enterprise: Any, bank: Any, admin: Any) -> None:
     )
 
 
+def _financing_loop(run: Run, username: str, say: Callable[[str], None]) -> None:
+    """The loop after the score, so a visitor sees it whole: applications to two banks in every
+    state, and a risk-compensation programme with filed loans, a paid claim, a paid interest
+    subsidy and a first-loan award. Each part is made once."""
+    from innopoints.lending.demo import demo_applications  # noqa: PLC0415
+    from innopoints.programmes import demo as programme_demo  # noqa: PLC0415
+
+    made = demo_applications(run)
+    if made:
+        say(f"financing applications: {made}, one in each state")
+    admin = get_user_model().objects.get(username=username)
+    programme = programme_demo.build(admin)
+    if programme is not None:
+        say(f"risk-compensation programme: {programme.name}")
+
+
 def run_demo(n: int, serve: bool, port: int, say: Callable[[str], None]) -> None:
     say(f"database: {settings.DATABASES['default']['NAME']}")
     call_command("migrate", interactive=False, verbosity=0)
@@ -154,6 +170,7 @@ def run_demo(n: int, serve: bool, port: int, say: Callable[[str], None]) -> None
 
     load_offerings()  # example policies and products, matched when the demo list is published
     accounts = demo_accounts(run)
+    _financing_loop(run, username, say)
     say(f"sign in at http://127.0.0.1:{port}/ as {username} / {password} (platform admin)")
     for role, (name, secret) in accounts.items():
         say(f"  {role}: {name} / {secret}")

@@ -14,6 +14,8 @@ EXPIRY = "innopoints.ops.expire_authorisations"
 # tasks kept while the broker was down (core/tasks.py; a literal: celery.py loads this before
 # Django's apps are ready)
 REDISPATCH = "innopoints.jobs.redispatch"
+# reminders of financing applications past their step's deadline (lending/reminders.py)
+LENDING_REMINDERS = "innopoints.lending.remind_overdue"
 
 
 def beat_schedule() -> dict[str, dict[str, Any]]:
@@ -23,5 +25,9 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
     return {
         "authorisation-expiry": {"task": EXPIRY, "schedule": crontab(hour=hour, minute=0)},
         "nightly-matching": {"task": MATCHING, "schedule": crontab(hour=hour, minute=15)},
+        "lending-reminders": {
+            "task": LENDING_REMINDERS,
+            "schedule": crontab(hour=hour, minute=30),
+        },
         "redispatch-waiting-jobs": {"task": REDISPATCH, "schedule": 60.0},
     }

@@ -27,6 +27,8 @@
     option.color = option.color || palette;
     option.textStyle = Object.assign({ fontFamily: getComputedStyle(document.body).fontFamily }, option.textStyle || {});
     option.aria = Object.assign({ enabled: true }, option.aria || {});
+    // users who asked their system for less motion get the chart drawn at once (so does print)
+    if (window.matchMedia("(prefers-reduced-motion: reduce)").matches) option.animation = false;
     const render = () => {
       const chart = window.echarts.init(el, null, { renderer: "svg" });
       chart.setOption(option);
