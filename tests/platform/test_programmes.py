@@ -203,6 +203,12 @@ def test_payout_share_cap_and_balance(world: World) -> None:
     assert figures["claims_paid"] == figures["paid_out"]
     assert figures["exposure"] == D("0.00")  # all three compensated and closed
     assert Filing.objects.get(pk=f_big.pk).status == "closed"
+    # the loans' applications (lending) became 已代偿 when their claims were paid
+    assert set(
+        Application.objects.filter(financing__in=[small, big, third]).values_list(
+            "status", flat=True
+        )
+    ) == {"compensated"}
 
 
 def test_per_loan_cap_counts_earlier_approvals(world: World) -> None:
