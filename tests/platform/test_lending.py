@@ -494,3 +494,28 @@ def test_apply_button_shows_the_scope_then_the_open_application(w: dict[str, Any
     assert reverse("lending:apply", args=[w["loan"].pk]) not in after
     request.user = w["banker"]  # not an enterprise: nothing
     assert "btn" not in tag.render({"offering": w["loan"]}, request)
+
+
+def test_a_withdrawn_or_expired_offering_cannot_be_applied_for(w: dict[str, Any]) -> None:
+    loan = w["loan"]
+    loan.active = False
+    loan.save()
+    with pytest.raises(WorkflowError, match="下架"):
+        workflow.submit(w["ent"], loan, user=w["owner"])
+    loan.active, loan.valid_to = True, timezone.localdate() - dt.timedelta(days=1)
+    loan.save()
+    with pytest.raises(WorkflowError, match="过期"):
+        workflow.submit(w["ent"], loan, user=w["owner"])
+    assert not Application.objects.exists()
+
+
+def test_the_enterprise_supplies_materials_on_its_page(w: dict[str, Any]) -> None:
+    app = _apply(w, S.MORE_INFO)
+    owner = _client(w["owner"])
+    url = reverse("lending:ent_detail", args=[app.pk])
+    body = owner.get(url).content.decode()
+    assert "材料已补充" in body and f'value="{S.REVIEWING}"' in body
+    assert f'value="{S.APPROVED}"' not in body
+    owner.post(url, {"to": S.REVIEWING, "note": "已上传财务报表"})
+    app.refresh_from_db()
+    assert app.status == S.REVIEWING

@@ -38,6 +38,8 @@ from innopoints.site import names
 from innopoints.site.listing import Listing, Table
 
 S = Application.Status
+# the enterprise's move out of 待补充材料
+SUPPLIED = gettext_lazy("材料已补充，提交审批")
 
 
 def _scope_list(codes: list[str]) -> list[str]:
@@ -143,7 +145,13 @@ def _detail(request: HttpRequest, app: Application, side: str) -> HttpResponse:
         if done is not None:
             return done
         app.refresh_from_db()
-    moves = [(to, workflow.ACTIONS[to]) for to in workflow.allowed_moves(app, request.user)]
+    moves = [
+        (
+            to,
+            SUPPLIED if side == workflow.ENTERPRISE and to == S.REVIEWING else workflow.ACTIONS[to],
+        )
+        for to in workflow.allowed_moves(app, request.user)
+    ]
     events = app.events.select_related("actor").order_by("at", "pk")
     grant = app.authorisation
     return render(

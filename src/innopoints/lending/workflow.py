@@ -481,6 +481,9 @@ def submit(
         raise WorkflowError(_("只有企业本身可以提交申请"))
     if offering.institution_id is None:
         raise WorkflowError(_("该政策不由金融机构办理，无需在线申请"))
+    today = timezone.localdate()
+    if not offering.active or (offering.valid_to is not None and offering.valid_to < today):
+        raise WorkflowError(_("该产品已下架或已过期，不能申请"))
     if match is not None and (
         match.enterprise_id != enterprise.pk or match.offering_id != offering.pk
     ):
