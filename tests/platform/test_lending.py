@@ -519,3 +519,36 @@ def test_the_enterprise_supplies_materials_on_its_page(w: dict[str, Any]) -> Non
     owner.post(url, {"to": S.REVIEWING, "note": "已上传财务报表"})
     app.refresh_from_db()
     assert app.status == S.REVIEWING
+
+
+def test_the_enterprise_uploads_a_document_both_sides_download_it(w: dict[str, Any]) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: PLC0415
+
+    from innopoints.lending.models import ApplicationDocument  # noqa: PLC0415
+
+    app = _apply(w, S.MORE_INFO)
+    owner = _client(w["owner"])
+    upload = reverse("lending:ent_upload", args=[app.pk])
+    owner.post(upload, {"file": SimpleUploadedFile("报表.pdf", b"%PDF-1.4 x")})
+    document = ApplicationDocument.objects.get()
+    assert (document.name, document.size) == ("报表.pdf", 10)
+    assert Message.objects.filter(institution=w["bank"], subject__contains="报表.pdf").exists()
+    url = reverse("lending:document", args=[document.pk])
+    assert owner.get(url).content == b"%PDF-1.4 x"
+    assert _client(w["banker"]).get(url).content == b"%PDF-1.4 x"
+    assert _client(w["rival_banker"]).get(url).status_code == 404
+    assert _client(w["stranger"]).get(url).status_code == 404
+    # refused: a script, an empty file, another enterprise's application
+    owner.post(upload, {"file": SimpleUploadedFile("x.html", b"<script>")})
+    owner.post(upload, {"file": SimpleUploadedFile("x.pdf", b"")})
+    assert (
+        _client(w["stranger"])
+        .post(upload, {"file": SimpleUploadedFile("y.pdf", b"%PDF")})
+        .status_code
+        == 404
+    )
+    assert ApplicationDocument.objects.count() == 1
+    # after the decision nothing more is added
+    workflow.transition(app, S.REJECTED, user=w["banker"], note="不符合条件")
+    with pytest.raises(WorkflowError):
+        workflow.add_document(app, user=w["owner"], name="z.pdf", content=b"%PDF")
