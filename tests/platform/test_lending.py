@@ -552,3 +552,18 @@ def test_the_enterprise_uploads_a_document_both_sides_download_it(w: dict[str, A
     workflow.transition(app, S.REJECTED, user=w["banker"], note="不符合条件")
     with pytest.raises(WorkflowError):
         workflow.add_document(app, user=w["owner"], name="z.pdf", content=b"%PDF")
+
+
+@pytest.mark.parametrize("state", list(ROUTES))
+def test_detail_pages_render_in_every_state_for_both_sides(w: dict[str, Any], state: str) -> None:
+    app = _apply(w, state)
+    for user, name in ((w["banker"], "lending:bank_detail"), (w["owner"], "lending:ent_detail")):
+        page = _client(user).get(reverse(name, args=[app.pk]))
+        assert page.status_code == 200
+        body = page.content.decode()
+        assert app.get_status_display() in body
+        # the timeline holds every step
+        assert body.count('class="card mb-2"') == app.events.count()
+        allowed = workflow.allowed_moves(app, user)
+        for to in S.values:
+            assert (f'name="to" value="{to}"' in body) == (to in allowed)
