@@ -309,3 +309,19 @@ def test_who_may_set_targets(world: dict[str, Any]) -> None:
     # the city's funnel page measures against its own target
     page = city.get(reverse("targets:funnel"))
     assert page.context["target"].pk == chengdu.pk and page.context["progress"].scored == 2
+
+
+def test_the_matching_job_leaves_the_rollup(world: dict[str, Any]) -> None:
+    """The real job (match_and_push.match_run): its matches and the rollup agree."""
+    from innopoints.applications.match_and_push import match_run  # noqa: PLC0415
+
+    run = world["run"]
+    Match.objects.filter(run=run).delete()
+    RunMatching.objects.create(run=run)
+    job = match_run(run.pk)
+    assert job.status == "done", job.error
+    n = Match.objects.filter(run=run).count()
+    assert n == job.n_matches and n > 0
+    for digits in (6, 4):
+        rolled = MatchRollup.objects.filter(run=run, digits=digits)
+        assert sum(rolled.values_list("count", flat=True)) == n
