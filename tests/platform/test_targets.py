@@ -27,6 +27,7 @@ from innopoints.accounts.models import Profile, Role
 from innopoints.analysis.models import Leaderboard
 from innopoints.applications.match_and_push import matching_finished
 from innopoints.applications.models import Match, Offering, RunMatching
+from innopoints.audit.models import AuditEntry
 from innopoints.lending.models import Application
 from innopoints.registry.models import Enterprise, Institution, Region
 from innopoints.scoring.models import Result, Run, SchemeVersion
@@ -294,6 +295,26 @@ def test_who_may_set_targets(world: dict[str, Any]) -> None:
     chengdu.refresh_from_db()
     assert chengdu.enterprises_scored == 9500
     assert [h.enterprises_scored for h in chengdu.history.order_by("history_date")] == [9000, 9500]
+    audited = AuditEntry.objects.filter(object_type="targets.target", object_id=str(chengdu.pk))
+    assert list(audited.order_by("at", "pk").values_list("action", "actor__username")) == [
+        ("create", "sichuan"),
+        ("update", "chengdu"),
+    ]
+    # bad input: a clear message, nothing changed
+    bad = city.post(
+        edit,
+        {
+            "division": "510100",
+            "year": 2027,
+            "enterprises_scored": 1,
+            "loan_volume": "-5",
+            "direct_financing": "8",
+            "source": "",
+        },
+    )
+    assert bad.status_code == 200 and bad.context["form"].errors["loan_volume"]
+    chengdu.refresh_from_db()
+    assert chengdu.enterprises_scored == 9500 and chengdu.loan_volume == Decimal("100.50")
     # …but neither Zigong's nor the province's: nothing changes
     before = Target.objects.count()
     refused = _post(city, reverse("targets:new"), "510300", 2027, 1)
