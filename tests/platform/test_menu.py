@@ -70,6 +70,7 @@ def test_the_registered_menu_of_each_role() -> None:
         ("后台任务", "/ops/jobs/"),
         ("邀请企业", "/gov/invite/"),
         ("政策推送成效", "/gov/uptake/"),
+        ("产品审核", "/applications/gov/offerings/"),
         ("融资统计", "/gov/financing/"),
         ("风险补偿资金池", "/programmes/gov/"),
         ("贴息与奖励", "/programmes/gov/subsidies/"),
@@ -87,6 +88,7 @@ def test_the_registered_menu_of_each_role() -> None:
         ("授权邀请", "/lending/bank/invitations/"),
         ("融资记录", "/fin/financings/"),
         ("风险补偿备案", "/programmes/fin/filings/"),
+        ("我的产品", "/applications/fin/offerings/"),
         ("融资统计", "/fin/outcomes/"),
         ("接口令牌", "/api-tokens/"),
     ]

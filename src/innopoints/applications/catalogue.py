@@ -66,7 +66,9 @@ def load_offerings(activate: bool = True) -> list[Offering]:
 
 def offerings_in_force(day: dt.date) -> QuerySet[Offering]:
     return (
-        Offering.objects.filter(active=True, valid_from__lte=day)
+        Offering.objects.filter(
+            active=True, review_state=Offering.Review.ON_SHELF, valid_from__lte=day
+        )
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
         .select_related("region", "institution")
     )

@@ -213,6 +213,17 @@ class Offering(models.Model):
         AWARD = "award", _("积分奖")
         POLICY = "policy", _("一般政策")
 
+    class Review(models.TextChoices):
+        """Where an offering stands in review (``publishing.py``): only one 已上架 is matched.
+        Catalogue records entered by government (admin, ``offerings.yaml``) start on the
+        shelf; an institution's own offering starts as a draft and is reviewed."""
+
+        DRAFT = "draft", _("草稿")
+        PENDING = "pending", _("待审核")
+        ON_SHELF = "on_shelf", _("已上架")
+        RETURNED = "returned", _("已退回")
+        WITHDRAWN = "withdrawn", _("已下架")
+
     code = models.SlugField(_("代码"), max_length=48, unique=True)
     name = models.CharField(_("名称"), max_length=120)
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
@@ -252,6 +263,11 @@ class Offering(models.Model):
     source = models.TextField(_("依据（原文摘录）"), blank=True)
     eligibility = models.JSONField(_("适用条件"), default=list, blank=True)
     terms = models.JSONField(_("产品条款"), default=dict, blank=True)
+    review_state = models.CharField(
+        _("审核状态"), max_length=16, choices=Review.choices, default=Review.ON_SHELF
+    )
+    review_reason = models.TextField(_("审核意见"), blank=True)
+    version = models.PositiveIntegerField(_("版本"), default=1)
     history = HistoricalRecords(verbose_name=_("政策产品变更记录"))
 
     class Meta:

@@ -33,6 +33,7 @@ urlpatterns += i18n_patterns(
     path("api-tokens/", include("innopoints.api.urls")),
     path("ops/", include("innopoints.ops.urls")),
     path("lending/", include("innopoints.lending.urls")),
+    path("applications/", include("innopoints.applications.urls")),
     path("programmes/", include("innopoints.programmes.urls")),
     path("targets/", include("innopoints.targets.urls")),
     path("", include("innopoints.portals.urls")),
