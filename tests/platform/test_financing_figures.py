@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from innopoints.accounts.models import Profile, Role
 from innopoints.analysis.models import Leaderboard
-from innopoints.applications.financing_figures import TARGETS, financing_figures, outcome_figures
+from innopoints.applications.financing_figures import financing_figures, outcome_figures
 from innopoints.applications.models import Financing
 from innopoints.collection.demo import import_all, write_files
 from innopoints.registry.models import Institution, Region
@@ -108,8 +108,9 @@ def book(db: Any, tmp_path: Path) -> dict[str, Any]:
 
 
 def test_volumes_rates_first_loans_and_targets(book: dict[str, Any]) -> None:
+    targets = {"loans_outstanding": 60_000_000, "direct_financing": 5_000_000}  # 6000/500 亿元
     figures = financing_figures(
-        Financing.objects.filter(enterprise__region__code__startswith="5101")
+        Financing.objects.filter(enterprise__region__code__startswith="5101"), targets
     )
     assert figures.n == 6
     assert figures.disbursed == pytest.approx(400 + 200 + 100 + 300)
@@ -118,7 +119,7 @@ def test_volumes_rates_first_loans_and_targets(book: dict[str, Any]) -> None:
     assert figures.average_rate == pytest.approx((400 * 3.5 + 200 * 4.5 + 100 * 5 + 300 * 4) / 1000)
     assert figures.first_loans == 3 and figures.first_loan_amount == pytest.approx(800)
     assert figures.progress["loans_outstanding"] == pytest.approx(
-        100 * 700 / TARGETS["loans_outstanding"]
+        100 * 700 / targets["loans_outstanding"]
     )
     by_institution = {row["institution"]: row for row in figures.by["institution"]}
     assert by_institution["乙银行"]["disbursed"] == pytest.approx(200)

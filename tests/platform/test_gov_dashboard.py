@@ -198,12 +198,12 @@ def test_the_official_runs_mix_for_the_province_and_a_city(world: dict[str, Any]
 def test_scored_enterprises_against_the_target(world: dict[str, Any]) -> None:
     assert dashboard.area_digits(world["sichuan"]) == 4
     assert dashboard.area_digits(world["chengdu"]) == 6
-    # the province: the plan's 30,000 by 2027; a city: its own registered enterprises
-    assert dashboard.scored_target(world["sichuan"], 5, 5) == (30_000, True)
-    assert dashboard.scored_target(world["chengdu"], 3, 3) == (3, False)
-    gauge = dashboard.target_chart(5, 30_000, True)
+    # the province: the seeded target (30,000 by 2027); a city without one: its enterprises
+    assert dashboard.scored_target(world["sichuan"], 5, 5) == (30_000, 2027)
+    assert dashboard.scored_target(world["chengdu"], 3, 3) == (3, None)
+    gauge = dashboard.target_chart(5, 30_000, 2027)
     assert gauge["series"][0]["data"][0]["value"] == pytest.approx(0.0)  # 5 / 30,000 → 0.0 %
-    assert dashboard.target_chart(3, 4, False)["series"][0]["data"][0]["value"] == 75.0
+    assert dashboard.target_chart(3, 4, None)["series"][0]["data"][0]["value"] == 75.0
 
 
 def test_the_financing_funnel_counts_enterprises_of_the_jurisdiction(

@@ -74,6 +74,8 @@ def test_the_registered_menu_of_each_role() -> None:
         ("融资统计", "/gov/financing/"),
         ("风险补偿资金池", "/programmes/gov/"),
         ("贴息与奖励", "/programmes/gov/subsidies/"),
+        ("融资漏斗与目标", "/targets/funnel/"),
+        ("目标管理", "/targets/"),
     ]
     assert labels("government") == government
     assert labels("admin") == [
@@ -90,6 +92,7 @@ def test_the_registered_menu_of_each_role() -> None:
         ("风险补偿备案", "/programmes/fin/filings/"),
         ("我的产品", "/applications/fin/offerings/"),
         ("融资统计", "/fin/outcomes/"),
+        ("融资漏斗", "/targets/funnel/"),
         ("接口令牌", "/api-tokens/"),
     ]
     assert labels("enterprise") == [

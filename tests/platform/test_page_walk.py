@@ -46,6 +46,7 @@ from innopoints.lending import workflow
 from innopoints.registry.english import english_name
 from innopoints.registry.models import Enterprise, Institution, Region
 from innopoints.scoring.models import Result, RobustnessAnalysis
+from innopoints.targets.models import Target
 from tests.platform.conftest import csv_bytes, published_board, scored_run, shared
 
 # Pages that are technical by nature: what they show are identifiers a programmer needs.
@@ -319,6 +320,9 @@ MUST_SEE = {
     ("portals:gov_import_progress", "sichuan"),
     ("portals:gov_import_columns", "chengdu"),
     ("portals:gov_financing", "sichuan"),
+    ("targets:funnel", "sichuan"),
+    ("targets:funnel", "banker"),
+    ("targets:edit", "sichuan"),
     ("scoring:run", "chengdu"),
     ("scoring:explain", "sichuan"),
     ("scoring:leaderboard", "sichuan"),
@@ -385,6 +389,7 @@ ARGUMENTS: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = {
     "lending:bank_detail": lambda w: [{"pk": w["application"].pk}],
     "lending:bank_dossier": lambda w: [{"pk": w["application"].pk}],
     "lending:ent_detail": lambda w: [{"pk": w["application"].pk}],
+    "targets:edit": lambda w: [{"pk": t.pk} for t in Target.objects.all()],
 }
 
 

@@ -1,9 +1,11 @@
 """Financing statistics over recorded financings (贷款余额, 放款额, average rate, 首贷) by
-region, tier, product and institution, progress against the province's 2027 targets, and
+region, tier, product and institution, progress against a division's targets (the targets app
+keeps them as data and hands them in), and
 whether the score predicted the outcomes (default rate by tier and band, AUC, KS, PSI)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -19,10 +21,6 @@ from innopoints.site import names
 
 GRANTED = ["disbursed", "repaid", "overdue", "defaulted"]
 OUTSTANDING = ["disbursed", "overdue", "defaulted"]
-
-# seed 004 (四川省企业创新积分制实施方案) 一、工作目标: by 2027 科技企业贷款余额 6,000 亿元 and
-# 直接融资 500 亿元 — in 万元, the platform's unit for money
-TARGETS = {"loans_outstanding": 60_000_000.0, "direct_financing": 5_000_000.0}
 
 
 @dataclass
@@ -109,10 +107,23 @@ def _first_loans(frame: pl.DataFrame) -> pl.Series:
     return frame["pk"].is_in(first["pk"].implode())
 
 
-def financing_figures(records: QuerySet[Financing]) -> FinancingFigures:
+def _progress(targets: Mapping[str, object] | None, current: dict[str, float]) -> dict[str, float]:
+    """Per target (in 万元): the share reached, in %; nothing without targets."""
+    return {
+        key: 100.0 * current[key] / float(str(goal))
+        for key, goal in (targets or {}).items()
+        if key in current and goal and float(str(goal)) > 0
+    }
+
+
+def financing_figures(
+    records: QuerySet[Financing], targets: Mapping[str, object] | None = None
+) -> FinancingFigures:
+    """``targets``: {"loans_outstanding", "direct_financing"} in 万元 (a division's targets)."""
     frame = _frame(records)
     if frame.is_empty():
-        return FinancingFigures(0, 0.0, 0.0, 0.0, None, 0, 0.0, dict.fromkeys(TARGETS, 0.0))
+        zero = {"loans_outstanding": 0.0, "direct_financing": 0.0}
+        return FinancingFigures(0, 0.0, 0.0, 0.0, None, 0, 0.0, _progress(targets, zero))
     frame = frame.join(
         _tiers(frame["enterprise_id"].unique().to_list()), on="enterprise_id", how="left"
     )
@@ -171,10 +182,10 @@ def financing_figures(records: QuerySet[Financing]) -> FinancingFigures:
         average_rate=total["average_rate"],
         first_loans=total["first_loans"],
         first_loan_amount=first_amount,
-        progress={
-            "loans_outstanding": 100.0 * total["outstanding"] / TARGETS["loans_outstanding"],
-            "direct_financing": 100.0 * total["direct"] / TARGETS["direct_financing"],
-        },
+        progress=_progress(
+            targets,
+            {"loans_outstanding": total["outstanding"], "direct_financing": total["direct"]},
+        ),
         by=by,
     )
 

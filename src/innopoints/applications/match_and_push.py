@@ -19,6 +19,7 @@ import polars as pl
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -47,6 +48,10 @@ NAMES_IN_NOTICE = 30
 
 TASK = "innopoints.applications.match_run"
 
+# sent inside the matching transaction once a run's matches are stored (``run``): higher
+# layers keep what they derive from the matches (the funnel's rollup, targets/rollup.py)
+matching_finished = Signal()
+
 
 def dispatch(run: Run) -> None:
     """Match the run once: the first call records the job, later calls do nothing."""
@@ -70,6 +75,7 @@ def match_run(run_id: int) -> RunMatching:
     try:
         with transaction.atomic():
             figures, mails = _match_and_push(job.run)
+            matching_finished.send(sender=RunMatching, run=job.run)
     except Exception:
         log.exception("matching run %s failed", run_id)
         RunMatching.objects.filter(pk=job.pk).update(

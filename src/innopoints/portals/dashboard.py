@@ -1,7 +1,8 @@
 """政府端首页: the figures its dashboard leads with, each within the user's jurisdiction.
 
-- the official run's scored enterprises against the Sichuan plan's target (seed 004 一、总体目标:
-  积分评价 of 3 万家 科技型企业 by 2027), its tier and stage mix and its enterprises per division
+- the official run's scored enterprises against the target of the user's division (the targets
+  app's data; Sichuan's seeded from seed 004 一、总体目标: 积分评价 of 3 万家 科技型企业 by 2027),
+  its tier and stage mix and its enterprises per division
   (prefectures for a province user, counties for a city user);
 - the financing funnel: enterprises pushed an offering → applied for financing → approved → lent;
 - the delivery of the government data sources for a period: enterprises of the jurisdiction
@@ -31,10 +32,8 @@ from innopoints.registry.english import localised
 from innopoints.registry.models import Region
 from innopoints.scoring.models import Result, Run
 from innopoints.site import charts, names
+from innopoints.targets import progress as target_progress
 
-# seed 004 (四川省科技企业创新积分制工作实施方案) 一、总体目标: 到 2027 年……完成 3 万家科技型企业
-# 积分评价 — a target for the province as a whole
-SCORED_TARGET = 30_000
 APPROVED = ["approved", *GRANTED]
 
 
@@ -97,14 +96,15 @@ def run_mix(run: Run, prefix: str | None, digits: int = 4) -> RunMix:
     return mix
 
 
-def scored_target(user: Any, scored: int, enterprises: int) -> tuple[int, bool]:
-    """What the scored enterprises are measured against: the province's 2027 target for a
-    user of the whole province (or the platform), else the enterprises of the user's own
-    division (a city has no share of the target in the plan). The flag: it is the target."""
-    prefix = scope.region_prefix(user) or ""
-    if len(prefix) <= 2:
-        return SCORED_TARGET, True
-    return max(enterprises, scored), False
+def scored_target(user: Any, scored: int, enterprises: int) -> tuple[int, int | None]:
+    """What the scored enterprises are measured against: the target of the user's division
+    (the province's for the platform; targets app, seeded from seed 004 — 3 万家 by 2027),
+    else the enterprises of the user's own division. The second value: the target's year
+    (None when there is no target)."""
+    target = target_progress.target_of_user(user)
+    if target is not None and target.enterprises_scored:
+        return target.enterprises_scored, target.year
+    return max(enterprises, scored), None
 
 
 def financing_funnel(user: Any) -> list[tuple[str, int]]:
@@ -202,9 +202,9 @@ def area_names(codes: Sequence[str]) -> dict[str, str]:
     return {c: found.get(c.ljust(6, "0"), c) for c in codes}
 
 
-def target_chart(scored: int, target: int, is_target: bool) -> dict[str, Any]:
+def target_chart(scored: int, target: int, year: int | None) -> dict[str, Any]:
     share = round(100.0 * scored / target, 1) if target else 0.0
-    name = _("2027 年目标完成") if is_target else _("辖区企业参评")
+    name = _("%(year)s 年目标完成") % {"year": year} if year else _("辖区企业参评")
     return charts.gauge(share, maximum=100, name=name, unit="%")
 
 

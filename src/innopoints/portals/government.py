@@ -25,6 +25,7 @@ from innopoints.portals.listings import DispatchTable, InvitedFilter, InvitedTab
 from innopoints.registry.models import Enterprise, Institution
 from innopoints.scoring.models import LARGE_RUN_FIELDS, Run
 from innopoints.site.listing import Listing
+from innopoints.targets import progress as target_progress
 
 
 @government_required
@@ -50,13 +51,14 @@ def home(request: HttpRequest) -> HttpResponse:
     digits = dashboard.area_digits(user)
     if latest is not None:
         mix = dashboard.run_mix(latest, scope.narrowing_prefix(user, latest.region), digits)
-        target, is_target = dashboard.scored_target(user, mix.n, count)
+        target, target_year = dashboard.scored_target(user, mix.n, count)
         context.update(
             mix=mix,
             target=target,
-            is_target=is_target,
+            is_target=target_year is not None,
+            target_year=target_year,
             target_share=100.0 * mix.n / target if target else None,
-            target_chart=dashboard.target_chart(mix.n, target, is_target),
+            target_chart=dashboard.target_chart(mix.n, target, target_year),
             tier_chart=dashboard.tier_chart(mix, latest),
             stage_chart=dashboard.stage_chart(mix, latest),
             area_chart=dashboard.area_chart(mix, digits) if mix.areas else None,
@@ -263,24 +265,33 @@ def send_list(request: HttpRequest, board_id: int) -> HttpResponse:
 
 @government_required
 def financing(request: HttpRequest) -> HttpResponse:
-    """Financing of the user's enterprises: volumes, progress against the 2027 targets, and
-    whether the score predicted the outcomes."""
+    """Financing of the user's enterprises: volumes, progress against the targets of the
+    user's division (the targets app's data), and whether the score predicted the outcomes."""
     from innopoints.applications.financing_figures import (  # noqa: PLC0415
-        TARGETS,
         financing_figures,
         outcome_figures,
     )
     from innopoints.applications.models import Financing  # noqa: PLC0415
 
+    target = target_progress.target_of_user(request.user)
+    targets = (
+        {
+            "loans_outstanding": target.loan_volume_wan,
+            "direct_financing": target.direct_financing_wan,
+        }
+        if target is not None
+        else None
+    )
     records = Financing.objects.filter(scope.enterprise_filter(request.user))
     return render(
         request,
         "portals/financing_figures.html",
         {
             "title": _("融资统计与积分有效性"),
-            "f": financing_figures(records),
+            "f": financing_figures(records, targets),
             "o": outcome_figures(records, scope.region_prefix(request.user) or None),
-            "targets": TARGETS,
-            "show_targets": True,
+            "targets": targets,
+            "target": target,
+            "show_targets": targets is not None,
         },
     )
