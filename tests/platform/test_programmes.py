@@ -11,8 +11,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
-from innopoints.programmes import pool, relending, subsidies
+from innopoints.accounts.models import Role
+from innopoints.programmes import demo, pool, relending, subsidies
 from innopoints.programmes.models import (
     Claim,
     Filing,
@@ -22,8 +24,10 @@ from innopoints.programmes.models import (
     SubsidyScheme,
 )
 from innopoints.programmes.pool import ProgrammeError
-from innopoints.registry.models import Qualification
-from tests.platform.programmes_world import DISBURSED, TODAY, World, make_world
+from innopoints.registry.english import english_name
+from innopoints.registry.models import Qualification, Region
+from tests.platform.programmes_world import DISBURSED, TODAY, World, make_world, user
+from tests.platform.test_page_walk import _Text, bare_codes, problems_in
 
 D = Decimal
 
@@ -320,7 +324,7 @@ def test_fee_subsidy_and_eligibility(world: World) -> None:
 
 
 def test_first_loan_award_detected_once(world: World) -> None:
-    award = scheme(name="首贷奖", kind="award", base="fixed", fixed_amount=D("5"))
+    scheme(name="首贷奖", kind="award", base="fixed", fixed_amount=D("5"))
     first = world.loan(world.local[0], disbursed=DISBURSED)
     world.loan(world.local[0], world.bank_b, disbursed=DISBURSED + dt.timedelta(days=5))
     other = world.loan(world.local[1], disbursed=DISBURSED + dt.timedelta(days=1))
@@ -336,9 +340,7 @@ def test_relending_flag(world: World) -> None:
     short = world.loan(world.local[1], term=6)
     Qualification.objects.create(enterprise=world.local[0], kind="sme", valid_from=2025)
     assert len(relending.verdict(loan).reasons) == 1  # only the flexible use is missing
-    pool.file_loan(
-        world.programme, loan, world.bank_a, world.banker_a, flexible_use=True, on=TODAY
-    )
+    pool.file_loan(world.programme, loan, world.bank_a, world.banker_a, flexible_use=True, on=TODAY)
     assert relending.verdict(loan).eligible
     assert not relending.verdict(short).eligible
     assert len(relending.verdict(short).reasons) == 3
@@ -421,6 +423,46 @@ def test_every_page_answers(world: World) -> None:
     assert bank.get(reverse("programmes:gov_awards")).status_code == 403
 
 
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_pages_with_data_show_words_not_codes(world: World, language: str) -> None:
+    """The page walk's reading (test_page_walk) over these pages filled with the demo's loop."""
+    made = demo.build(world.admin, today=TODAY)
+    assert made is not None
+    codes = bare_codes()
+    regions = {
+        code: name if language.startswith("zh") else english_name(name)
+        for code, name in Region.objects.values_list("code", "name")
+    }
+    city, bank = Client(), Client()
+    city.force_login(world.city)
+    bank.force_login(
+        user("demobanker", Role.INSTITUTION, institution=made.institutions.order_by("pk")[0])
+    )
+    pages = [
+        (city, "gov_programmes", ""),
+        (city, "gov_ledger", f"?programme={made.pk}"),
+        (city, "gov_filings", ""),
+        (city, "gov_claims", ""),
+        (city, "gov_subsidies", ""),
+        (city, "gov_awards", ""),
+        (city, "gov_programme_form", f"?pk={made.pk}"),
+        (bank, "fin_filings", ""),
+        (bank, "fin_claims", ""),
+        (bank, "fin_filing_new", ""),
+    ]
+    found = {}
+    with translation.override(language):
+        for client, name, query in pages:
+            page = client.get(reverse(f"programmes:{name}") + query)
+            assert page.status_code == 200, name
+            text = _Text()
+            text.feed(page.content.decode())
+            problems = problems_in(text.nodes, codes, regions, language != "en")
+            if problems:
+                found[name] = problems
+    assert not found, found
+
+
 def test_programme_form_checks_shares(world: World) -> None:
     city = Client()
     city.force_login(world.city)
@@ -451,8 +493,6 @@ def test_programme_form_checks_shares(world: World) -> None:
 
 
 def test_demo_builds_the_loop_once(world: World) -> None:
-    from innopoints.programmes import demo
-
     made = demo.build(world.admin, today=TODAY)
     assert made is not None and demo.build(world.admin, today=TODAY) == made
     figures = pool.summary(made)

@@ -78,9 +78,14 @@ def test_bad_filings_change_nothing(world: World) -> None:
     theirs = fresh_loan(world, 0, world.bank_b)
     mine = fresh_loan(world, 1)
     base = {"programme_id": world.programme.pk, "reference": "X-1"}
-    assert _post(api, "/api/v1/programmes/filings", {**base, "financing_id": theirs.pk}).status_code == 404
+    assert (
+        _post(api, "/api/v1/programmes/filings", {**base, "financing_id": theirs.pk}).status_code
+        == 404
+    )
     too_much = _post(
-        api, "/api/v1/programmes/filings", {**base, "financing_id": mine.pk, "covered_amount": "101"}
+        api,
+        "/api/v1/programmes/filings",
+        {**base, "financing_id": mine.pk, "covered_amount": "101"},
     )
     assert too_much.status_code == 422 and "贷款金额" in too_much.json()["message"]
     bad_amount = _post(
@@ -88,7 +93,9 @@ def test_bad_filings_change_nothing(world: World) -> None:
     )
     assert bad_amount.status_code == 422
     missing_ref = _post(
-        api, "/api/v1/programmes/filings", {"programme_id": world.programme.pk, "financing_id": mine.pk}
+        api,
+        "/api/v1/programmes/filings",
+        {"programme_id": world.programme.pk, "financing_id": mine.pk},
     )
     assert missing_ref.status_code == 422
     assert Filing.objects.count() == 0

@@ -549,9 +549,3 @@ def financing_update(
 
 # financing applications (lending's endpoints, in their own module)
 api.add_router("", lending_router)
-
-# -- risk-compensation filings and claims (api/programmes.py) -------------------------------
-
-from innopoints.api.programmes import router as programmes_router  # noqa: E402
-
-api.add_router("/programmes", programmes_router)

@@ -7,4 +7,5 @@ class ApiConfig(AppConfig):
     verbose_name = _("机构接口")
 
     def ready(self) -> None:
-        from innopoints.api import menu  # noqa: F401, PLC0415 - the menu entries register
+        # the menu entries register; the filings and claims router mounts (api/programmes.py)
+        from innopoints.api import menu, programmes  # noqa: F401, PLC0415

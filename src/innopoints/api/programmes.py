@@ -22,6 +22,7 @@ from innopoints.api.api import (
     _caller,
     _page,
     _refuse,
+    api,
 )
 from innopoints.api.schemas import Amount, PageMeta
 from innopoints.applications.models import Financing
@@ -143,7 +144,12 @@ def filings(request: HttpRequest, page: int = PageNo, page_size: int = PageSize)
     institution = _caller(request).institution
     count, chunk = _page(Filing.objects.filter(institution=institution), page, page_size)
     _audit(request, "view", _("查看本机构的贷款备案"), object_type="programmes.filing")
-    return {"count": count, "page": page, "page_size": page_size, "items": [_filing_out(f) for f in chunk]}
+    return {
+        "count": count,
+        "page": page,
+        "page_size": page_size,
+        "items": [_filing_out(f) for f in chunk],
+    }
 
 
 @router.post(
@@ -197,7 +203,12 @@ def claims(request: HttpRequest, page: int = PageNo, page_size: int = PageSize) 
     institution = _caller(request).institution
     count, chunk = _page(Claim.objects.filter(institution=institution), page, page_size)
     _audit(request, "view", _("查看本机构的代偿申请"), object_type="programmes.claim")
-    return {"count": count, "page": page, "page_size": page_size, "items": [_claim_out(c) for c in chunk]}
+    return {
+        "count": count,
+        "page": page,
+        "page_size": page_size,
+        "items": [_claim_out(c) for c in chunk],
+    }
 
 
 @router.post(
@@ -223,12 +234,20 @@ def file_claim(request: HttpRequest, payload: ClaimIn) -> Status[dict[str, Any]]
         raise _refuse(request, 404, _("未找到本机构的该备案"), "create")
     try:
         made = pool.file_claim(
-            filing, payload.loss, institution, principal.token.created_by, reference=payload.reference
+            filing,
+            payload.loss,
+            institution,
+            principal.token.created_by,
+            reference=payload.reference,
         )
     except pool.ProgrammeError as error:
         raise _refuse(request, 422, str(error), "create", filing.financing.enterprise) from error
     _audit(request, "create", _("代偿申请"), obj=made)
     return Status(201, _claim_out(made))
 
+
+# mounted when the app is ready (api/apps.py imports this module once); api.api itself never
+# imports it, so the API package has no import cycle
+api.add_router("/programmes", router)
 
 __all__ = ["ApiError", "router"]

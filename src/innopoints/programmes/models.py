@@ -78,9 +78,7 @@ class Programme(models.Model):
                 % {"sum": sum(shares)}
             )
         if self.guarantor_share > self.MAX_GUARANTOR_SHARE:
-            raise ValidationError(
-                {"guarantor_share": _("担保机构分担比例不得超过 35%")}
-            )
+            raise ValidationError({"guarantor_share": _("担保机构分担比例不得超过 35%")})
         if self.fund_size is not None and self.fund_size <= 0:
             raise ValidationError({"fund_size": _("资金池规模须大于 0")})
         if self.per_loan_cap is not None and self.per_loan_cap <= 0:
@@ -211,7 +209,8 @@ class Claim(models.Model):
             ),
             models.CheckConstraint(condition=Q(loss__gt=0), name="claim_loss_positive"),
             models.CheckConstraint(
-                condition=Q(payout__isnull=True) | Q(payout__gte=0), name="claim_payout_not_negative"
+                condition=Q(payout__isnull=True) | Q(payout__gte=0),
+                name="claim_payout_not_negative",
             ),
         ]
 

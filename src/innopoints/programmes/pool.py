@@ -16,6 +16,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from innopoints.analysis.publication import published_result
 from innopoints.applications.models import Financing
 from innopoints.audit.log import record
 from innopoints.programmes.models import Claim, Filing, LedgerEntry, Programme
@@ -166,8 +167,6 @@ def enterprise_tier(financing: Financing) -> str:
     application = getattr(financing, "application", None)
     if application is not None and application.tier:
         return str(application.tier)
-    from innopoints.analysis.publication import published_result
-
     result = published_result(financing.enterprise)
     return str(result.tier or "") if result is not None else ""
 
@@ -176,8 +175,6 @@ def enterprise_stage(financing: Financing) -> str:
     application = getattr(financing, "application", None)
     if application is not None and application.stage:
         return str(application.stage)
-    from innopoints.analysis.publication import published_result
-
     result = published_result(financing.enterprise)
     return str(result.stage or "") if result is not None else ""
 
@@ -428,14 +425,16 @@ def decide_claim(claim: Claim, *, approve: bool, reason: str, user: Any) -> Clai
         raise ProgrammeError(_("不予批准须说明原因"))
     with transaction.atomic():
         _locked(claim.filing.programme)
-        claim = Claim.objects.select_for_update().select_related("filing__programme").get(
-            pk=claim.pk
+        claim = (
+            Claim.objects.select_for_update().select_related("filing__programme").get(pk=claim.pk)
         )
         if claim.status != Claim.Status.CLAIMED:
             raise ProgrammeError(_("该代偿申请已审批"))
         payout, how = compute_payout(claim)
         if approve and payout <= 0:
-            raise ProgrammeError(_("按分担比例、单笔上限和资金池余额，可代偿金额为 0：%(how)s") % {"how": how})
+            raise ProgrammeError(
+                _("按分担比例、单笔上限和资金池余额，可代偿金额为 0：%(how)s") % {"how": how}
+            )
         claim.status = Claim.Status.APPROVED if approve else Claim.Status.REFUSED
         claim.payout = payout if approve else None
         claim.reason = reason or how
@@ -445,7 +444,10 @@ def decide_claim(claim: Claim, *, approve: bool, reason: str, user: Any) -> Clai
             "update",
             obj=claim,
             actor=user,
-            changes={"status": [Claim.Status.CLAIMED, claim.status], "payout": [None, claim.payout]},
+            changes={
+                "status": [Claim.Status.CLAIMED, claim.status],
+                "payout": [None, claim.payout],
+            },
             summary=f"代偿审批：{claim.get_status_display()}（{how}）",
         )
     return claim
@@ -455,7 +457,7 @@ def _application_compensated(claim: Claim, user: Any) -> None:
     """Tell the loan's application (lending) that it was compensated. The lending workflow
     owns that state; until it is merged, a build without it simply skips the step."""
     try:
-        from innopoints.lending import workflow  # type: ignore[attr-defined]
+        from innopoints.lending import workflow  # type: ignore[attr-defined]  # noqa: PLC0415
     except ImportError:  # pragma: no cover - removed at merge (lending.workflow lands)
         return
     mark = getattr(workflow, "mark_compensated", None)
@@ -473,8 +475,8 @@ def pay_claim(claim: Claim, user: Any) -> Claim:
     released and the filing closed, the application marked compensated."""
     with transaction.atomic():
         programme = _locked(claim.filing.programme)
-        claim = Claim.objects.select_for_update().select_related("filing__financing").get(
-            pk=claim.pk
+        claim = (
+            Claim.objects.select_for_update().select_related("filing__financing").get(pk=claim.pk)
         )
         if claim.status != Claim.Status.APPROVED or claim.payout is None:
             raise ProgrammeError(_("只有已批准的代偿可以拨付"))
@@ -494,9 +496,10 @@ def pay_claim(claim: Claim, user: Any) -> Claim:
                 note=_("代偿拨付：%(e)s") % {"e": claim.filing.financing.enterprise.name},
             )
         filing = claim.filing
-        if filing.status == Filing.Status.ACCEPTED and not filing.claims.filter(
-            status=Claim.Status.APPROVED
-        ).exists():
+        if (
+            filing.status == Filing.Status.ACCEPTED
+            and not filing.claims.filter(status=Claim.Status.APPROVED).exists()
+        ):
             filing.status = Filing.Status.CLOSED
             filing.save()
             _entry(

@@ -79,6 +79,4 @@ def report(records: QuerySet[Financing]) -> FileResponse:
         _("符合再贷款条件"),
         _("不符合的原因"),
     ]
-    return table_response(
-        "relending.xlsx", _("科技创新再贷款"), headers, report_rows(records)
-    )
+    return table_response("relending.xlsx", _("科技创新再贷款"), headers, report_rows(records))

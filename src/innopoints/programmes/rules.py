@@ -32,7 +32,9 @@ def governs_borrower(user: Any, thing: Any) -> bool:
 @rules.predicate
 def institution_filed(user: Any, filing: Any) -> bool:
     institution = scope.institution_of(user)
-    return institution is not None and filing is not None and filing.institution_id == institution.pk
+    return (
+        institution is not None and filing is not None and filing.institution_id == institution.pk
+    )
 
 
 rules.add_perm("programmes.manage_programme", governs & governs_area)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from innopoints.applications.models import Financing
 from innopoints.audit.log import record
+from innopoints.programmes.models import Subsidy, SubsidyScheme
 from innopoints.programmes.pool import (
     CENT,
     GRANTED,
@@ -28,7 +29,6 @@ from innopoints.programmes.pool import (
     enterprise_tier,
     money,
 )
-from innopoints.programmes.models import Subsidy, SubsidyScheme
 
 DAYS_IN_YEAR = Decimal(365)
 
@@ -61,9 +61,7 @@ def scheme_in_force(scheme: SubsidyScheme, on: dt.date) -> bool:
 def problems(scheme: SubsidyScheme, financing: Financing) -> list[str]:
     found: list[str] = []
     if financing.kind != scheme.financing_kind:
-        found.append(
-            _("方案只适用于%(kind)s") % {"kind": scheme.get_financing_kind_display()}
-        )
+        found.append(_("方案只适用于%(kind)s") % {"kind": scheme.get_financing_kind_display()})
     if financing.status not in GRANTED or financing.disbursed_on is None or not financing.amount:
         found.append(_("只有已放款的融资可以计算奖补"))
         return found

@@ -218,10 +218,15 @@ def gov_claims(request: HttpRequest) -> HttpResponse:
         return redirect("programmes:gov_claims")
     claims = _governed(
         request.user,
-        Claim.objects.select_related("filing__programme", "filing__financing__enterprise", "institution"),
+        Claim.objects.select_related(
+            "filing__programme", "filing__financing__enterprise", "institution"
+        ),
         "filing__financing__enterprise",
     )
-    rows = [(c, pool.compute_payout(c) if c.status == Claim.Status.CLAIMED else None) for c in claims[:SHOWN]]
+    rows = [
+        (c, pool.compute_payout(c) if c.status == Claim.Status.CLAIMED else None)
+        for c in claims[:SHOWN]
+    ]
     return render(
         request,
         "programmes/gov_claims.html",
@@ -262,9 +267,13 @@ def gov_subsidies(request: HttpRequest) -> HttpResponse:
         _act_on_subsidy(request)
         return redirect("programmes:gov_subsidies")
     if request.method == "POST" and form.is_valid():
-        financing = _governed(
-            request.user, Financing.objects.select_related("enterprise__region"), "enterprise"
-        ).filter(pk=form.cleaned_data["financing"]).first()
+        financing = (
+            _governed(
+                request.user, Financing.objects.select_related("enterprise__region"), "enterprise"
+            )
+            .filter(pk=form.cleaned_data["financing"])
+            .first()
+        )
         if financing is None:
             form.add_error("financing", _("未找到本辖区的该融资记录"))
         else:
@@ -281,7 +290,9 @@ def gov_subsidies(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, str(error))
             else:
                 messages.success(
-                    request, _("已计算：%(v)s 万元（%(how)s）") % {"v": made.amount, "how": made.explanation}
+                    request,
+                    _("已计算：%(v)s 万元（%(how)s）")
+                    % {"v": made.amount, "how": made.explanation},
                 )
                 return redirect("programmes:gov_subsidies")
     rows = _governed(
@@ -317,9 +328,7 @@ def gov_scheme_form(request: HttpRequest) -> HttpResponse:
     form = SchemeForm(request.POST or None, instance=scheme, user=request.user)
     if request.method == "POST" and form.is_valid():
         saved = form.save()
-        record(
-            "update" if scheme else "create", obj=saved, summary=f"保存奖补方案：{saved.name}"
-        )
+        record("update" if scheme else "create", obj=saved, summary=f"保存奖补方案：{saved.name}")
         messages.success(request, _("已保存：%(name)s") % {"name": saved.name})
         return redirect("programmes:gov_subsidies")
     return render(
@@ -475,4 +484,3 @@ def fin_claim_new(request: HttpRequest) -> HttpResponse:
             "tab": "claims",
         },
     )
-

@@ -7,312 +7,783 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('applications', '0002_catalogue_matching_push'),
-        ('programmes', '0001_initial'),
-        ('registry', '0002_reference_data'),
+        ("applications", "0002_catalogue_matching_push"),
+        ("programmes", "0001_initial"),
+        ("registry", "0002_reference_data"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalSubsidy',
+            name="HistoricalSubsidy",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('period_start', models.DateField(blank=True, null=True, verbose_name='计算期起')),
-                ('period_end', models.DateField(blank=True, null=True, verbose_name='计算期止')),
-                ('base_amount', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='计算基数（万元）')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='补贴金额（万元）')),
-                ('explanation', models.CharField(blank=True, max_length=300, verbose_name='计算过程')),
-                ('status', models.CharField(choices=[('proposed', '待审核'), ('approved', '已核准'), ('refused', '未核准'), ('paid', '已拨付')], default='proposed', max_length=16, verbose_name='状态')),
-                ('reason', models.TextField(blank=True, verbose_name='审核意见')),
-                ('proposed_at', models.DateTimeField(blank=True, editable=False, verbose_name='计算时间')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='审核时间')),
-                ('paid_at', models.DateTimeField(blank=True, null=True, verbose_name='拨付时间')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("period_start", models.DateField(blank=True, null=True, verbose_name="计算期起")),
+                ("period_end", models.DateField(blank=True, null=True, verbose_name="计算期止")),
+                (
+                    "base_amount",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=12, verbose_name="计算基数（万元）"
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=12, verbose_name="补贴金额（万元）"
+                    ),
+                ),
+                (
+                    "explanation",
+                    models.CharField(blank=True, max_length=300, verbose_name="计算过程"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "待审核"),
+                            ("approved", "已核准"),
+                            ("refused", "未核准"),
+                            ("paid", "已拨付"),
+                        ],
+                        default="proposed",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("reason", models.TextField(blank=True, verbose_name="审核意见")),
+                (
+                    "proposed_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="计算时间"),
+                ),
+                (
+                    "decided_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="审核时间"),
+                ),
+                ("paid_at", models.DateTimeField(blank=True, null=True, verbose_name="拨付时间")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '奖补变更记录',
-                'verbose_name_plural': 'historical 奖补',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "奖补变更记录",
+                "verbose_name_plural": "historical 奖补",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalSubsidyScheme',
+            name="HistoricalSubsidyScheme",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(db_index=True, max_length=120, verbose_name='名称')),
-                ('kind', models.CharField(choices=[('interest', '贷款贴息'), ('guarantee_fee', '担保费补贴'), ('premium', '保费补贴'), ('award', '积分奖')], max_length=16, verbose_name='类型')),
-                ('financing_kind', models.CharField(choices=[('loan', '积分贷'), ('investment', '积分投'), ('guarantee', '积分保'), ('insurance', '积分险')], default='loan', max_length=16, verbose_name='适用融资类型')),
-                ('base', models.CharField(choices=[('amount', '贷款金额（按年利率、按日计）'), ('paid', '实际支付的利息、担保费或保费'), ('fixed', '固定金额')], max_length=8, verbose_name='计算基数')),
-                ('rate', models.DecimalField(decimal_places=3, default=0, help_text='按贷款金额计算时为年化百分点；按实际支付计算时为支付额的百分比', max_digits=6, verbose_name='补贴比例（%）')),
-                ('fixed_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, verbose_name='固定金额（万元）')),
-                ('cap', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, verbose_name='每笔上限（万元）')),
-                ('max_months', models.PositiveSmallIntegerField(blank=True, help_text='自放款日起；留空为不限', null=True, verbose_name='补贴期限（月）')),
-                ('eligible_tiers', models.JSONField(blank=True, default=list, verbose_name='适用档次')),
-                ('eligible_stages', models.JSONField(blank=True, default=list, verbose_name='适用成长阶段')),
-                ('first_time_only', models.BooleanField(default=False, verbose_name='仅限首次融资')),
-                ('valid_from', models.DateField(verbose_name='有效期起')),
-                ('valid_to', models.DateField(blank=True, null=True, verbose_name='有效期止')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(db_index=True, max_length=120, verbose_name="名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("interest", "贷款贴息"),
+                            ("guarantee_fee", "担保费补贴"),
+                            ("premium", "保费补贴"),
+                            ("award", "积分奖"),
+                        ],
+                        max_length=16,
+                        verbose_name="类型",
+                    ),
+                ),
+                (
+                    "financing_kind",
+                    models.CharField(
+                        choices=[
+                            ("loan", "积分贷"),
+                            ("investment", "积分投"),
+                            ("guarantee", "积分保"),
+                            ("insurance", "积分险"),
+                        ],
+                        default="loan",
+                        max_length=16,
+                        verbose_name="适用融资类型",
+                    ),
+                ),
+                (
+                    "base",
+                    models.CharField(
+                        choices=[
+                            ("amount", "贷款金额（按年利率、按日计）"),
+                            ("paid", "实际支付的利息、担保费或保费"),
+                            ("fixed", "固定金额"),
+                        ],
+                        max_length=8,
+                        verbose_name="计算基数",
+                    ),
+                ),
+                (
+                    "rate",
+                    models.DecimalField(
+                        decimal_places=3,
+                        default=0,
+                        help_text="按贷款金额计算时为年化百分点；按实际支付计算时为支付额的百分比",
+                        max_digits=6,
+                        verbose_name="补贴比例（%）",
+                    ),
+                ),
+                (
+                    "fixed_amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=12,
+                        null=True,
+                        verbose_name="固定金额（万元）",
+                    ),
+                ),
+                (
+                    "cap",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=12,
+                        null=True,
+                        verbose_name="每笔上限（万元）",
+                    ),
+                ),
+                (
+                    "max_months",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="自放款日起；留空为不限",
+                        null=True,
+                        verbose_name="补贴期限（月）",
+                    ),
+                ),
+                (
+                    "eligible_tiers",
+                    models.JSONField(blank=True, default=list, verbose_name="适用档次"),
+                ),
+                (
+                    "eligible_stages",
+                    models.JSONField(blank=True, default=list, verbose_name="适用成长阶段"),
+                ),
+                (
+                    "first_time_only",
+                    models.BooleanField(default=False, verbose_name="仅限首次融资"),
+                ),
+                ("valid_from", models.DateField(verbose_name="有效期起")),
+                ("valid_to", models.DateField(blank=True, null=True, verbose_name="有效期止")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '奖补方案变更记录',
-                'verbose_name_plural': 'historical 奖补方案',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "奖补方案变更记录",
+                "verbose_name_plural": "historical 奖补方案",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='LedgerEntry',
+            name="LedgerEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('fund_in', '资金注入'), ('exposure_add', '纳入风险敞口'), ('exposure_release', '解除风险敞口'), ('payout', '代偿拨付')], max_length=20, verbose_name='类型')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='金额（万元）')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='摘要')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True, verbose_name='记录时间')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("fund_in", "资金注入"),
+                            ("exposure_add", "纳入风险敞口"),
+                            ("exposure_release", "解除风险敞口"),
+                            ("payout", "代偿拨付"),
+                        ],
+                        max_length=20,
+                        verbose_name="类型",
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=14, verbose_name="金额（万元）"
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="摘要")),
+                ("recorded_at", models.DateTimeField(auto_now_add=True, verbose_name="记录时间")),
             ],
             options={
-                'verbose_name': '资金池台账',
-                'verbose_name_plural': '资金池台账',
-                'ordering': ['recorded_at', 'pk'],
+                "verbose_name": "资金池台账",
+                "verbose_name_plural": "资金池台账",
+                "ordering": ["recorded_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Subsidy',
+            name="Subsidy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period_start', models.DateField(blank=True, null=True, verbose_name='计算期起')),
-                ('period_end', models.DateField(blank=True, null=True, verbose_name='计算期止')),
-                ('base_amount', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='计算基数（万元）')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='补贴金额（万元）')),
-                ('explanation', models.CharField(blank=True, max_length=300, verbose_name='计算过程')),
-                ('status', models.CharField(choices=[('proposed', '待审核'), ('approved', '已核准'), ('refused', '未核准'), ('paid', '已拨付')], default='proposed', max_length=16, verbose_name='状态')),
-                ('reason', models.TextField(blank=True, verbose_name='审核意见')),
-                ('proposed_at', models.DateTimeField(auto_now_add=True, verbose_name='计算时间')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='审核时间')),
-                ('paid_at', models.DateTimeField(blank=True, null=True, verbose_name='拨付时间')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period_start", models.DateField(blank=True, null=True, verbose_name="计算期起")),
+                ("period_end", models.DateField(blank=True, null=True, verbose_name="计算期止")),
+                (
+                    "base_amount",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=12, verbose_name="计算基数（万元）"
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=12, verbose_name="补贴金额（万元）"
+                    ),
+                ),
+                (
+                    "explanation",
+                    models.CharField(blank=True, max_length=300, verbose_name="计算过程"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "待审核"),
+                            ("approved", "已核准"),
+                            ("refused", "未核准"),
+                            ("paid", "已拨付"),
+                        ],
+                        default="proposed",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("reason", models.TextField(blank=True, verbose_name="审核意见")),
+                ("proposed_at", models.DateTimeField(auto_now_add=True, verbose_name="计算时间")),
+                (
+                    "decided_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="审核时间"),
+                ),
+                ("paid_at", models.DateTimeField(blank=True, null=True, verbose_name="拨付时间")),
             ],
             options={
-                'verbose_name': '奖补',
-                'verbose_name_plural': '奖补',
-                'ordering': ['-proposed_at', '-pk'],
+                "verbose_name": "奖补",
+                "verbose_name_plural": "奖补",
+                "ordering": ["-proposed_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='SubsidyScheme',
+            name="SubsidyScheme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True, verbose_name='名称')),
-                ('kind', models.CharField(choices=[('interest', '贷款贴息'), ('guarantee_fee', '担保费补贴'), ('premium', '保费补贴'), ('award', '积分奖')], max_length=16, verbose_name='类型')),
-                ('financing_kind', models.CharField(choices=[('loan', '积分贷'), ('investment', '积分投'), ('guarantee', '积分保'), ('insurance', '积分险')], default='loan', max_length=16, verbose_name='适用融资类型')),
-                ('base', models.CharField(choices=[('amount', '贷款金额（按年利率、按日计）'), ('paid', '实际支付的利息、担保费或保费'), ('fixed', '固定金额')], max_length=8, verbose_name='计算基数')),
-                ('rate', models.DecimalField(decimal_places=3, default=0, help_text='按贷款金额计算时为年化百分点；按实际支付计算时为支付额的百分比', max_digits=6, verbose_name='补贴比例（%）')),
-                ('fixed_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, verbose_name='固定金额（万元）')),
-                ('cap', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, verbose_name='每笔上限（万元）')),
-                ('max_months', models.PositiveSmallIntegerField(blank=True, help_text='自放款日起；留空为不限', null=True, verbose_name='补贴期限（月）')),
-                ('eligible_tiers', models.JSONField(blank=True, default=list, verbose_name='适用档次')),
-                ('eligible_stages', models.JSONField(blank=True, default=list, verbose_name='适用成长阶段')),
-                ('first_time_only', models.BooleanField(default=False, verbose_name='仅限首次融资')),
-                ('valid_from', models.DateField(verbose_name='有效期起')),
-                ('valid_to', models.DateField(blank=True, null=True, verbose_name='有效期止')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, unique=True, verbose_name="名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("interest", "贷款贴息"),
+                            ("guarantee_fee", "担保费补贴"),
+                            ("premium", "保费补贴"),
+                            ("award", "积分奖"),
+                        ],
+                        max_length=16,
+                        verbose_name="类型",
+                    ),
+                ),
+                (
+                    "financing_kind",
+                    models.CharField(
+                        choices=[
+                            ("loan", "积分贷"),
+                            ("investment", "积分投"),
+                            ("guarantee", "积分保"),
+                            ("insurance", "积分险"),
+                        ],
+                        default="loan",
+                        max_length=16,
+                        verbose_name="适用融资类型",
+                    ),
+                ),
+                (
+                    "base",
+                    models.CharField(
+                        choices=[
+                            ("amount", "贷款金额（按年利率、按日计）"),
+                            ("paid", "实际支付的利息、担保费或保费"),
+                            ("fixed", "固定金额"),
+                        ],
+                        max_length=8,
+                        verbose_name="计算基数",
+                    ),
+                ),
+                (
+                    "rate",
+                    models.DecimalField(
+                        decimal_places=3,
+                        default=0,
+                        help_text="按贷款金额计算时为年化百分点；按实际支付计算时为支付额的百分比",
+                        max_digits=6,
+                        verbose_name="补贴比例（%）",
+                    ),
+                ),
+                (
+                    "fixed_amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=12,
+                        null=True,
+                        verbose_name="固定金额（万元）",
+                    ),
+                ),
+                (
+                    "cap",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=12,
+                        null=True,
+                        verbose_name="每笔上限（万元）",
+                    ),
+                ),
+                (
+                    "max_months",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="自放款日起；留空为不限",
+                        null=True,
+                        verbose_name="补贴期限（月）",
+                    ),
+                ),
+                (
+                    "eligible_tiers",
+                    models.JSONField(blank=True, default=list, verbose_name="适用档次"),
+                ),
+                (
+                    "eligible_stages",
+                    models.JSONField(blank=True, default=list, verbose_name="适用成长阶段"),
+                ),
+                (
+                    "first_time_only",
+                    models.BooleanField(default=False, verbose_name="仅限首次融资"),
+                ),
+                ("valid_from", models.DateField(verbose_name="有效期起")),
+                ("valid_to", models.DateField(blank=True, null=True, verbose_name="有效期止")),
             ],
             options={
-                'verbose_name': '奖补方案',
-                'verbose_name_plural': '奖补方案',
-                'ordering': ['kind', 'name'],
+                "verbose_name": "奖补方案",
+                "verbose_name_plural": "奖补方案",
+                "ordering": ["kind", "name"],
             },
         ),
         migrations.RemoveConstraint(
-            model_name='filing',
-            name='filing_once',
+            model_name="filing",
+            name="filing_once",
         ),
         migrations.AddField(
-            model_name='claim',
-            name='institution',
-            field=models.ForeignKey(default=1, on_delete=django.db.models.deletion.PROTECT, related_name='claims', to='registry.institution', verbose_name='金融机构'),
+            model_name="claim",
+            name="institution",
+            field=models.ForeignKey(
+                default=1,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="claims",
+                to="registry.institution",
+                verbose_name="金融机构",
+            ),
             preserve_default=False,
         ),
         migrations.AddField(
-            model_name='claim',
-            name='reference',
-            field=models.CharField(blank=True, help_text='金融机构自己的编号；接口据此识别重复提交', max_length=64, verbose_name='机构业务编号'),
+            model_name="claim",
+            name="reference",
+            field=models.CharField(
+                blank=True,
+                help_text="金融机构自己的编号；接口据此识别重复提交",
+                max_length=64,
+                verbose_name="机构业务编号",
+            ),
         ),
         migrations.AddField(
-            model_name='filing',
-            name='flexible_use',
-            field=models.BooleanField(default=False, help_text='用于判断是否符合科技创新再贷款条件', verbose_name='贷款用途灵活'),
+            model_name="filing",
+            name="flexible_use",
+            field=models.BooleanField(
+                default=False,
+                help_text="用于判断是否符合科技创新再贷款条件",
+                verbose_name="贷款用途灵活",
+            ),
         ),
         migrations.AddField(
-            model_name='filing',
-            name='institution',
-            field=models.ForeignKey(default=1, on_delete=django.db.models.deletion.PROTECT, related_name='filings', to='registry.institution', verbose_name='金融机构'),
+            model_name="filing",
+            name="institution",
+            field=models.ForeignKey(
+                default=1,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="filings",
+                to="registry.institution",
+                verbose_name="金融机构",
+            ),
             preserve_default=False,
         ),
         migrations.AddField(
-            model_name='filing',
-            name='reference',
-            field=models.CharField(blank=True, help_text='金融机构自己的编号；接口据此识别重复提交', max_length=64, verbose_name='机构业务编号'),
+            model_name="filing",
+            name="reference",
+            field=models.CharField(
+                blank=True,
+                help_text="金融机构自己的编号；接口据此识别重复提交",
+                max_length=64,
+                verbose_name="机构业务编号",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalclaim',
-            name='institution',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.institution', verbose_name='金融机构'),
+            model_name="historicalclaim",
+            name="institution",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="registry.institution",
+                verbose_name="金融机构",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalclaim',
-            name='reference',
-            field=models.CharField(blank=True, help_text='金融机构自己的编号；接口据此识别重复提交', max_length=64, verbose_name='机构业务编号'),
+            model_name="historicalclaim",
+            name="reference",
+            field=models.CharField(
+                blank=True,
+                help_text="金融机构自己的编号；接口据此识别重复提交",
+                max_length=64,
+                verbose_name="机构业务编号",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalfiling',
-            name='flexible_use',
-            field=models.BooleanField(default=False, help_text='用于判断是否符合科技创新再贷款条件', verbose_name='贷款用途灵活'),
+            model_name="historicalfiling",
+            name="flexible_use",
+            field=models.BooleanField(
+                default=False,
+                help_text="用于判断是否符合科技创新再贷款条件",
+                verbose_name="贷款用途灵活",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalfiling',
-            name='institution',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.institution', verbose_name='金融机构'),
+            model_name="historicalfiling",
+            name="institution",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="registry.institution",
+                verbose_name="金融机构",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalfiling',
-            name='reference',
-            field=models.CharField(blank=True, help_text='金融机构自己的编号；接口据此识别重复提交', max_length=64, verbose_name='机构业务编号'),
+            model_name="historicalfiling",
+            name="reference",
+            field=models.CharField(
+                blank=True,
+                help_text="金融机构自己的编号；接口据此识别重复提交",
+                max_length=64,
+                verbose_name="机构业务编号",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalprogramme',
-            name='first_credit_only',
-            field=models.BooleanField(default=False, help_text='只接受企业的第一笔贷款（首贷）备案，如“首贷新增损失补偿 50%”', verbose_name='仅限首贷'),
+            model_name="historicalprogramme",
+            name="first_credit_only",
+            field=models.BooleanField(
+                default=False,
+                help_text="只接受企业的第一笔贷款（首贷）备案，如“首贷新增损失补偿 50%”",
+                verbose_name="仅限首贷",
+            ),
         ),
         migrations.AddField(
-            model_name='programme',
-            name='first_credit_only',
-            field=models.BooleanField(default=False, help_text='只接受企业的第一笔贷款（首贷）备案，如“首贷新增损失补偿 50%”', verbose_name='仅限首贷'),
+            model_name="programme",
+            name="first_credit_only",
+            field=models.BooleanField(
+                default=False,
+                help_text="只接受企业的第一笔贷款（首贷）备案，如“首贷新增损失补偿 50%”",
+                verbose_name="仅限首贷",
+            ),
         ),
         migrations.AlterField(
-            model_name='filing',
-            name='status',
-            field=models.CharField(choices=[('filed', '已备案待审核'), ('accepted', '审核通过'), ('refused', '审核不通过'), ('closed', '已解除（结清或已代偿）')], default='filed', max_length=16, verbose_name='状态'),
+            model_name="filing",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("filed", "已备案待审核"),
+                    ("accepted", "审核通过"),
+                    ("refused", "审核不通过"),
+                    ("closed", "已解除（结清或已代偿）"),
+                ],
+                default="filed",
+                max_length=16,
+                verbose_name="状态",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalfiling',
-            name='status',
-            field=models.CharField(choices=[('filed', '已备案待审核'), ('accepted', '审核通过'), ('refused', '审核不通过'), ('closed', '已解除（结清或已代偿）')], default='filed', max_length=16, verbose_name='状态'),
+            model_name="historicalfiling",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("filed", "已备案待审核"),
+                    ("accepted", "审核通过"),
+                    ("refused", "审核不通过"),
+                    ("closed", "已解除（结清或已代偿）"),
+                ],
+                default="filed",
+                max_length=16,
+                verbose_name="状态",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.UniqueConstraint(condition=models.Q(('reference', ''), _negated=True), fields=('institution', 'reference'), name='claim_reference_once_per_institution'),
+            model_name="claim",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("reference", ""), _negated=True),
+                fields=("institution", "reference"),
+                name="claim_reference_once_per_institution",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('loss__gt', 0)), name='claim_loss_positive'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("loss__gt", 0)), name="claim_loss_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('payout__isnull', True), ('payout__gte', 0), _connector='OR'), name='claim_payout_not_negative'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("payout__isnull", True), ("payout__gte", 0), _connector="OR"),
+                name="claim_payout_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='filing',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'refused'), _negated=True), fields=('programme', 'financing'), name='filing_once'),
+            model_name="filing",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "refused"), _negated=True),
+                fields=("programme", "financing"),
+                name="filing_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='filing',
-            constraint=models.UniqueConstraint(condition=models.Q(('reference', ''), _negated=True), fields=('institution', 'reference'), name='filing_reference_once_per_institution'),
+            model_name="filing",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("reference", ""), _negated=True),
+                fields=("institution", "reference"),
+                name="filing_reference_once_per_institution",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='filing',
-            constraint=models.CheckConstraint(condition=models.Q(('covered_amount__gt', 0)), name='filing_covered_amount_positive'),
+            model_name="filing",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("covered_amount__gt", 0)), name="filing_covered_amount_positive"
+            ),
         ),
         migrations.AddField(
-            model_name='historicalsubsidy',
-            name='financing',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='applications.financing', verbose_name='融资记录'),
+            model_name="historicalsubsidy",
+            name="financing",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="applications.financing",
+                verbose_name="融资记录",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalsubsidy',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalsubsidy",
+            name="history_user",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalsubsidy',
-            name='proposed_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='计算人'),
+            model_name="historicalsubsidy",
+            name="proposed_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="计算人",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalsubsidyscheme',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalsubsidyscheme",
+            name="history_user",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalsubsidyscheme',
-            name='region',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.region', verbose_name='适用地区'),
+            model_name="historicalsubsidyscheme",
+            name="region",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="registry.region",
+                verbose_name="适用地区",
+            ),
         ),
         migrations.AddField(
-            model_name='ledgerentry',
-            name='claim',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='ledger', to='programmes.claim', verbose_name='代偿申请'),
+            model_name="ledgerentry",
+            name="claim",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="ledger",
+                to="programmes.claim",
+                verbose_name="代偿申请",
+            ),
         ),
         migrations.AddField(
-            model_name='ledgerentry',
-            name='filing',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='ledger', to='programmes.filing', verbose_name='贷款备案'),
+            model_name="ledgerentry",
+            name="filing",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="ledger",
+                to="programmes.filing",
+                verbose_name="贷款备案",
+            ),
         ),
         migrations.AddField(
-            model_name='ledgerentry',
-            name='programme',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='ledger', to='programmes.programme', verbose_name='资金池'),
+            model_name="ledgerentry",
+            name="programme",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="ledger",
+                to="programmes.programme",
+                verbose_name="资金池",
+            ),
         ),
         migrations.AddField(
-            model_name='ledgerentry',
-            name='recorded_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='记录人'),
+            model_name="ledgerentry",
+            name="recorded_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="记录人",
+            ),
         ),
         migrations.AddField(
-            model_name='subsidy',
-            name='financing',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='subsidies', to='applications.financing', verbose_name='融资记录'),
+            model_name="subsidy",
+            name="financing",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="subsidies",
+                to="applications.financing",
+                verbose_name="融资记录",
+            ),
         ),
         migrations.AddField(
-            model_name='subsidy',
-            name='proposed_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='计算人'),
+            model_name="subsidy",
+            name="proposed_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="计算人",
+            ),
         ),
         migrations.AddField(
-            model_name='subsidyscheme',
-            name='region',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.region', verbose_name='适用地区'),
+            model_name="subsidyscheme",
+            name="region",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="registry.region",
+                verbose_name="适用地区",
+            ),
         ),
         migrations.AddField(
-            model_name='subsidy',
-            name='scheme',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='subsidies', to='programmes.subsidyscheme', verbose_name='方案'),
+            model_name="subsidy",
+            name="scheme",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="subsidies",
+                to="programmes.subsidyscheme",
+                verbose_name="方案",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalsubsidy',
-            name='scheme',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='programmes.subsidyscheme', verbose_name='方案'),
+            model_name="historicalsubsidy",
+            name="scheme",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="programmes.subsidyscheme",
+                verbose_name="方案",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ledgerentry',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='ledger_amount_positive'),
+            model_name="ledgerentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0)), name="ledger_amount_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='subsidy',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='subsidy_amount_not_negative'),
+            model_name="subsidy",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gte", 0)), name="subsidy_amount_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='subsidy',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'refused'), _negated=True), fields=('scheme', 'financing', 'period_start'), name='subsidy_once_per_period'),
+            model_name="subsidy",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "refused"), _negated=True),
+                fields=("scheme", "financing", "period_start"),
+                name="subsidy_once_per_period",
+            ),
         ),
     ]
