@@ -166,7 +166,10 @@ def test_money_loop(
 
     # 4. 企业端: the enterprise reads its 预授信 indication on the product and applies,
     # granting the scope it is shown in the same step
-    owner.goto(f"{url}/ent/offerings/{offering.pk}/")
+    owner.goto(f"{url}/ent/matches/")
+    assert PRODUCT in text(owner, "#matches")
+    owner.click(f'#matches a:has-text("{PRODUCT}")')
+    owner.wait_for_load_state()
     indication = text(owner, "#indication")
     assert "预授信参考" in indication and "万元" in indication and "%" in indication
     assert "不构成授信决定" in indication
