@@ -270,8 +270,10 @@ def test_money_loop(
     paid = " ".join(sichuan.locator("tr", has_text=enterprise.name).inner_text().split())
     assert "80.00" in paid and "已拨付" in paid
     shot(sichuan, "government-pays-claim")
-    sichuan.goto(f"{url}/programmes/gov/ledger/")
-    assert "80.00" in text(sichuan, "main")
+    programme = Programme.objects.get(name=POOL)
+    sichuan.goto(f"{url}/programmes/gov/ledger/?programme={programme.pk}")
+    ledger = text(sichuan, "main")
+    assert "80.00" in ledger and "920.00" in ledger  # balance = 1,000 − 80
     shot(sichuan, "pool-ledger")
     owner.goto(application_url)
     assert text(owner, "#app-status") == "已代偿"
