@@ -173,6 +173,7 @@ def test_money_loop(
     indication = text(owner, "#indication")
     assert "预授信参考" in indication and "万元" in indication and "%" in indication
     assert "不构成授信决定" in indication
+    assert "500.00 万元" in indication  # min(cap 500, revenue × 0.2) for this enterprise
     shot(owner, "enterprise-sees-indication")
     owner.click('#apply-box a:has-text("在线申请")')
     owner.wait_for_load_state()
@@ -332,7 +333,7 @@ def test_money_loop(
     }, cells
     assert int(bank_row.locator("td[data-step=matched]").inner_text().replace(",", "")) >= 1
     progress = text(sichuan, "#target-progress")
-    assert "科技企业贷款余额" in progress and "亿元" in progress
+    assert "科技企业贷款余额" in progress and "6,000.00 亿元" in progress
     shot(sichuan, "government-funnel-against-targets")
 
     for page in (banker, sichuan, owner):
