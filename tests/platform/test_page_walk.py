@@ -36,6 +36,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from innopoints.accounts.models import Profile, Role
 from innopoints.analysis.models import PoolMembership
+from innopoints.applications import publishing
 from innopoints.applications.catalogue import load_offerings
 from innopoints.applications.models import Dispatch, Financing, Match, Offering, RunMatching
 from innopoints.collection.demo import import_all, write_files
@@ -65,6 +66,9 @@ NOT_PAGES = {
     "portals:ent_revoke",
     "portals:ent_limit",
     "lending:ent_answer",
+    "applications:fin_offering_preview",
+    "applications:fin_offering_submit",
+    "applications:fin_offering_withdraw",
 }
 CODE_LIKE = re.compile(r"(?<![A-Za-z0-9_.@/-])[a-z]+_[a-z_]+(?![A-Za-z0-9_@/-])")
 DEVELOPER_NOTES = re.compile(r"[\w/.-]+\.md\b|\bseed \d{3}\b|种子材料|§\s?\d", re.I)
@@ -228,6 +232,18 @@ def build_world(tmp_path: Path) -> dict[str, Any]:
     assert job.status == "done", job.error
     dispatch = Dispatch.objects.create(board=board, institution=bank, sent_by=admin)
     banker = _user("banker", Role.INSTITUTION, institution=bank)
+    own_offering = publishing.save_draft(
+        bank,
+        {
+            "name": "测试银行积分贷",
+            "kind": "loan",
+            "valid_from": dt.date(2025, 1, 1),
+            "eligibility": [{"test": "no_veto"}, {"test": "tier", "in": ["A", "B"]}],
+            "terms": {"max_amount": 300, "rate": {"base": "lpr_1y", "spread_bp": 80}},
+        },
+        banker,
+    )
+    publishing.send_back(publishing.submit(own_offering, banker), admin, "请补充说明")
     financing = Financing.objects.create(
         enterprise=best.enterprise,
         institution=bank,
@@ -293,6 +309,7 @@ def build_world(tmp_path: Path) -> dict[str, Any]:
         "dispatch": dispatch,
         "financing": financing,
         "match": match,
+        "own_offering": own_offering,
         "offering": match.offering,
         "finding": finding,
         "pool": PoolMembership.objects.filter(run=run).values_list("pool__code", flat=True)[0],
@@ -390,6 +407,9 @@ ARGUMENTS: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = {
     "lending:bank_dossier": lambda w: [{"pk": w["application"].pk}],
     "lending:ent_detail": lambda w: [{"pk": w["application"].pk}],
     "targets:edit": lambda w: [{"pk": t.pk} for t in Target.objects.all()],
+    "applications:fin_offering": lambda w: [{"pk": w["own_offering"].pk}],
+    "applications:fin_offering_edit": lambda w: [{"pk": w["own_offering"].pk}],
+    "applications:gov_offering": lambda w: [{"pk": w["own_offering"].pk}],
 }
 
 

@@ -78,9 +78,8 @@ def _locked(pk: int) -> Offering:
     return Offering.objects.select_for_update().get(pk=pk)
 
 
-def _save(offering: Offering, user: Any, reason: str) -> None:
+def _save(offering: Offering, user: Any) -> None:
     offering._history_user = user  # type: ignore[attr-defined]
-    offering._change_reason = reason  # type: ignore[attr-defined]
     offering.save()
 
 
@@ -126,7 +125,7 @@ def save_draft(
                 setattr(offering, name, data[name])
         offering.review_state = Review.DRAFT
         offering.active = False
-        _save(offering, user, _("保存草稿"))
+        _save(offering, user)
         record(
             action,
             obj=offering,
@@ -143,7 +142,7 @@ def submit(offering: Offering, user: Any) -> Offering:
             raise ReviewError(_("只有草稿可以提交审核"))
         offering.review_state = Review.PENDING
         offering.review_reason = ""
-        _save(offering, user, _("提交审核"))
+        _save(offering, user)
         record("update", obj=offering, actor=user, summary=_("产品提交审核"))
     return offering
 
@@ -159,7 +158,7 @@ def approve(offering: Offering, user: Any) -> Offering:
         offering.review_state = Review.ON_SHELF
         offering.review_reason = ""
         offering.active = True
-        _save(offering, user, _("上架"))
+        _save(offering, user)
         record("update", obj=offering, actor=user, summary=_("产品审核通过，已上架"))
     return offering
 
@@ -178,7 +177,7 @@ def send_back(offering: Offering, user: Any, reason: str) -> Offering:
         offering.review_state = Review.RETURNED
         offering.review_reason = reason
         offering.active = False
-        _save(offering, user, _("退回"))
+        _save(offering, user)
         record("update", obj=offering, actor=user, summary=_("产品被退回：%(r)s") % {"r": reason})
     return offering
 
@@ -198,7 +197,7 @@ def withdraw(offering: Offering, user: Any, reason: str = "") -> Offering:
         offering.review_state = Review.WITHDRAWN
         offering.review_reason = (reason or "").strip()
         offering.active = False
-        _save(offering, user, _("下架"))
+        _save(offering, user)
         record("update", obj=offering, actor=user, summary=_("产品已下架"))
     return offering
 
