@@ -9,11 +9,13 @@ E2 compensated, E4 rejected."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+import openpyxl
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -243,15 +245,20 @@ def test_hand_computed_funnel(world: dict[str, Any]) -> None:
 
 
 def test_funnel_page_export_and_targets(world: dict[str, Any]) -> None:
-    build_rollup(world["run"])
+    assert not MatchRollup.objects.filter(run=world["run"]).exists()  # matched before: built
     page = _client(world["sichuan"]).get(reverse("targets:funnel"), {"by": "bank"})
     assert page.status_code == 200
     assert page.context["target"].year == 2027 and page.context["progress"].scored == 4
     assert "乙银行" in page.content.decode() and "甲银行" in page.content.decode()
+    assert [page.context["total"][s] for s in funnel.STEPS] == [7, 7, 5, 4, 2, 1]
     export = _client(world["sichuan"]).get(reverse("targets:funnel"), {"format": "xlsx"})
     assert export.status_code == 200 and export["Content-Type"].startswith(
         "application/vnd.openxmlformats"
     )
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(export.streaming_content))).active
+    lines = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert lines[0] == ["金融机构", "匹配", "申请", "批准", "放款", "违约", "代偿"]
+    assert ["乙银行", 3, 3, 2, 2, 2, 1] in lines and lines[-1] == ["合计", 7, 7, 5, 4, 2, 1]
     bank_page = _client(world["bank_yi"]).get(reverse("targets:funnel"), {"by": "bank"})
     assert bank_page.status_code == 200 and bank_page.context["progress"] is None
     assert "甲银行" not in bank_page.content.decode()
@@ -309,3 +316,19 @@ def test_who_may_set_targets(world: dict[str, Any]) -> None:
     # the city's funnel page measures against its own target
     page = city.get(reverse("targets:funnel"))
     assert page.context["target"].pk == chengdu.pk and page.context["progress"].scored == 2
+
+
+def test_the_matching_job_leaves_the_rollup(world: dict[str, Any]) -> None:
+    """The real job (match_and_push.match_run): its matches and the rollup agree."""
+    from innopoints.applications.match_and_push import match_run  # noqa: PLC0415
+
+    run = world["run"]
+    Match.objects.filter(run=run).delete()
+    RunMatching.objects.create(run=run)
+    job = match_run(run.pk)
+    assert job.status == "done", job.error
+    n = Match.objects.filter(run=run).count()
+    assert n == job.n_matches and n > 0
+    for digits in (6, 4):
+        rolled = MatchRollup.objects.filter(run=run, digits=digits)
+        assert sum(rolled.values_list("count", flat=True)) == n

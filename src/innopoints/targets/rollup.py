@@ -59,3 +59,11 @@ def build_rollup(run: Run | int) -> int:
 
 def on_matching_finished(sender: Any, run: Run, **kwargs: Any) -> None:
     build_rollup(run)
+
+
+def ensure_rollup(run: Run | None) -> None:
+    """A run matched before the rollup existed gets its rollup on first need (once)."""
+    if run is None or MatchRollup.objects.filter(run=run).exists():
+        return
+    if Match.objects.filter(run=run).exists():
+        build_rollup(run)

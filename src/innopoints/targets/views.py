@@ -22,6 +22,7 @@ from innopoints.targets import funnel as funnel_figures
 from innopoints.targets import progress as target_progress
 from innopoints.targets.forms import TargetForm
 from innopoints.targets.models import Target
+from innopoints.targets.rollup import ensure_rollup
 
 
 @government_required
@@ -94,6 +95,7 @@ def funnel(request: HttpRequest) -> HttpResponse:
     if by not in funnel_figures.BY:
         by = "bank"
     run = official_run(user if viewer.institution_id is None else None)
+    ensure_rollup(run)  # a run matched before this app existed
     rows, total = funnel_figures.funnel(run, by, viewer)
     steps = [(s, funnel_figures.STEP_LABELS[s]) for s in funnel_figures.STEPS]
     if request.GET.get("format") == "xlsx":
