@@ -494,3 +494,76 @@ def test_apply_button_shows_the_scope_then_the_open_application(w: dict[str, Any
     assert reverse("lending:apply", args=[w["loan"].pk]) not in after
     request.user = w["banker"]  # not an enterprise: nothing
     assert "btn" not in tag.render({"offering": w["loan"]}, request)
+
+
+def test_a_withdrawn_or_expired_offering_cannot_be_applied_for(w: dict[str, Any]) -> None:
+    loan = w["loan"]
+    loan.active = False
+    loan.save()
+    with pytest.raises(WorkflowError, match="下架"):
+        workflow.submit(w["ent"], loan, user=w["owner"])
+    loan.active, loan.valid_to = True, timezone.localdate() - dt.timedelta(days=1)
+    loan.save()
+    with pytest.raises(WorkflowError, match="过期"):
+        workflow.submit(w["ent"], loan, user=w["owner"])
+    assert not Application.objects.exists()
+
+
+def test_the_enterprise_supplies_materials_on_its_page(w: dict[str, Any]) -> None:
+    app = _apply(w, S.MORE_INFO)
+    owner = _client(w["owner"])
+    url = reverse("lending:ent_detail", args=[app.pk])
+    body = owner.get(url).content.decode()
+    assert "材料已补充" in body and f'value="{S.REVIEWING}"' in body
+    assert f'value="{S.APPROVED}"' not in body
+    owner.post(url, {"to": S.REVIEWING, "note": "已上传财务报表"})
+    app.refresh_from_db()
+    assert app.status == S.REVIEWING
+
+
+def test_the_enterprise_uploads_a_document_both_sides_download_it(w: dict[str, Any]) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: PLC0415
+
+    from innopoints.lending.models import ApplicationDocument  # noqa: PLC0415
+
+    app = _apply(w, S.MORE_INFO)
+    owner = _client(w["owner"])
+    upload = reverse("lending:ent_upload", args=[app.pk])
+    owner.post(upload, {"file": SimpleUploadedFile("报表.pdf", b"%PDF-1.4 x")})
+    document = ApplicationDocument.objects.get()
+    assert (document.name, document.size) == ("报表.pdf", 10)
+    assert Message.objects.filter(institution=w["bank"], subject__contains="报表.pdf").exists()
+    url = reverse("lending:document", args=[document.pk])
+    assert owner.get(url).content == b"%PDF-1.4 x"
+    assert _client(w["banker"]).get(url).content == b"%PDF-1.4 x"
+    assert _client(w["rival_banker"]).get(url).status_code == 404
+    assert _client(w["stranger"]).get(url).status_code == 404
+    # refused: a script, an empty file, another enterprise's application
+    owner.post(upload, {"file": SimpleUploadedFile("x.html", b"<script>")})
+    owner.post(upload, {"file": SimpleUploadedFile("x.pdf", b"")})
+    assert (
+        _client(w["stranger"])
+        .post(upload, {"file": SimpleUploadedFile("y.pdf", b"%PDF")})
+        .status_code
+        == 404
+    )
+    assert ApplicationDocument.objects.count() == 1
+    # after the decision nothing more is added
+    workflow.transition(app, S.REJECTED, user=w["banker"], note="不符合条件")
+    with pytest.raises(WorkflowError):
+        workflow.add_document(app, user=w["owner"], name="z.pdf", content=b"%PDF")
+
+
+@pytest.mark.parametrize("state", list(ROUTES))
+def test_detail_pages_render_in_every_state_for_both_sides(w: dict[str, Any], state: str) -> None:
+    app = _apply(w, state)
+    for user, name in ((w["banker"], "lending:bank_detail"), (w["owner"], "lending:ent_detail")):
+        page = _client(user).get(reverse(name, args=[app.pk]))
+        assert page.status_code == 200
+        body = page.content.decode()
+        assert app.get_status_display() in body
+        # the timeline holds every step
+        assert body.count('class="card mb-2"') == app.events.count()
+        allowed = workflow.allowed_moves(app, user)
+        for to in S.values:
+            assert (f'name="to" value="{to}"' in body) == (to in allowed)

@@ -44,6 +44,7 @@ from innopoints.collection.importing import import_file
 from innopoints.collection.models import Authorisation, DataSource, Finding
 from innopoints.engine import scheme as engine_scheme
 from innopoints.lending import workflow
+from innopoints.lending.models import ApplicationDocument
 from innopoints.registry.english import english_name
 from innopoints.registry.models import Enterprise, Institution, Region
 from innopoints.scoring.models import Result, RobustnessAnalysis
@@ -69,6 +70,7 @@ NOT_PAGES = {
     "applications:fin_offering_preview",
     "applications:fin_offering_submit",
     "applications:fin_offering_withdraw",
+    "lending:ent_upload",
 }
 CODE_LIKE = re.compile(r"(?<![A-Za-z0-9_.@/-])[a-z]+_[a-z_]+(?![A-Za-z0-9_@/-])")
 DEVELOPER_NOTES = re.compile(r"[\w/.-]+\.md\b|\bseed \d{3}\b|种子材料|§\s?\d", re.I)
@@ -298,6 +300,7 @@ def build_world(tmp_path: Path) -> dict[str, Any]:
     )
     application = workflow.submit(best.enterprise, loan, user=owner, amount_requested=100)
     workflow.transition(application, "accepted", user=banker)
+    workflow.add_document(application, user=owner, name="statements.pdf", content=b"%PDF-1.4")
     finding = Finding.objects.filter(status="open").first()
     assert finding is not None
     return {
@@ -410,6 +413,7 @@ ARGUMENTS: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = {
     "applications:fin_offering": lambda w: [{"pk": w["own_offering"].pk}],
     "applications:fin_offering_edit": lambda w: [{"pk": w["own_offering"].pk}],
     "applications:gov_offering": lambda w: [{"pk": w["own_offering"].pk}],
+    "lending:document": lambda w: [{"pk": d.pk} for d in ApplicationDocument.objects.all()],
 }
 
 

@@ -250,3 +250,34 @@ class ApiReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.institution_id}:{self.reference}"
+
+
+class ApplicationDocument(models.Model):
+    """A file the enterprise supplies to its application (e.g. the statements the bank asked
+    for); both sides download it. Kept in the database like imported files."""
+
+    application = models.ForeignKey(
+        Application,
+        on_delete=models.PROTECT,
+        related_name="documents",
+        verbose_name=_("融资申请"),
+    )
+    name = models.CharField(_("文件名"), max_length=255)
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    content = models.BinaryField(_("文件内容"), editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("上传人"),
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("申请材料")
+        verbose_name_plural = pgettext_lazy("plural", "申请材料")
+        ordering = ["application", "uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -14,5 +14,7 @@ urlpatterns = [
     path("mine/invitations/<int:pk>/answer/", views.ent_answer, name="ent_answer"),
     path("mine/portrait/", views.ent_portrait, name="ent_portrait"),
     path("mine/dossier.pdf", views.ent_dossier, name="ent_dossier"),
+    path("mine/<int:pk>/upload/", views.ent_upload, name="ent_upload"),
+    path("documents/<int:pk>/", views.document, name="document"),
     path("apply/<int:offering_id>/", views.apply, name="apply"),
 ]

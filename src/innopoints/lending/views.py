@@ -15,7 +15,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,12 +32,14 @@ from innopoints.applications.models import Dispatch, Match, Offering
 from innopoints.audit.log import record
 from innopoints.collection.access import active_authorisation
 from innopoints.lending import workflow
-from innopoints.lending.models import Application, Invitation
+from innopoints.lending.models import Application, ApplicationDocument, Invitation
 from innopoints.registry.models import Enterprise
 from innopoints.site import names
 from innopoints.site.listing import Listing, Table
 
 S = Application.Status
+# the enterprise's move out of 待补充材料
+SUPPLIED = gettext_lazy("材料已补充，提交审批")
 
 
 def _scope_list(codes: list[str]) -> list[str]:
@@ -143,7 +145,13 @@ def _detail(request: HttpRequest, app: Application, side: str) -> HttpResponse:
         if done is not None:
             return done
         app.refresh_from_db()
-    moves = [(to, workflow.ACTIONS[to]) for to in workflow.allowed_moves(app, request.user)]
+    moves = [
+        (
+            to,
+            SUPPLIED if side == workflow.ENTERPRISE and to == S.REVIEWING else workflow.ACTIONS[to],
+        )
+        for to in workflow.allowed_moves(app, request.user)
+    ]
     events = app.events.select_related("actor").order_by("at", "pk")
     grant = app.authorisation
     return render(
@@ -161,6 +169,8 @@ def _detail(request: HttpRequest, app: Application, side: str) -> HttpResponse:
             "waiting_on": workflow.SIDES.get(workflow.WAITING_ON.get(app.status, ""), ""),
             "needs_terms": S.APPROVED in dict(moves),
             "can_disburse": S.DISBURSED in dict(moves),
+            "documents": app.documents.defer("content").order_by("uploaded_at", "pk"),
+            "can_upload": side == workflow.ENTERPRISE and app.status in workflow.DOCUMENT_STATES,
             "back": reverse("lending:bank_list" if side == workflow.BANK else "lending:ent_list"),
         },
     )
@@ -446,3 +456,43 @@ def ent_dossier(request: HttpRequest) -> HttpResponse:
         summary=_("下载本企业的一企一档（PDF）"),
     )
     return _pdf(dossier.build(enterprise), enterprise)
+
+
+@enterprise_required
+@require_POST
+def ent_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    app = get_object_or_404(Application, pk=pk, enterprise=_enterprise(request))
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise workflow.WorkflowError(_("请选择文件"))
+        if upload.size and upload.size > workflow.MAX_DOCUMENT:
+            raise workflow.WorkflowError(_("文件不能超过 10 MB"))
+        workflow.add_document(app, user=request.user, name=upload.name or "", content=upload.read())
+    except workflow.WorkflowError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("材料已上传"))
+    return HttpResponseRedirect(reverse("lending:ent_detail", args=[app.pk]))
+
+
+def document(request: HttpRequest, pk: int) -> HttpResponse:
+    """A document of an application, for its enterprise or its bank (anyone else: 404)."""
+    if not request.user.is_authenticated:
+        raise PermissionDenied
+    found = get_object_or_404(
+        ApplicationDocument.objects.select_related("application__enterprise"), pk=pk
+    )
+    side = workflow.actor_of(request.user, found.application).side
+    if side not in (workflow.BANK, workflow.ENTERPRISE):
+        raise Http404
+    record(
+        "export",
+        obj=found,
+        enterprise=found.application.enterprise,
+        summary=_("下载申请材料：%(name)s") % {"name": found.name},
+    )
+    response = HttpResponse(bytes(found.content), content_type=found.content_type)
+    response["Content-Disposition"] = f'attachment; filename="document-{found.pk}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -481,6 +481,9 @@ def submit(
         raise WorkflowError(_("只有企业本身可以提交申请"))
     if offering.institution_id is None:
         raise WorkflowError(_("该政策不由金融机构办理，无需在线申请"))
+    today = timezone.localdate()
+    if not offering.active or (offering.valid_to is not None and offering.valid_to < today):
+        raise WorkflowError(_("该产品已下架或已过期，不能申请"))
     if match is not None and (
         match.enterprise_id != enterprise.pk or match.offering_id != offering.pk
     ):
@@ -650,3 +653,61 @@ def mark_compensated(financing: Financing, *, user: Any, note: str = "") -> Appl
         # the claim presupposes the default; record it on the way (one event each)
         transition(app, S.DEFAULTED, user=user, note=note or _("代偿前确认违约"), check_side=False)
     return transition(app, S.COMPENSATED, user=user, note=note, check_side=False)
+
+
+# -- documents --------------------------------------------------------------------------------
+
+MAX_DOCUMENT = 10 * 1024 * 1024  # bytes
+DOCUMENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".zip": "application/zip",
+}
+# the steps in which the enterprise may add material (before the decision)
+DOCUMENT_STATES = {S.SUBMITTED, S.ACCEPTED, S.MORE_INFO, S.REVIEWING}
+
+
+def add_document(application: Application, *, user: Any, name: str, content: bytes) -> Any:
+    """The enterprise attaches a file (PDF, image, xlsx, docx or zip, ≤ 10 MB) before the
+    decision; the bank is told."""
+    from innopoints.lending.models import ApplicationDocument  # noqa: PLC0415
+
+    if actor_of(user, application).side != ENTERPRISE:
+        raise WorkflowError(_("只有申请企业可以上传材料"), "side")
+    if application.status not in DOCUMENT_STATES:
+        raise WorkflowError(_("申请已有结果，不能再上传材料"), "state")
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:200]
+    suffix = ("." + base.rsplit(".", 1)[-1].lower()) if "." in base else ""
+    if suffix not in DOCUMENT_TYPES:
+        raise WorkflowError(_("只接受 PDF、图片（JPG/PNG）、Excel、Word 或 ZIP 文件"))
+    if not content:
+        raise WorkflowError(_("文件为空"))
+    if len(content) > MAX_DOCUMENT:
+        raise WorkflowError(_("文件不能超过 10 MB"))
+    with transaction.atomic():
+        document = ApplicationDocument.objects.create(
+            application=application,
+            name=base,
+            content_type=DOCUMENT_TYPES[suffix],
+            size=len(content),
+            content=content,
+            uploaded_by=user,
+        )
+        _notify(
+            application,
+            BANK,
+            _("%(enterprise)s 为融资申请上传了材料：%(name)s")
+            % {"enterprise": application.enterprise.name, "name": base},
+        )
+        record(
+            "create",
+            obj=document,
+            enterprise=application.enterprise,
+            actor=user,
+            summary=_("上传申请材料：%(name)s") % {"name": base},
+        )
+    return document
