@@ -73,8 +73,8 @@ def test_the_registered_menu_of_each_role() -> None:
         ("产品审核", "/applications/gov/offerings/"),
         ("融资统计", "/gov/financing/"),
         ("风险补偿资金池", "/programmes/gov/"),
-        ("贴息与奖励", "/programmes/gov/subsidies/"),
         ("融资漏斗与目标", "/targets/funnel/"),
+        ("贴息与奖励", "/programmes/gov/subsidies/"),
         ("目标管理", "/targets/"),
     ]
     assert labels("government") == government
@@ -89,8 +89,8 @@ def test_the_registered_menu_of_each_role() -> None:
         ("授权企业", "/fin/authorised/"),
         ("授权邀请", "/lending/bank/invitations/"),
         ("融资记录", "/fin/financings/"),
-        ("风险补偿备案", "/programmes/fin/filings/"),
         ("我的产品", "/applications/fin/offerings/"),
+        ("风险补偿备案", "/programmes/fin/filings/"),
         ("融资统计", "/fin/outcomes/"),
         ("融资漏斗", "/targets/funnel/"),
         ("接口令牌", "/api-tokens/"),
@@ -113,3 +113,31 @@ def test_the_registered_menu_of_each_role() -> None:
             ("Financing applications", "/en/lending/bank/"),
             ("Authorising enterprises", "/en/fin/authorised/"),
         ]
+
+
+def test_the_wide_menu_groups_related_pages() -> None:
+    """Government's 15 entries fit one line at 1280 px: related pages under one heading, where
+    the first of them stands; the page shown marks its group active."""
+    request = _request()
+    request.path = "/targets/funnel/"
+    tree = menu.tree("government", request)
+    assert [str(node["label"]) for node in tree] == [
+        "政府端首页",
+        "数据治理",
+        "积分测算",
+        "后台任务",
+        "邀请企业",
+        "政策与产品",
+        "融资与风险补偿",
+    ]
+    money = tree[-1]
+    assert [link["url"] for link in money["children"]] == [
+        "/gov/financing/",
+        "/programmes/gov/",
+        "/targets/funnel/",
+        "/programmes/gov/subsidies/",
+        "/targets/",
+    ]
+    assert money["active"] and not tree[1]["active"]
+    flat = [link["url"] for node in tree for link in node.get("children", [node])]
+    assert flat == [url for _, url in menu.items("government", request)]

@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from innopoints.accounts.models import Role
+from innopoints.applications.models import Financing, Offering
+from innopoints.lending.models import Application
 from innopoints.programmes import demo, pool, relending, subsidies
 from innopoints.programmes.models import (
     Claim,
@@ -108,6 +110,7 @@ def test_filing_checks_and_refusal_then_refiling(world: World) -> None:
     ("case", "message"),
     [
         ("late", "备案期限"),
+        ("early", "晚于备案日期"),
         ("tier", "档次"),
         ("other_bank", "本机构发放"),
         ("away", "适用地区"),
@@ -121,6 +124,8 @@ def test_bad_filing_changes_nothing(world: World, case: str, message: str) -> No
     institution, on, covered = world.bank_a, TODAY, None
     if case == "late":
         on = DISBURSED + dt.timedelta(days=31)
+    elif case == "early":
+        on = DISBURSED - dt.timedelta(days=1)
     elif case == "tier":
         loan = world.loan(world.local[2], tier="C")
     elif case == "other_bank":
@@ -198,6 +203,12 @@ def test_payout_share_cap_and_balance(world: World) -> None:
     assert figures["claims_paid"] == figures["paid_out"]
     assert figures["exposure"] == D("0.00")  # all three compensated and closed
     assert Filing.objects.get(pk=f_big.pk).status == "closed"
+    # the loans' applications (lending) became 已代偿 when their claims were paid
+    assert set(
+        Application.objects.filter(financing__in=[small, big, third]).values_list(
+            "status", flat=True
+        )
+    ) == {"compensated"}
 
 
 def test_per_loan_cap_counts_earlier_approvals(world: World) -> None:
@@ -507,3 +518,26 @@ def test_demo_builds_the_loop_once(world: World) -> None:
     # 500 × 1.5 % × 90/365 = 1.849… → 1.85
     assert Subsidy.objects.get(scheme__kind="interest", status="paid").amount == D("1.85")
     assert Subsidy.objects.filter(scheme__kind="award", status="paid").count() == 1
+
+
+def test_eligible_products(world: World) -> None:
+    def offering(code: str) -> Offering:
+        made = Offering(
+            code=code,
+            name=f"产品{code}",
+            kind="loan",
+            institution=world.bank_a,
+            valid_from=dt.date(2026, 1, 1),
+        )
+        made.save()
+        return made
+
+    shelf, other = offering("p1"), offering("p2")
+    world.programme.products.set([shelf])
+    on_shelf, off_shelf = world.loan(world.local[0]), world.loan(world.local[1])
+    Application.objects.filter(financing=on_shelf).update(offering=shelf)
+    Application.objects.filter(financing=off_shelf).update(offering=other)
+    on_shelf, off_shelf = (Financing.objects.get(pk=f.pk) for f in (on_shelf, off_shelf))
+    pool.file_loan(world.programme, on_shelf, world.bank_a, world.banker_a, on=TODAY)
+    with pytest.raises(ProgrammeError, match="适用产品"):
+        pool.file_loan(world.programme, off_shelf, world.bank_a, world.banker_a, on=TODAY)

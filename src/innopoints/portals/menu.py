@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from innopoints.accounts.models import Role
-from innopoints.core.menu import register, register_search
+from innopoints.core.menu import group, register, register_search
 
 GOVERNMENT = (Role.ADMIN, Role.GOVERNMENT)
 
@@ -28,3 +28,23 @@ register(Role.ENTERPRISE, _("政策匹配"), "portals:ent_matches", order=50)
 register(Role.ENTERPRISE, _("推送设置"), "portals:ent_push_settings", order=60)
 
 register_search(Role.INSTITUTION, "portals:fin_search", _("检索企业：名称或统一社会信用代码"))
+
+# the wide menu stays on one line at 1280 px: related pages under one heading each
+group(GOVERNMENT, _("数据治理"), ["portals:gov_import", "collection:quality", "collection:findings"])
+group(GOVERNMENT, _("政策与产品"), ["portals:gov_uptake", "applications:gov_offerings"])
+group(
+    GOVERNMENT,
+    _("融资与风险补偿"),
+    [
+        "portals:gov_financing",
+        "targets:funnel",
+        "programmes:gov_programmes",
+        "programmes:gov_subsidies",
+        "targets:list",
+    ],
+)
+group(Role.INSTITUTION, _("授权与邀请"), ["portals:fin_authorised", "lending:bank_invitations"])
+group(Role.INSTITUTION, _("融资业务"), ["portals:fin_financings", "programmes:fin_filings"])
+group(Role.INSTITUTION, _("统计"), ["portals:fin_outcomes", "targets:funnel"])
+group(Role.ENTERPRISE, _("融资"), ["lending:ent_list", "lending:ent_invitations"])
+group(Role.ENTERPRISE, _("授权与推送"), ["portals:ent_authorisations", "portals:ent_push_settings"])

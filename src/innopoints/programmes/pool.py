@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from innopoints.analysis.publication import published_result
 from innopoints.applications.models import Financing
 from innopoints.audit.log import record
+from innopoints.lending import workflow
 from innopoints.programmes.models import Claim, Filing, LedgerEntry, Programme
 from innopoints.registry.models import Institution
 
@@ -205,6 +206,8 @@ def filing_problems(
         problems.append(_("只有贷款可以备案"))
     if financing.status not in FILEABLE or financing.disbursed_on is None or not financing.amount:
         problems.append(_("只有已放款且未结清的贷款可以备案"))
+    elif financing.disbursed_on > on:
+        problems.append(_("放款日期晚于备案日期"))
     elif (on - financing.disbursed_on).days > programme.filing_days:
         problems.append(
             _("已超过备案期限：须在放款后 %(days)d 天内备案（放款日期 %(date)s）")
@@ -454,16 +457,9 @@ def decide_claim(claim: Claim, *, approve: bool, reason: str, user: Any) -> Clai
 
 
 def _application_compensated(claim: Claim, user: Any) -> None:
-    """Tell the loan's application (lending) that it was compensated. The lending workflow
-    owns that state; until it is merged, a build without it simply skips the step."""
-    try:
-        from innopoints.lending import workflow  # type: ignore[attr-defined]  # noqa: PLC0415
-    except ImportError:  # pragma: no cover - removed at merge (lending.workflow lands)
-        return
-    mark = getattr(workflow, "mark_compensated", None)
-    if mark is None:  # pragma: no cover
-        return
-    mark(
+    """Tell the loan's application (lending, which owns that state) that it was compensated;
+    a loan recorded without an application is left as it is."""
+    workflow.mark_compensated(
         claim.filing.financing,
         user=user,
         note=_("风险补偿资金池已代偿 %(v)s 万元") % {"v": claim.payout},

@@ -26,6 +26,7 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         )
     return {
         "portal_menu": menu.items(role, request),
+        "portal_menu_tree": menu.tree(role, request),
         "portal_search": menu.search(role),
         "portal_role": role,
         "portal_role_label": Role(role).label if role else "",
