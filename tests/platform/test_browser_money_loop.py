@@ -200,17 +200,32 @@ def test_money_loop(
     assert text(banker, "#app-status") == "待补充材料"
     shot(banker, "bank-asks-for-document")
 
-    # 6. 企业端: the enterprise answers with the document; it goes back to review
+    # 6. 企业端: the enterprise uploads the document and sends it back to review
     owner.goto(application_url)
     assert "请补充 2025 年度审计报告" in text(owner, "#timeline")
+    owner.set_input_files(
+        "#upload-form input[name=file]",
+        files=[
+            {
+                "name": "2025年度审计报告.pdf",
+                "mimeType": "application/pdf",
+                "buffer": b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
+            }
+        ],
+    )
+    owner.click("#upload-form input[type=submit]")
+    owner.wait_for_load_state()
+    assert "材料已上传" in text(owner, "body")
+    assert "2025年度审计报告.pdf" in text(owner, "#documents")
     owner.fill("#note", "已上传 2025 年度审计报告")
-    owner.click('#act-form button:has-text("进入审批")')
+    owner.click('#act-form button:has-text("材料已补充，提交审批")')
     owner.wait_for_load_state()
     assert text(owner, "#app-status") == "审批中"
     shot(owner, "enterprise-answers")
 
     # 7. 金融端: the bank approves (300 万元, 3.50 %, 12 个月) and disburses
     banker.goto(f"{url}/lending/bank/{app_pk}/")
+    assert "2025年度审计报告.pdf" in text(banker, "#documents")
     banker.fill("#amount", "300")
     banker.fill("#rate", "3.50")
     banker.fill("#term_months", "12")
