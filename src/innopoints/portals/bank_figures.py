@@ -1,7 +1,8 @@
 """金融端 home's figures: the applications it received by state, the enterprises that
 authorised it month by month, how many of each received list's enterprises authorised it, and
-the outcome curve (the share of granted loans performing or defaulted in each score band). Plain numbers and names,
-drawn by site/charts.py; tests/platform/test_bank_home.py holds each to a hand count."""
+the outcome curve (the share of granted loans performing or defaulted in each score band).
+Plain numbers and names, drawn by site/charts.py; tests/platform/test_bank_home.py holds each
+to a hand count."""
 
 from __future__ import annotations
 
