@@ -323,6 +323,7 @@ def test_beat_schedules_the_nightly_jobs(monkeypatch: pytest.MonkeyPatch) -> Non
         "innopoints.ops.nightly_matching",
         "innopoints.ops.expire_authorisations",
         "innopoints.jobs.redispatch",
+        "innopoints.lending.remind_overdue",
     }
     assert schedule["nightly-matching"]["schedule"].hour == {3}
     assert schedule["redispatch-waiting-jobs"]["schedule"] == 60.0

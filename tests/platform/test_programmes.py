@@ -418,7 +418,7 @@ def test_every_page_answers(world: World) -> None:
         page = city.get(reverse(f"programmes:{name}") + query)
         assert page.status_code == 200, name
     assert "20.00" in city.get(reverse("programmes:gov_claims")).content.decode()  # 50 × 40 %
-    xlsx = city.get(reverse("programmes:gov_relending"))
+    xlsx = city.get(reverse("programmes:gov_relending_xlsx"))
     assert xlsx.status_code == 200 and xlsx["Content-Type"].startswith("application/vnd")
     assert city.post(reverse("programmes:gov_awards"), {"detect": "1"}).status_code == 302
     assert Subsidy.objects.filter(financing=loan, amount=D("5.00")).exists()
