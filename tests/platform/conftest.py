@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import importlib
 import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -60,6 +61,12 @@ def reference_data(transactional_db: Any) -> None:
     load_sources(DataSource, SourceField)
     sync_builtin_schemes()
     load_pools(Pool)
+    # the targets seeded by their data migration (Sichuan 2027), with the migration's own loader
+    from django.apps import apps as django_apps  # noqa: PLC0415
+
+    importlib.import_module("innopoints.targets.migrations.0002_sichuan_2027").seed(
+        django_apps, None
+    )
 
 
 # the module transactions open now (module_db): at most one per database alias
