@@ -23,7 +23,10 @@ def stage_choices() -> list[tuple[str, str]]:
 
 def _regions(user: Any) -> Any:
     prefix = scope.region_prefix(user) or ""
-    return Region.objects.filter(code__startswith=prefix).order_by("code")
+    regions = Region.objects.filter(code__startswith=prefix).order_by("code")
+    # a province's (or the platform's) pools are provincial or city ones: the counties of the
+    # whole country would make the page thousands of options long
+    return regions.filter(code__endswith="00") if len(prefix) < 4 else regions
 
 
 class ProgrammeForm(forms.ModelForm):
