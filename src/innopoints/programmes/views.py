@@ -5,6 +5,7 @@ the queue's own page with the row's id; a refused request says why and changes n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -192,6 +193,29 @@ def gov_filings(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _decide_or_pay(
+    request: HttpRequest, item: Any, *, decide: Callable[..., Any], pay: Callable[..., Any]
+) -> None:
+    """Government's approve / refuse (with reason) / pay of a claim or a subsidy; a refused
+    step shows its message and changes nothing."""
+    require(request, "programmes.decide", item)
+    decision = request.POST.get("decision")
+    try:
+        if decision == "pay":
+            pay(item, request.user)
+        else:
+            decide(
+                item,
+                approve=decision == "approve",
+                reason=request.POST.get("reason", ""),
+                user=request.user,
+            )
+    except ProgrammeError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("已办理"))
+
+
 @government_required
 def gov_claims(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
@@ -199,22 +223,7 @@ def gov_claims(request: HttpRequest) -> HttpResponse:
             Claim.objects.select_related("filing__financing__enterprise__region"),
             pk=_pk(request, "claim"),
         )
-        require(request, "programmes.decide", claim)
-        decision = request.POST.get("decision")
-        try:
-            if decision == "pay":
-                pool.pay_claim(claim, request.user)
-            else:
-                pool.decide_claim(
-                    claim,
-                    approve=decision == "approve",
-                    reason=request.POST.get("reason", ""),
-                    user=request.user,
-                )
-        except ProgrammeError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, _("已办理"))
+        _decide_or_pay(request, claim, decide=pool.decide_claim, pay=pool.pay_claim)
         return redirect("programmes:gov_claims")
     claims = _governed(
         request.user,
@@ -242,22 +251,7 @@ def _act_on_subsidy(request: HttpRequest) -> None:
         Subsidy.objects.select_related("financing__enterprise__region"),
         pk=_pk(request, "subsidy"),
     )
-    require(request, "programmes.decide", subsidy)
-    decision = request.POST.get("decision")
-    try:
-        if decision == "pay":
-            subsidies.pay(subsidy, request.user)
-        else:
-            subsidies.decide(
-                subsidy,
-                approve=decision == "approve",
-                reason=request.POST.get("reason", ""),
-                user=request.user,
-            )
-    except ProgrammeError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("已办理"))
+    _decide_or_pay(request, subsidy, decide=subsidies.decide, pay=subsidies.pay)
 
 
 @government_required
