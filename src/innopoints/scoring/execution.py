@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -26,7 +27,7 @@ from innopoints.engine.fields import base_catalogue
 from innopoints.engine.result import ScoreResult
 from innopoints.engine.scheme import Scheme
 from innopoints.engine.stage import reference_date
-from innopoints.registry.models import Enterprise
+from innopoints.registry.models import Enterprise, Qualification, held_in
 from innopoints.scoring.coverage import division_coverage
 from innopoints.scoring.models import BLOCK_ROWS, Result, ResultBlock, Run
 from innopoints.scoring.signals import run_scored
@@ -47,10 +48,12 @@ def _check_cancel(run: Run) -> None:
         raise Cancelled
 
 
-def _enterprises(run: Run) -> pl.DataFrame:
+def enterprise_frame(run: Run) -> pl.DataFrame:
     query = Enterprise.objects.all()
     if run.region is not None:
         query = query.filter(region__code__startswith=run.region.code_prefix())
+    if run.qualifications:
+        query = query.filter(qualifying(run.period, run.qualifications))
     rows = list(query.values_list("id", "credit_code", "established", "region_id"))
     frame = pl.DataFrame(
         rows,
@@ -75,12 +78,19 @@ def _enterprises(run: Run) -> pl.DataFrame:
     return frame.join(links, on="enterprise_id", how="left")
 
 
+def qualifying(period: str, kinds: list[str]) -> Q:
+    """Enterprises holding one of the qualification ``kinds`` in the period's year."""
+    year = int(period[:4]) if period[:4].isdigit() else timezone.localdate().year
+    held = Qualification.objects.filter(held_in(year), kind__in=kinds)
+    return Q(pk__in=held.values("enterprise_id"))
+
+
 def engine_table(
     run: Run, scheme: Scheme
 ) -> tuple[pl.DataFrame, np.ndarray, np.ndarray, dict[str, int]]:
     """The run's input table (columns named by field code, typed), the ids of the values used
     and their enterprises, and counts of enterprises left out (with the reason)."""
-    enterprises = _enterprises(run)
+    enterprises = enterprise_frame(run)
     ids = enterprises["enterprise_id"].to_list() if run.region is not None else None
     latest = fact_tables.latest_versions(run.period, None, ids)
     used = fact_tables.effective(latest, authorised_only=True)

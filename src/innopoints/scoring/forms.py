@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from innopoints.accounts import scope
 from innopoints.engine.scheme import SchemeError
 from innopoints.registry.english import localised
-from innopoints.registry.models import Region
+from innopoints.registry.models import Qualification, Region
 from innopoints.scoring.models import SchemeVersion
 from innopoints.scoring.official import official_scheme_version
 from innopoints.scoring.schemes import parse
@@ -39,11 +39,22 @@ class RunForm(forms.Form):
         empty_label=None,
         help_text=_("该地区及其下辖全部地区的企业参评"),
     )
+    qualifications = forms.MultipleChoiceField(
+        label=_("资质范围"),
+        choices=Qualification.KINDS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "只评价在数据期持有所选任一资质的企业（如仅高新技术企业和科技型中小企业）；不选则不限"
+        ),
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         official = official_scheme_version()
-        versions = SchemeVersion.objects.order_by("example", "scheme_id", "-created_at")
+        versions = SchemeVersion.objects.filter(state="published").order_by(
+            "example", "scheme_id", "-created_at"
+        )
         if official is not None:
             # the official scheme first, then the others, examples last
             versions = versions.annotate(

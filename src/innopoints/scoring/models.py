@@ -25,6 +25,15 @@ from innopoints.registry.models import Enterprise, Region
 
 
 class SchemeVersion(models.Model):
+    """A stored scheme. Versions loaded from the scheme files or saved in the admin are
+    published at once; a version drafted in the government portal (``scoring.scheme_pages``)
+    is a draft until a second provincial administrator approves it."""
+
+    STATES = [
+        ("draft", _("草稿")),
+        ("submitted", _("待审批")),
+        ("published", _("已发布")),
+    ]
     scheme_id = models.CharField(_("方案代码"), max_length=64)
     version = models.CharField(_("版本"), max_length=32)
     name = models.CharField(_("名称"), max_length=200)
@@ -47,6 +56,25 @@ class SchemeVersion(models.Model):
         verbose_name=_("创建人"),
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    state = models.CharField(_("发布状态"), max_length=16, choices=STATES, default="published")
+    based_on = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("起草所依据的版本"),
+    )
+    submitted_at = models.DateTimeField(_("提交审批时间"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("审批人"),
+    )
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     history = HistoricalRecords(verbose_name=_("方案变更记录"))
 
     class Meta:
@@ -104,6 +132,14 @@ class Run(models.Model):
     region = models.ForeignKey(
         Region, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("地区范围")
     )
+    qualifications = models.JSONField(
+        _("资质范围"),
+        default=list,
+        blank=True,
+        help_text=_("只评价在数据期持有其中任一资质的企业；为空则不限"),
+    )
+    """Qualification kinds (registry ``Qualification.KINDS``): the run scores only the
+    enterprises holding one of them in the period's year; empty, every enterprise."""
     status = models.CharField(_("状态"), max_length=16, choices=STATUSES, default="queued")
     stage = models.CharField(_("进度说明"), max_length=64, blank=True)
     progress = models.FloatField(_("进度"), default=0.0)

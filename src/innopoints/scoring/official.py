@@ -1,11 +1,12 @@
 """Which scheme is the official one, asked in one place: ``settings.INNOPOINTS_OFFICIAL_SCHEME``
-(default ``sichuan-2025``), in its newest version that is not marked as an example. The run
+(default ``sichuan-2025``), in its version published last that is not marked as an example. The run
 form's default scheme reads it; the official *run* needs the 积分榜 and lives with them
 (``analysis.publication.official_run``)."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.db.models import F
 
 from innopoints.scoring.models import SchemeVersion
 
@@ -17,9 +18,12 @@ def official_scheme_id() -> str:
 
 
 def official_scheme_version() -> SchemeVersion | None:
-    """The current version of the official scheme (the newest one that is not an example)."""
+    """The version in force of the official scheme: the one published last (a version loaded
+    from a file counts as published when it was stored), never a draft or an example."""
     return (
-        SchemeVersion.objects.filter(scheme_id=official_scheme_id(), example=False)
-        .order_by("-created_at", "-pk")
+        SchemeVersion.objects.filter(
+            scheme_id=official_scheme_id(), example=False, state="published"
+        )
+        .order_by(F("published_at").desc(nulls_last=True), "-created_at", "-pk")
         .first()
     )

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import get_language
 
 from innopoints.engine.scheme import (
@@ -69,7 +70,11 @@ def save_version(source_yaml: str, user: Any = None, *, origin: str = "scheme") 
             current.save()
             return current
         return SchemeVersion.objects.create(
-            scheme_id=scheme.id, version=version, created_by=user, **fields
+            scheme_id=scheme.id,
+            version=version,
+            created_by=user,
+            published_at=timezone.now(),
+            **fields,
         )
 
 

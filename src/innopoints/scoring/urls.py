@@ -1,6 +1,6 @@
 from django.urls import path
 
-from innopoints.scoring import views
+from innopoints.scoring import scheme_pages, views
 
 app_name = "scoring"
 urlpatterns = [
@@ -16,4 +16,13 @@ urlpatterns = [
     path("runs/<int:pk>/enterprise/<int:enterprise_id>/", views.explanation, name="explain"),
     path("compare/", views.comparison, name="compare"),
     path("regions/", views.regions, name="regions"),
+    path("schemes/", scheme_pages.scheme_home, name="schemes"),
+    path("schemes/compare/", scheme_pages.scheme_compare, name="scheme-compare"),
+    path("schemes/<int:pk>/", scheme_pages.scheme_detail, name="scheme"),
+    path("schemes/<int:pk>/draft/", scheme_pages.scheme_draft, name="scheme-draft"),
+    path("schemes/<int:pk>/edit/", scheme_pages.scheme_edit, name="scheme-edit"),
+    path("schemes/<int:pk>/what-if/", scheme_pages.scheme_whatif, name="scheme-whatif"),
+    path("schemes/<int:pk>/submit/", scheme_pages.scheme_submit, name="scheme-submit"),
+    path("schemes/<int:pk>/approve/", scheme_pages.scheme_approve, name="scheme-approve"),
+    path("schemes/<int:pk>/return/", scheme_pages.scheme_return, name="scheme-return"),
 ]
