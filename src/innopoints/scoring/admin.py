@@ -15,6 +15,7 @@ from innopoints.core.admin_base import ReadOnlyAdmin
 from innopoints.scoring import schemes
 from innopoints.scoring.forms import SchemeVersionForm
 from innopoints.scoring.models import Result, Run, SchemeVersion
+from innopoints.scoring.scheme_diff import default_pair, scheme_changes
 from innopoints.site.query import id_param
 
 
@@ -70,17 +71,16 @@ class SchemeVersionAdmin(SimpleHistoryAdmin):
     def diff(self, request: HttpRequest, pk: int) -> HttpResponse:
         version = get_object_or_404(SchemeVersion, pk=pk)
         others = SchemeVersion.objects.exclude(pk=pk).order_by("scheme_id", "version")
-        other = (
-            others.filter(pk=id_param(request, "other")).first()
-            or others.filter(scheme_id=version.scheme_id).first()
-        )
+        other = others.filter(pk=id_param(request, "other")).first() or default_pair(version)[0]
         lines = schemes.diff(other, version) if other else []
+        changes = scheme_changes(other.scheme(), version.scheme()) if other else []
         context = {
             **self.admin_site.each_context(request),
             "version": version,
             "other": other,
             "others": others,
             "lines": lines,
+            "changes": changes,
             "opts": self.model._meta,
             "title": gettext("方案版本比较：%(version)s") % {"version": version},
         }

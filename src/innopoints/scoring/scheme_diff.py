@@ -10,6 +10,8 @@ from typing import Any
 from django.utils.translation import gettext, gettext_lazy
 
 from innopoints.engine.scheme import Indicator, Scheme
+from innopoints.scoring.models import SchemeVersion
+from innopoints.scoring.official import official_scheme_version
 from innopoints.scoring.scheme_view import kind_name, localised, percent, plain
 
 SECTIONS = {
@@ -205,3 +207,20 @@ def scheme_changes(a: Scheme, b: Scheme) -> list[Change]:
     ]
     order = list(SECTIONS)
     return sorted(changes, key=lambda c: order.index(c.section))
+
+
+def default_pair(
+    version: SchemeVersion | None,
+) -> tuple[SchemeVersion | None, SchemeVersion | None]:
+    """What a comparison shows when one side (or none) is chosen: the version against the one
+    it was drafted from, else an earlier version of its scheme, else any other version."""
+    version = version or official_scheme_version() or SchemeVersion.objects.first()
+    if version is None:
+        return None, None
+    others = SchemeVersion.objects.exclude(pk=version.pk)
+    other = (
+        (version.based_on if version.based_on_id else None)
+        or others.filter(scheme_id=version.scheme_id).order_by("-created_at", "-pk").first()
+        or others.order_by("example", "scheme_id", "-created_at").first()
+    )
+    return other, version

@@ -22,7 +22,7 @@ from innopoints.engine import InputError
 from innopoints.engine.scheme import scheme_from_mapping
 from innopoints.scoring.models import SchemeVersion
 from innopoints.scoring.official import official_scheme_version
-from innopoints.scoring.scheme_diff import scheme_changes
+from innopoints.scoring.scheme_diff import default_pair, scheme_changes
 from innopoints.scoring.scheme_forms import AddIndicatorForm, BonusForm, WeightsForm
 from innopoints.scoring.scheme_view import scheme_view
 from innopoints.scoring.schemes import _next_version
@@ -283,20 +283,3 @@ def scheme_compare(request: HttpRequest) -> HttpResponse:
             "changes": changes,
         },
     )
-
-
-def default_pair(
-    version: SchemeVersion | None,
-) -> tuple[SchemeVersion | None, SchemeVersion | None]:
-    """What a comparison shows when one side (or none) is chosen: the version against the one
-    it was drafted from, else an earlier version of its scheme, else any other version."""
-    version = version or official_scheme_version() or SchemeVersion.objects.first()
-    if version is None:
-        return None, None
-    others = SchemeVersion.objects.exclude(pk=version.pk)
-    other = (
-        (version.based_on if version.based_on_id else None)
-        or others.filter(scheme_id=version.scheme_id).order_by("-created_at", "-pk").first()
-        or others.order_by("example", "scheme_id", "-created_at").first()
-    )
-    return other, version

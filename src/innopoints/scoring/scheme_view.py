@@ -70,6 +70,7 @@ class IndicatorRow:
     winsor: str
     points: str
     cap: str
+    sources: str
 
 
 @dataclass
@@ -93,6 +94,7 @@ def _row(scheme: Scheme, version: Any, ind: Indicator) -> IndicatorRow:
         winsor=f"{percent(ind.winsor[0])} – {percent(ind.winsor[1])}",
         points=plain(ind.points_per_item),
         cap=plain(ind.cap),
+        sources=plain(ind.data_sources),
     )
 
 
