@@ -47,7 +47,8 @@ from innopoints.lending import workflow
 from innopoints.lending.models import ApplicationDocument
 from innopoints.registry.english import english_name
 from innopoints.registry.models import Enterprise, Institution, Region
-from innopoints.scoring.models import Result, RobustnessAnalysis
+from innopoints.scoring.models import Result, RobustnessAnalysis, SchemeVersion
+from innopoints.scoring.official import official_scheme_version
 from innopoints.targets.models import Target
 from tests.platform.conftest import csv_bytes, published_board, scored_run, shared
 
@@ -61,6 +62,10 @@ NOT_PAGES = {
     "accounts:logout",
     "scoring:run-cancel",
     "scoring:robustness-start",
+    "scoring:scheme-draft",
+    "scoring:scheme-submit",
+    "scoring:scheme-approve",
+    "scoring:scheme-return",
     "analysis:board-publish",
     "api_tokens:rotate",
     "api_tokens:revoke",
@@ -347,6 +352,9 @@ MUST_SEE = {
     ("scoring:explain", "sichuan"),
     ("scoring:leaderboard", "sichuan"),
     ("scoring:robustness", "sichuan"),
+    ("scoring:scheme", "chengdu"),
+    ("scoring:scheme-whatif", "sichuan"),
+    ("scoring:scheme-compare", "sichuan"),
     ("analysis:statistics", "sichuan"),
     ("analysis:board", "sichuan"),
     ("analysis:pool", "sichuan"),
@@ -375,6 +383,12 @@ ARGUMENTS: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = {
     "scoring:robustness-state": lambda w: [{"pk": w["run"].pk}],
     "scoring:leaderboard": lambda w: [{"pk": w["run"].pk}],
     "scoring:leaderboard-xlsx": lambda w: [{"pk": w["run"].pk}],
+    "scoring:scheme": lambda w: [
+        {"pk": pk} for pk in SchemeVersion.objects.values_list("pk", flat=True)
+    ],
+    # a published version: its what-if is the version against the latest run; edit is refused
+    "scoring:scheme-edit": lambda w: [{"pk": official_scheme_version().pk}],
+    "scoring:scheme-whatif": lambda w: [{"pk": official_scheme_version().pk}],
     "scoring:explain": lambda w: [
         {"pk": w["run"].pk, "enterprise_id": e.pk} for e in w["enterprises"]
     ],

@@ -13,6 +13,7 @@ from innopoints.engine.scheme import Indicator, Scheme
 from innopoints.scoring.models import SchemeVersion
 from innopoints.scoring.official import official_scheme_version
 from innopoints.scoring.scheme_view import kind_name, localised, percent, plain
+from innopoints.site.names import field_name, method_name, transform_name
 
 SECTIONS = {
     "header": gettext_lazy("总体设置"),
@@ -77,7 +78,35 @@ def _value(scheme: Scheme, indicator: Indicator, attribute: str) -> str:
     if attribute == "winsor":
         low, high = value
         return f"{percent(low)} – {percent(high)}"
+    if attribute == "method":
+        return method_name(value)
+    if attribute == "transform":
+        return transform_name(value)
+    if attribute == "direction":
+        return str(DIRECTIONS.get(value, value))
+    if attribute == "inputs":
+        return "、".join(field_name(c) for c in value) if value else "—"
+    if attribute == "derivation" and value is not None:
+        inputs = "、".join(field_name(c) for c in value.inputs)
+        return f"{DERIVATIONS.get(value.op, value.op)}（{inputs}）"
+    if attribute == "goalpost" and value is not None:
+        return gettext("%(low)s 至 %(full)s") % {
+            "low": plain(value.low),
+            "full": plain(value.full_mark),
+        }
+    if attribute == "bands" and value is not None:
+        return "；".join(
+            f"[{plain(b.lower)}, {plain(b.upper)}) → {percent(b.fraction)}" for b in value
+        )
     return plain(value)
+
+
+DIRECTIONS = {"positive": gettext_lazy("越大越好"), "negative": gettext_lazy("越小越好")}
+DERIVATIONS = {
+    "growth": gettext_lazy("增长率"),
+    "ratio": gettext_lazy("比值"),
+    "ratio_to_mean": gettext_lazy("与两期均值之比"),
+}
 
 
 def _weights(scheme: Scheme, indicator: Indicator) -> dict[str, tuple[str, str]]:

@@ -34,7 +34,9 @@ def _percent_field(label: str, required: bool = True) -> forms.DecimalField:
         required=required,
         max_digits=8,
         decimal_places=4,
-        widget=forms.NumberInput(attrs={"step": "0.01", "class": "form-control form-control-sm"}),
+        widget=forms.NumberInput(
+            attrs={"step": "0.01", "class": "form-control form-control-sm", "aria-label": label}
+        ),
     )
 
 
@@ -44,7 +46,9 @@ def _number_field(label: str, required: bool = False) -> forms.DecimalField:
         required=required,
         max_digits=10,
         decimal_places=4,
-        widget=forms.NumberInput(attrs={"step": "0.5", "class": "form-control form-control-sm"}),
+        widget=forms.NumberInput(
+            attrs={"step": "0.5", "class": "form-control form-control-sm", "aria-label": label}
+        ),
     )
 
 
@@ -164,10 +168,13 @@ class WeightsForm(SchemeForm):
                 self.fields[key].widget.attrs["data-stage"] = stage.code
                 self.initial[key] = _as_percent((ind.weights or {}).get(stage.code, 0.0))
                 weights.append(key)
+            transform = gettext("%(indicator)s：变换") % {"indicator": name}
             self.fields[f"transform__{ind.code}"] = forms.ChoiceField(
-                label=gettext("%(indicator)s：变换") % {"indicator": name},
+                label=transform,
                 choices=TRANSFORMS,
-                widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+                widget=forms.Select(
+                    attrs={"class": "form-select form-select-sm", "aria-label": transform}
+                ),
             )
             self.initial[f"transform__{ind.code}"] = ind.transform
             low, high = f"low__{ind.code}", f"high__{ind.code}"

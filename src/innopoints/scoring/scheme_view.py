@@ -3,6 +3,7 @@ per stage in percent, bonus and veto rules, the stage rule and the tiers — nam
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -53,6 +54,18 @@ def plain(value: Any) -> str:
     if hasattr(value, "model_dump"):
         return ", ".join(f"{k}={plain(v)}" for k, v in value.model_dump().items() if v is not None)
     return str(value)
+
+
+_DEVELOPER_NOTE = re.compile(r"（seed \d{3}）|\bseed \d{3}\b|docs/[\w/.-]+\.md|§\s?\d+")
+
+
+def public_text(text: str | None) -> str:
+    """A scheme's own text without the references meant for its maintainers (the seed
+    material's number, the method notes' file and section)."""
+    cleaned = _DEVELOPER_NOTE.sub("", text or "").strip()
+    if cleaned.startswith("（") and cleaned.endswith("）"):
+        cleaned = cleaned[1:-1]
+    return cleaned.strip() or "—"
 
 
 _REFERENCE = {"whole": gettext_lazy("全体企业"), "stage": gettext_lazy("同阶段企业")}
@@ -118,7 +131,9 @@ def scheme_view(scheme: Scheme, version: Any = None) -> dict[str, Any]:
     for k, stage in enumerate(rule.stages):
         if rule.basis == "age":
             previous = rule.stages[k - 1].max_age_years if k else None
-            if stage.max_age_years is not None and previous is None:
+            if stage.max_age_years is None and previous is None:
+                bound = gettext("不限成立年限")
+            elif stage.max_age_years is not None and previous is None:
                 bound = gettext("成立不超过 %(n)s 年") % {"n": stage.max_age_years}
             elif stage.max_age_years is not None:
                 bound = gettext("成立 %(a)s 年以上、不超过 %(b)s 年") % {
@@ -162,4 +177,7 @@ def scheme_view(scheme: Scheme, version: Any = None) -> dict[str, Any]:
         "bonus_cap": plain(scheme.bonus_cap),
         "scale": plain(scheme.scale),
         "reference_group": plain(scheme.reference_group),
+        "document": public_text(scheme.source.document),
+        "annex": public_text(scheme.source.annex) if scheme.source.annex else "",
+        "description": public_text(scheme.description) if scheme.description else "",
     }

@@ -15,6 +15,7 @@ from innopoints.accounts.decorators import government_required, require
 from innopoints.core.exports import Workbook
 from innopoints.core.queue import BROKER_DOWN
 from innopoints.registry.english import localised
+from innopoints.registry.models import Qualification
 from innopoints.scoring.compare import compare
 from innopoints.scoring.coverage import divisions, percent_number
 from innopoints.scoring.dispatch import dispatch, dispatch_robustness
@@ -114,8 +115,15 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             robustness=_latest_analysis(run) if can_analyse else None,
             coverage=divisions(run, scope.narrowing_prefix(request.user, run.region)),
             parameters=_parameters(run) if run.status == "done" else [],
+            qualification_names=qualification_names(run.qualifications),
         ),
     )
+
+
+def qualification_names(kinds: list[str]) -> str:
+    """The qualifications a run is limited to, by name (高新技术企业、科技型中小企业)."""
+    names = dict(Qualification.KINDS)
+    return (", " if english() else "、").join(str(names.get(k, k)) for k in kinds or [])
 
 
 def _run_label(run: Run) -> str:
