@@ -66,6 +66,7 @@ def test_the_registered_menu_of_each_role() -> None:
         ("数据导入", "/gov/import/"),
         ("数据质量", "/collection/quality/"),
         ("核验问题", "/collection/findings/"),
+        ("指标体系", "/scoring/schemes/"),
         ("积分测算", "/scoring/runs/"),
         ("后台任务", "/ops/jobs/"),
         ("邀请企业", "/gov/invite/"),
@@ -124,6 +125,7 @@ def test_the_wide_menu_groups_related_pages() -> None:
     assert [str(node["label"]) for node in tree] == [
         "政府端首页",
         "数据治理",
+        "指标体系",
         "积分测算",
         "后台任务",
         "邀请企业",

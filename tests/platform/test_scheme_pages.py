@@ -22,6 +22,7 @@ from innopoints.scoring.forms import RunForm
 from innopoints.scoring.models import Result, Run, SchemeVersion
 from innopoints.scoring.official import official_scheme_version
 from innopoints.scoring.scheme_diff import default_pair
+from innopoints.scoring.whatif import what_if
 
 
 def _government(name: str, region: str) -> Any:
@@ -116,9 +117,17 @@ def test_draft_what_if_approval_run_and_diff(province: Run) -> None:
         object_id=str(draft.pk), summary__contains="批准并发布"
     ).exists()
 
-    # a new run starts on the published version
+    # a new run starts on the published version, and scores as the what-if said it would
     form = RunForm(user=drafter)
     assert form.fields["scheme_version"].initial == draft.pk
+    predicted = what_if(province, draft.scheme())
+    run = Run.objects.create(period="2025", scheme_version=draft)
+    execution.execute(run)
+    before = dict(Result.objects.filter(run=province).values_list("enterprise_id", "tier"))
+    after = dict(Result.objects.filter(run=run).values_list("enterprise_id", "tier"))
+    moved = {e for e, tier in after.items() if before[e] != tier}
+    assert len(moved) == predicted.n_tier_up + predicted.n_tier_down > 0
+    assert len(predicted.crossing) == len(moved)
 
     # the diff shows exactly the moved weight
     diff = one.get(reverse("scoring:scheme-compare"), {"a": base.pk, "b": draft.pk})
