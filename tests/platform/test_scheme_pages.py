@@ -18,6 +18,7 @@ from innopoints.audit.models import AuditEntry
 from innopoints.collection.demo import import_all, write_files
 from innopoints.registry.models import Enterprise, Qualification, Region
 from innopoints.scoring import execution
+from innopoints.scoring import whatif as whatif_module
 from innopoints.scoring.forms import RunForm
 from innopoints.scoring.models import Result, Run, SchemeVersion
 from innopoints.scoring.official import official_scheme_version
@@ -77,7 +78,9 @@ def test_every_government_user_reads_the_scheme_in_force_by_name(db: Any) -> Non
     assert draft.status_code == 403
 
 
-def test_draft_what_if_approval_run_and_diff(province: Run) -> None:
+def test_draft_what_if_approval_run_and_diff(
+    province: Run, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
     drafter, approver = _government("sichuan", "510000"), _government("sichuan2", "510000")
     base = official_scheme_version()
     assert base is not None
@@ -98,6 +101,11 @@ def test_draft_what_if_approval_run_and_diff(province: Run) -> None:
     draft.refresh_from_db()
     assert draft.scheme().indicator("rd_expense").weights["startup"] == 0.13  # type: ignore[index]
 
+    # a large run's what-if is computed in the background; the page waits for it
+    settings.INNOPOINTS_JOBS_IN_BACKGROUND = False
+    monkeypatch.setattr(whatif_module, "INLINE_LIMIT", 0)
+    waiting = one.get(reverse("scoring:scheme-whatif", args=[draft.pk])).content.decode()
+    assert 'id="whatif-pending"' in waiting and 'http-equiv="refresh"' in waiting
     whatif = one.get(reverse("scoring:scheme-whatif", args=[draft.pk])).content.decode()
     assert f"#{province.pk}" in whatif and "吻合度" in whatif and "跨越档次线的企业" in whatif
     assert "按成长阶段" in whatif and "按地区（市州）" in whatif

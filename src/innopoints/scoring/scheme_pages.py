@@ -26,7 +26,7 @@ from innopoints.scoring.scheme_diff import default_pair, scheme_changes
 from innopoints.scoring.scheme_forms import AddIndicatorForm, BonusForm, WeightsForm
 from innopoints.scoring.scheme_view import scheme_view
 from innopoints.scoring.schemes import _next_version
-from innopoints.scoring.whatif import latest_run, what_if
+from innopoints.scoring.whatif import latest_run, what_if_or_start
 from innopoints.site.names import method_name
 from innopoints.site.query import id_param
 
@@ -164,12 +164,18 @@ def scheme_whatif(request: HttpRequest, pk: int) -> HttpResponse:
     version = get_object_or_404(SchemeVersion, pk=pk)
     require(request, "scoring.draft_scheme")
     run = latest_run(request.user, version.scheme_id)
-    result, error = None, ""
+    result, error, pending = None, "", False
     if run is not None:
         try:
-            result = what_if(run, version.scheme())
+            found = what_if_or_start(run, version)
         except InputError as exc:
-            error = str(exc)
+            found = str(exc)
+        if isinstance(found, str):
+            error = found
+        elif found is None:
+            pending = True
+        else:
+            result = found
     return render(
         request,
         "scoring/scheme_whatif.html",
@@ -180,6 +186,7 @@ def scheme_whatif(request: HttpRequest, pk: int) -> HttpResponse:
             "run": run,
             "w": result,
             "error": error,
+            "pending": pending,
             "changes": _changes_from_base(version),
             "can_approve": request.user.has_perm("scoring.approve_scheme", version),
             "can_edit": request.user.has_perm("scoring.edit_scheme", version),

@@ -15,13 +15,14 @@ from django.db.models import Q
 from django.utils.translation import gettext
 
 from innopoints.accounts import scope
+from innopoints.core.background import run_in_process
 from innopoints.engine import score
 from innopoints.engine.agreement import spearman
 from innopoints.engine.booleans import stored_bool_casts
 from innopoints.engine.fields import base_catalogue
 from innopoints.engine.scheme import Scheme
 from innopoints.scoring.execution import enterprise_frame
-from innopoints.scoring.models import Result, Run
+from innopoints.scoring.models import Result, Run, SchemeVersion
 from innopoints.scoring.scheme_view import localised
 from innopoints.scoring.used_values import used_values
 from innopoints.site.names import region_name
@@ -100,15 +101,50 @@ def _before(run: Run) -> pl.DataFrame:
     )
 
 
+INLINE_LIMIT = 20_000
+"""Runs of up to this many enterprises are re-scored while the page waits (a second or two);
+larger ones in the background, the page refreshing until the result is there."""
+
+
+def _key(run: Run, draft: Scheme) -> str:
+    return f"scheme-whatif:{run.pk}:{draft.fingerprint}"
+
+
 def what_if(run: Run, draft: Scheme) -> WhatIf:
     """Score the run's stored inputs with ``draft`` (cached per run and draft content)."""
-    key = f"scheme-whatif:{run.pk}:{draft.fingerprint}"
-    found: WhatIf | None = cache.get(key)
-    if found is not None:
+    found = cache.get(_key(run, draft))
+    if isinstance(found, WhatIf):
         return found
     computed = _what_if(run, draft)
-    cache.set(key, computed, 3600)
+    cache.set(_key(run, draft), computed, 3600)
     return computed
+
+
+def what_if_or_start(run: Run, version: SchemeVersion) -> WhatIf | str | None:
+    """The what-if when it is ready (computed now for a small run); else None once it has
+    been started in the background, or the error text of a background attempt that failed."""
+    draft = version.scheme()
+    found = cache.get(_key(run, draft))
+    if isinstance(found, WhatIf | str) and found != PENDING:
+        return found
+    if run.n_enterprises <= INLINE_LIMIT:
+        return what_if(run, draft)
+    if found != PENDING:
+        cache.set(_key(run, draft), PENDING, 3600)
+        run_in_process(_in_background, run.pk, version.pk, name=f"what-if-{run.pk}-{version.pk}")
+    return None
+
+
+PENDING = "pending"
+
+
+def _in_background(run_id: int, version_id: int) -> None:
+    run = Run.objects.select_related("scheme_version").get(pk=run_id)
+    draft = SchemeVersion.objects.get(pk=version_id).scheme()
+    try:
+        cache.set(_key(run, draft), _what_if(run, draft), 3600)
+    except Exception as exc:  # the page shows why instead of waiting for ever
+        cache.set(_key(run, draft), f"{type(exc).__name__}: {exc}", 3600)
 
 
 def _what_if(run: Run, draft: Scheme) -> WhatIf:
