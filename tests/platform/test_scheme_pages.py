@@ -189,3 +189,5 @@ def test_a_run_limited_to_qualifications(province: Run) -> None:
     wanted = {e.pk for e in enterprises[:20]}
     assert scored <= wanted and len(scored) >= 15  # the few left out lack a founding date
     assert run.qualifications == ["hitech", "sme"]
+    page = _client(user).get(reverse("scoring:run", args=[run.pk])).content.decode()
+    assert "只评价持有以下任一资质的企业：高新技术企业、科技型中小企业" in page
