@@ -541,3 +541,28 @@ def test_eligible_products(world: World) -> None:
     pool.file_loan(world.programme, on_shelf, world.bank_a, world.banker_a, on=TODAY)
     with pytest.raises(ProgrammeError, match="适用产品"):
         pool.file_loan(world.programme, off_shelf, world.bank_a, world.banker_a, on=TODAY)
+
+
+def test_subsidy_is_computed_for_a_financing_found_by_name_within_the_division(
+    world: World,
+) -> None:
+    """The compute form finds financings by enterprise name (never a record number to type),
+    only in the user's division; a financing elsewhere is not a valid choice."""
+    interest = scheme(name="贴息", kind="interest", base="amount", rate=D("1.5"))
+    local = world.loan(world.local[0], amount="100")
+    away = world.loan(world.away, amount="100")
+    city = Client()
+    city.force_login(world.city)
+    options = city.get(reverse("programmes:gov_financing_options"), {"q": "成都企业0"}).json()
+    assert [o["value"] for o in options["results"]] == [local.pk]
+    assert options["results"][0]["label"].startswith("成都企业0 · 甲银行 · 科创积分贷 · 100.00 万元")
+    assert city.get(reverse("programmes:gov_financing_options"), {"q": "绵阳"}).json() == {
+        "results": []
+    }
+    form = {"compute": "1", "scheme": interest.pk, "start": "2026-03-02", "end": "2026-05-31"}
+    refused = city.post(reverse("programmes:gov_subsidies"), {**form, "financing": away.pk})
+    assert refused.status_code == 200 and not Subsidy.objects.exists()
+    done = city.post(reverse("programmes:gov_subsidies"), {**form, "financing": local.pk})
+    assert done.status_code == 302
+    # 100 × 1.5 % × 90/365 = 0.369… → 0.37
+    assert Subsidy.objects.get(financing=local).amount == D("0.37")
