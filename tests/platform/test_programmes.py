@@ -555,7 +555,8 @@ def test_subsidy_is_computed_for_a_financing_found_by_name_within_the_division(
     city.force_login(world.city)
     options = city.get(reverse("programmes:gov_financing_options"), {"q": "成都企业0"}).json()
     assert [o["value"] for o in options["results"]] == [local.pk]
-    assert options["results"][0]["label"].startswith("成都企业0 · 甲银行 · 科创积分贷 · 100.00 万元")
+    label = options["results"][0]["label"]
+    assert label.startswith("成都企业0 · 甲银行 · 科创积分贷 · 100.00 万元")
     assert city.get(reverse("programmes:gov_financing_options"), {"q": "绵阳"}).json() == {
         "results": []
     }
