@@ -74,6 +74,21 @@ def field_label(code: str, version: Any = None) -> str:
     return names.field_name(code, version)
 
 
+KIND_UNITS = {"amount": "万元", "ratio": "%"}
+
+
+def unit_of(field: str, version: Any = None) -> str:
+    """万元 or % after a number: the scheme's unit for an indicator, else the field's kind."""
+    if field in {"rank_share", "hitech_share"}:
+        return "%"
+    if version is not None:
+        found = next((i for i in version.scheme().indicators if i.code == field), None)
+        if found is not None and found.unit:
+            return str(found.unit)
+    catalogued = base_catalogue().get(field)
+    return KIND_UNITS.get(catalogued.kind, "") if catalogued is not None else ""
+
+
 def _value_text(field: str, test: str, value: Any, version: Any = None) -> str:
     """A stored value as a person would type it back."""
     if test == "is":
@@ -100,8 +115,13 @@ def describe_rule(rule: dict[str, Any], version: Any = None) -> list[str]:
             continue
         test, value = next((k, v) for k, v in condition.items() if k != "field")
         field = condition["field"]
-        shown = _value_text(field, test, value, version)
-        lines.append(f"{field_label(field, version)} {TESTS[test]} {shown}")
+        label, shown = field_label(field, version), _value_text(field, test, value, version)
+        if test == "is":
+            lines.append(f"{label}{_('：')}{shown}")
+        elif test in NUMBER_TESTS:
+            lines.append(f"{label} {TESTS[test]} {shown} {unit_of(field, version)}".rstrip())
+        else:
+            lines.append(f"{label} {TESTS[test]} {shown}")
     return lines
 
 
