@@ -193,10 +193,10 @@ def test_deduction_checks_name_the_field_and_the_reason() -> None:
         scheme_from_mapping(bad)
     problems = caught.value.problems
     assert (
-        "indicator penalties: points_per_item must be a number ≥ 0, not -3.0 (a deduction subtracts a positive number)"
-        in problems
-    )
-    assert "indicator penalties: cap must be a number ≥ 0, not -1.0" in problems
+        "indicator penalties: points_per_item must not be negative"
+        " (a deduction states the points it subtracts)"
+    ) in problems
+    assert "indicator penalties: negative cap -1.0" in problems
     assert "indicator env_violation: a deduction indicator needs points_per_item" in problems
     assert "indicator env_violation: weights and derivation are for weighted indicators" in problems
     assert "indicator d3: input 'revenue' must be a bool or a count" in problems
@@ -215,6 +215,8 @@ def test_default_options_keep_the_fingerprint() -> None:
         {**data, "missing": {"method": "renormalise", "min_coverage": 0.5}}
     )
     assert changed.fingerprint != sichuan.fingerprint
+    assert "missing" not in explicit.content() and "deduction_floor" not in explicit.content()
+    assert changed.content()["missing"] == {"method": "renormalise", "min_coverage": 0.5}
 
 
 # ---------------------------------------------------------------------------------------------

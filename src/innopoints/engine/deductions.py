@@ -55,3 +55,17 @@ def net_of_deductions(gross: FloatArray, claimed: FloatArray, floor: float | Non
     if floor is None:
         return net
     return np.maximum(net, np.minimum(gross, floor))
+
+
+def applied_deduction(
+    scheme: Scheme, base: float, bonus: float, points: dict[str, float | None]
+) -> float:
+    """For one stored result: the points its deductions took, with the scheme's cap and floor
+    (the arithmetic of ``deduction_points`` and ``net_of_deductions``, in the same order)."""
+    claimed = np.zeros(1)
+    for ind in scheme.deductions:
+        claimed = claimed + (points.get(ind.code) or 0.0)
+    if scheme.deduction_cap is not None:
+        claimed = np.minimum(claimed, scheme.deduction_cap)
+    gross = np.array([base]) + np.array([bonus])
+    return float((gross - net_of_deductions(gross, claimed, scheme.deduction_floor))[0])

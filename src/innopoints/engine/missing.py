@@ -64,3 +64,23 @@ def renormalisation(
     with np.errstate(invalid="ignore"):
         renormalised = lacking & (covered >= threshold)
     return Renormalisation(covered, renormalised)
+
+
+def row_weights(
+    scheme: Scheme, stage: str, missing: set[str], coverage_value: float | None
+) -> dict[str, float] | None:
+    """The weights one enterprise was scored with when its weights were renormalised (the
+    same rule and arithmetic as ``renormalisation``: w / c for a present value, 0 for a
+    missing one); None when they were not. For explaining one stored result."""
+    threshold = scheme.missing.min_coverage
+    if scheme.missing.method != "renormalise" or threshold is None or coverage_value is None:
+        return None
+    stated = {i.code: float((i.weights or {}).get(stage, 0.0)) for i in scheme.weighted}
+    lacking = any(stated[code] > 0 for code in missing if code in stated)
+    if not (lacking and coverage_value >= threshold):
+        return None
+    divisor = np.float64(coverage_value)
+    return {
+        code: 0.0 if code in missing else float(np.float64(weight) / divisor)
+        for code, weight in stated.items()
+    }

@@ -304,21 +304,27 @@ class Scheme(_Strict):
             for ind in self.weighted
         ]
 
+    def content(self) -> dict[str, Any]:
+        """The resolved scheme as JSON data, without the deduction and missing-data options
+        where they are at their defaults: a scheme that does not use them has the content it
+        had before they existed (stored versions compare equal; fingerprints are kept)."""
+        data = self.model_dump(mode="json")
+        for key, default in _OPTION_DEFAULTS.items():
+            if data[key] == default:
+                del data[key]
+        return data
+
     @cached_property
     def fingerprint(self) -> str:
         """SHA-256 of the resolved scheme's canonical JSON: equal fingerprints, equal scoring."""
-        data = self.model_dump(mode="json")
+        data = self.content()
         if self.coinr is None:  # schemes without the block keep their fingerprints
             del data["coinr"]
-        # likewise schemes that leave the deduction and missing-data options at their defaults
-        for key, default in _FINGERPRINT_DEFAULTS.items():
-            if data[key] == default:
-                del data[key]
         canonical = json.dumps(data, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-_FINGERPRINT_DEFAULTS: dict[str, Any] = {
+_OPTION_DEFAULTS: dict[str, Any] = {
     "deduction_cap": None,
     "deduction_floor": 0.0,
     "missing": MissingData().model_dump(mode="json"),
@@ -665,19 +671,15 @@ def _check_bonus_and_veto(scheme: Scheme) -> list[str]:
             elif scheme.catalogue[code].kind not in {"bool", "count"}:
                 problems.append(f"{where}: input {code!r} must be a bool or a count")
         if ind.kind in {"bonus", "deduction"}:
+            hint = (
+                " (a deduction states the points it subtracts)" if ind.kind == "deduction" else ""
+            )
             if ind.points_per_item is None:
                 problems.append(f"{where}: a {ind.kind} indicator needs points_per_item")
-            elif not (math.isfinite(ind.points_per_item) and ind.points_per_item >= 0):
-                problems.append(
-                    f"{where}: points_per_item must be a number ≥ 0, not {ind.points_per_item}"
-                    + (
-                        " (a deduction subtracts a positive number)"
-                        if ind.kind == "deduction"
-                        else ""
-                    )
-                )
-            if ind.cap is not None and not (math.isfinite(ind.cap) and ind.cap >= 0):
-                problems.append(f"{where}: cap must be a number ≥ 0, not {ind.cap}")
+            elif not ind.points_per_item >= 0:
+                problems.append(f"{where}: points_per_item must not be negative{hint}")
+            if ind.cap is not None and not ind.cap >= 0:
+                problems.append(f"{where}: negative cap {ind.cap}")
         elif ind.points_per_item is not None or ind.cap is not None:
             problems.append(f"{where}: a veto has no points or cap")
     return problems
