@@ -16,6 +16,7 @@ from innopoints.engine.deductions import net_of_deductions
 from innopoints.engine.run import score_against
 from innopoints.engine.scheme import Scheme, SchemeError, scheme_from_mapping
 from innopoints.engine.synth import synth_frame
+from innopoints.engine.uncertainty import analyse, nominal_replication
 from tests.engine.helpers import table
 
 MATURE = {"established": "2010-01-01", "revenue": 1000}
@@ -393,3 +394,25 @@ def test_net_of_deductions_properties(
         assert np.array_equal(net, g - claimed)
     else:
         assert (net >= np.minimum(g, floor)).all()
+
+
+def _with_constraints(n: int, seed: int) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    return synth_frame(n, seed=seed).with_columns(
+        admin_penalties=pl.Series(rng.integers(0, 5, n).astype(np.float64)),
+        env_violation=pl.Series(rng.random(n) < 0.1),
+    )
+
+
+def test_example_scheme_and_its_robustness_replication() -> None:
+    scheme = load_scheme("example-deductions-renormalise")
+    assert scheme.example and len(scheme.deductions) == 2
+    frame = _with_constraints(800, seed=5)
+    engine = score(scheme, frame, "2025", agreement=False)
+    assert engine.renormalised is not None and engine.renormalised.any()
+    assert engine.deduction is not None and (engine.deduction > 0).any()
+    assert (engine.deduction <= 10 + 1e-12).all()  # the scheme's deduction_cap
+    # the Monte Carlo path nets the same deductions and renormalises the same rows
+    assert np.array_equal(nominal_replication(scheme, frame, "2025"), engine.rank)
+    robustness = analyse(scheme, frame, "2025", replications=8, seed=3, sensitivity=False)
+    assert robustness.replications == 8
