@@ -477,7 +477,8 @@ def scheme_check(ref: str) -> None:
         scheme = _load(ref)
     out.print(
         f"{ref}: OK — {scheme.key}, {len(scheme.weighted)} weighted, "
-        f"{len(scheme.bonus)} bonus, {len(scheme.vetoes)} veto indicators",
+        f"{len(scheme.bonus)} bonus, {len(scheme.vetoes)} veto indicators"
+        + (f", {len(scheme.deductions)} deductions" if scheme.deductions else ""),
         highlight=False,
     )
 
@@ -499,6 +500,15 @@ def scheme_show(ref: str) -> None:
         + (f"; extends {', '.join(scheme.lineage)}" if scheme.lineage else ""),
         highlight=False,
     )
+    if scheme.deductions:
+        cap = "none" if scheme.deduction_cap is None else f"{scheme.deduction_cap:g}"
+        floor = "none" if scheme.deduction_floor is None else f"{scheme.deduction_floor:g}"
+        out.print(f"deductions: cap {cap}, total floor {floor}", highlight=False)
+    if scheme.missing.method != "zero":
+        out.print(
+            f"missing data: {scheme.missing.method} from coverage {scheme.missing.min_coverage:g}",
+            highlight=False,
+        )
     stages = scheme.stage_rule.codes
     click.echo(
         "  ".join(
@@ -521,6 +531,10 @@ def scheme_show(ref: str) -> None:
             cap = "" if ind.cap is None else f"≤{ind.cap:g}"
             cells = [f"{f'+{ind.points_per_item:g}/项{cap}':>10}" for _ in stages]
             method, transform = "bonus", ""
+        elif ind.kind == "deduction":
+            cap = "" if ind.cap is None else f"≤{ind.cap:g}"
+            cells = [f"{f'−{ind.points_per_item:g}/项{cap}':>10}" for _ in stages]
+            method, transform = "deduct", ""
         else:
             cells = [f"{'清零':>9}" for _ in stages]
             method, transform = "veto", ""
