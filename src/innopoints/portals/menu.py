@@ -34,7 +34,11 @@ group(
     GOVERNMENT, _("数据治理"), ["portals:gov_import", "collection:quality", "collection:findings"]
 )
 group(GOVERNMENT, _("积分评价"), ["scoring:runs", "analysis:pool-rules"])
-group(GOVERNMENT, _("政策与产品"), ["portals:gov_uptake", "applications:gov_offerings"])
+group(
+    GOVERNMENT,
+    _("政策与产品"),
+    ["applications:gov_policies", "portals:gov_uptake", "applications:gov_offerings"],
+)
 group(
     GOVERNMENT,
     _("融资与风险补偿"),
