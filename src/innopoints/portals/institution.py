@@ -234,16 +234,16 @@ class ListTable(Table):
         attrs = {**Table.Meta.attrs, "id": "fin-list"}
         empty_text = gettext_lazy("没有符合条件的企业")
 
-    def __init__(self, *args: Any, context: ListContext | None = None, **kwargs: Any) -> None:
-        self.context = context
-        exclude = () if context is not None and context.may_invite else ("invite",)
+    def __init__(self, *args: Any, list_context: ListContext | None = None, **kwargs: Any) -> None:
+        self.list_context = list_context
+        exclude = () if list_context is not None and list_context.may_invite else ("invite",)
         super().__init__(*args, exclude=exclude, **kwargs)
         self._shown: dict[int, Indication] | None = None
 
     def _indications(self) -> dict[int, Indication]:
         """Computed once, for the rows of the page drawn only."""
         if self._shown is None:
-            context = self.context
+            context = self.list_context
             rows = self.page.object_list if self.page else self.rows
             ids = [r.record["enterprise_id"] for r in rows if r.record.get("enterprise_id")]
             if context is None or context.offering is None:
@@ -262,7 +262,7 @@ class ListTable(Table):
         return f"{formats.wan(found.amount)} / {rate}"
 
     def render_invite(self, value: int | None, record: dict[str, object]) -> str:
-        context = self.context
+        context = self.list_context
         if context is None or value is None:
             return ""
         if value in context.pending:
@@ -370,7 +370,7 @@ def list_page(request: HttpRequest, pk: int) -> HttpResponse:
         _list_rows(request, dispatch),
         filters=ListFilter,
         export_name=f"list-{dispatch.pk}",
-        context=context,
+        list_context=context,
     )
     if listing.export is not None:
         _audit_list_export(request, dispatch, len(listing.table.rows))
