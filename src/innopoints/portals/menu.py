@@ -44,6 +44,7 @@ group(
     _("融资与风险补偿"),
     [
         "portals:gov_financing",
+        "lending:gov_list",
         "targets:funnel",
         "programmes:gov_programmes",
         "programmes:gov_subsidies",
