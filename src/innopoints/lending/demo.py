@@ -88,10 +88,10 @@ def _offering(bank: Institution, k: int) -> Offering:
     return offering
 
 
-def _applicants(run: Run) -> list[int]:
-    """An enterprise for each step of ``PLAN`` (ids, in its order): Chengdu's best-ranked first,
-    the loans to those without a loan yet; the rest of the province only when Chengdu has too
-    few."""
+def _applicants(run: Run) -> dict[int, int]:
+    """The enterprise (id) of each place in ``PLAN``: Chengdu's best-ranked first, the loans to
+    those without a loan yet; the rest of the province only when Chengdu has too few (places
+    left out when the province has too few)."""
     ranked = Result.objects.filter(run=run, vetoed=False).order_by("rank")
     borrowers = Financing.objects.filter(kind=Financing.Kind.LOAN).values("enterprise_id")
     home = list(
@@ -111,7 +111,7 @@ def _applicants(run: Run) -> list[int]:
         if not queue:
             break
         chosen[k] = queue.pop(0)
-    return [chosen[k] for k in range(len(PLAN)) if k in chosen]
+    return chosen
 
 
 def demo_applications(run: Run) -> int:
@@ -123,9 +123,13 @@ def demo_applications(run: Run) -> int:
     banks = [Institution.objects.get_or_create(name=n, defaults={"kind": "bank"})[0] for n in BANKS]
     offerings = [_offering(bank, k) for k, bank in enumerate(banks)]
     bankers = [banker(bank) for bank in banks]
+    applicants = _applicants(run)
     made = 0
-    for k, (state, enterprise_id) in enumerate(zip(PLAN, _applicants(run), strict=False)):
-        enterprise = Enterprise.objects.get(pk=enterprise_id)
+    # application k asks 100 + 15k 万元 and is granted 80 + 15k (within both products' caps)
+    for k, state in enumerate(PLAN):
+        if k not in applicants:
+            continue
+        enterprise = Enterprise.objects.get(pk=applicants[k])
         owner = _user_for(f"demo-owner-{enterprise.pk}", Role.ENTERPRISE, enterprise=enterprise)
         side_users = {workflow.BANK: bankers[k % 2], workflow.ENTERPRISE: owner}
         with transaction.atomic():
