@@ -13,6 +13,7 @@ from innopoints.applications.models import Financing, Offering
 from innopoints.programmes.models import Programme, SubsidyScheme
 from innopoints.registry.models import Institution, Region
 from innopoints.site import names
+from innopoints.site.forms import names_regions
 
 TIERS = [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")]
 
@@ -66,6 +67,7 @@ class ProgrammeForm(forms.ModelForm):
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        names_regions(self.fields["region"])
         self.fields["region"].queryset = _regions(user)
         self.fields["institutions"].queryset = Institution.objects.filter(kind="bank")
         self.fields["products"].queryset = Offering.objects.filter(kind="loan").exclude(
@@ -122,6 +124,7 @@ class SchemeForm(forms.ModelForm):
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        names_regions(self.fields["region"])
         self.fields["region"].queryset = _regions(user)
         self.fields["eligible_stages"].choices = stage_choices()
 
