@@ -76,6 +76,9 @@ def test_the_registered_menu_of_each_role() -> None:
         ("融资漏斗与目标", "/targets/funnel/"),
         ("贴息与奖励", "/programmes/gov/subsidies/"),
         ("目标管理", "/targets/"),
+        ("各地区监测评价", "/targets/supervision/"),
+        ("数据报送情况", "/targets/supervision/deliveries/"),
+        ("工作总结", "/targets/supervision/summaries/"),
     ]
     assert labels("government") == government
     assert labels("admin") == [
@@ -129,8 +132,9 @@ def test_the_wide_menu_groups_related_pages() -> None:
         "邀请企业",
         "政策与产品",
         "融资与风险补偿",
+        "监测评价",
     ]
-    money = tree[-1]
+    money = tree[-2]
     assert [link["url"] for link in money["children"]] == [
         "/gov/financing/",
         "/programmes/gov/",
