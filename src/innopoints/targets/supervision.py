@@ -10,6 +10,7 @@ timeliness of data delivery for the year's data (``deliveries``); and its target
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -104,7 +105,7 @@ def registered(divisions: Sequence[Region]) -> dict[str, int]:
     of = _matching(prefixes)
     counts: dict[str, int] = dict.fromkeys(prefixes, 0)
     rows = (
-        Enterprise.objects.filter(_prefix_q("region_id", prefixes))
+        Enterprise.objects.filter(_prefix_q("region__code", prefixes))
         .order_by()
         .values("region_id")
         .annotate(n=Count("id"))
@@ -161,7 +162,7 @@ def financing(divisions: Sequence[Region], year: int) -> dict[str, tuple[Decimal
     out = {d: (Decimal(0), Decimal(0)) for d in prefixes}
     rows = (
         Financing.objects.filter(status__in=GRANTED, disbursed_on__year=year)
-        .filter(_prefix_q("enterprise__region_id", prefixes))
+        .filter(_prefix_q("enterprise__region__code", prefixes))
         .order_by()
         .values("enterprise__region_id", "kind")
         .annotate(total=Sum("amount"))
@@ -189,12 +190,14 @@ def run_years(user: Any) -> list[int]:
     return sorted({int(p) for p in periods if p.isdigit() and len(p) == 4})
 
 
-def figures(user: Any, divisions: Sequence[Region], year: int) -> list[Figures]:
+def figures(
+    user: Any, divisions: Sequence[Region], year: int, today: dt.date | None = None
+) -> list[Figures]:
     run = run_of_year(user, year)
     counts = registered(divisions)
     scored = scores(run, divisions) if run is not None else {}
     money = financing(divisions, year)
-    board = deliveries.board(divisions, str(year))
+    board = deliveries.board(divisions, str(year), today)
     targets = {t.division_id: t for t in Target.objects.filter(year=year, division__in=divisions)}
     out = []
     for d in divisions:
@@ -239,12 +242,16 @@ def ranked(rows: Sequence[Figures], metric: str) -> list[tuple[int | None, Figur
 
 
 def trend(
-    user: Any, divisions: Sequence[Region], years: Sequence[int], metric: str
+    user: Any,
+    divisions: Sequence[Region],
+    years: Sequence[int],
+    metric: str,
+    today: dt.date | None = None,
 ) -> dict[str, list[float | None]]:
     """Division code → the metric in each year."""
     series: dict[str, list[float | None]] = {d.code: [] for d in divisions}
     for year in years:
-        for row in figures(user, divisions, year):
+        for row in figures(user, divisions, year, today):
             value = row.metric(metric)
             series[row.division.code].append(None if value is None else float(value))
     return series
