@@ -248,6 +248,15 @@ def test_a_county_inherits_its_city_deadline_and_sees_its_own_enterprises(
     assert cells[(tax, "510302")].status == "late"
 
 
+def test_work_summaries_are_due_with_the_data(world: dict[str, Any]) -> None:
+    chengdu = _cities()[0]
+    WorkSummary.objects.create(division=chengdu, year=2025, text="x", uploaded_by=world["chengdu"])
+    after = deliveries.summaries_due(_cities(), "2025", AFTER)
+    assert after == {"510100": ("submitted", "待审阅"), "510300": ("missing", "未提交")}
+    before = deliveries.summaries_due(_cities(), "2025", BEFORE)
+    assert before["510300"] == ("expected", "待提交")
+
+
 def test_batches_are_counted_once(world: dict[str, Any]) -> None:
     from innopoints.targets.models import BatchDivision  # noqa: PLC0415
 
@@ -374,6 +383,8 @@ def test_province_pages(world: dict[str, Any]) -> None:
     board = client.get("/targets/supervision/deliveries/?period=2025").content.decode()
     assert "四川省税务局" in board and "科技厅" in board
     assert "逾期报送" in board and "按时报送" in board
+    unsent = board.count('data-summary="missing"') + board.count('data-summary="expected"')
+    assert unsent == 21  # no city has sent its summary (missing or not yet due, by the date)
     assert "510300" not in board
     assert client.get("/targets/supervision/deadlines/").status_code == 200
 

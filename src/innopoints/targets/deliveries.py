@@ -25,7 +25,7 @@ from innopoints.analysis.publication import official_run
 from innopoints.collection.models import DataSource, FactValue, ImportBatch
 from innopoints.engine.stage import reference_date
 from innopoints.registry.models import Enterprise, Region
-from innopoints.targets.models import BatchDivision, DeliveryDeadline
+from innopoints.targets.models import BatchDivision, DeliveryDeadline, WorkSummary
 
 DUE_MONTH_DAY = (6, 30)
 
@@ -243,3 +243,29 @@ def default_period(today: dt.date | None = None) -> str:
     """Last year's data: those due this 30 June."""
     today = today or timezone.localdate()
     return str(today.year - 1)
+
+
+def summaries_due(
+    divisions: Sequence[Region], period: str, today: dt.date | None = None
+) -> dict[str, tuple[str, str]]:
+    """Division code → (status, label) of its work summary for the period's year, due with
+    the data (``default_due``): the latest summary's review state, else missing or expected."""
+    today = today or timezone.localdate()
+    year = reference_date(period).year
+    latest: dict[str, WorkSummary] = {}
+    for summary in (
+        WorkSummary.objects.filter(year=year, division__in=divisions)
+        .defer("content", "text")
+        .order_by("uploaded_at")
+    ):
+        latest[summary.division_id] = summary
+    out = {}
+    for division in divisions:
+        found = latest.get(division.code)
+        if found is not None:
+            out[division.code] = (found.status, str(found.get_status_display()))  # type: ignore[attr-defined]
+        elif today > default_due(period):
+            out[division.code] = (MISSING, str(_("未提交")))
+        else:
+            out[division.code] = (EXPECTED, str(_("待提交")))
+    return out

@@ -86,13 +86,15 @@ def delivery_board(request: HttpRequest) -> HttpResponse:
     user = request.user
     divisions = deliveries.supervised_divisions(user)
     period = request.GET.get("period", "").strip() or deliveries.default_period()
+    try:
+        deliveries.default_due(period)
+    except ValueError:  # not a period: last year's
+        period = deliveries.default_period()
     periods = deliveries.known_periods()
     if period not in periods:
         periods = sorted({*periods, period}, reverse=True)
-    try:
-        board = deliveries.board(divisions, period)
-    except ValueError:
-        raise PermissionDenied from None  # an invalid period in the address
+    board = deliveries.board(divisions, period)
+    summaries_due = deliveries.summaries_due(divisions, period)
     if request.GET.get("export") == "xlsx":
         record("export", summary=_("导出数据报送情况（%(period)s）") % {"period": period})
         headers = [
@@ -119,6 +121,12 @@ def delivery_board(request: HttpRequest) -> HttpResponse:
             for _division, cells in board.rows()
             for cell in cells
         ]
+        summary_source = _("年度工作总结")
+        lines += [
+            [names.region_name(d.code), summary_source, period, "", "", label, ""]
+            for d in divisions
+            for _status, label in [summaries_due[d.code]]
+        ]
         return table_response(f"deliveries-{period}.xlsx", _("数据报送情况"), headers, lines)
     totals = board.counts()
     return render(
@@ -127,7 +135,9 @@ def delivery_board(request: HttpRequest) -> HttpResponse:
         {
             "title": _("数据报送情况"),
             "board": board,
-            "rows": [(d, cells, board.timeliness(d), board.counts(d)) for d, cells in board.rows()],
+            "rows": [
+                (d, cells, board.timeliness(d), summaries_due[d.code]) for d, cells in board.rows()
+            ],
             "totals": [(code, deliveries.STATUS_LABELS[code], totals[code]) for code in totals],
             "period": period,
             "periods": periods,
