@@ -2,7 +2,7 @@
 
 uv run python -m benchmarks [--sizes 30000,100000,1000000] [--repeat 5] [--cli-rows 100000]
     [--only pages --demo-dir /tmp/perfdemo] [--only exports --demo-dir /tmp/perfdemo]
-    [--only funnel --database-url postgres://postgres@127.0.0.1:5432]
+    [--only funnel --database-url postgres://postgres@127.0.0.1:5432] [--only startup]
 """
 
 from __future__ import annotations
@@ -344,6 +344,7 @@ def main() -> None:
             "pages",
             "exports",
             "funnel",
+            "startup",
         ],
         action="append",
     )
@@ -368,6 +369,7 @@ def main() -> None:
         "pages",
         "exports",
         "funnel",
+        "startup",
     ]
     chosen = set(args.only or everything)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
@@ -404,6 +406,10 @@ def main() -> None:
         _print_exports(args.demo_dir, args.repeat, results)
     if "funnel" in chosen:
         _print_funnel(args.database_url, max(args.repeat, 5), results)
+    if "startup" in chosen:
+        from benchmarks.startup import print_startup  # noqa: PLC0415
+
+        print_startup(args.repeat, results)
     OUT.mkdir(exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(f"\nfigures saved to {OUT / 'results.json'}")

@@ -72,6 +72,7 @@ def test_the_registered_menu_of_each_role() -> None:
         ("政策推送成效", "/gov/uptake/"),
         ("产品审核", "/applications/gov/offerings/"),
         ("融资统计", "/gov/financing/"),
+        ("辖区融资申请", "/lending/gov/"),
         ("风险补偿资金池", "/programmes/gov/"),
         ("融资漏斗与目标", "/targets/funnel/"),
         ("贴息与奖励", "/programmes/gov/subsidies/"),
@@ -119,7 +120,7 @@ def test_the_registered_menu_of_each_role() -> None:
 
 
 def test_the_wide_menu_groups_related_pages() -> None:
-    """Government's 15 entries fit one line at 1280 px: related pages under one heading, where
+    """Government's 16 entries fit one line at 1280 px: related pages under one heading, where
     the first of them stands; the page shown marks its group active."""
     request = _request()
     request.path = "/targets/funnel/"
@@ -137,6 +138,7 @@ def test_the_wide_menu_groups_related_pages() -> None:
     money = tree[-2]
     assert [link["url"] for link in money["children"]] == [
         "/gov/financing/",
+        "/lending/gov/",
         "/programmes/gov/",
         "/targets/funnel/",
         "/programmes/gov/subsidies/",

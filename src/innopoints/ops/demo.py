@@ -124,8 +124,9 @@ def _authorise_and_borrow(enterprise: Any, bank: Any, admin: Any) -> None:
 
 def _financing_loop(run: Run, username: str, say: Callable[[str], None]) -> None:
     """The loop after the score, so a visitor sees it whole: applications to two banks in every
-    state, and a risk-compensation programme with filed loans, a paid claim, a paid interest
-    subsidy and a first-loan award. Each part is made once."""
+    state, and a risk-compensation programme into which the banks file the loans those
+    applications brought — one defaults, its claim is paid and its application shows 已代偿 —
+    with a paid interest subsidy and a first-loan award. Each part is made once."""
     from innopoints.applications.demo_offerings import publish_demo_offerings  # noqa: PLC0415
     from innopoints.lending.demo import demo_applications  # noqa: PLC0415
     from innopoints.programmes import demo as programme_demo  # noqa: PLC0415
@@ -133,7 +134,7 @@ def _financing_loop(run: Run, username: str, say: Callable[[str], None]) -> None
     publish_demo_offerings()  # two banks' own loan products, on the shelf after review
     made = demo_applications(run)
     if made:
-        say(f"financing applications: {made}, one in each state")
+        say(f"financing applications: {made}, in every state")
     admin = get_user_model().objects.get(username=username)
     programme = programme_demo.build(admin)
     if programme is not None:

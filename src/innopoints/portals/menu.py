@@ -33,12 +33,18 @@ register_search(Role.INSTITUTION, "portals:fin_search", _("检索企业：名称
 group(
     GOVERNMENT, _("数据治理"), ["portals:gov_import", "collection:quality", "collection:findings"]
 )
-group(GOVERNMENT, _("政策与产品"), ["portals:gov_uptake", "applications:gov_offerings"])
+group(GOVERNMENT, _("积分评价"), ["scoring:runs", "analysis:pool-rules"])
+group(
+    GOVERNMENT,
+    _("政策与产品"),
+    ["applications:gov_policies", "portals:gov_uptake", "applications:gov_offerings"],
+)
 group(
     GOVERNMENT,
     _("融资与风险补偿"),
     [
         "portals:gov_financing",
+        "lending:gov_list",
         "targets:funnel",
         "programmes:gov_programmes",
         "programmes:gov_subsidies",
