@@ -67,8 +67,10 @@ def test_the_registered_menu_of_each_role() -> None:
         ("数据质量", "/collection/quality/"),
         ("核验问题", "/collection/findings/"),
         ("积分测算", "/scoring/runs/"),
+        ("培育库规则", "/analysis/pools/rules/"),
         ("后台任务", "/ops/jobs/"),
         ("邀请企业", "/gov/invite/"),
+        ("政府政策", "/applications/gov/policies/"),
         ("政策推送成效", "/gov/uptake/"),
         ("产品审核", "/applications/gov/offerings/"),
         ("融资统计", "/gov/financing/"),
@@ -128,7 +130,7 @@ def test_the_wide_menu_groups_related_pages() -> None:
     assert [str(node["label"]) for node in tree] == [
         "政府端首页",
         "数据治理",
-        "积分测算",
+        "积分评价",
         "后台任务",
         "邀请企业",
         "政策与产品",
@@ -145,5 +147,10 @@ def test_the_wide_menu_groups_related_pages() -> None:
         "/targets/",
     ]
     assert money["active"] and not tree[1]["active"]
+    assert [link["url"] for link in tree[-1]["children"]] == [
+        "/targets/supervision/",
+        "/targets/supervision/deliveries/",
+        "/targets/supervision/summaries/",
+    ]
     flat = [link["url"] for node in tree for link in node.get("children", [node])]
     assert flat == [url for _, url in menu.items("government", request)]
