@@ -67,8 +67,10 @@ def test_the_registered_menu_of_each_role() -> None:
         ("数据质量", "/collection/quality/"),
         ("核验问题", "/collection/findings/"),
         ("积分测算", "/scoring/runs/"),
+        ("培育库规则", "/analysis/pools/rules/"),
         ("后台任务", "/ops/jobs/"),
         ("邀请企业", "/gov/invite/"),
+        ("政府政策", "/applications/gov/policies/"),
         ("政策推送成效", "/gov/uptake/"),
         ("产品审核", "/applications/gov/offerings/"),
         ("融资统计", "/gov/financing/"),
@@ -77,6 +79,9 @@ def test_the_registered_menu_of_each_role() -> None:
         ("融资漏斗与目标", "/targets/funnel/"),
         ("贴息与奖励", "/programmes/gov/subsidies/"),
         ("目标管理", "/targets/"),
+        ("各地区监测评价", "/targets/supervision/"),
+        ("数据报送情况", "/targets/supervision/deliveries/"),
+        ("工作总结", "/targets/supervision/summaries/"),
     ]
     assert labels("government") == government
     assert labels("admin") == [
@@ -125,13 +130,14 @@ def test_the_wide_menu_groups_related_pages() -> None:
     assert [str(node["label"]) for node in tree] == [
         "政府端首页",
         "数据治理",
-        "积分测算",
+        "积分评价",
         "后台任务",
         "邀请企业",
         "政策与产品",
         "融资与风险补偿",
+        "监测评价",
     ]
-    money = tree[-1]
+    money = tree[-2]
     assert [link["url"] for link in money["children"]] == [
         "/gov/financing/",
         "/lending/gov/",
@@ -141,5 +147,10 @@ def test_the_wide_menu_groups_related_pages() -> None:
         "/targets/",
     ]
     assert money["active"] and not tree[1]["active"]
+    assert [link["url"] for link in tree[-1]["children"]] == [
+        "/targets/supervision/",
+        "/targets/supervision/deliveries/",
+        "/targets/supervision/summaries/",
+    ]
     flat = [link["url"] for node in tree for link in node.get("children", [node])]
     assert flat == [url for _, url in menu.items("government", request)]

@@ -48,7 +48,7 @@ from innopoints.lending.models import ApplicationDocument
 from innopoints.registry.english import english_name
 from innopoints.registry.models import Enterprise, Institution, Region
 from innopoints.scoring.models import Result, RobustnessAnalysis
-from innopoints.targets.models import Target
+from innopoints.targets.models import Target, WorkSummary
 from tests.platform.conftest import csv_bytes, published_board, scored_run, shared
 
 # Pages that are technical by nature: what they show are identifiers a programmer needs.
@@ -71,6 +71,7 @@ NOT_PAGES = {
     "applications:fin_offering_preview",
     "applications:fin_offering_submit",
     "applications:fin_offering_withdraw",
+    "targets:summary-file",  # a download
 }
 CODE_LIKE = re.compile(r"(?<![A-Za-z0-9_.@/-])[a-z]+_[a-z_]+(?![A-Za-z0-9_@/-])")
 DEVELOPER_NOTES = re.compile(r"[\w/.-]+\.md\b|\bseed \d{3}\b|种子材料|§\s?\d", re.I)
@@ -303,6 +304,15 @@ def build_world(tmp_path: Path) -> dict[str, Any]:
     workflow.add_document(application, user=owner, name="statements.pdf", content=b"%PDF-1.4")
     finding = Finding.objects.filter(status="open").first()
     assert finding is not None
+    WorkSummary.objects.create(
+        division_id="510100",
+        year=2025,
+        text="2025 年工作总结",
+        file_name="总结.pdf",
+        content=b"%PDF-1.4",
+        size=8,
+        uploaded_by=admin,
+    )
     return {
         "run": run,
         "enterprise": best.enterprise,
@@ -343,6 +353,9 @@ MUST_SEE = {
     ("targets:funnel", "sichuan"),
     ("targets:funnel", "banker"),
     ("targets:edit", "sichuan"),
+    ("targets:supervision", "sichuan"),
+    ("targets:deliveries", "chengdu"),
+    ("targets:summary", "sichuan"),
     ("scoring:run", "chengdu"),
     ("scoring:explain", "sichuan"),
     ("scoring:leaderboard", "sichuan"),
@@ -410,6 +423,7 @@ ARGUMENTS: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = {
     "lending:bank_dossier": lambda w: [{"pk": w["application"].pk}],
     "lending:ent_detail": lambda w: [{"pk": w["application"].pk}],
     "targets:edit": lambda w: [{"pk": t.pk} for t in Target.objects.all()],
+    "targets:summary": lambda w: [{"pk": s.pk} for s in WorkSummary.objects.all()],
     "lending:document": lambda w: [{"pk": d.pk} for d in ApplicationDocument.objects.all()],
     "applications:fin_offering": lambda w: [{"pk": w["own_offering"].pk}],
     "applications:fin_offering_edit": lambda w: [{"pk": w["own_offering"].pk}],

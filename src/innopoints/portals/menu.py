@@ -51,6 +51,11 @@ group(
         "targets:list",
     ],
 )
+group(
+    GOVERNMENT,
+    _("监测评价"),
+    ["targets:supervision", "targets:deliveries", "targets:summaries", "targets:deadlines"],
+)
 group(Role.INSTITUTION, _("授权与邀请"), ["portals:fin_authorised", "lending:bank_invitations"])
 group(Role.INSTITUTION, _("融资业务"), ["portals:fin_financings", "programmes:fin_filings"])
 group(Role.INSTITUTION, _("统计"), ["portals:fin_outcomes", "targets:funnel"])
