@@ -4,7 +4,7 @@ name (华智科技 → HZKJ). Always within a queryset the caller has already sc
 user may see (accounts/scope.py), and always through an index (registry/search_index.py):
 
 - three characters or more: pg_trgm (PostgreSQL) or the FTS5 trigram table (SQLite);
-- two characters: the two-character pieces index (PostgreSQL), a scan on SQLite;
+- one or two characters: the pieces index (PostgreSQL), a scan on SQLite;
 - the credit code and the legal representative's whole name: their B-tree indexes.
 
 A query gives at most ``CAP`` enterprises, unordered from the index; pages order those."""
@@ -23,10 +23,10 @@ from innopoints.registry.models import Enterprise
 from innopoints.registry.search_index import FTS
 
 CAP = 500
-SHORTEST = 2
+TRIGRAM = 3
 
 
-class QueryTooShort(ValueError):
+class EmptyQuery(ValueError):
     pass
 
 
@@ -37,7 +37,7 @@ class Found:
 
 
 def normalise(text: str | None) -> str:
-    """What is searched for: the text without any whitespace (人 们 often type 华智 科技)."""
+    """What is searched for: the text without any whitespace (people often type 华智 科技)."""
     return "".join(str(text or "").split())
 
 
@@ -56,23 +56,20 @@ def _fts(text: str) -> RawSQL:
 
 def _pieces(column: str, text: str) -> RawSQL:
     return RawSQL(
-        f'innopoints_bigrams({column}) @> ARRAY[%s]::text[]', [text], output_field=BooleanField()
+        f"innopoints_bigrams({column}) @> ARRAY[%s]::text[]", [text], output_field=BooleanField()
     )
 
 
 def condition(text: str, vendor: str) -> Q:
     """The filter for ``text`` on the enterprise table (``vendor``: the database's)."""
     wanted = normalise(text)
-    if len(wanted) < SHORTEST:
-        raise QueryTooShort(
-            gettext("请至少输入 %(n)d 个字符（名称的一部分、信用代码、法定代表人或拼音首字母）")
-            % {"n": SHORTEST}
-        )
+    if not wanted:
+        raise EmptyQuery(gettext("请输入企业名称的一部分、信用代码、法定代表人或拼音首字母"))
     upper = wanted.upper()
     found = Q(legal_representative=wanted)
     if _latin(upper):
         found |= Q(credit_code__startswith=upper)
-    if len(wanted) >= 3:  # noqa: PLR2004 - a trigram
+    if len(wanted) >= TRIGRAM:
         if vendor == "sqlite":
             return found | _fts(wanted)  # type: ignore[no-any-return]
         found |= Q(name__icontains=wanted) | Q(legal_representative__contains=wanted)
@@ -92,7 +89,7 @@ def condition(text: str, vendor: str) -> Q:
 
 def find(enterprises: QuerySet[Enterprise], text: str, cap: int = CAP) -> Found:
     """The ids of at most ``cap`` enterprises of ``enterprises`` that ``text`` finds;
-    QueryTooShort for a single character (it would find nearly everyone)."""
+    EmptyQuery when there is nothing to look for."""
     vendor = connections[enterprises.db].vendor
     ids = list(
         enterprises.filter(condition(text, vendor)).order_by().values_list("pk", flat=True)[:cap]

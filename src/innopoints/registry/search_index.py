@@ -1,9 +1,10 @@
 """The indexes behind the enterprise search (registry/search.py), one kind per database.
 
 PostgreSQL: pg_trgm GIN over the upper-cased name, the legal representative and the pinyin
-initials (any part of three characters or more), and a GIN over the sets of two-character
-pieces of the name and the initials (``innopoints_bigrams``): a two-character Chinese query,
-the commonest kind, yields no trigram. Both are expression indexes: nothing to keep current.
+initials (any part of three characters or more), and a GIN over the sets of one- and
+two-character pieces of the name and the initials (``innopoints_bigrams``): a two-character
+Chinese query, the commonest kind, yields no trigram. Both are expression indexes: nothing
+to keep current.
 
 SQLite (the embedded default): an FTS5 table with the trigram tokenizer over the same three
 columns, its content read from ``registry_enterprise`` and kept current by triggers, so every
@@ -19,11 +20,13 @@ from typing import Any
 FTS = "registry_enterprise_fts"
 COLUMNS = ("name", "legal_representative", "initials")
 
+# every piece of one and of two characters: 华智科技 → {华, 智, 科, 技, 华智, 智科, 科技}
 PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION innopoints_bigrams(t text) RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-  SELECT coalesce(array_agg(DISTINCT substr(t, i, 2)), '{}')
-  FROM generate_series(1, length(t) - 1) AS i
+  SELECT coalesce(array_agg(DISTINCT substr(t, i, n)), '{}')
+  FROM generate_series(1, length(t)) AS i, (VALUES (1), (2)) AS pieces(n)
+  WHERE i + n - 1 <= length(t)
 $$
 """
 PG_INDEXES = (

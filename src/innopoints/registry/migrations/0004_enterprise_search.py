@@ -36,34 +36,48 @@ def drop_index(apps, schema_editor):  # type: ignore[no-untyped-def]
     drop_index(schema_editor.connection)
 
 
-
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0002_reference_data'),
+        ("registry", "0002_reference_data"),
     ]
 
     operations = [
         TrigramExtension(),  # PostgreSQL only (a no-op elsewhere)
         migrations.AddField(
-            model_name='enterprise',
-            name='initials',
-            field=models.CharField(blank=True, default='', editable=False, max_length=200, verbose_name='名称拼音首字母'),
+            model_name="enterprise",
+            name="initials",
+            field=models.CharField(
+                blank=True,
+                default="",
+                editable=False,
+                max_length=200,
+                verbose_name="名称拼音首字母",
+            ),
         ),
         migrations.AddField(
-            model_name='enterprise',
-            name='legal_representative',
-            field=models.CharField(blank=True, db_index=True, default='', max_length=64, verbose_name='法定代表人'),
+            model_name="enterprise",
+            name="legal_representative",
+            field=models.CharField(
+                blank=True, db_index=True, default="", max_length=64, verbose_name="法定代表人"
+            ),
         ),
         migrations.AddField(
-            model_name='historicalenterprise',
-            name='initials',
-            field=models.CharField(blank=True, default='', editable=False, max_length=200, verbose_name='名称拼音首字母'),
+            model_name="historicalenterprise",
+            name="initials",
+            field=models.CharField(
+                blank=True,
+                default="",
+                editable=False,
+                max_length=200,
+                verbose_name="名称拼音首字母",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalenterprise',
-            name='legal_representative',
-            field=models.CharField(blank=True, db_index=True, default='', max_length=64, verbose_name='法定代表人'),
+            model_name="historicalenterprise",
+            name="legal_representative",
+            field=models.CharField(
+                blank=True, db_index=True, default="", max_length=64, verbose_name="法定代表人"
+            ),
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop, elidable=True),
         migrations.RunPython(create_index, drop_index),
