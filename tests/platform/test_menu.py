@@ -67,6 +67,7 @@ def test_the_registered_menu_of_each_role() -> None:
         ("数据质量", "/collection/quality/"),
         ("核验问题", "/collection/findings/"),
         ("积分测算", "/scoring/runs/"),
+        ("培育库规则", "/analysis/pools/rules/"),
         ("公示与异议", "/analysis/publicity/"),
         ("后台任务", "/ops/jobs/"),
         ("邀请企业", "/gov/invite/"),
@@ -125,7 +126,7 @@ def test_the_wide_menu_groups_related_pages() -> None:
     assert [str(node["label"]) for node in tree] == [
         "政府端首页",
         "数据治理",
-        "测算与公示",
+        "积分评价",
         "后台任务",
         "邀请企业",
         "政策与产品",

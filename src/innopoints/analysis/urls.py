@@ -1,6 +1,6 @@
 from django.urls import path
 
-from innopoints.analysis import publicity_views, search, views
+from innopoints.analysis import pool_editing, publicity_views, search, views
 
 app_name = "analysis"
 urlpatterns = [
@@ -25,6 +25,9 @@ urlpatterns = [
     path("runs/<int:run_id>/pools/", views.pools_page, name="pools"),
     path("runs/<int:run_id>/pools/<slug:code>/", views.pool_page, name="pool"),
     path("runs/<int:run_id>/pools/<slug:code>.xlsx", views.pool_xlsx, name="pool-xlsx"),
+    path("pools/rules/", pool_editing.pool_rules, name="pool-rules"),
+    path("pools/rules/new/", pool_editing.pool_rule_edit, name="pool-rule-new"),
+    path("pools/rules/<slug:code>/", pool_editing.pool_rule_edit, name="pool-rule-edit"),
     path("runs/<int:run_id>/statistics/", views.statistics_page, name="statistics"),
     path("runs/<int:run_id>/statistics.xlsx", views.statistics_xlsx, name="statistics-xlsx"),
 ]

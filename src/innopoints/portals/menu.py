@@ -12,7 +12,7 @@ register(GOVERNMENT, _("政府端首页"), "portals:gov_home", order=10)
 register(GOVERNMENT, _("数据导入"), "portals:gov_import", order=20)
 register(GOVERNMENT, _("邀请企业"), "portals:gov_invite", order=70)
 register(GOVERNMENT, _("融资统计"), "portals:gov_financing", order=90)
-register(GOVERNMENT, _("公示与异议"), "analysis:publicity-list", order=55)
+register(GOVERNMENT, _("公示与异议"), "analysis:publicity-list", order=56)
 # the frame's search box: enterprises of the jurisdiction by name or credit code (analysis)
 register_search(GOVERNMENT, "analysis:enterprise-search", _("企业名称或统一社会信用代码"))
 
@@ -34,8 +34,12 @@ register_search(Role.INSTITUTION, "portals:fin_search", _("检索企业：名称
 group(
     GOVERNMENT, _("数据治理"), ["portals:gov_import", "collection:quality", "collection:findings"]
 )
-# runs and their public 公示 (objections answered there) side by side
-group(GOVERNMENT, _("测算与公示"), ["scoring:runs", "analysis:publicity-list"])
+# runs, the pools' rules and the public 公示 of the lists (objections answered there)
+group(
+    GOVERNMENT,
+    _("积分评价"),
+    ["scoring:runs", "analysis:pool-rules", "analysis:publicity-list"],
+)
 group(GOVERNMENT, _("政策与产品"), ["portals:gov_uptake", "applications:gov_offerings"])
 group(
     GOVERNMENT,
