@@ -261,6 +261,19 @@ def test_a_wrong_sum_or_a_filled_trap_keeps_nothing(item: Publicity) -> None:
     assert Objection.objects.count() == 0
 
 
+def test_an_attachment_over_the_limit_is_refused(item: Publicity, settings: Any) -> None:
+    settings.INNOPOINTS_MAX_OBJECTION_BYTES = 2**20
+    client, url = Client(), reverse("public:page", args=[item.pk])
+    over = SimpleUploadedFile("证明.pdf", b"x" * (2**20 + 10 * 1024))  # the form says why
+    response = _objection_post(client, url, attachment=over)
+    assert response.status_code == 200
+    assert "附件 1.0 MB，超过上限 1 MB" in response.content.decode()
+    huge = SimpleUploadedFile("证明.pdf", b"x" * (2**20 + 100 * 1024))  # refused unread
+    response = _objection_post(client, url, attachment=huge)
+    assert response.status_code == 413 and "附件超过上限 1 MB" in response.content.decode()
+    assert Objection.objects.count() == 0
+
+
 def test_objections_beyond_the_hourly_allowance_are_refused(item: Publicity, settings: Any) -> None:
     settings.INNOPOINTS_OBJECTIONS_PER_HOUR = 1
     client, url = Client(), reverse("public:page", args=[item.pk])

@@ -135,6 +135,16 @@ def attachment_problem(file_name: str, size: int) -> str | None:
     return None
 
 
+def body_too_large(request: HttpRequest) -> bool:
+    """A posted objection whose body is larger than the attachment limit allows (with room for
+    the form's text): refused before the body is read."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return True
+    return length > max_attachment_bytes() + 64 * 1024
+
+
 def hourly_limit() -> int:
     return int(getattr(settings, "INNOPOINTS_OBJECTIONS_PER_HOUR", 5))
 
@@ -179,7 +189,9 @@ def file_objection(request: HttpRequest, publicity: Publicity, data: dict[str, A
             request=request,
             summary=gettext("收到对公示“%(title)s”的异议") % {"title": publicity.title},
         )
-    _tell_publisher(objection)
+    _tell_publisher(
+        objection, request.build_absolute_uri(reverse("analysis:objection", args=[objection.pk]))
+    )
     return objection
 
 
@@ -194,7 +206,7 @@ def listed_enterprise(publicity: Publicity, subject: str) -> int | None:
     return None
 
 
-def _tell_publisher(objection: Objection) -> None:
+def _tell_publisher(objection: Objection, link: str) -> None:
     publisher = objection.publicity.created_by
     if not publisher.email:
         return
@@ -204,7 +216,7 @@ def _tell_publisher(objection: Objection) -> None:
         % {
             "number": objection.number,
             "deadline": objection.deadline.isoformat(),
-            "link": reverse("analysis:objection", args=[objection.pk]),
+            "link": link,
         },
         None,
         [publisher.email],

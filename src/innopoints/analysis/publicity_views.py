@@ -217,6 +217,13 @@ def public_page(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     now = publicity.state(item)
+    if request.method == "POST" and publicity.body_too_large(request):
+        messages.error(
+            request,
+            gettext("附件超过上限 %(limit).0f MB")
+            % {"limit": publicity.max_attachment_bytes() / publicity.MiB},
+        )
+        return _public_render(request, item, now, ObjectionForm() if now == "open" else None, 413)
     form = None
     if now == publicity.OPEN:
         about = (request.GET.get("about") or "")[:200]
