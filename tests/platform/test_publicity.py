@@ -377,6 +377,8 @@ def test_publisher_resolves_and_starts_the_corrected_run(
     client.force_login(publisher)
     inbox = client.get(reverse("analysis:publicity-list")).content.decode()
     assert objection.number in inbox and "已超期" in inbox
+    home = client.get(reverse("portals:gov_home")).content.decode()
+    assert 'id="fig-objections"' in home
     url = reverse("analysis:objection", args=[objection.pk])
     assert client.post(url, {"status": "upheld", "reason": ""}).status_code == 200  # reason
     client.post(url, {"status": "upheld", "reason": "核实：研发费用录入有误，已更正"})
