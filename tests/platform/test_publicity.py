@@ -258,6 +258,8 @@ def test_a_wrong_sum_or_a_filled_trap_keeps_nothing(item: Publicity) -> None:
     assert _objection_post(client, url, answer="99").status_code == 200
     assert _objection_post(client, url, website="spam").status_code == 200
     assert _objection_post(client, url, phone="").status_code == 200  # no contact
+    bad_phone = _objection_post(client, url, phone="<script>")
+    assert "电话号码只能包含数字" in bad_phone.content.decode()
     assert Objection.objects.count() == 0
 
 

@@ -3,9 +3,11 @@ recording its outcome (the publisher)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -63,7 +65,7 @@ class PublicityForm(forms.ModelForm):
                 self.initial.setdefault("field", named[0].pk)
             start = publicity.today()
             self.initial.setdefault("starts_on", start)
-            self.initial.setdefault("ends_on", start + publicity.dt.timedelta(days=6))
+            self.initial.setdefault("ends_on", start + dt.timedelta(days=6))
         self.fields["reply_days"] = with_unit(self.fields["reply_days"], str(_("天")))
 
     def clean(self) -> dict[str, Any]:
@@ -86,7 +88,12 @@ class ObjectionForm(forms.Form):
         help_text=_("可不填：对整个名单提出异议时留空"),
     )
     name = forms.CharField(label=_("异议人姓名或单位"), max_length=64)
-    phone = forms.CharField(label=_("联系电话"), max_length=32, required=False)
+    phone = forms.CharField(
+        label=_("联系电话"),
+        max_length=32,
+        required=False,
+        validators=[RegexValidator(r"^[0-9+()\- ]*$", _("电话号码只能包含数字、空格和 + - ( )"))],
+    )
     email = forms.EmailField(label=_("电子邮箱"), required=False)
     text = forms.CharField(
         label=_("异议内容"),
