@@ -12,6 +12,7 @@ register(GOVERNMENT, _("政府端首页"), "portals:gov_home", order=10)
 register(GOVERNMENT, _("数据导入"), "portals:gov_import", order=20)
 register(GOVERNMENT, _("邀请企业"), "portals:gov_invite", order=70)
 register(GOVERNMENT, _("融资统计"), "portals:gov_financing", order=90)
+register(GOVERNMENT, _("公示与异议"), "analysis:publicity-list", order=56)
 # the frame's search box (registry/search.py): enterprises of the jurisdiction (analysis)
 register_search(
     GOVERNMENT, "analysis:enterprise-search", _("企业名称、信用代码、法定代表人或拼音首字母")
@@ -40,7 +41,12 @@ register_search(Role.ENTERPRISE, "portals:ent_search", _("查找本企业的页�
 group(
     GOVERNMENT, _("数据治理"), ["portals:gov_import", "collection:quality", "collection:findings"]
 )
-group(GOVERNMENT, _("积分评价"), ["scoring:runs", "analysis:pool-rules"])
+# runs, the pools' rules and the public 公示 of the lists (objections answered there)
+group(
+    GOVERNMENT,
+    _("积分评价"),
+    ["scoring:runs", "analysis:pool-rules", "analysis:publicity-list"],
+)
 group(
     GOVERNMENT,
     _("政策与产品"),

@@ -53,5 +53,6 @@ urlpatterns = [
     path("ent/matches/<int:pk>/", enterprise.match_detail, name="ent_match"),
     path("ent/offerings/<int:pk>/", enterprise.offering_detail, name="ent_offering"),
     path("ent/push-settings/", enterprise.push_settings, name="ent_push_settings"),
+    path("ent/score-consent/", enterprise.score_consent, name="ent_score_consent"),
     path("gov/uptake/", applications_views.uptake, name="gov_uptake"),
 ]

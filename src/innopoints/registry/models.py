@@ -52,6 +52,7 @@ class IndustryField(models.Model):
         ("hitech", _("高新技术领域")),
         ("strategic", _("战略性新兴产业")),
         ("future", _("未来产业")),
+        ("board", _("积分榜重点公布领域")),
     ]
     code = models.CharField(_("代码"), max_length=16, primary_key=True)
     name = models.CharField(_("名称"), max_length=64)
