@@ -38,7 +38,7 @@ def drop_index(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registry", "0002_reference_data"),
+        ("registry", "0003_board_fields"),
     ]
 
     operations = [
