@@ -66,10 +66,10 @@ def test_the_registered_menu_of_each_role() -> None:
         ("数据导入", "/gov/import/"),
         ("数据质量", "/collection/quality/"),
         ("核验问题", "/collection/findings/"),
+        ("后台任务", "/ops/jobs/"),
         ("积分测算", "/scoring/runs/"),
         ("培育库规则", "/analysis/pools/rules/"),
         ("公示与异议", "/analysis/publicity/"),
-        ("后台任务", "/ops/jobs/"),
         ("邀请企业", "/gov/invite/"),
         ("政府政策", "/applications/gov/policies/"),
         ("政策推送成效", "/gov/uptake/"),
@@ -132,13 +132,12 @@ def test_the_wide_menu_groups_related_pages() -> None:
         "政府端首页",
         "数据治理",
         "积分评价",
-        "后台任务",
         "邀请企业",
         "政策与产品",
         "融资与风险补偿",
         "监测评价",
     ]
-    money = tree[6]
+    money = tree[5]
     assert [link["url"] for link in money["children"]] == [
         "/gov/financing/",
         "/lending/gov/",

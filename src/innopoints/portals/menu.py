@@ -39,7 +39,9 @@ register_search(Role.ENTERPRISE, "portals:ent_search", _("查找本企业的页�
 
 # the wide menu stays on one line at 1280 px: related pages under one heading each
 group(
-    GOVERNMENT, _("数据治理"), ["portals:gov_import", "collection:quality", "collection:findings"]
+    GOVERNMENT,
+    _("数据治理"),
+    ["portals:gov_import", "collection:quality", "collection:findings", "ops:jobs"],
 )
 # runs, the pools' rules and the public 公示 of the lists (objections answered there)
 group(
