@@ -236,3 +236,24 @@ def test_a_partly_covered_file_is_scored_with_a_warning(province: Path, tmp_path
     )
     assert json.loads(report.read_text(encoding="utf-8"))["warnings"] == [warning]
     assert "warning: 2 of 18 weighted indicators" in " ".join(result.output.split())  # type: ignore[attr-defined]
+
+
+def test_the_command_line_starts_without_the_engine_or_django() -> None:
+    """``innopoints --help`` stays light: numpy, polars, rich and Django load only in the
+    commands that use them (start-up is measured in benchmarks, not here)."""
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    heavy = "('numpy', 'polars', 'django', 'rich.console')"
+    probe = f"import sys, innopoints.cli; print(sorted(m for m in {heavy} if m in sys.modules))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert loaded == "[]"
+
+
+def test_the_robustness_help_names_the_engines_normalisations() -> None:
+    from innopoints.cli import NORMALISATIONS_HELP  # noqa: PLC0415
+    from innopoints.engine.uncertainty import NORMALISATIONS  # noqa: PLC0415
+
+    assert ",".join(NORMALISATIONS) == NORMALISATIONS_HELP

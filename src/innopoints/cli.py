@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -10,31 +11,49 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import polars as pl
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from innopoints import __version__
-from innopoints.engine import InputError, SchemeError, load_scheme, read_table, score
-from innopoints.engine.params import FrozenParameters
-from innopoints.engine.run import score_against
-from innopoints.engine.scheme import Scheme, builtin_ids
-from innopoints.engine.synth import write_synth
-from innopoints.engine.uncertainty import NORMALISATIONS, Factors, analyse
-from innopoints.engine.writer import write_table
 
-err = Console(stderr=True, soft_wrap=True)
-out = Console(soft_wrap=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from innopoints.engine import InputError
+    from innopoints.engine.scheme import Scheme
+
+# ``innopoints --help`` and the Django commands must not pay for numpy, polars and the engine:
+# each command imports what it needs when it runs (docs/scale.md, start-up).
+NORMALISATIONS_HELP = "scheme,wminmax,minmax,rank,goalpost"  # engine.uncertainty.NORMALISATIONS
+
+
+@functools.cache
+def _console(stderr: bool) -> Console:
+    from rich.console import Console  # noqa: PLC0415 - on demand (start-up)
+
+    return Console(stderr=stderr, soft_wrap=True)
+
+
+class _LazyConsole:
+    """``err.print``/``out.print`` as before; rich loads when something is printed."""
+
+    def __init__(self, stderr: bool) -> None:
+        self._stderr = stderr
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        _console(self._stderr).print(*objects, **options)
+
+
+err = _LazyConsole(stderr=True)
+out = _LazyConsole(stderr=False)
 
 EXIT_BAD_INPUT = 2
 
 
 def _load(scheme_ref: str) -> Scheme:
+    from innopoints.engine import load_scheme  # noqa: PLC0415
+
     path = Path(scheme_ref)
     return load_scheme(path if path.suffix in {".yaml", ".yml"} else scheme_ref)
 
@@ -59,6 +78,8 @@ def _report_input_error(exc: InputError) -> None:
 def _user_errors() -> Iterator[None]:
     """Bad input, a bad scheme or an unreadable file ends the command with exit code 2 and
     a message; nothing half-written is left behind (writes are atomic)."""
+    from innopoints.engine import InputError, SchemeError  # noqa: PLC0415
+
     try:
         yield
     except SchemeError as exc:
@@ -79,13 +100,15 @@ class _Steps:
     """A progress bar over the named steps of a command, on stderr."""
 
     def __init__(self, steps: list[str], quiet: bool) -> None:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: PLC0415
+
         self.steps = steps
         self.progress = Progress(
             TextColumn("{task.description:<28}"),
             BarColumn(),
             TextColumn("{task.completed}/{task.total}"),
             TimeElapsedColumn(),
-            console=err,
+            console=_console(True),
             disable=quiet,
             transient=True,
         )
@@ -156,6 +179,9 @@ def score_command(
     quiet: bool,
 ) -> None:
     """Score INPUT (one row per enterprise) and write one result row per input row."""
+    from innopoints.engine import read_table, score  # noqa: PLC0415
+    from innopoints.engine.writer import write_table  # noqa: PLC0415
+
     started = time.perf_counter()
     steps = ["read and check", "prepare", "normalise", "aggregate", "rank", "agreement", "write"]
     with _user_errors():
@@ -179,6 +205,9 @@ def score_command(
 
 
 def _print_summary(result: Any, seconds: float, out_path: Path) -> None:
+    from rich.markup import escape  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+
     table = Table(title=f"{result.scheme.name.zh} · {result.period}", show_header=True)
     for column in ("enterprises", "ranked", "vetoed", "median total", "top total"):
         table.add_column(column, justify="right")
@@ -229,6 +258,11 @@ def assess_command(
 ) -> None:
     """Estimate scores against a finished run's frozen parameters (自评): nothing is
     re-normalised; rank and tier place each total in the run's distribution."""
+    from innopoints.engine import read_table  # noqa: PLC0415
+    from innopoints.engine.params import FrozenParameters  # noqa: PLC0415
+    from innopoints.engine.run import score_against  # noqa: PLC0415
+    from innopoints.engine.writer import write_table  # noqa: PLC0415
+
     with _user_errors():
         scheme = _load(scheme_ref)
         frozen = FrozenParameters.from_json(params_path.read_text(encoding="utf-8"))
@@ -242,6 +276,8 @@ def assess_command(
 
 
 def _percentile_series(result: Any) -> Any:
+    import polars as pl  # noqa: PLC0415 - on demand (start-up)
+
     return pl.Series("percentile", result.percentile())
 
 
@@ -277,7 +313,7 @@ def _percentile_series(result: Any) -> Any:
     "--normalisations",
     default=None,
     help="Comma-separated normalisation alternatives, the nominal (scheme) first "
-    f"[default: {','.join(NORMALISATIONS)}; scheme only for a scheme with a coinr: block, "
+    f"[default: {NORMALISATIONS_HELP}; scheme only for a scheme with a coinr: block, "
     "where only the weights vary]; COINr's coinr:zscore, coinr:prank, coinr:fracmax, "
     "coinr:dist2max, coinr:borda may be added.",
 )
@@ -304,6 +340,10 @@ def robustness_command(
     """Uncertainty and sensitivity analysis of scoring INPUT: Monte Carlo over the weights
     (±25 %), normalisation, winsorising bounds, transform and reference group (only the
     weights for a scheme with a coinr: block, scored with its own methods)."""
+    from innopoints.engine import read_table  # noqa: PLC0415
+    from innopoints.engine.uncertainty import Factors, analyse  # noqa: PLC0415
+    from innopoints.engine.writer import write_table  # noqa: PLC0415
+
     started = time.perf_counter()
     with _user_errors():
         scheme = _load(scheme_ref)
@@ -341,12 +381,14 @@ class _Share:
     """A progress bar over a share of the work done, on stderr."""
 
     def __init__(self, quiet: bool) -> None:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: PLC0415
+
         self.progress = Progress(
             TextColumn("{task.description:<28}"),
             BarColumn(),
             TextColumn("{task.percentage:>3.0f} %"),
             TimeElapsedColumn(),
-            console=err,
+            console=_console(True),
             disable=quiet,
             transient=True,
         )
@@ -364,6 +406,8 @@ class _Share:
 
 
 def _print_robustness(result: Any, seconds: float, out_path: Path) -> None:
+    from rich.table import Table  # noqa: PLC0415
+
     report = result.report()
     band, kept = report["rank_band"], report["tier_kept"]
     err.print(
@@ -402,6 +446,8 @@ def _print_robustness(result: Any, seconds: float, out_path: Path) -> None:
 )
 def synth_command(n: int, seed: int, out_path: Path, headers: str) -> None:
     """Write N realistic synthetic enterprises (CSV, or XLSX by suffix) for demos and tests."""
+    from innopoints.engine.synth import write_synth  # noqa: PLC0415
+
     write_synth(str(out_path), n, seed, headers)
     err.print(f"wrote {n} synthetic enterprises to {out_path}")
 
@@ -414,6 +460,9 @@ def scheme_group() -> None:
 @scheme_group.command("list")
 def scheme_list() -> None:
     """List the built-in schemes."""
+    from innopoints.engine import load_scheme  # noqa: PLC0415
+    from innopoints.engine.scheme import builtin_ids  # noqa: PLC0415
+
     for scheme_id in builtin_ids():
         scheme = load_scheme(scheme_id)
         marker = " (example)" if scheme.example else ""
@@ -428,7 +477,8 @@ def scheme_check(ref: str) -> None:
         scheme = _load(ref)
     out.print(
         f"{ref}: OK — {scheme.key}, {len(scheme.weighted)} weighted, "
-        f"{len(scheme.bonus)} bonus, {len(scheme.vetoes)} veto indicators",
+        f"{len(scheme.bonus)} bonus, {len(scheme.vetoes)} veto indicators"
+        + (f", {len(scheme.deductions)} deductions" if scheme.deductions else ""),
         highlight=False,
     )
 
@@ -450,6 +500,15 @@ def scheme_show(ref: str) -> None:
         + (f"; extends {', '.join(scheme.lineage)}" if scheme.lineage else ""),
         highlight=False,
     )
+    if scheme.deductions:
+        cap = "none" if scheme.deduction_cap is None else f"{scheme.deduction_cap:g}"
+        floor = "none" if scheme.deduction_floor is None else f"{scheme.deduction_floor:g}"
+        out.print(f"deductions: cap {cap}, total floor {floor}", highlight=False)
+    if scheme.missing.method != "zero":
+        out.print(
+            f"missing data: {scheme.missing.method} from coverage {scheme.missing.min_coverage:g}",
+            highlight=False,
+        )
     stages = scheme.stage_rule.codes
     click.echo(
         "  ".join(
@@ -472,6 +531,10 @@ def scheme_show(ref: str) -> None:
             cap = "" if ind.cap is None else f"≤{ind.cap:g}"
             cells = [f"{f'+{ind.points_per_item:g}/项{cap}':>10}" for _ in stages]
             method, transform = "bonus", ""
+        elif ind.kind == "deduction":
+            cap = "" if ind.cap is None else f"≤{ind.cap:g}"
+            cells = [f"{f'−{ind.points_per_item:g}/项{cap}':>10}" for _ in stages]
+            method, transform = "deduct", ""
         else:
             cells = [f"{'清零':>9}" for _ in stages]
             method, transform = "veto", ""

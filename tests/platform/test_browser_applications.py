@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from innopoints.accounts.models import Profile, Role
 from innopoints.applications.catalogue import load_offerings
 from innopoints.applications.models import Financing, Match, PushOptOut, RunMatching
+from innopoints.applications.offering_views import indications
 from innopoints.collection.models import Authorisation
 from innopoints.registry.models import Institution, Region
 from innopoints.scoring.models import Result
@@ -90,8 +91,11 @@ def test_applications_journey(
     conditions = page.text_content("#conditions") or ""
     assert "满足" in conditions and "不满足" not in conditions
     match = Match.objects.get(enterprise=best.enterprise, offering__code="kechuang-xindai-top20")
-    assert match.suggested_rate is not None
-    assert f"{match.suggested_rate:.2f}" in (page.text_content("#suggested") or "")
+    shown = indications(match.run, match.offering, [match.enterprise_id])[match.enterprise_id]
+    assert shown.rate is not None
+    # the one figure: 预授信参考 (the amount stored at matching time is not shown twice)
+    assert f"{shown.rate}%" in (page.text_content("#indication") or "")
+    assert page.locator("#suggested").count() == 0
     shot(page, "enterprise-match-reasons")
     page.goto(f"{live_server.url}/ent/push-settings/")
     page.uncheck("#push-settings input[value=insurance]")

@@ -459,23 +459,39 @@ def test_events_are_kept_for_the_timeline(w: dict[str, Any]) -> None:
 def test_demo_makes_applications_in_every_state_through_the_workflow(
     db: Any, tmp_path: Any
 ) -> None:
+    from innopoints.lending.demo import BANKS as DEMO_BANKS  # noqa: PLC0415
+    from innopoints.lending.demo import PLAN as DEMO_PLAN  # noqa: PLC0415
     from innopoints.lending.demo import ROUTES as DEMO_ROUTES  # noqa: PLC0415
     from innopoints.lending.demo import demo_applications  # noqa: PLC0415
     from tests.platform.conftest import scored_province  # noqa: PLC0415
 
     admin = get_user_model().objects.create_superuser("root", "r@example.invalid", "pw")
-    run = scored_province(tmp_path / "files", 40, 3, admin)
-    assert demo_applications(run) == len(DEMO_ROUTES)
+    run = scored_province(tmp_path / "files", 60, 3, admin)
+    assert len(DEMO_PLAN) == len(DEMO_ROUTES) + 2  # every state, and two more running loans
+    assert demo_applications(run) == len(DEMO_PLAN)
     assert set(Application.objects.values_list("status", flat=True)) == set(DEMO_ROUTES)
     assert demo_applications(run) == 0  # idempotent
+    assert Application.objects.count() == len(DEMO_PLAN)
     # every state reached by events (no raw inserts): one event per step plus the submission
     for app in Application.objects.all():
         assert app.events.count() == len(DEMO_ROUTES[app.status]) + 1
-    assert Application.objects.values("institution").distinct().count() == 2
-    # every disbursed-or-later application has its one financing record
+    banks = Institution.objects.filter(applications__isnull=False).distinct()
+    assert sorted(b.name for b in banks) == sorted(DEMO_BANKS)
+    # every disbursed-or-later application has its one financing record, a first loan in
+    # Chengdu (the programme demo files the running ones into Chengdu's pool)
     later = Application.objects.filter(status__in=[S.DISBURSED, S.SETTLED, S.OVERDUE, S.DEFAULTED])
-    assert all(a.financing_id for a in later)
+    assert later.count() == 6 and all(a.financing_id for a in later)
     assert Financing.objects.count() == later.count()
+    assert all(a.financing.enterprise.region_id.startswith("5101") for a in later)
+    assert Financing.objects.values("enterprise").distinct().count() == 6
+    running = later.filter(status=S.DISBURSED)
+    # application k is granted 80 + 15k 万元; the running ones are k = 7, 11, 12
+    assert sorted(a.financing.amount for a in running) == [
+        Decimal("185.00"),
+        Decimal("245.00"),
+        Decimal("260.00"),
+    ]
+    assert running.values("institution").distinct().count() == 2
 
 
 def test_apply_button_shows_the_scope_then_the_open_application(w: dict[str, Any]) -> None:

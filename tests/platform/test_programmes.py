@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
 from innopoints.accounts.models import Role
-from innopoints.applications.models import Financing, Offering
-from innopoints.lending.models import Application
+from innopoints.applications.models import Financing, Message, Offering
+from innopoints.audit.models import AuditEntry
+from innopoints.lending.demo import BANKS, banker
+from innopoints.lending.models import Application, ApplicationEvent
+from innopoints.ops.demo import _financing_loop
 from innopoints.programmes import demo, pool, relending, subsidies
 from innopoints.programmes.models import (
     Claim,
@@ -28,10 +33,14 @@ from innopoints.programmes.models import (
 from innopoints.programmes.pool import ProgrammeError
 from innopoints.registry.english import english_name
 from innopoints.registry.models import Qualification, Region
+from innopoints.targets import funnel, progress
+from innopoints.targets.models import Target
+from tests.platform.conftest import scored_province
 from tests.platform.programmes_world import DISBURSED, TODAY, World, make_world, user
 from tests.platform.test_page_walk import _Text, bare_codes, problems_in
 
 D = Decimal
+S = Application.Status
 
 
 @pytest.fixture
@@ -434,21 +443,29 @@ def test_every_page_answers(world: World) -> None:
     assert bank.get(reverse("programmes:gov_awards")).status_code == 403
 
 
+@pytest.fixture
+def demo_loop(db: Any, tmp_path: Path) -> dict[str, Any]:
+    """The demo's financing loop (ops/demo.py) after a scored province of 60 enterprises:
+    the banks' products, the applications and the programme filing their loans."""
+    admin = get_user_model().objects.create_superuser("root", "root@example.invalid", "pw")
+    run = scored_province(tmp_path / "files", 60, 3, admin)
+    said: list[str] = []
+    _financing_loop(run, "root", said.append)
+    return {"admin": admin, "run": run, "said": said}
+
+
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_pages_with_data_show_words_not_codes(world: World, language: str) -> None:
+def test_pages_with_data_show_words_not_codes(demo_loop: dict[str, Any], language: str) -> None:
     """The page walk's reading (test_page_walk) over these pages filled with the demo's loop."""
-    made = demo.build(world.admin, today=TODAY)
-    assert made is not None
+    made = Programme.objects.get(name=demo.NAME)
     codes = bare_codes()
     regions = {
         code: name if language.startswith("zh") else english_name(name)
         for code, name in Region.objects.values_list("code", "name")
     }
     city, bank = Client(), Client()
-    city.force_login(world.city)
-    bank.force_login(
-        user("demobanker", Role.INSTITUTION, institution=made.institutions.order_by("pk")[0])
-    )
+    city.force_login(user("chengdu", Role.GOVERNMENT, region=made.region))
+    bank.force_login(banker(made.institutions.order_by("pk")[0]))
     pages = [
         (city, "gov_programmes", ""),
         (city, "gov_ledger", f"?programme={made.pk}"),
@@ -503,21 +520,106 @@ def test_programme_form_checks_shares(world: World) -> None:
     assert not Programme.objects.filter(name="越权").exists()
 
 
-def test_demo_builds_the_loop_once(world: World) -> None:
-    made = demo.build(world.admin, today=TODAY)
-    assert made is not None and demo.build(world.admin, today=TODAY) == made
+def test_demo_builds_nothing_without_the_lending_demo_loans(world: World) -> None:
+    """The programme files the loans the lending demo disbursed; it makes none of its own."""
+    world.loan(world.local[0])  # a running loan, but not from a demo bank
+    assert demo.build(world.admin, today=TODAY) is None
+    assert not Programme.objects.filter(name=demo.NAME).exists()
+    assert Financing.objects.count() == 1
+
+
+def _story_counts() -> dict[str, int]:
+    models = [
+        Application,
+        ApplicationEvent,
+        Financing,
+        Programme,
+        Filing,
+        Claim,
+        LedgerEntry,
+        SubsidyScheme,
+        Subsidy,
+        Message,
+        AuditEntry,
+    ]
+    return {model.__name__: model.objects.count() for model in models}
+
+
+def test_demo_tells_one_story_from_application_to_compensation(demo_loop: dict[str, Any]) -> None:
+    """Application → loan → filed → checked → default → claim paid → 已代偿, and a subsidy and
+    an award on a loan still running; all on the lending demo's own loans. Hand-computed from
+    lending/demo.py: application k asks 100 + 15k and is granted 80 + 15k 万元, k even at
+    the provincial bank, odd at the Chengdu branch; the running loans are k = 7, 11, 12."""
+    made = Programme.objects.get(name=demo.NAME)
+    assert made.region_id == "510100"
+    assert {b.name for b in made.institutions.all()} == set(BANKS)
+    # every filed loan is a loan the lending workflow disbursed from an application
+    filings = {f.financing.amount: f for f in Filing.objects.filter(programme=made)}
+    assert set(filings) == {D("185.00"), D("245.00"), D("260.00")}
+    for filing in filings.values():
+        application = Application.objects.get(financing=filing.financing)
+        assert application.events.filter(to_status=S.DISBURSED).count() == 1
+        assert application.region_code.startswith("5101")
+        assert filing.institution_id == application.institution_id
+    kept, defaulted, waiting = (filings[D(v)] for v in ("185.00", "245.00", "260.00"))
+    assert (kept.status, defaulted.status, waiting.status) == ("accepted", "closed", "filed")
+    assert {kept.institution.name, waiting.institution.name} == set(BANKS)
+    # the default: the bank marked it (overdue, then defaulted), the pool paid 245 × 40 % = 98
+    claim = Claim.objects.get()
+    assert claim.filing == defaulted and claim.status == "paid"
+    assert (claim.loss, claim.payout) == (D("245.00"), D("98.00"))
+    compensated = Application.objects.get(status=S.COMPENSATED)
+    assert compensated.financing == defaulted.financing
+    assert compensated.financing.status == Financing.Status.DEFAULTED
+    assert list(compensated.events.values_list("to_status", flat=True))[-4:] == [
+        S.DISBURSED,
+        S.OVERDUE,
+        S.DEFAULTED,
+        S.COMPENSATED,
+    ]
+    # the ledger: 2000 put in, 98 paid out; exposure only the accepted loan still running
     figures = pool.summary(made)
-    # 2000 put in; 250 × 40 % = 100 paid; exposure 500 (the 300 loan was compensated)
     assert (figures["funds_in"], figures["paid_out"], figures["balance"]) == (
         D("2000.00"),
-        D("100.00"),
-        D("1900.00"),
+        D("98.00"),
+        D("1902.00"),
     )
-    assert figures["exposure"] == D("500.00")
-    assert Filing.objects.filter(programme=made, status="filed").count() == 1
-    # 500 × 1.5 % × 90/365 = 1.849… → 1.85
-    assert Subsidy.objects.get(scheme__kind="interest", status="paid").amount == D("1.85")
-    assert Subsidy.objects.filter(scheme__kind="award", status="paid").count() == 1
+    assert figures["balance"] == figures["funds_in"] - figures["paid_out"]
+    assert figures["reconciled"] == 1 and figures["exposure"] == D("185.00")
+    # the running loan: 185 × 1.5 % × 90/365 = 0.684… → 0.68 interest subsidy; 5.00 award
+    assert Subsidy.objects.get(scheme__kind="interest", status="paid").amount == D("0.68")
+    award = Subsidy.objects.get(scheme__kind="award", status="paid")
+    assert award.financing == kept.financing and award.amount == D("5.00")
+    assert Subsidy.objects.get(scheme__kind="award", status="proposed").financing == (
+        waiting.financing
+    )
+    # the funnel shows the compensation (and its default, with the lending demo's own)
+    _rows, total = funnel.funnel(demo_loop["run"], "bank", funnel.Viewer(""))
+    assert (total["disbursed"], total["defaulted"], total["compensated"]) == (6, 2, 1)
+    # …and so does the bank's application list
+    bank = Client()
+    bank.force_login(banker(compensated.institution))
+    listed = bank.get(reverse("lending:bank_list")).content.decode()
+    assert "已代偿" in listed and compensated.enterprise.name in listed
+    # the city's loan balance: the running loans 185 + 215 (overdue) + 260, not the repaid
+    # 200, the defaulted 230 or the compensated 245
+    target = Target.objects.create(
+        division_id="510100",
+        year=2027,
+        enterprises_scored=1,
+        loan_volume=D("1"),
+        direct_financing=D("1"),
+    )
+    assert progress.progress(target, demo_loop["run"]).loans_outstanding == D("660.00")
+
+
+def test_demo_twice_is_the_demo_once(demo_loop: dict[str, Any]) -> None:
+    before = _story_counts()
+    assert before["Filing"] == 3 and before["Claim"] == 1
+    said: list[str] = []
+    _financing_loop(demo_loop["run"], "root", said.append)
+    assert _story_counts() == before
+    assert said == [f"risk-compensation programme: {demo.NAME}"]
 
 
 def test_eligible_products(world: World) -> None:
@@ -541,3 +643,29 @@ def test_eligible_products(world: World) -> None:
     pool.file_loan(world.programme, on_shelf, world.bank_a, world.banker_a, on=TODAY)
     with pytest.raises(ProgrammeError, match="适用产品"):
         pool.file_loan(world.programme, off_shelf, world.bank_a, world.banker_a, on=TODAY)
+
+
+def test_subsidy_is_computed_for_a_financing_found_by_name_within_the_division(
+    world: World,
+) -> None:
+    """The compute form finds financings by enterprise name (never a record number to type),
+    only in the user's division; a financing elsewhere is not a valid choice."""
+    interest = scheme(name="贴息", kind="interest", base="amount", rate=D("1.5"))
+    local = world.loan(world.local[0], amount="100")
+    away = world.loan(world.away, amount="100")
+    city = Client()
+    city.force_login(world.city)
+    options = city.get(reverse("programmes:gov_financing_options"), {"q": "成都企业0"}).json()
+    assert [o["value"] for o in options["results"]] == [local.pk]
+    label = options["results"][0]["label"]
+    assert label.startswith("成都企业0 · 甲银行 · 科创积分贷 · 100.00 万元")
+    assert city.get(reverse("programmes:gov_financing_options"), {"q": "绵阳"}).json() == {
+        "results": []
+    }
+    form = {"compute": "1", "scheme": interest.pk, "start": "2026-03-02", "end": "2026-05-31"}
+    refused = city.post(reverse("programmes:gov_subsidies"), {**form, "financing": away.pk})
+    assert refused.status_code == 200 and not Subsidy.objects.exists()
+    done = city.post(reverse("programmes:gov_subsidies"), {**form, "financing": local.pk})
+    assert done.status_code == 302
+    # 100 × 1.5 % × 90/365 = 0.369… → 0.37
+    assert Subsidy.objects.get(financing=local).amount == D("0.37")

@@ -25,13 +25,14 @@ from django.utils import timezone
 
 from innopoints.accounts.models import Profile, Role
 from innopoints.analysis.models import Leaderboard
+from innopoints.applications.financing_figures import financing_figures
 from innopoints.applications.match_and_push import matching_finished
-from innopoints.applications.models import Match, Offering, RunMatching
+from innopoints.applications.models import Financing, Match, Offering, RunMatching
 from innopoints.audit.models import AuditEntry
 from innopoints.lending.models import Application
 from innopoints.registry.models import Enterprise, Institution, Region
 from innopoints.scoring.models import Result, Run, SchemeVersion
-from innopoints.targets import funnel
+from innopoints.targets import funnel, progress
 from innopoints.targets.models import MatchRollup, Target
 from innopoints.targets.rollup import build_rollup
 from tests.conftest import codes
@@ -267,6 +268,62 @@ def test_funnel_page_export_and_targets(world: dict[str, Any]) -> None:
     assert financing.context["show_targets"]
     assert financing.context["targets"]["loans_outstanding"] == Decimal("60000000.00")
     assert _client(world["bank_yi"]).get(reverse("targets:list")).status_code == 403
+
+
+def test_loan_balance_leaves_out_repaid_defaulted_and_compensated_loans(
+    world: dict[str, Any],
+) -> None:
+    """贷款余额 by hand: only running loans (已放款, 逾期) count. The world's applications get
+    the financing records the lending workflow gives them (a settled one 已结清, a defaulted
+    and a compensated one 违约), plus two loans and an investment recorded without one."""
+    admin, jia, yi = world["admin"], world["jia"], world["yi"]
+    e = {x.name: x for x in Enterprise.objects.all()}
+
+    def record(enterprise: str, bank: Any, amount: int, status: str, kind: str = "loan") -> Any:
+        return Financing.objects.create(
+            enterprise=e[enterprise],
+            institution=bank,
+            kind=kind,
+            applied_on=dt.date(2026, 1, 5),
+            status=status,
+            amount=Decimal(amount),
+            disbursed_on=dt.date(2026, 1, 20),
+            recorded_by=admin,
+        )
+
+    for enterprise, bank, app_status, amount, status in [
+        ("三号科技", jia, S.DISBURSED, 300, "disbursed"),  # Zigong, running
+        ("二号科技", jia, S.SETTLED, 200, "repaid"),  # Chengdu
+        ("三号科技", yi, S.DEFAULTED, 150, "defaulted"),  # Zigong
+        ("二号科技", yi, S.COMPENSATED, 120, "defaulted"),  # Chengdu: compensated, still 违约
+    ]:
+        Application.objects.filter(
+            enterprise=e[enterprise], institution=bank, status=app_status
+        ).update(financing=record(enterprise, bank, amount, status))
+    record("一号科技", jia, 80, "overdue")  # Chengdu, running though late
+    record("一号科技", yi, 60, "disbursed")  # Chengdu
+    record("一号科技", jia, 500, "disbursed", kind="investment")  # Chengdu, direct financing
+    run = world["run"]
+    sichuan = progress.progress(Target.objects.get(division_id="510000", year=2027), run)
+    # 300 + 80 + 60; not 200 (repaid), 150 (defaulted) or 120 (compensated)
+    assert sichuan.loans_outstanding == Decimal("440.00")
+    assert sichuan.direct_financing == Decimal("500.00")
+    chengdu = Target.objects.create(
+        division_id="510100",
+        year=2027,
+        enterprises_scored=10,
+        loan_volume=Decimal("1"),
+        direct_financing=Decimal("1"),
+    )
+    city = progress.progress(chengdu, run)
+    assert (city.loans_outstanding, city.direct_financing, city.scored) == (
+        Decimal("140.00"),  # 80 + 60
+        Decimal("500.00"),
+        2,
+    )
+    # the financing figures page counts the same balance
+    figures = financing_figures(Financing.objects.all(), None)
+    assert figures.outstanding == pytest.approx(440)
 
 
 def _post(client: Client, url: str, division: str, year: int, n: int) -> Any:

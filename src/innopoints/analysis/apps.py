@@ -12,4 +12,4 @@ class AnalysisConfig(AppConfig):
 
         run_scored.connect(evaluate_pools, dispatch_uid="analysis.pools")
         # the Celery tasks (and the worker start-up sweep of interrupted work)
-        from innopoints.analysis import job_rows, tasks  # noqa: F401, PLC0415 - app ready
+        from innopoints.analysis import job_rows, menu, tasks  # noqa: F401, PLC0415 - app ready

@@ -23,3 +23,13 @@ def reads_board(user: Any, board: Any) -> bool:
 
 
 rules.add_perm("analysis.manage_board", governs & governs_board)
+
+
+@rules.predicate
+def governs_every_enterprise(user: Any) -> bool:
+    # pools apply to every run, so only a user whose division holds every enterprise (the
+    # provincial department in a provincial deployment, or a platform administrator)
+    return scope.governs_region(user, None)
+
+
+rules.add_perm("analysis.manage_pool", governs & governs_every_enterprise)

@@ -20,7 +20,10 @@ from innopoints.scoring.models import Result
 from innopoints.site import names
 
 GRANTED = ["disbursed", "repaid", "overdue", "defaulted"]
-OUTSTANDING = ["disbursed", "overdue", "defaulted"]
+# 贷款余额: loans still being repaid. A repaid loan is not; neither is a defaulted one (its
+# application 违约 or 已代偿): the bank has called it in and claims the loss, it is no longer
+# a balance the division's lending target counts.
+OUTSTANDING = ["disbursed", "overdue"]
 
 
 @dataclass

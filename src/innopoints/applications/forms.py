@@ -254,6 +254,28 @@ class OfferingForm(forms.Form):
         }
 
 
+class PolicyForm(OfferingForm):
+    """A government's own policy or product list: every kind (积分奖 and 一般政策 too), the
+    issuing department named, and no authorisation condition (that one names an institution)."""
+
+    issuer_name = forms.CharField(
+        label=gettext_lazy("发布部门"),
+        max_length=80,
+        help_text=gettext_lazy("如：科学技术厅、财政局"),
+    )
+
+    def __init__(self, *args: Any, offering: Offering | None = None, **kwargs: Any) -> None:
+        if offering is not None and "initial" not in kwargs:
+            kwargs["initial"] = {**self.initial_from(offering), "issuer_name": offering.issuer_name}
+        super().__init__(*args, offering=offering, **kwargs)
+        self.fields["kind"].choices = Offering.Kind.choices
+        self.fields["name"].label = gettext_lazy("政策或产品名称")
+        del self.fields["authorisation"]
+
+    def data_for_offering(self) -> dict[str, Any]:
+        return {**super().data_for_offering(), "issuer_name": self.cleaned_data["issuer_name"]}
+
+
 class ReturnForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("退回原因"), widget=forms.Textarea(attrs={"rows": 2}), max_length=1000

@@ -19,7 +19,7 @@ from innopoints.accounts import scope
 from innopoints.accounts.decorators import government_required, institution_required
 from innopoints.applications import publishing
 from innopoints.applications.catalogue import rates_in_force
-from innopoints.applications.forms import OfferingForm, ReturnForm
+from innopoints.applications.forms import OfferingForm, PolicyForm, ReturnForm
 from innopoints.applications.indication import Indication, indicate
 from innopoints.applications.inputs import run_frame
 from innopoints.applications.models import Match, Offering
@@ -139,7 +139,14 @@ def fin_offering_form(request: HttpRequest, pk: int | None = None) -> HttpRespon
     return render(
         request,
         "applications/fin_offering_form.html",
-        {"title": title, "form": form, "offering": offering},
+        {
+            "title": title,
+            "form": form,
+            "offering": offering,
+            "preview_url": reverse("applications:fin_offering_preview"),
+            "cancel_url": reverse("applications:fin_offerings"),
+            "submit_label": _("保存并提交审核"),
+        },
     )
 
 
@@ -264,3 +271,98 @@ def gov_offering(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
     }
     return render(request, "applications/gov_offering.html", context)
+
+
+# -- 政府政策: a government's own policies and product lists -----------------------------------
+
+
+def _policy(request: HttpRequest, pk: int) -> Offering:
+    offering = get_object_or_404(
+        Offering.objects.select_related("region", "issuer_region"), pk=pk, institution__isnull=True
+    )
+    if not publishing.may_manage_policy(request.user, offering):
+        raise Http404
+    return offering
+
+
+@government_required
+def gov_policies(request: HttpRequest) -> HttpResponse:
+    rows = publishing.government_policies(request.user).order_by("-pk")
+    return render(
+        request,
+        "applications/gov_policies.html",
+        {"title": _("政府政策"), "offerings": rows},
+    )
+
+
+@government_required
+def gov_policy_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    offering = _policy(request, pk) if pk is not None else None
+    if offering is not None and offering.review_state == Offering.Review.ON_SHELF:
+        messages.error(request, _("已上架的政策须先下架再修改"))
+        return HttpResponseRedirect(reverse("applications:gov_policy", args=[offering.pk]))
+    form = PolicyForm(request.POST or None, offering=offering)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = publishing.save_policy(form.data_for_offering(), request.user, offering)
+            if "submit" in request.POST:
+                publishing.publish_policy(saved, request.user)
+                messages.success(request, _("政策已发布上架"))
+            else:
+                messages.success(request, _("草稿已保存"))
+        except publishing.ReviewError as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            form.add_error(None, " ".join(exc.messages))
+        else:
+            return HttpResponseRedirect(reverse("applications:gov_policy", args=[saved.pk]))
+    title = _("修改政策：%(name)s") % {"name": offering.name} if offering else _("发布新政策")
+    return render(
+        request,
+        "applications/fin_offering_form.html",
+        {
+            "title": title,
+            "form": form,
+            "offering": offering,
+            "preview_url": reverse("applications:gov_policy_preview"),
+            "cancel_url": reverse("applications:gov_policies"),
+            "submit_label": _("保存并发布上架"),
+        },
+    )
+
+
+@government_required
+@require_POST
+def gov_policy_preview(request: HttpRequest) -> HttpResponse:
+    form = PolicyForm(request.POST)
+    if form.is_valid():
+        data = form.data_for_offering()
+        result = publishing.preview(
+            data["eligibility"], data["terms"], institution=None, region=data["region"]
+        )
+    else:
+        result = {"run": None, "total": 0, "tiers": [], "error": _("请先修正表单中的错误")}
+    return render(request, "applications/_offering_preview.html", {"preview": result})
+
+
+@government_required
+def gov_policy(request: HttpRequest, pk: int) -> HttpResponse:
+    offering = _policy(request, pk)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "publish":
+            _step(request, offering, publishing.publish_policy, _("政策已发布上架"))
+        elif action == "withdraw":
+            _step(request, offering, publishing.withdraw, _("政策已下架"))
+        return HttpResponseRedirect(reverse("applications:gov_policy", args=[pk]))
+    context = {
+        "title": offering.name,
+        "offering": offering,
+        "terms": terms_lines(offering),
+        "rules": _rules(offering),
+        "versions": _versions(offering),
+        "preview": publishing.preview(
+            offering.eligibility, offering.terms, institution=None, region=offering.region
+        ),
+    }
+    return render(request, "applications/gov_policy.html", context)

@@ -183,13 +183,15 @@ def send_back(offering: Offering, user: Any, reason: str) -> Offering:
 
 
 def withdraw(offering: Offering, user: Any, reason: str = "") -> Offering:
-    """下架 (by the institution, or by a reviewing government): no longer matched; the
-    offering, its matches and its history stay."""
+    """下架 (by the institution, or by a reviewing government, or by the government that
+    issued a policy): no longer matched; the offering, its matches and its history stay."""
     with transaction.atomic():
         offering = _locked(offering.pk)
         own = scope.institution_of(user)
         if not (
-            (own is not None and own.pk == offering.institution_id) or may_review(user, offering)
+            (own is not None and own.pk == offering.institution_id)
+            or may_review(user, offering)
+            or may_manage_policy(user, offering)
         ):
             raise ReviewError(_("无权下架该产品"))
         if offering.review_state not in (Review.ON_SHELF, Review.PENDING):
@@ -199,6 +201,85 @@ def withdraw(offering: Offering, user: Any, reason: str = "") -> Offering:
         offering.active = False
         _save(offering, user)
         record("update", obj=offering, actor=user, summary=_("产品已下架"))
+    return offering
+
+
+# -- government's own policies (政府政策): drafted and put on the shelf by the issuing government
+
+
+def government_policies(user: Any) -> QuerySet[Offering]:
+    """Offerings issued by a government body in the user's division."""
+    prefix = scope.region_prefix(user)
+    if prefix is None:
+        return Offering.objects.none()
+    return Offering.objects.filter(
+        institution__isnull=True, issuer_region__code__startswith=prefix
+    ).select_related("region", "issuer_region")
+
+
+def may_manage_policy(user: Any, offering: Offering) -> bool:
+    return offering.institution_id is None and scope.governs_region(user, offering.issuer_region)
+
+
+def _policy_code(name: str) -> str:
+    return f"g-{slugify(name)[:24] or 'policy'}-{uuid.uuid4().hex[:8]}"[:48]
+
+
+def save_policy(data: dict[str, Any], user: Any, offering: Offering | None = None) -> Offering:
+    """Create or edit a government's own policy as a draft (fields of ``FIELDS`` and
+    ``issuer_name``); the issuer's division is the user's. An offering on the shelf is taken
+    off it first (下架), so what is matched is always what was published."""
+    region = scope.region_of(user)
+    if region is None and offering is None:
+        raise ReviewError(_("只有政府用户可以发布政策"))
+    with transaction.atomic():
+        if offering is None:
+            offering = Offering(
+                code=_policy_code(str(data.get("name", ""))),
+                issuer_region=region,
+                review_state=Review.DRAFT,
+                active=False,
+                version=1,
+            )
+            action = "create"
+        else:
+            offering = _locked(offering.pk)
+            if not may_manage_policy(user, offering):
+                raise ReviewError(_("只能修改本辖区发布的政策"))
+            if offering.review_state == Review.ON_SHELF:
+                raise ReviewError(_("已上架的政策须先下架再修改"))
+            if offering.review_state != Review.DRAFT:
+                offering.version += 1
+            action = "update"
+        for name in (*FIELDS, "issuer_name"):
+            if name in data:
+                setattr(offering, name, data[name])
+        offering.review_state = Review.DRAFT
+        offering.active = False
+        offering.full_clean(exclude=["code"])
+        _save(offering, user)
+        record(
+            action,
+            obj=offering,
+            actor=user,
+            summary=_("保存政策草稿（第 %(v)s 版）") % {"v": offering.version},
+        )
+    return offering
+
+
+def publish_policy(offering: Offering, user: Any) -> Offering:
+    """上架 a government's own policy: matched from the next published run on."""
+    with transaction.atomic():
+        offering = _locked(offering.pk)
+        if not may_manage_policy(user, offering):
+            raise ReviewError(_("只能发布本辖区的政策"))
+        if offering.review_state == Review.ON_SHELF:
+            raise ReviewError(_("该政策已上架"))
+        offering.review_state = Review.ON_SHELF
+        offering.review_reason = ""
+        offering.active = True
+        _save(offering, user)
+        record("update", obj=offering, actor=user, summary=_("政策已发布上架"))
     return offering
 
 

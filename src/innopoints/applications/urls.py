@@ -16,5 +16,10 @@ urlpatterns = [
         name="fin_offering_withdraw",
     ),
     path("gov/offerings/", views.gov_offerings, name="gov_offerings"),
+    path("gov/policies/", views.gov_policies, name="gov_policies"),
+    path("gov/policies/new/", views.gov_policy_form, name="gov_policy_new"),
+    path("gov/policies/preview/", views.gov_policy_preview, name="gov_policy_preview"),
+    path("gov/policies/<int:pk>/", views.gov_policy, name="gov_policy"),
+    path("gov/policies/<int:pk>/edit/", views.gov_policy_form, name="gov_policy_edit"),
     path("gov/offerings/<int:pk>/", views.gov_offering, name="gov_offering"),
 ]

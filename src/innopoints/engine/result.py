@@ -43,6 +43,9 @@ class IndicatorResult:
     group: npt.NDArray[np.int8]
     stage: npt.NDArray[np.int8]
     stage_weights: FloatArray
+    effective_weight: FloatArray | None = None
+    """Per row, the weight scored with where the scheme renormalises missing data
+    (engine/missing.py); None: every row has its stage's weight."""
 
     @property
     def missing(self) -> BoolArray:
@@ -58,6 +61,9 @@ class IndicatorResult:
 
     @property
     def weight(self) -> FloatArray:
+        """The weight each row was scored with (renormalised where the scheme says so)."""
+        if self.effective_weight is not None:
+            return self.effective_weight
         return self.stage_weights[self.stage]
 
 
@@ -89,6 +95,12 @@ class ScoreResult:
     timings: dict[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     """What the run should be read with (engine/absent.py: weighted indicators absent)."""
+    deduction: FloatArray | None = None
+    """Points the deductions took (base + bonus − total before 清零); None: no deductions."""
+    deduction_points: dict[str, FloatArray] = field(default_factory=dict)
+    """Per deduction indicator, the points it subtracts (after its own cap)."""
+    renormalised: BoolArray | None = None
+    """Rows scored over the indicators they have (engine/missing.py); None: missing → 0."""
 
     @property
     def n(self) -> int:
@@ -162,14 +174,19 @@ class ScoreResult:
         frame = pl.DataFrame(columns).with_columns(
             pl.when(pl.col("rank") > 0).then(pl.col("rank")).otherwise(None).alias("rank")
         )
-        points = {f"pts_{code}": ind.points for code, ind in self.indicators.items()}
+        points: dict[str, Any] = {}
+        if self.deduction is not None:  # only schemes with deductions gain the column
+            points["deduction"] = self.deduction
+        points |= {f"pts_{code}": ind.points for code, ind in self.indicators.items()}
         return pl.concat([frame, pl.DataFrame(points)], how="horizontal")
 
     def breakdown_frame(self) -> pl.DataFrame:
         """Everything of docs/METHOD.md §9 per enterprise, one wide row each: for every weighted
         indicator raw, value, origin, t, L, U, x, w, pts and missing; bonus items; vetoes."""
         summary = self.summary_frame()
-        summary = summary.drop([c for c in summary.columns if c.startswith("pts_")])
+        summary = summary.drop(
+            [c for c in summary.columns if c.startswith("pts_") or c == "deduction"]
+        )
         extra: dict[str, Any] = {
             "row": self.row,
             "rank_stage": self.rank_stage,
@@ -179,6 +196,8 @@ class ScoreResult:
             "coverage": self.coverage,
             "veto_reasons": self.veto_reasons(),
         }
+        if self.renormalised is not None:
+            extra["renormalised"] = self.renormalised
         for code, ind in self.indicators.items():
             extra |= {
                 f"{code}.raw": ind.raw,
@@ -194,6 +213,9 @@ class ScoreResult:
             }
         extra |= {f"bonus.{code}": pts for code, pts in self.bonus_points.items()}
         extra |= {f"veto.{code}": flag for code, flag in self.veto_flags.items()}
+        if self.deduction is not None:
+            extra["deduction"] = self.deduction
+            extra |= {f"deduction.{code}": pts for code, pts in self.deduction_points.items()}
         return pl.concat([summary, pl.DataFrame(extra)], how="horizontal")
 
     def report(self) -> dict[str, Any]:
@@ -239,7 +261,21 @@ class ScoreResult:
             "missing": {code: int(ind.missing.sum()) for code, ind in self.indicators.items()},
             "coverage": _coverage_summary(self.coverage),
             "timings_s": self.timings,
-        }
+        } | self._option_report()
+
+    def _option_report(self) -> dict[str, Any]:
+        """Report keys of the deduction and missing-data options, only where a scheme uses
+        them (a default scheme's report is unchanged)."""
+        extra: dict[str, Any] = {}
+        if self.deduction is not None:
+            extra["n_deducted"] = int((self.deduction > 0).sum())
+        if self.renormalised is not None:
+            extra["missing_data"] = {
+                "method": self.scheme.missing.method,
+                "min_coverage": self.scheme.missing.min_coverage,
+                "n_renormalised": int(self.renormalised.sum()),
+            }
+        return extra
 
 
 def _coverage_summary(values: FloatArray) -> dict[str, Any]:

@@ -34,8 +34,10 @@ from innopoints.engine.columns import (
     numeric,
     rows,
 )
+from innopoints.engine.deductions import Deductions, deduction_points, net_of_deductions
 from innopoints.engine.derive import IndicatorValue, indicator_value
 from innopoints.engine.errors import InputError, InputProblem
+from innopoints.engine.missing import Renormalisation, renormalisation
 from innopoints.engine.params import FrozenParameters
 from innopoints.engine.rank import Ranking, group_codes, tiers
 from innopoints.engine.reader import ROW
@@ -232,13 +234,57 @@ class _Totals:
     vetoed: BoolArray
     bonus_points: dict[str, FloatArray]
     veto_flags: dict[str, BoolArray]
+    deductions: Deductions | None = None
+    deduction: FloatArray | None = None
+    """base + bonus − the total before 清零: what the deductions took (engine/deductions.py)."""
+
+    def net(self, gross: FloatArray, scheme: Scheme) -> FloatArray:
+        """A gross (base + bonus) less the deductions; the gross itself without any."""
+        if self.deductions is None:
+            return gross
+        return net_of_deductions(gross, self.deductions.claimed, scheme.deduction_floor)
 
 
 def _totals(scheme: Scheme, table: pl.DataFrame, scored: list[_Scored]) -> _Totals:
     base = _sum([s.result.points for s in scored], table.height)
     bonus, bonus_points, vetoed, veto_flags = _bonus_and_vetoes(scheme, table)
-    total = np.where(vetoed, 0.0, base + bonus)
-    return _Totals(base, bonus, total, vetoed, bonus_points, veto_flags)
+    if not scheme.deductions:
+        total = np.where(vetoed, 0.0, base + bonus)
+        return _Totals(base, bonus, total, vetoed, bonus_points, veto_flags)
+    deductions = deduction_points(scheme, table)
+    gross = base + bonus
+    net = net_of_deductions(gross, deductions.claimed, scheme.deduction_floor)
+    total = np.where(vetoed, 0.0, net)
+    return _Totals(base, bonus, total, vetoed, bonus_points, veto_flags, deductions, gross - net)
+
+
+def _renormalise(
+    scheme: Scheme, scored: list[_Scored], prepared: _Prepared
+) -> tuple[list[_Scored], BoolArray | None]:
+    """Under ``missing: renormalise`` (engine/missing.py), rescale the points of the rows
+    scored over the indicators they have and record the weights they were scored with; the
+    mask of those rows (None under ``missing: zero``, which changes nothing)."""
+    if scheme.missing.method == "zero":
+        return scored, None
+    missing = [s.result.missing for s in scored]
+    found: Renormalisation | None = renormalisation(
+        scheme, missing, prepared.stage_weights, prepared.stage
+    )
+    if found is None:
+        return scored, None
+    rescaled = [
+        replace(
+            s,
+            result=replace(
+                s.result,
+                points=found.points(s.result.points),
+                effective_weight=found.weights(s.result.weight, mask),
+            ),
+            alternative_points={k: found.points(v) for k, v in s.alternative_points.items()},
+        )
+        for s, mask in zip(scored, missing, strict=True)
+    ]
+    return rescaled, found.renormalised
 
 
 def _assemble(
@@ -254,6 +300,7 @@ def _assemble(
     timings: dict[str, float] | None = None,
     *,
     estimate: bool = False,
+    renormalised: BoolArray | None = None,
 ) -> ScoreResult:
     overall, by_stage, by_industry, by_region = ranks
     return ScoreResult(
@@ -269,6 +316,9 @@ def _assemble(
         vetoed=totals.vetoed,
         bonus_points=totals.bonus_points,
         veto_flags=totals.veto_flags,
+        deduction=totals.deduction,
+        deduction_points=totals.deductions.points if totals.deductions else {},
+        renormalised=renormalised,
         rank=overall,
         rank_stage=by_stage,
         rank_industry=by_industry,
@@ -365,13 +415,17 @@ def score(
         if scheme.coinr is not None:
             scored = _coinr(scheme, scored, prepared)
     with _timed(timings, "aggregate", progress):
+        scored, renormalised = _renormalise(scheme, scored, prepared)
         totals = _totals(scheme, table, scored)
     total, bonus, ranked = totals.total, totals.bonus, ~totals.vetoed
 
     def agreement_report() -> AgreementReport:
         with _timed(timings, "agreement", None):
             alternative_totals: dict[str, FloatArray] = {
-                name: _sum([s.alternative_points[name] for s in scored], table.height) + bonus
+                name: totals.net(
+                    _sum([s.alternative_points[name] for s in scored], table.height) + bonus,
+                    scheme,
+                )
                 for name in alternatives
             }
             return compare(
@@ -403,7 +457,17 @@ def score(
     )
     ranks = (overall, by_stage, by_industry, by_region)
     result = _assemble(
-        scheme, table, prepared, scored, totals, ranks, tier, frozen, report, timings
+        scheme,
+        table,
+        prepared,
+        scored,
+        totals,
+        ranks,
+        tier,
+        frozen,
+        report,
+        timings,
+        renormalised=renormalised,
     )
     return replace(result, warnings=warnings) if warnings else result
 
@@ -436,6 +500,7 @@ def score_against(
         )
         for i, ind in enumerate(scheme.weighted)
     ]
+    scored, renormalised = _renormalise(scheme, scored, prepared)
     totals = _totals(scheme, table, scored)
     ascending = frozen.ranked_totals[::-1]
     above = frozen.n_ranked - np.searchsorted(ascending, totals.total, side="right")
@@ -444,5 +509,15 @@ def score_against(
     zero = np.zeros(table.height, dtype=np.int64)
     ranks = (placed, zero, zero, zero)
     return _assemble(
-        scheme, table, prepared, scored, totals, ranks, tier, frozen, None, estimate=True
+        scheme,
+        table,
+        prepared,
+        scored,
+        totals,
+        ranks,
+        tier,
+        frozen,
+        None,
+        estimate=True,
+        renormalised=renormalised,
     )

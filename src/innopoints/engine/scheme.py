@@ -95,7 +95,7 @@ class Indicator(_Strict):
     name: Names
     category: str
     unit: str = ""
-    kind: Literal["weighted", "bonus", "veto"]
+    kind: Literal["weighted", "bonus", "veto", "deduction"]
     source: SourceRef | None = None
     definition: str | None = None
     data_sources: tuple[str, ...] = ()
@@ -110,7 +110,8 @@ class Indicator(_Strict):
     goalpost: Goalpost | None = None
     bands: tuple[Band, ...] | None = None
     derivation: Derivation | None = None
-    # bonus and veto: the input fields; a bool field counts 1 when true, a count its value
+    # bonus, veto and deduction: the input fields; a bool field counts 1 when true, a count its
+    # value. bonus adds, deduction subtracts min(items × points_per_item, cap) (积分扣减)
     inputs: tuple[str, ...] | None = None
     points_per_item: float | None = None
     cap: float | None = None
@@ -218,6 +219,19 @@ class CoinrMethods(_Strict):
     p: float = 2.0
 
 
+class MissingData(_Strict):
+    """What a missing weighted value costs (docs/METHOD.md §4; docs/schemes.md "Missing data").
+
+    ``zero`` (the Sichuan default): a missing value earns 0. ``renormalise`` (COINr-style):
+    an enterprise whose coverage (engine/coverage.py) is at least ``min_coverage`` and that
+    misses some weighted value is scored over the indicators it has, each weight divided by
+    its coverage, so those weights again sum to the stage's total; below ``min_coverage`` a
+    missing value earns 0 as under ``zero``."""
+
+    method: Literal["zero", "renormalise"] = "zero"
+    min_coverage: float | None = None
+
+
 class FieldSpec(_Strict):
     code: str
     header: str
@@ -237,6 +251,11 @@ class Scheme(_Strict):
     lineage: tuple[str, ...] = ()
     scale: float = 100.0
     bonus_cap: float | None = None
+    deduction_cap: float | None = None
+    """Cap on the sum of an enterprise's deductions (积分扣减); none = no cap."""
+    deduction_floor: float | None = 0.0
+    """Deductions never take the total below this (default 0); none = no floor."""
+    missing: MissingData = MissingData()
     reference_group: Literal["whole", "stage"] = "whole"
     period_end: str = "12-31"
     categories: tuple[Category, ...]
@@ -268,6 +287,10 @@ class Scheme(_Strict):
     def vetoes(self) -> tuple[Indicator, ...]:
         return tuple(i for i in self.indicators if i.kind == "veto")
 
+    @cached_property
+    def deductions(self) -> tuple[Indicator, ...]:
+        return tuple(i for i in self.indicators if i.kind == "deduction")
+
     def indicator(self, code: str) -> Indicator:
         for indicator in self.indicators:
             if indicator.code == code:
@@ -281,14 +304,31 @@ class Scheme(_Strict):
             for ind in self.weighted
         ]
 
+    def content(self) -> dict[str, Any]:
+        """The resolved scheme as JSON data, without the deduction and missing-data options
+        where they are at their defaults: a scheme that does not use them has the content it
+        had before they existed (stored versions compare equal; fingerprints are kept)."""
+        data = self.model_dump(mode="json")
+        for key, default in _OPTION_DEFAULTS.items():
+            if data[key] == default:
+                del data[key]
+        return data
+
     @cached_property
     def fingerprint(self) -> str:
         """SHA-256 of the resolved scheme's canonical JSON: equal fingerprints, equal scoring."""
-        data = self.model_dump(mode="json")
+        data = self.content()
         if self.coinr is None:  # schemes without the block keep their fingerprints
             del data["coinr"]
         canonical = json.dumps(data, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+_OPTION_DEFAULTS: dict[str, Any] = {
+    "deduction_cap": None,
+    "deduction_floor": 0.0,
+    "missing": MissingData().model_dump(mode="json"),
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -621,7 +661,7 @@ def _check_bands(ind: Indicator) -> list[str]:
 
 def _check_bonus_and_veto(scheme: Scheme) -> list[str]:
     problems = []
-    for ind in (*scheme.bonus, *scheme.vetoes):
+    for ind in (*scheme.bonus, *scheme.vetoes, *scheme.deductions):
         where = f"indicator {ind.code}"
         if ind.weights is not None or ind.derivation is not None:
             problems.append(f"{where}: weights and derivation are for weighted indicators")
@@ -630,12 +670,15 @@ def _check_bonus_and_veto(scheme: Scheme) -> list[str]:
                 problems.append(f"{where}: unknown code {code!r}")
             elif scheme.catalogue[code].kind not in {"bool", "count"}:
                 problems.append(f"{where}: input {code!r} must be a bool or a count")
-        if ind.kind == "bonus":
+        if ind.kind in {"bonus", "deduction"}:
+            hint = (
+                " (a deduction states the points it subtracts)" if ind.kind == "deduction" else ""
+            )
             if ind.points_per_item is None:
-                problems.append(f"{where}: a bonus indicator needs points_per_item")
-            elif ind.points_per_item < 0:
-                problems.append(f"{where}: points_per_item must not be negative")
-            if ind.cap is not None and ind.cap < 0:
+                problems.append(f"{where}: a {ind.kind} indicator needs points_per_item")
+            elif not ind.points_per_item >= 0:
+                problems.append(f"{where}: points_per_item must not be negative{hint}")
+            if ind.cap is not None and not ind.cap >= 0:
                 problems.append(f"{where}: negative cap {ind.cap}")
         elif ind.points_per_item is not None or ind.cap is not None:
             problems.append(f"{where}: a veto has no points or cap")
@@ -716,8 +759,36 @@ def _check_tiers(scheme: Scheme) -> list[str]:
     return problems
 
 
+def _check_deductions_and_missing(scheme: Scheme) -> list[str]:
+    problems = []
+    cap, floor = scheme.deduction_cap, scheme.deduction_floor
+    if cap is not None and not (math.isfinite(cap) and cap >= 0):
+        problems.append(f"deduction_cap must be a number ≥ 0, not {cap}")
+    if floor is not None and not math.isfinite(floor):
+        problems.append(f"deduction_floor must be a finite number or null, not {floor}")
+    missing = scheme.missing
+    if missing.method == "renormalise":
+        threshold = missing.min_coverage
+        if threshold is None:
+            problems.append(
+                "missing.min_coverage: renormalise needs the coverage (0–1] from which an "
+                "enterprise is scored over the indicators it has"
+            )
+        elif not (math.isfinite(threshold) and 0.0 < threshold <= 1.0):
+            problems.append(f"missing.min_coverage must be within (0, 1], not {threshold}")
+        if scheme.coinr is not None and scheme.coinr.aggregation != "sum":
+            problems.append(
+                f"missing.method: renormalise with coinr.aggregation {scheme.coinr.aggregation}"
+                " would count twice: the COINr means already skip missing values"
+            )
+    elif missing.min_coverage is not None:
+        problems.append("missing.min_coverage is only read with missing.method: renormalise")
+    return problems
+
+
 _CHECKS: tuple[Callable[[Scheme], list[str]], ...] = (
     _check_header,
+    _check_deductions_and_missing,
     _check_codes,
     _check_weighted,
     _check_bonus_and_veto,

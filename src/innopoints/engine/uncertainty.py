@@ -51,7 +51,9 @@ import polars as pl
 from innopoints.engine import normalise
 from innopoints.engine.coinr.normalisers import normalise as coinr_normalise
 from innopoints.engine.coinr_scoring import coinr_base, coinr_normalised, coinr_points
-from innopoints.engine.columns import FloatArray, IntArray
+from innopoints.engine.columns import BoolArray, FloatArray, IntArray
+from innopoints.engine.deductions import net_of_deductions
+from innopoints.engine.missing import renormalisation
 from innopoints.engine.result import ScoreResult
 from innopoints.engine.run import score
 from innopoints.engine.scheme import CoinrMethods, Indicator, Scheme, TierRule
@@ -252,6 +254,11 @@ class _Plan:
     columns: dict[ColumnKey, FloatArray] = field(default_factory=dict)
     coinr: _CoinrInputs | None = None
     """Set for a scheme with a ``coinr:`` block: replications go through its aggregation."""
+    claimed: FloatArray | None = None
+    """The deductions (engine/deductions.py) of the ranked rows; None: the scheme has none."""
+    missing: list[BoolArray] | None = None
+    """Each weighted indicator's missing mask (all rows) for a scheme that renormalises
+    missing data (engine/missing.py): each replication renormalises with its own weights."""
 
 
 def _plan(
@@ -323,8 +330,47 @@ def _plan(
         varying=varying,
         combos=combos,
         coinr=_coinr_inputs(scheme, nominal),
+        claimed=_claimed(scheme, nominal, rows),
+        missing=(
+            [ind.missing for ind in nominal.indicators.values()]
+            if scheme.missing.method == "renormalise"
+            else None
+        ),
     )
     return plan, notes
+
+
+def _claimed(scheme: Scheme, nominal: ScoreResult, rows: IntArray) -> FloatArray | None:
+    """The deductions the run's totals are net of (their cap applied), for ``rows``."""
+    if not scheme.deductions:
+        return None
+    points = nominal.deduction_points
+    claimed = np.zeros(nominal.n)
+    for ind in scheme.deductions:
+        claimed = claimed + points[ind.code]
+    if scheme.deduction_cap is not None:
+        claimed = np.minimum(claimed, scheme.deduction_cap)
+    return claimed[rows]
+
+
+def _divisors(plan: _Plan, weights: FloatArray) -> FloatArray | None:
+    """block × ranked rows: each replication's coverage on the rows its weights renormalise,
+    1 elsewhere (engine/missing.py with that replication's weights); None: missing → 0."""
+    if plan.missing is None:
+        return None
+    out = np.ones((weights.shape[0], plan.rows.shape[0]))
+    for b in range(weights.shape[0]):
+        found = renormalisation(plan.scheme, plan.missing, list(weights[b]), plan.nominal.stage)
+        assert found is not None
+        out[b] = found.divisor[plan.rows]
+    return out
+
+
+def _net(plan: _Plan, totals: FloatArray) -> FloatArray:
+    """Totals less the deductions, as the run nets them (engine/deductions.py)."""
+    if plan.claimed is None:
+        return totals
+    return net_of_deductions(totals, plan.claimed[None, :], plan.scheme.deduction_floor)
 
 
 def _coinr_inputs(scheme: Scheme, nominal: ScoreResult) -> _CoinrInputs | None:
@@ -429,6 +475,7 @@ def block_totals(plan: _Plan, keys: list[ColumnKey], weights: FloatArray) -> Flo
     factors = plan.scheme.scale * weights
     totals = np.zeros((weights.shape[0], plan.rows.shape[0]))
     scratch = np.empty_like(totals)
+    divisors = _divisors(plan, weights)
     for i, key in enumerate(keys):
         x = plan.columns[key]
         for s, part in enumerate(plan.stage_slices):
@@ -436,9 +483,11 @@ def block_totals(plan: _Plan, keys: list[ColumnKey], weights: FloatArray) -> Flo
             if part.stop == part.start or not column.any():
                 continue
             product = np.multiply(column[:, None], x[None, part], out=scratch[:, part])
+            if divisors is not None:  # points / c on renormalised rows (c = 1 elsewhere)
+                product = np.divide(product, divisors[:, part], out=product)
             totals[:, part] += product
     totals += plan.bonus[None, :]
-    return totals
+    return _net(plan, totals)
 
 
 def coinr_block_totals(plan: _Plan, weights: FloatArray) -> FloatArray:
@@ -448,12 +497,17 @@ def coinr_block_totals(plan: _Plan, weights: FloatArray) -> FloatArray:
     inputs = plan.coinr
     assert inputs is not None
     totals = np.empty((weights.shape[0], plan.rows.shape[0]))
+    divisors = _divisors(plan, weights)
     for b in range(weights.shape[0]):
         points = coinr_points(
             plan.scheme, inputs.methods, inputs.normalised, inputs.stage, weights[b]
         )
+        if divisors is not None:
+            every = np.ones(plan.nominal.n)
+            every[plan.rows] = divisors[b]
+            points = points / every[:, None]
         totals[b] = coinr_base(points)[plan.rows] + plan.bonus
-    return totals
+    return _net(plan, totals)
 
 
 def _totals_of(plan: _Plan, keys: list[ColumnKey], weights: FloatArray) -> FloatArray:

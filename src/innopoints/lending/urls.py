@@ -1,6 +1,6 @@
 from django.urls import path
 
-from innopoints.lending import views
+from innopoints.lending import division, views
 
 app_name = "lending"
 urlpatterns = [
@@ -17,4 +17,5 @@ urlpatterns = [
     path("mine/<int:pk>/upload/", views.ent_upload, name="ent_upload"),
     path("documents/<int:pk>/", views.document, name="document"),
     path("apply/<int:offering_id>/", views.apply, name="apply"),
+    path("gov/", division.gov_list, name="gov_list"),
 ]

@@ -25,7 +25,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from innopoints.accounts import scope
-from innopoints.accounts.decorators import enterprise_required, institution_required
+from innopoints.accounts.decorators import (
+    enterprise_required,
+    institution_required,
+    portal_required,
+)
 from innopoints.analysis import boards, dossier
 from innopoints.analysis.portrait import portrait
 from innopoints.applications.models import Dispatch, Match, Offering
@@ -276,10 +280,19 @@ class InviteForm(forms.Form):
         return data
 
 
-@institution_required
+def _invite_initial(request: HttpRequest) -> dict[str, str]:
+    """A link from a received list's row fills the form in: ?dispatch=&enterprise=&offering=."""
+    return {
+        k: request.GET[k][:200] for k in ("dispatch", "enterprise", "offering") if k in request.GET
+    }
+
+
+@portal_required("lending.invite")
 def bank_invitations(request: HttpRequest) -> HttpResponse:
     institution = _institution(request)
-    form = InviteForm(request.POST or None, institution=institution)
+    form = InviteForm(
+        request.POST or None, institution=institution, initial=_invite_initial(request)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             workflow.invite(

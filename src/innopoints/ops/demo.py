@@ -124,8 +124,9 @@ def _authorise_and_borrow(enterprise: Any, bank: Any, admin: Any) -> None:
 
 def _financing_loop(run: Run, username: str, say: Callable[[str], None]) -> None:
     """The loop after the score, so a visitor sees it whole: applications to two banks in every
-    state, and a risk-compensation programme with filed loans, a paid claim, a paid interest
-    subsidy and a first-loan award. Each part is made once."""
+    state, and a risk-compensation programme into which the banks file the loans those
+    applications brought — one defaults, its claim is paid and its application shows 已代偿 —
+    with a paid interest subsidy and a first-loan award. Each part is made once."""
     from innopoints.applications.demo_offerings import publish_demo_offerings  # noqa: PLC0415
     from innopoints.lending.demo import demo_applications  # noqa: PLC0415
     from innopoints.programmes import demo as programme_demo  # noqa: PLC0415
@@ -133,11 +134,21 @@ def _financing_loop(run: Run, username: str, say: Callable[[str], None]) -> None
     publish_demo_offerings()  # two banks' own loan products, on the shelf after review
     made = demo_applications(run)
     if made:
-        say(f"financing applications: {made}, one in each state")
+        say(f"financing applications: {made}, in every state")
     admin = get_user_model().objects.get(username=username)
     programme = programme_demo.build(admin)
     if programme is not None:
         say(f"risk-compensation programme: {programme.name}")
+
+
+def _supervision(username: str, say: Callable[[str], None]) -> None:
+    """Delivery deadlines around the import day (some sources late, some missing), three
+    cities' targets and two work summaries, for 监测评价."""
+    from innopoints.targets import demo as supervision_demo  # noqa: PLC0415
+
+    made = supervision_demo.build(PERIOD, get_user_model().objects.get(username=username))
+    if made:
+        say(f"delivery deadlines for {PERIOD}: {made} (see /targets/supervision/deliveries/)")
 
 
 def run_demo(n: int, serve: bool, port: int, say: Callable[[str], None]) -> None:
@@ -173,6 +184,7 @@ def run_demo(n: int, serve: bool, port: int, say: Callable[[str], None]) -> None
     load_offerings()  # example policies and products, matched when the demo list is published
     accounts = demo_accounts(run)
     _financing_loop(run, username, say)
+    _supervision(username, say)
     say(f"sign in at http://127.0.0.1:{port}/ as {username} / {password} (platform admin)")
     for role, (name, secret) in accounts.items():
         say(f"  {role}: {name} / {secret}")

@@ -5,7 +5,9 @@ records. Every view or export of an enterprise's detailed data is audited."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import django_filters
 import django_tables2 as tables
@@ -24,19 +26,21 @@ from innopoints.accounts import scope
 from innopoints.accounts.decorators import institution_required, require
 from innopoints.analysis import boards
 from innopoints.analysis.publication import published_result
-from innopoints.applications.models import Dispatch, Financing, Message
+from innopoints.applications.indication import Indication
+from innopoints.applications.list_indication import list_indications, list_offering
+from innopoints.applications.models import Dispatch, Financing, Message, Offering
 from innopoints.audit.log import record
 from innopoints.collection import access
 from innopoints.collection.models import Authorisation
 from innopoints.core.exports import Workbook
-from innopoints.lending.models import Application
+from innopoints.lending.models import Application, Invitation
 from innopoints.portals import bank_figures
 from innopoints.portals.rows import RowFilterSet, Rows
 from innopoints.registry.models import Enterprise
 from innopoints.scoring.coverage import min_coverage, percent, percent_number
 from innopoints.scoring.explain import explain, lines_in_scope
 from innopoints.scoring.models import LARGE_RUN_FIELDS
-from innopoints.site import charts, names
+from innopoints.site import charts, formats, names
 from innopoints.site.formats import score_band
 from innopoints.site.forms import DateInput, with_unit
 from innopoints.site.listing import Listing, NumberColumn, Table
@@ -183,6 +187,18 @@ def _list_rows(request: HttpRequest, dispatch: Dispatch) -> Rows:
     return rows
 
 
+@dataclass(frozen=True)
+class ListContext:
+    """What a received list's 预授信参考 and 邀请授权 columns need."""
+
+    dispatch_id: int
+    run: Any
+    offering: Offering | None
+    authorised: set[int]
+    pending: set[int]
+    may_invite: bool
+
+
 class ListTable(Table):
     position = NumberColumn(verbose_name=gettext_lazy("名次"))
     name = tables.Column(verbose_name=gettext_lazy("企业名称"))
@@ -193,16 +209,73 @@ class ListTable(Table):
         order_by=("coverage_sort",),
         attrs={"th": {"class": "num"}, "td": {"class": "num"}},
     )
+    indication = tables.Column(
+        verbose_name=gettext_lazy("预授信参考（额度 / 年利率）"),
+        accessor="enterprise_id",
+        orderable=False,
+        exclude_from_export=True,
+        empty_values=(),
+    )
     file = tables.Column(
         verbose_name=gettext_lazy("档案"),
         accessor="enterprise_id",
         orderable=False,
         exclude_from_export=True,
     )
+    invite = tables.Column(
+        verbose_name=gettext_lazy("操作"),
+        accessor="enterprise_id",
+        orderable=False,
+        exclude_from_export=True,
+        empty_values=(),
+    )
 
     class Meta(Table.Meta):
         attrs = {**Table.Meta.attrs, "id": "fin-list"}
         empty_text = gettext_lazy("没有符合条件的企业")
+
+    def __init__(self, *args: Any, list_context: ListContext | None = None, **kwargs: Any) -> None:
+        self.list_context = list_context
+        exclude = () if list_context is not None and list_context.may_invite else ("invite",)
+        super().__init__(*args, exclude=exclude, **kwargs)
+        self._shown: dict[int, Indication] | None = None
+
+    def _indications(self) -> dict[int, Indication]:
+        """Computed once, for the rows of the page drawn only."""
+        if self._shown is None:
+            context = self.list_context
+            rows = self.page.object_list if self.page else self.rows
+            ids = [r.record["enterprise_id"] for r in rows if r.record.get("enterprise_id")]
+            if context is None or context.offering is None:
+                self._shown = {}
+            else:
+                self._shown = list_indications(
+                    context.run, context.offering, ids, context.authorised
+                )
+        return self._shown
+
+    def render_indication(self, value: int | None, record: dict[str, object]) -> str:
+        found = self._indications().get(value) if value is not None else None
+        if found is None or found.empty:
+            return "—"
+        rate = "—" if found.rate is None else f"{found.rate}%"
+        return f"{formats.wan(found.amount)} / {rate}"
+
+    def render_invite(self, value: int | None, record: dict[str, object]) -> str:
+        context = self.list_context
+        if context is None or value is None:
+            return ""
+        if value in context.pending:
+            return _("已邀请，待回复")
+        query = {"dispatch": context.dispatch_id, "enterprise": record["name"]}
+        if context.offering is not None:
+            query["offering"] = context.offering.pk
+        return format_html(
+            '<a class="btn btn-sm btn-outline-primary" href="{}?{}">{}</a>',
+            reverse("lending:bank_invitations"),
+            urlencode(query),
+            _("邀请授权"),
+        )
 
     def render_coverage(self, value: float | None) -> str:
         return percent(value)
@@ -271,15 +344,33 @@ def _audit_list_export(request: HttpRequest, dispatch: Dispatch, n: int) -> None
     )
 
 
+def _list_context(request: HttpRequest, dispatch: Dispatch) -> ListContext:
+    institution = dispatch.institution
+    return ListContext(
+        dispatch_id=dispatch.pk,
+        run=dispatch.board.run,
+        offering=list_offering(institution, dispatch.board.run_id),
+        authorised=_authorised_ids(institution, timezone.localdate()),
+        pending=set(
+            Invitation.objects.filter(
+                institution=institution, status=Invitation.Status.PENDING
+            ).values_list("enterprise_id", flat=True)
+        ),
+        may_invite=request.user.has_perm("lending.invite"),
+    )
+
+
 @institution_required
 def list_page(request: HttpRequest, pk: int) -> HttpResponse:
     dispatch = _dispatch(request, pk)
+    context = _list_context(request, dispatch)
     listing = Listing.build(
         request,
         ListTable,
         _list_rows(request, dispatch),
         filters=ListFilter,
         export_name=f"list-{dispatch.pk}",
+        list_context=context,
     )
     if listing.export is not None:
         _audit_list_export(request, dispatch, len(listing.table.rows))
@@ -287,7 +378,12 @@ def list_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "portals/fin_list.html",
-        {"title": dispatch.board.title, "dispatch": dispatch, "listing": listing},
+        {
+            "title": dispatch.board.title,
+            "dispatch": dispatch,
+            "listing": listing,
+            "indication_offering": context.offering,
+        },
     )
 
 
@@ -391,122 +487,6 @@ def authorised(request: HttpRequest) -> HttpResponse:
         request,
         "portals/fin_authorised.html",
         {"title": _("授权本机构的企业"), "listing": listing},
-    )
-
-
-class SearchTable(Table):
-    name = tables.Column(verbose_name=gettext_lazy("企业名称"))
-    lists = tables.Column(verbose_name=gettext_lazy("所在名单"), orderable=False)
-    tier = tables.Column(verbose_name=gettext_lazy("档次"))
-    band = tables.Column(verbose_name=gettext_lazy("分数段"), order_by=("band_low",))
-    file = tables.Column(
-        verbose_name=gettext_lazy("档案"),
-        accessor="enterprise_id",
-        orderable=False,
-        exclude_from_export=True,
-    )
-
-    class Meta(Table.Meta):
-        attrs = {**Table.Meta.attrs, "id": "fin-search-results"}
-        empty_text = gettext_lazy("没有找到符合条件的企业")
-
-    def render_lists(self, value: list[str]) -> str:
-        return pgettext("list separator", "、").join(value) or "—"
-
-    def value_lists(self, value: list[str]) -> str:
-        return pgettext("list separator", "、").join(value)
-
-    def render_file(self, value: int, record: dict[str, object]) -> str:
-        if not record.get("authorised"):
-            return _("未授权")
-        return format_html(
-            '<a href="{}">{}</a>',
-            reverse("portals:fin_enterprise", args=[value]),
-            _("查看档案（已授权）"),
-        )
-
-
-def search_rows(institution: object, query: str, day: dt.date) -> Rows:
-    """Enterprises on the institution's received lists or in force among its authorisations
-    whose name holds ``query`` or whose credit code is ``query``: one row each, with the lists
-    it is on (and its tier and band on the newest of them)."""
-    query = query.strip()
-    if not query:
-        return Rows()
-    authorised = _authorised_ids(institution, day)
-    found: dict[int, dict[str, Any]] = {}
-    dispatches = (
-        Dispatch.objects.filter(institution=institution, board__status="published")
-        .select_related("board__run")
-        .defer(*BOARD_RUN_LARGE)
-    )
-    for dispatch in dispatches:  # newest first (Dispatch's ordering)
-        for row in boards.entries(dispatch.board):
-            name = str(row.get("name") or "")
-            eid = row.get("enterprise_id")
-            if eid is None or (query not in name and query != row.get("credit_code")):
-                continue
-            hit = found.get(eid)
-            if hit is None:
-                total = row.get("total_after", row.get("total"))
-                hit = found[eid] = {
-                    "enterprise_id": eid,
-                    "name": name,
-                    "lists": [],
-                    "tier": row.get("tier_after", row.get("tier")) or "",
-                    "band": score_band(total),
-                    "band_low": -1 if total is None else int(float(total) // 10),
-                    "authorised": eid in authorised,
-                }
-            if dispatch.board.title not in hit["lists"]:
-                hit["lists"].append(dispatch.board.title)
-    granted = (
-        Authorisation.objects.active_on(day)
-        .filter(institution=institution)
-        .filter(Q(enterprise__name__contains=query) | Q(enterprise__credit_code=query))
-        .exclude(enterprise_id__in=list(found))
-        .values_list("enterprise_id", "enterprise__name")
-        .distinct()
-    )
-    for eid, name in granted:
-        found[eid] = {
-            "enterprise_id": eid,
-            "name": name,
-            "lists": [],
-            "tier": "",
-            "band": "—",
-            "band_low": -1,
-            "authorised": True,
-        }
-    return Rows(sorted(found.values(), key=lambda r: (not r["authorised"], r["name"])))
-
-
-@institution_required
-def search(request: HttpRequest) -> HttpResponse:
-    """The frame's search box for 金融端: enterprises on its received lists or that authorised
-    it, by a part of the name or the credit code."""
-    institution = _institution(request)
-    query = (request.GET.get("q") or "").strip()
-    listing = Listing.build(
-        request,
-        SearchTable,
-        search_rows(institution, query, timezone.localdate()),
-        export_name="search",
-    )
-    if listing.export is not None:
-        record(
-            "export",
-            summary=_("导出企业检索结果（%(n)d 家，仅名称、名单、档次、分数段）")
-            % {"n": len(listing.table.rows)},
-            request=request,
-            object_type="search",
-            object_repr=query[:100],
-        )
-        return listing.export
-    return render(
-        request,
-        "portals/fin_search.html",
-        {"title": _("检索企业"), "listing": listing, "q": query},
     )
 
 

@@ -13,6 +13,7 @@ from innopoints.applications.models import Financing, Offering
 from innopoints.programmes.models import Programme, SubsidyScheme
 from innopoints.registry.models import Institution, Region
 from innopoints.site import names
+from innopoints.site.forms import names_regions
 
 TIERS = [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")]
 
@@ -66,6 +67,7 @@ class ProgrammeForm(forms.ModelForm):
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        names_regions(self.fields["region"])
         self.fields["region"].queryset = _regions(user)
         self.fields["institutions"].queryset = Institution.objects.filter(kind="bank")
         self.fields["products"].queryset = Offering.objects.filter(kind="loan").exclude(
@@ -122,6 +124,7 @@ class SchemeForm(forms.ModelForm):
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        names_regions(self.fields["region"])
         self.fields["region"].queryset = _regions(user)
         self.fields["eligible_stages"].choices = stage_choices()
 
@@ -167,11 +170,39 @@ class ClaimForm(forms.Form):
     reference = forms.CharField(label=_("机构业务编号"), max_length=64, required=False)
 
 
+GRANTED = ["disbursed", "repaid", "overdue", "defaulted"]
+
+
+def financing_label(financing: Financing) -> str:
+    """How a government user recognises a financing: enterprise, institution, product,
+    amount and disbursement date — never its record number."""
+    parts = [financing.enterprise.name, str(financing.institution)]
+    if financing.product:
+        parts.append(financing.product)
+    if financing.amount is not None:
+        parts.append(f"{financing.amount} 万元")
+    if financing.disbursed_on:
+        parts.append(f"{financing.disbursed_on:%Y-%m-%d}")
+    return " · ".join(parts)
+
+
+class FinancingChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return financing_label(obj)
+
+
 class ComputeForm(forms.Form):
     scheme = forms.ModelChoiceField(
-        label=_("方案"), queryset=SubsidyScheme.objects.exclude(kind="award")
+        label=_("方案"),
+        queryset=SubsidyScheme.objects.exclude(kind="award"),
+        empty_label=_("请选择方案"),
     )
-    financing = forms.IntegerField(label=_("融资记录编号"), min_value=1)
+    financing = FinancingChoiceField(
+        label=_("融资"),
+        queryset=Financing.objects.none(),
+        empty_label=_("输入企业名称查找"),
+        help_text=_("本辖区已放款的融资，按企业名称或统一社会信用代码查找"),
+    )
     start = forms.DateField(
         label=_("计算期起"), widget=forms.DateInput(attrs={"type": "date"}), required=False
     )
@@ -185,3 +216,25 @@ class ComputeForm(forms.Form):
         required=False,
         help_text=_("按实际支付计算的方案填写"),
     )
+
+    def __init__(self, *args: Any, user: Any, search_url: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["financing"]
+        field.queryset = governed_financings(user)
+        # the options come from the search as the user types (a division holds thousands);
+        # a bound form keeps the chosen one so that an error does not lose it
+        chosen = self.data.get(self.add_prefix("financing")) if self.is_bound else None
+        options: list[tuple[Any, str]] = [("", str(field.empty_label))]
+        if chosen:
+            picked = field.queryset.filter(pk=chosen).first() if str(chosen).isdigit() else None
+            if picked is not None:
+                options.append((picked.pk, financing_label(picked)))
+        field.widget.choices = options
+        field.widget.attrs.update({"data-search": "on", "data-search-url": search_url})
+
+
+def governed_financings(user: Any) -> Any:
+    """Granted financings of the enterprises in the user's division."""
+    return Financing.objects.filter(
+        scope.enterprise_filter(user, "enterprise"), status__in=GRANTED
+    ).select_related("enterprise", "institution")

@@ -10,6 +10,7 @@ urlpatterns = [
     path("gov/filings/", views.gov_filings, name="gov_filings"),
     path("gov/claims/", views.gov_claims, name="gov_claims"),
     path("gov/subsidies/", views.gov_subsidies, name="gov_subsidies"),
+    path("gov/financings.json", views.gov_financing_options, name="gov_financing_options"),
     path("gov/scheme/", views.gov_scheme_form, name="gov_scheme_form"),
     path("gov/awards/", views.gov_awards, name="gov_awards"),
     path("gov/relending.xlsx", views.gov_relending, name="gov_relending_xlsx"),

@@ -10,9 +10,10 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from innopoints.accounts import scope
@@ -27,6 +28,8 @@ from innopoints.programmes.forms import (
     FundForm,
     ProgrammeForm,
     SchemeForm,
+    financing_label,
+    governed_financings,
 )
 from innopoints.programmes.models import (
     Claim,
@@ -254,41 +257,51 @@ def _act_on_subsidy(request: HttpRequest) -> None:
     _decide_or_pay(request, subsidy, decide=subsidies.decide, pay=subsidies.pay)
 
 
+OPTIONS_SHOWN = 20
+
+
+@government_required
+def gov_financing_options(request: HttpRequest) -> JsonResponse:
+    """The compute form's financing search: granted financings of the user's division whose
+    enterprise name contains, or credit code starts with, what was typed."""
+    query = request.GET.get("q", "").strip()[:60]
+    found = governed_financings(request.user)
+    if query:
+        found = found.filter(
+            Q(enterprise__name__icontains=query) | Q(enterprise__credit_code__startswith=query)
+        )
+    chunk = found.order_by("-disbursed_on", "-pk")[:OPTIONS_SHOWN]
+    return JsonResponse({"results": [{"value": f.pk, "label": financing_label(f)} for f in chunk]})
+
+
 @government_required
 def gov_subsidies(request: HttpRequest) -> HttpResponse:
-    form = ComputeForm(request.POST if "compute" in request.POST else None)
+    form = ComputeForm(
+        request.POST if "compute" in request.POST else None,
+        user=request.user,
+        search_url=reverse("programmes:gov_financing_options"),
+    )
     if request.method == "POST" and "subsidy" in request.POST:
         _act_on_subsidy(request)
         return redirect("programmes:gov_subsidies")
     if request.method == "POST" and form.is_valid():
-        financing = (
-            _governed(
-                request.user, Financing.objects.select_related("enterprise__region"), "enterprise"
+        try:
+            made = subsidies.propose(
+                form.cleaned_data["scheme"],
+                form.cleaned_data["financing"],
+                request.user,
+                start=form.cleaned_data["start"],
+                end=form.cleaned_data["end"],
+                paid=form.cleaned_data["paid"],
             )
-            .filter(pk=form.cleaned_data["financing"])
-            .first()
-        )
-        if financing is None:
-            form.add_error("financing", _("未找到本辖区的该融资记录"))
+        except ProgrammeError as error:
+            form.add_error(None, str(error))
         else:
-            try:
-                made = subsidies.propose(
-                    form.cleaned_data["scheme"],
-                    financing,
-                    request.user,
-                    start=form.cleaned_data["start"],
-                    end=form.cleaned_data["end"],
-                    paid=form.cleaned_data["paid"],
-                )
-            except ProgrammeError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(
-                    request,
-                    _("已计算：%(v)s 万元（%(how)s）")
-                    % {"v": made.amount, "how": made.explanation},
-                )
-                return redirect("programmes:gov_subsidies")
+            messages.success(
+                request,
+                _("已计算：%(v)s 万元（%(how)s）") % {"v": made.amount, "how": made.explanation},
+            )
+            return redirect("programmes:gov_subsidies")
     rows = _governed(
         request.user,
         Subsidy.objects.exclude(scheme__kind="award").select_related(

@@ -123,18 +123,22 @@ PARTS = ("raw", "value", "origin", "t", "x", "pts")
 
 def breakdown_layout(result: ScoreResult) -> dict[str, list[str]]:
     """The order of the packed breakdown: six numbers per weighted indicator, then the bonus
-    items' points (kept on the run, so every row needs only its numbers)."""
-    return {
+    items' points, then (schemes with 积分扣减 only) each deduction's points — kept on the run,
+    so every row needs only its numbers."""
+    layout = {
         "ind": list(result.indicators),
         "parts": list(PARTS),
         "bonus": list(result.bonus_points),
     }
+    if result.deduction is not None:
+        layout["deduction"] = list(result.deduction_points)
+    return layout
 
 
 def _breakdown_columns(result: ScoreResult) -> list[np.ndarray]:
     """The breakdown's columns in the order of ``breakdown_layout``: for each weighted indicator
     [raw, value, origin (0 missing, 1 input, 2 derived, 3 supplied), t, x′, points], then the
-    bonus points."""
+    bonus points, then the deductions' points."""
     columns = []
     for ind in result.indicators.values():
         columns += [
@@ -145,7 +149,7 @@ def _breakdown_columns(result: ScoreResult) -> list[np.ndarray]:
             ind.normalised,
             ind.points,
         ]
-    return columns + list(result.bonus_points.values())
+    return columns + list(result.bonus_points.values()) + list(result.deduction_points.values())
 
 
 def _breakdown_blocks(

@@ -15,7 +15,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from innopoints.collection.models import FactValue
+from innopoints.engine.deductions import applied_deduction
 from innopoints.engine.derive import ORIGIN_NAMES
+from innopoints.engine.missing import row_weights
+from innopoints.engine.scheme import Indicator, Scheme
 from innopoints.scoring.models import LARGE_RUN_FIELDS, Result, Run
 from innopoints.scoring.schemes import localised
 from innopoints.scoring.used_values import used_facts
@@ -45,6 +48,20 @@ class IndicatorLine:
     facts: list[FactValue]
     unit: str = ""
     """The unit of the reported value (万元, %, 人, 件, 项), in the page's language."""
+    stated_weight: float | None = None
+    """The scheme's weight for the stage where ``weight`` was renormalised (missing data)."""
+
+
+@dataclass(frozen=True)
+class DeductionLine:
+    """One 积分扣减 indicator: its rule, the points it took and the stored values it rests on."""
+
+    code: str
+    name: str
+    points_per_item: float
+    cap: float | None
+    points: float
+    facts: list[FactValue]
 
 
 UNITS = {
@@ -73,6 +90,20 @@ class Explanation:
     changes: list[tuple[str, str, float, float, float]]
     peers_all: float | None = None
     """(code, name, points before, points now, change), largest changes first."""
+    deductions: list[DeductionLine] | None = None
+    """None when the scheme has no deduction indicator."""
+    deduction: float = 0.0
+    """The points the deductions took after the scheme's cap and floor."""
+    renormalised: bool = False
+    """The weights were renormalised over the indicators with a value (missing data)."""
+    missing_method: str = "zero"
+    min_coverage: float | None = None
+
+    @property
+    def deduction_adjusted(self) -> bool:
+        """The cap on all deductions or the floor took less than the lines add up to."""
+        claimed = sum(line.points for line in self.deductions or [])
+        return not math.isclose(claimed, self.deduction, abs_tol=1e-9)
 
 
 def lines_in_scope(lines: list[IndicatorLine], scope: set[str]) -> list[IndicatorLine]:
@@ -141,8 +172,16 @@ def explain(result: Result) -> Explanation:
     facts = used_facts(run, result)
     categories = {c.code: localised(c.name) for c in scheme.categories}
     lines = []
+    values = result.breakdown_values
+    missing = {
+        code
+        for code, parts in values["ind"].items()
+        if parts[2] is not None and ORIGIN_NAMES[int(parts[2])] == "missing"
+    }
+    renormalised = row_weights(scheme, result.stage, missing, result.coverage)
     for indicator in scheme.weighted:
-        raw, value, origin, t, x, points = result.breakdown_values["ind"][indicator.code]
+        raw, value, origin, t, x, points = values["ind"][indicator.code]
+        stated = float((indicator.weights or {}).get(result.stage, 0.0))
         fitted = params["indicators"][indicator.code]["groups"][group]
         inputs = (indicator.derivation.inputs if indicator.derivation else ()) + (indicator.code,)
         lines.append(
@@ -157,10 +196,11 @@ def explain(result: Result) -> Explanation:
                 fitted["lower"],
                 fitted["upper"],
                 float(x),
-                float((indicator.weights or {}).get(result.stage, 0.0)),
+                stated if renormalised is None else renormalised[indicator.code],
                 float(points),
                 [f for code in inputs for f in facts.get(code, [])],
                 unit_name(indicator.unit),
+                None if renormalised is None else stated,
             )
         )
     bonus = [
@@ -196,6 +236,10 @@ def explain(result: Result) -> Explanation:
                 result.bonus - previous.bonus,
             )
         )
+        if scheme.deductions:
+            before = deduction_taken(scheme, previous)
+            now = deduction_taken(scheme, result)
+            changes.append(("deduction", gettext("积分扣减"), -before, -now, before - now))
         changes.sort(key=lambda c: -abs(c[4]))
         changes = [c for c in changes if not np.isclose(c[4], 0.0)]
     return Explanation(
@@ -207,4 +251,33 @@ def explain(result: Result) -> Explanation:
         previous,
         changes,
         _share_below(run, result),
+        _deduction_lines(scheme, result, facts) if scheme.deductions else None,
+        deduction_taken(scheme, result) if scheme.deductions else 0.0,
+        renormalised is not None,
+        scheme.missing.method,
+        scheme.missing.min_coverage,
     )
+
+
+def deduction_taken(scheme: Scheme, result: Result) -> float:
+    """The points a result's deductions took (0 for a run stored without them)."""
+    points = result.breakdown_values.get("deduction", {})
+    return applied_deduction(scheme, result.base, result.bonus, points)
+
+
+def _deduction_lines(
+    scheme: Scheme, result: Result, facts: dict[str, list[FactValue]]
+) -> list[DeductionLine]:
+    points = result.breakdown_values.get("deduction", {})
+
+    def line(indicator: Indicator) -> DeductionLine:
+        return DeductionLine(
+            indicator.code,
+            localised(indicator.name),
+            float(indicator.points_per_item or 0.0),
+            indicator.cap,
+            float(points.get(indicator.code) or 0.0),
+            [f for code in indicator.input_fields for f in facts.get(code, [])],
+        )
+
+    return [line(indicator) for indicator in scheme.deductions]

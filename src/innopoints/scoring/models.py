@@ -294,8 +294,9 @@ class Result(models.Model):
 
     @cached_property
     def breakdown_values(self) -> dict[str, Any]:
-        """{"ind": {code: [raw, value, origin, t, x′, points]}, "bonus": {code: points}}, with
-        None where a number is missing (docs/METHOD.md §9)."""
+        """{"ind": {code: [raw, value, origin, t, x′, points]}, "bonus": {code: points},
+        "deduction": {code: points}} (empty for schemes without 积分扣减), with None where a
+        number is missing (docs/METHOD.md §9)."""
         return unpack_breakdown(self.packed_breakdown(), self.run.report["breakdown_layout"])
 
     def packed_breakdown(self) -> bytes:
@@ -375,7 +376,11 @@ def prefetch_breakdowns(results: list[Result]) -> None:
 
 
 def breakdown_width(layout: dict[str, list[str]]) -> int:
-    return len(layout["parts"]) * len(layout["ind"]) + len(layout["bonus"])
+    return (
+        len(layout["parts"]) * len(layout["ind"])
+        + len(layout["bonus"])
+        + len(layout.get("deduction", ()))
+    )
 
 
 def unpack_breakdown(packed: bytes, layout: dict[str, list[str]]) -> dict[str, Any]:
@@ -386,7 +391,9 @@ def unpack_breakdown(packed: bytes, layout: dict[str, list[str]]) -> dict[str, A
     }
     start = width * len(layout["ind"])
     bonus = {code: numbers[start + k] for k, code in enumerate(layout["bonus"])}
-    return {"ind": indicators, "bonus": bonus}
+    start += len(layout["bonus"])
+    deduction = {code: numbers[start + k] for k, code in enumerate(layout.get("deduction", ()))}
+    return {"ind": indicators, "bonus": bonus, "deduction": deduction}
 
 
 BAND_COLUMNS = ("enterprise_id", "rank", "median_rank", "rank_q5", "rank_q95", "tier_kept")

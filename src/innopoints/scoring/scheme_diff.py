@@ -12,7 +12,7 @@ from django.utils.translation import gettext, gettext_lazy
 from innopoints.engine.scheme import Indicator, Scheme
 from innopoints.scoring.models import SchemeVersion
 from innopoints.scoring.official import official_scheme_version
-from innopoints.scoring.scheme_view import kind_name, localised, percent, plain
+from innopoints.scoring.scheme_view import kind_name, localised, missing_text, percent, plain
 from innopoints.site.names import field_name, method_name, transform_name
 
 SECTIONS = {
@@ -21,6 +21,7 @@ SECTIONS = {
     "weighted": gettext_lazy("计分指标"),
     "bonus": gettext_lazy("附加分"),
     "veto": gettext_lazy("一票否决"),
+    "deduction": gettext_lazy("积分扣减"),
     "stages": gettext_lazy("阶段划分"),
     "tiers": gettext_lazy("档次"),
 }
@@ -61,7 +62,7 @@ class Change:
 
 
 def _section_of(indicator: Indicator) -> str:
-    return {"weighted": "weighted", "bonus": "bonus", "veto": "veto"}[indicator.kind]
+    return indicator.kind if indicator.kind in SECTIONS else "weighted"
 
 
 def _value(scheme: Scheme, indicator: Indicator, attribute: str) -> str:
@@ -148,10 +149,10 @@ def _indicator_changes(a: Scheme, b: Scheme) -> list[Change]:
                 if new.kind == "weighted":
                     label = gettext("权重（%(stage)s）") % {"stage": stage_name}
                     changes.append(Change("weighted", localised(new.name), label, "—", weight))
-            if new.kind == "bonus":
+            if new.kind in {"bonus", "deduction"}:
                 points = plain(new.points_per_item)
                 changes.append(
-                    Change("bonus", localised(new.name), gettext("每项分值"), "—", points)
+                    Change(new.kind, localised(new.name), gettext("每项分值"), "—", points)
                 )
     return changes
 
@@ -163,6 +164,9 @@ def _header_changes(a: Scheme, b: Scheme) -> list[Change]:
         gettext("附加分总上限"): (plain(a.bonus_cap), plain(b.bonus_cap)),
         gettext("参照组"): (plain(a.reference_group), plain(b.reference_group)),
         gettext("数据期截止"): (a.period_end, b.period_end),
+        gettext("扣减总上限"): (plain(a.deduction_cap), plain(b.deduction_cap)),
+        gettext("扣减后总积分下限"): (plain(a.deduction_floor), plain(b.deduction_floor)),
+        gettext("缺失数据处理"): (missing_text(a), missing_text(b)),
         gettext("吻合度阈值"): (
             plain(a.agreement.min_spearman),
             plain(b.agreement.min_spearman),

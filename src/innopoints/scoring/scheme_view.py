@@ -18,11 +18,22 @@ KINDS = {
     "weighted": gettext_lazy("计分指标"),
     "bonus": gettext_lazy("附加分"),
     "veto": gettext_lazy("一票否决"),
+    "deduction": gettext_lazy("积分扣减"),
 }
 BASES = {"age": gettext_lazy("按成立年限"), "revenue": gettext_lazy("按营业收入")}
 TIER_BASES = {"rank_share": gettext_lazy("按名次比例"), "score": gettext_lazy("按总积分")}
 
-__all__ = ["kind_name", "localised", "percent", "plain", "scheme_view"]
+__all__ = ["kind_name", "localised", "missing_text", "percent", "plain", "scheme_view"]
+
+
+def missing_text(scheme: Scheme) -> str:
+    """The scheme's missing-data option in words."""
+    missing = scheme.missing
+    if missing.method == "zero":
+        return gettext("缺失值记 0 分")
+    return gettext("覆盖率不低于 %(share)s 时按已有指标重新分配权重，否则记 0 分") % {
+        "share": percent(missing.min_coverage or 0.0)
+    }
 
 
 def kind_name(kind: str) -> str:
@@ -174,6 +185,9 @@ def scheme_view(scheme: Scheme, version: Any = None) -> dict[str, Any]:
         "tiers": {"basis": plain(scheme.tiers.basis), "levels": tiers},
         "bonus": [_row(scheme, version, i) for i in scheme.bonus],
         "vetoes": [_row(scheme, version, i) for i in scheme.vetoes],
+        "deductions": [_row(scheme, version, i) for i in scheme.deductions],
+        "deduction_cap": plain(scheme.deduction_cap),
+        "missing": missing_text(scheme),
         "bonus_cap": plain(scheme.bonus_cap),
         "scale": plain(scheme.scale),
         "reference_group": plain(scheme.reference_group),

@@ -35,7 +35,7 @@ def parse(source_yaml: str, origin: str = "scheme") -> tuple[dict[str, Any], Any
     if not isinstance(data, dict):
         raise SchemeError(origin, ["the file must hold a mapping (id, version, ...)"])
     scheme = scheme_from_mapping(data, origin=builtin_dir() / f"{origin}.yaml")
-    content = scheme.model_dump(mode="json")
+    content = scheme.content()
     content["extends"] = None  # resolved already; the lineage records the parent
     return content, scheme_from_mapping(content)
 

@@ -8,6 +8,9 @@ from typing import Any
 
 from django import forms
 from django.forms.renderers import TemplatesSetting
+from django.utils.translation import gettext_lazy
+
+from innopoints.registry.english import localised
 
 
 class SiteFormRenderer(TemplatesSetting):
@@ -28,4 +31,13 @@ class DateInput(forms.DateInput):
 def with_unit(field: forms.Field, unit: str) -> forms.Field:
     """Shows ``unit`` (万元, %, 年) after the field's input."""
     field.widget.attrs["data-unit"] = unit
+    return field
+
+
+def names_regions(field: forms.Field, empty_label: Any = None) -> forms.Field:
+    """A division select shows names (成都市, 武侯区), never codes; the empty choice says what
+    to do instead of "---------"."""
+    field.label_from_instance = lambda region: localised(region.name)  # type: ignore[attr-defined]
+    if hasattr(field, "empty_label") and field.empty_label is not None:  # type: ignore[attr-defined]
+        field.empty_label = empty_label or gettext_lazy("请选择地区")  # type: ignore[attr-defined]
     return field

@@ -12,7 +12,8 @@ In a view::
     return render(request, "…", {"listing": listing})
 
 and in its template ``{% include "site/listing.html" %}`` (filter bar, counts, export links,
-table with column headers and units, pager).
+table with column headers and units, pager). A choice filter's empty choice reads 全部 / All
+everywhere (``FILTERS_EMPTY_CHOICE_LABEL`` in settings), never django-filter's "---------".
 """
 
 from __future__ import annotations

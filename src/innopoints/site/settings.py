@@ -17,6 +17,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.utils.translation import gettext_lazy
 
 DATA_DIR = Path(os.environ.get("INNOPOINTS_DATA_DIR", Path.cwd() / "var")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -81,6 +82,8 @@ INSTALLED_APPS = [
 # forms drawn the design system's way: label, widget with its unit, help, errors by the field
 FORM_RENDERER = "innopoints.site.forms.SiteFormRenderer"
 DJANGO_TABLES2_TEMPLATE = "site/tables/table.html"
+# every filter bar's empty choice reads 全部 (All), not django-filter's "---------"
+FILTERS_EMPTY_CHOICE_LABEL = gettext_lazy("全部")
 
 MIDDLEWARE = [
     "innopoints.ops.middleware.RequestIdMiddleware",

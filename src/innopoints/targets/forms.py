@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from innopoints.accounts import scope
 from innopoints.registry.models import Region
-from innopoints.site.forms import with_unit
+from innopoints.site.forms import names_regions, with_unit
 from innopoints.targets.models import Target
 
 
@@ -42,6 +42,7 @@ class TargetForm(forms.ModelForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        names_regions(self.fields["division"])
         self.fields["division"].queryset = settable_divisions(user)
         self.fields["year"].min_value = 2000
         self.fields["year"].widget.attrs.update(min=2000, max=2100)

@@ -18,7 +18,7 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from innopoints.accounts import scope
 from innopoints.applications.models import Offering
@@ -30,12 +30,12 @@ from innopoints.targets.models import MatchRollup
 
 STEPS = ["matched", "applied", "approved", "disbursed", "defaulted", "compensated"]
 STEP_LABELS = {
-    "matched": gettext_lazy("匹配"),
-    "applied": gettext_lazy("申请"),
-    "approved": gettext_lazy("批准"),
-    "disbursed": gettext_lazy("放款"),
-    "defaulted": gettext_lazy("违约"),
-    "compensated": gettext_lazy("代偿"),
+    "matched": pgettext_lazy("funnel step", "匹配"),
+    "applied": pgettext_lazy("funnel step", "申请"),
+    "approved": pgettext_lazy("funnel step", "批准"),
+    "disbursed": pgettext_lazy("funnel step", "放款"),
+    "defaulted": pgettext_lazy("funnel step", "违约"),
+    "compensated": pgettext_lazy("funnel step", "代偿"),
 }
 S = Application.Status
 APPROVED = [S.APPROVED, S.DISBURSED, S.SETTLED, S.OVERDUE, S.DEFAULTED, S.COMPENSATED]

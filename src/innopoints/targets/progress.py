@@ -1,7 +1,12 @@
 """Progress against a division's target for a year: the target that applies to a government
 user (its own division's; the province's for the platform), and the figures measured against
 it — enterprises scored in the official run, 科技企业贷款余额 and 直接融资 from the financing
-records, all within the user's division."""
+records, all within the user's division.
+
+贷款余额 counts loans still being repaid (``OUTSTANDING``: 已放款 or 逾期). Repaid loans are
+out, and so are defaulted ones: the lending workflow sets a loan's record to 违约 when its
+application defaults, and it stays 违约 when the application is then 已代偿 (compensated), so
+the record's state decides without joining the applications."""
 
 from __future__ import annotations
 
