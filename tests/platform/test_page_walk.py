@@ -76,6 +76,8 @@ NOT_PAGES = {
     "applications:fin_offering_preview",
     "applications:fin_offering_submit",
     "applications:fin_offering_withdraw",
+    "applications:gov_policy_preview",
+    "programmes:gov_financing_options",  # JSON for the searchable select
     "targets:summary-file",  # a download
     "analysis:objection-run",
     "portals:ent_score_consent",
@@ -271,6 +273,17 @@ def build_world(tmp_path: Path) -> dict[str, Any]:
     match = Match.objects.filter(enterprise=best.enterprise).first()
     assert match is not None
     sichuan = _user("sichuan", Role.GOVERNMENT, region=Region.objects.get(code="510000"))
+    policy = publishing.save_policy(
+        {
+            "name": "高新技术企业首贷奖励",
+            "kind": "award",
+            "issuer_name": "科学技术厅",
+            "valid_from": dt.date(2025, 1, 1),
+            "eligibility": [{"test": "no_veto"}, {"test": "qualification", "any": ["hitech"]}],
+            "terms": {"max_amount": 10},
+        },
+        sichuan,
+    )
     # a refused file (errors shown on the progress page) and a file sent twice
     importer = Client()
     importer.force_login(sichuan)
@@ -353,6 +366,7 @@ def build_world(tmp_path: Path) -> dict[str, Any]:
         "financing": financing,
         "match": match,
         "own_offering": own_offering,
+        "policy": policy,
         "offering": match.offering,
         "finding": finding,
         "publicity": on_show,
@@ -482,6 +496,8 @@ ARGUMENTS: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = {
     "applications:fin_offering": lambda w: [{"pk": w["own_offering"].pk}],
     "applications:fin_offering_edit": lambda w: [{"pk": w["own_offering"].pk}],
     "applications:gov_offering": lambda w: [{"pk": w["own_offering"].pk}],
+    "applications:gov_policy": lambda w: [{"pk": w["policy"].pk}],
+    "applications:gov_policy_edit": lambda w: [{"pk": w["policy"].pk}],
 }
 
 
