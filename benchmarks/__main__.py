@@ -3,6 +3,7 @@
 uv run python -m benchmarks [--sizes 30000,100000,1000000] [--repeat 5] [--cli-rows 100000]
     [--only pages --demo-dir /tmp/perfdemo] [--only exports --demo-dir /tmp/perfdemo]
     [--only funnel --database-url postgres://postgres@127.0.0.1:5432] [--only startup]
+    [--only exchange] (a 30,000-row batch through the data-exchange API, --import-rows)
 """
 
 from __future__ import annotations
@@ -323,6 +324,25 @@ def _print_funnel(database_url: str, repeat: int, results: dict[str, Any]) -> No
     results["funnel"] = json.loads(lines[-1])
 
 
+def _print_exchange(rows: int, results: dict[str, Any]) -> None:
+    print(f"\nData exchange: a {rows:,}-row tax batch POSTed to /api/v1/exchange/batches")
+    with tempfile.TemporaryDirectory() as tmp:
+        found = [
+            _child("benchmarks.exchange_child", rows, url, tmp)
+            for url in _databases(tmp, "exchangebench").values()
+        ]
+    results["exchange"] = found
+    for entry in found:
+        print(
+            f"  {entry['vendor']:<10} "
+            + "; ".join(
+                f"{kind} {entry[kind]['body_mb']} MB: {entry[kind]['seconds']:.2f}s "
+                f"({entry[kind]['values']:,} values)"
+                for kind in ("json", "csv")
+            )
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--sizes", default="30000,100000,1000000")
@@ -345,6 +365,7 @@ def main() -> None:
             "exports",
             "funnel",
             "startup",
+            "exchange",
         ],
         action="append",
     )
@@ -410,6 +431,8 @@ def main() -> None:
         from benchmarks.startup import print_startup  # noqa: PLC0415
 
         print_startup(args.repeat, results)
+    if "exchange" in chosen:
+        _print_exchange(args.import_rows, results)
     OUT.mkdir(exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(f"\nfigures saved to {OUT / 'results.json'}")

@@ -66,6 +66,19 @@ class ReceiptOut(Schema):
     values: int = 0
     new_enterprises: int = 0
     findings: int = 0
+
+
+class RefusedOut(Schema):
+    """422: the batch refused by the import (``status: refused``, every problem with its row
+    and column; nothing stored), or a request not in the documented form (``errors`` by
+    parameter)."""
+
+    message: str
+    errors: dict[str, list[str]] | None = None
+    status: str | None = Field(None, description="`refused` when the import refused the batch")
+    batch_key: str | None = None
+    source: str | None = None
+    period: str | None = None
     problems: list[ProblemOut] = []
 
 
@@ -87,7 +100,7 @@ ERRORS: dict[int, Any] = dict.fromkeys((400, 401, 403, 409, 413, 415, 429), Erro
 REQUEST_BODY = {
     "required": True,
     "content": {
-        "application/json": {"schema": {"$ref": "#/components/schemas/BatchIn"}},
+        "application/json": {"schema": BatchIn.model_json_schema()},
         "text/csv": {
             "schema": {"type": "string"},
             "example": "credit_code,rd_expense\n91510100MA6XXXXXXX,1250.5\n",
@@ -212,7 +225,6 @@ def _receipt(batch: ImportBatch, replayed: bool) -> dict[str, Any]:
         "values": batch.n_values,
         "new_enterprises": batch.n_new_enterprises,
         "findings": batch.n_findings,
-        "problems": [],
     }
 
 
@@ -237,7 +249,7 @@ def _earlier(
 
 @router.post(
     "/batches",
-    response={200: ReceiptOut, 201: ReceiptOut, 422: ReceiptOut, **ERRORS},
+    response={200: ReceiptOut, 201: ReceiptOut, 422: RefusedOut, **ERRORS},
     summary="Deliver one batch of a source's data (JSON rows or CSV)",
     openapi_extra={"requestBody": REQUEST_BODY},
 )
@@ -309,6 +321,8 @@ def deliver(
         return Status(
             422,
             {
+                "message": _("批次 %(key)s 被拒收（%(n)d 个问题），未写入任何数据")
+                % {"key": key, "n": len(problems)},
                 "status": "refused",
                 "batch_key": key,
                 "source": source.code,
