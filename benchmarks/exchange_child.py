@@ -63,15 +63,16 @@ def main() -> None:
         (
             "csv",
             "/api/v1/exchange/batches?period=2024&batch_key=bench-csv",
-            content,
+            # headers as field codes: not the same file as the JSON batch (refused as such)
+            content.replace("统一社会信用代码".encode(), b"credit_code", 1),
             "text/csv",
         ),
     ):
         start = time.perf_counter()
-        answer = client.post(url, data, content_type=content_type)
+        answer = client.post(url, data, content_type=content_type, secure=True)
         seconds = time.perf_counter() - start
+        assert answer.status_code == 201, (answer.status_code, answer.content[:2000])
         receipt = answer.json()
-        assert answer.status_code == 201, receipt
         timings[kind] = {
             "seconds": round(seconds, 2),
             "rows": receipt["rows"],
