@@ -82,11 +82,14 @@ class RefusedOut(Schema):
     problems: list[ProblemOut] = []
 
 
-class BatchIn(Schema):
-    """The JSON form of a batch (``Content-Type: application/json``)."""
-
+class BatchMeta(Schema):
     period: str = Field(..., pattern=PERIOD_PATTERN, examples=["2025"])
     batch_key: str = Field(..., pattern=KEY_PATTERN, examples=["tax-2025-0001"])
+
+
+class BatchIn(BatchMeta):
+    """The JSON form of a batch (``Content-Type: application/json``)."""
+
     rows: list[dict[str, Any]] = Field(
         ...,
         description="one object per enterprise: `credit_code` and the source's own field codes "
@@ -165,19 +168,24 @@ def _cell(value: Any) -> str:
 
 
 def _json_batch(request: HttpRequest, token: ApiToken, body: bytes) -> tuple[str, str, bytes]:
-    """(period, batch key, the rows as a CSV file). The parsed rows are dropped as they are
-    written, so the batch is held about once."""
+    """(period, batch key, the rows as a CSV file). The body is let go once parsed and each
+    parsed row once written (the caller passes the body without keeping it), so the batch is
+    held about once; the rows are checked in place, not copied into a model."""
     try:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise _refusal(request, token, 400, _("JSON 无法解析：%(e)s") % {"e": error}) from None
     del body
+    if not isinstance(data, dict):
+        raise ValidationError([{"loc": ("body",), "msg": "expected a JSON object"}])
+    rows = data.pop("rows", None)
     try:
-        batch = BatchIn.model_validate(data)
+        meta = BatchMeta.model_validate(data)
     except SchemaError as error:  # answered in the API's own 422 shape
         raise ValidationError(list(error.errors())) from None
     del data
-    rows = batch.rows
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise ValidationError([{"loc": ("rows",), "msg": "expected a list of JSON objects"}])
     headers: dict[str, None] = {}
     for row in rows:
         headers.update(dict.fromkeys(row))
@@ -190,14 +198,17 @@ def _json_batch(request: HttpRequest, token: ApiToken, body: bytes) -> tuple[str
             _("批次共 %(cells)s 个单元格，超过上限 %(limit)s；请拆分后分批报送")
             % {"cells": f"{cells:,}", "limit": f"{limits().max_cells:,}"},
         )
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    columns = list(headers)
+    buffer = io.BytesIO()
+    text = io.TextIOWrapper(buffer, encoding="utf-8", newline="")
+    writer = csv.writer(text, lineterminator="\n")
+    columns = [str(c) for c in headers]
     writer.writerow(columns)
     for index, row in enumerate(rows):
         writer.writerow([_cell(row.get(c)) for c in columns])
-        rows[index] = {}  # written: let it go
-    return batch.period, batch.batch_key, out.getvalue().encode("utf-8")
+        rows[index] = None  # written: let it go
+    text.flush()
+    text.detach()
+    return meta.period, meta.batch_key, buffer.getvalue()
 
 
 def _checked(request: HttpRequest, token: ApiToken, name: str, value: str | None) -> str:
@@ -281,14 +292,12 @@ def deliver(
     kind = (request.content_type or "").lower()
     if kind not in {"application/json", "text/csv"}:
         raise _refusal(request, token, 415, _("只接受 application/json 或 text/csv 格式的请求体"))
-    body = _read_body(request, token)
-    if kind == "application/json":
-        period, key, content = _json_batch(request, token, body)
+    if kind == "application/json":  # the body passed on, not kept here (held once)
+        period, key, content = _json_batch(request, token, _read_body(request, token))
     else:
         period = _checked(request, token, "period", period)
         key = _checked(request, token, "batch_key", batch_key)
-        content = body
-    del body
+        content = _read_body(request, token)
     digest = hashlib.sha256(content).hexdigest()
     again = _earlier(request, token, source, key, period, digest)
     if again is not None:
