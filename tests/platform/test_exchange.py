@@ -55,7 +55,8 @@ def test_good_json_batch_is_stored_with_provenance(
     assert answer.status_code == 201, answer.content
     receipt = answer.json()
     assert receipt["status"] == "imported" and not receipt["replayed"]
-    assert (receipt["rows"], receipt["values"], receipt["problems"]) == (60, 120, [])
+    assert (receipt["rows"], receipt["values"], receipt["findings"]) == (60, 120, 0)
+    assert "problems" not in receipt
     assert (receipt["source"], receipt["period"], receipt["batch_key"]) == (
         "tax",
         "2025",
