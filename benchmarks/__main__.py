@@ -4,6 +4,7 @@ uv run python -m benchmarks [--sizes 30000,100000,1000000] [--repeat 5] [--cli-r
     [--only pages --demo-dir /tmp/perfdemo] [--only exports --demo-dir /tmp/perfdemo]
     [--only funnel --database-url postgres://postgres@127.0.0.1:5432]
     [--only search --database-url postgres://postgres@127.0.0.1:5432] [--only startup]
+    [--only exchange] (a 30,000-row batch through the data-exchange API, --import-rows)
 """
 
 from __future__ import annotations
@@ -350,6 +351,28 @@ def _print_search(database_url: str, repeat: int, results: dict[str, Any]) -> No
     results["search"] = json.loads(lines[-1])
 
 
+def _print_exchange(rows: int, results: dict[str, Any]) -> None:
+    print(
+        f"\nData exchange: a {rows:,}-row tax batch POSTed to /api/v1/exchange/batches "
+        "(as JSON, as CSV; and the same rows imported as a file, in the same process)"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        found = [
+            _child("benchmarks.exchange_child", rows, url, tmp)
+            for url in _databases(tmp, "exchangebench").values()
+        ]
+    results["exchange"] = found
+    for entry in found:
+        print(
+            f"  {entry['vendor']:<10} "
+            + "; ".join(
+                f"{kind} {entry[kind]['body_mb']} MB: {entry[kind]['seconds']:.2f}s "
+                f"({entry[kind]['values']:,} values)"
+                for kind in ("json", "csv", "file")
+            )
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--sizes", default="30000,100000,1000000")
@@ -373,6 +396,7 @@ def main() -> None:
             "funnel",
             "startup",
             "search",
+            "exchange",
         ],
         action="append",
     )
@@ -441,6 +465,8 @@ def main() -> None:
         print_startup(args.repeat, results)
     if "search" in chosen:
         _print_search(args.database_url, max(args.repeat, 5), results)
+    if "exchange" in chosen:
+        _print_exchange(args.import_rows, results)
     OUT.mkdir(exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(f"\nfigures saved to {OUT / 'results.json'}")

@@ -1,10 +1,12 @@
-"""The platform admin's view of API tokens: create (the secret is shown once, on the page that
-follows), rotate and revoke; the secret itself is never stored or shown again."""
+"""The platform admin's view of API tokens — an institution's (the institution API) or a data
+source's (the data exchange, its own fields only): create (the secret is shown once, on the
+page that follows), rotate and revoke; the secret itself is never stored or shown again."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -33,11 +35,29 @@ def _show(request: HttpRequest, made: list[tuple[ApiToken, str]]) -> HttpRespons
     return response
 
 
+class TokenForm(forms.ModelForm):
+    class Meta:
+        model = ApiToken
+        fields = ["institution", "source", "name", "expires_at"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.instance.pk is None and (data.get("institution") is None) == (
+            data.get("source") is None
+        ):
+            raise forms.ValidationError(
+                _("请选择一个金融机构（机构接口）或一个数据来源（数据交换），二者选一")
+            )
+        return data
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
+    form = TokenForm
     list_display = (
         "name",
         "institution",
+        "source",
         "prefix",
         "created_by",
         "created_at",
@@ -46,8 +66,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "revoked_at",
         "is_active",
     )
-    list_filter = ("institution",)
-    search_fields = ("name", "prefix", "institution__name")
+    list_filter = ("institution", "source")
+    search_fields = ("name", "prefix", "institution__name", "source__name")
     readonly_fields = (
         "prefix",
         "created_by",
@@ -60,13 +80,13 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if obj is None:
-            return ["institution", "name", "expires_at"]
-        return ["institution", "name", "expires_at", *self.readonly_fields]
+            return ["institution", "source", "name", "expires_at"]
+        return ["institution", "source", "name", "expires_at", *self.readonly_fields]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
             return ()
-        return ("institution", *self.readonly_fields)
+        return ("institution", "source", *self.readonly_fields)
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         return {"expires_at": tokens.default_expiry()}
@@ -78,7 +98,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        made, value = tokens.issue(obj.institution, obj.name, request.user, obj.expires_at)
+        holder = obj.institution or obj.source
+        assert holder is not None  # TokenForm.clean: exactly one
+        made, value = tokens.issue(holder, obj.name, request.user, obj.expires_at)
         obj.pk, obj.prefix = made.pk, made.prefix
         obj._state.adding = False
         setattr(request, SECRETS, [(made, value)])
@@ -93,7 +115,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def rotate_tokens(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> Any:
         made = [
             tokens.rotate(token, request.user)
-            for token in queryset.filter(revoked_at__isnull=True).select_related("institution")
+            for token in queryset.filter(revoked_at__isnull=True).select_related(
+                "institution", "source"
+            )
         ]
         if not made:
             self.message_user(request, _("所选令牌均已撤销"), messages.WARNING)

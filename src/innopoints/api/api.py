@@ -51,10 +51,14 @@ class ApiError(Exception):
 
 
 class TokenAuth(HttpBearer):
-    """``Authorization: Bearer <prefix>.<secret>``; then the token's rate limit."""
+    """``Authorization: Bearer <prefix>.<secret>``; then the token's scope (an institution's
+    token here, a data source's on the data exchange: the other answers 403) and its rate
+    limit."""
+
+    holder = "institution"
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
-        # the API acts for the token's institution only, never for a browser session
+        # the API acts for the token's holder only, never for a browser session
         request.user = AnonymousUser()
         found = tokens.check(token)
         if found.token is None or found.reason:
@@ -63,11 +67,25 @@ class TokenAuth(HttpBearer):
                     "login_failed",
                     obj=found.token,
                     actor=None,
-                    summary=f"接口令牌认证失败（{found.reason}）：{found.token.institution}"
+                    summary=f"接口令牌认证失败（{found.reason}）：{found.token.holder}"
                     f"，令牌 {found.token.prefix}",
                     request=request,
                 )
             return None
+        held_by = "institution" if found.token.institution_id is not None else "source"
+        if held_by != self.holder:
+            record(
+                "other",
+                obj=found.token,
+                actor=None,
+                summary=f"接口令牌范围不符，拒绝（403）：{request.method} {request.path}"
+                f"，{found.token.holder}，令牌 {found.token.prefix}",
+                request=request,
+            )
+            raise ApiError(
+                403,
+                _("该令牌无权调用此接口：金融机构令牌只用于机构接口，来源部门令牌只用于数据交换"),
+            )
         allowance = tokens.take(found.token)
         if not allowance.allowed:
             if allowance.count == allowance.limit + 1:  # the first refusal of the window
@@ -75,7 +93,7 @@ class TokenAuth(HttpBearer):
                     "other",
                     obj=found.token,
                     summary=f"接口调用超出频率限制（每分钟 {allowance.limit} 次）："
-                    f"{found.token.institution}，令牌 {found.token.prefix}",
+                    f"{found.token.holder}，令牌 {found.token.prefix}",
                     request=request,
                 )
             raise ApiError(
@@ -85,7 +103,8 @@ class TokenAuth(HttpBearer):
                 headers={"Retry-After": str(allowance.retry_after)},
             )
         tokens.touch(found.token)
-        request.principal = tokens.TokenPrincipal(found.token)  # type: ignore[attr-defined]
+        if held_by == "institution":
+            request.principal = tokens.TokenPrincipal(found.token)  # type: ignore[attr-defined]
         return found.token
 
 
@@ -188,7 +207,7 @@ def _audit(
         object_type=object_type,
         object_repr=object_repr,
         summary=f"接口 {request.method} {request.path}：{what}"
-        f"（{token.institution.name}，令牌 {token.prefix}）",
+        f"（{token.holder}，令牌 {token.prefix}）",
         request=request,
     )
 

@@ -7,5 +7,6 @@ class ApiConfig(AppConfig):
     verbose_name = _("机构接口")
 
     def ready(self) -> None:
-        # the menu entries register; the filings and claims router mounts (api/programmes.py)
-        from innopoints.api import menu, programmes  # noqa: F401, PLC0415
+        # the menu entries register; the filings and claims router mounts (api/programmes.py),
+        # and the source departments' data exchange (api/exchange.py)
+        from innopoints.api import exchange, menu, programmes  # noqa: F401, PLC0415

@@ -47,7 +47,7 @@ def _audit(request: HttpRequest, action: str, what: str, **target: Any) -> None:
         action,
         actor=None,
         summary=f"接口 {request.method} {request.path}：{what}"
-        f"（{token.institution.name}，令牌 {token.prefix}）",
+        f"（{token.holder}，令牌 {token.prefix}）",
         request=request,
         **target,
     )

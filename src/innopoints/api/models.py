@@ -1,4 +1,5 @@
-"""API tokens: one institution each; only a hash of the secret is stored."""
+"""API tokens: each held by one institution (the institution API) or by one data source (the
+data exchange, scoped to the source's own fields); only a hash of the secret is stored."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from innopoints.collection.models import DataSource
 from innopoints.registry.models import Institution
 
 
@@ -15,7 +17,21 @@ class ApiToken(models.Model):
     lists and in the audit log); the secret is shown once and stored only as its SHA-256."""
 
     institution = models.ForeignKey(
-        Institution, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("金融机构")
+        Institution,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("金融机构"),
+    )
+    source = models.ForeignKey(
+        DataSource,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="api_tokens",
+        verbose_name=_("数据来源"),
+        help_text=_("来源部门的数据交换令牌：只能报送该来源自己的指标"),
     )
     name = models.CharField(_("名称"), max_length=100)
     prefix = models.CharField(_("令牌前缀"), max_length=16, unique=True, editable=False)
@@ -44,9 +60,23 @@ class ApiToken(models.Model):
         verbose_name = _("接口令牌")
         verbose_name_plural = _("接口令牌")
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(institution__isnull=False, source__isnull=True)
+                    | models.Q(institution__isnull=True, source__isnull=False)
+                ),
+                name="api_token_one_holder",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.institution} · {self.name} ({self.prefix})"
+        return f"{self.holder} · {self.name} ({self.prefix})"
+
+    @property
+    def holder(self) -> Institution | DataSource | None:
+        """The institution or the data source the token acts for."""
+        return self.institution or self.source
 
     def is_active(self, now: object = None) -> bool:
         now = now or timezone.now()

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from innopoints.accounts.models import Role
 from innopoints.api.models import ApiToken
+from innopoints.collection.models import DataSource
 from innopoints.registry.models import Institution
 
 # <prefix>.<secret>: 12 hex characters, a dot, 43 URL-safe characters (256 bits)
@@ -42,16 +43,18 @@ def _new_prefix() -> str:
 
 
 def issue(
-    institution: Institution,
+    holder: Institution | DataSource,
     name: str,
     created_by: Any,
     expires_at: dt.datetime | None = None,
     replaces: ApiToken | None = None,
 ) -> tuple[ApiToken, str]:
-    """A new token and its full value ``prefix.secret`` — shown once, never stored."""
+    """A new token and its full value ``prefix.secret`` — shown once, never stored. ``holder``
+    is an institution (the institution API) or a data source (the data exchange)."""
     secret = secrets.token_urlsafe(32)
     token = ApiToken(
-        institution=institution,
+        institution=holder if isinstance(holder, Institution) else None,
+        source=holder if isinstance(holder, DataSource) else None,
         name=name,
         prefix=_new_prefix(),
         secret_hash=_digest(secret),
@@ -70,13 +73,15 @@ def revoke(token: ApiToken) -> None:
 
 
 def rotate(token: ApiToken, by: Any) -> tuple[ApiToken, str]:
-    """A new secret under a new prefix (same institution, name and expiry); the old token is
+    """A new secret under a new prefix (same holder, name and expiry); the old token is
     revoked at once."""
     with transaction.atomic():
         old = ApiToken.objects.select_for_update().get(pk=token.pk)
         expires = old.expires_at if old.expires_at and old.expires_at > timezone.now() else None
         revoke(old)
-        new, value = issue(old.institution, old.name, by, expires_at=expires, replaces=old)
+        holder = old.institution or old.source
+        assert holder is not None  # the check constraint: exactly one
+        new, value = issue(holder, old.name, by, expires_at=expires, replaces=old)
     token.refresh_from_db()
     return new, value
 
@@ -98,7 +103,7 @@ def check(value: str) -> Check:
     if match is None:
         return Check(None, "malformed")
     prefix, secret = match.groups()
-    token = ApiToken.objects.select_related("institution").filter(prefix=prefix).first()
+    token = ApiToken.objects.select_related("institution", "source").filter(prefix=prefix).first()
     expected = token.secret_hash if token is not None else _digest("-")
     same = hmac.compare_digest(_digest(secret), expected)
     if token is None:
@@ -174,11 +179,13 @@ class TokenPrincipal:
     pk: None = None
 
     def __post_init__(self) -> None:
-        self.profile = _Profile(institution=self.token.institution)
+        institution = self.token.institution
+        assert institution is not None  # only institution tokens reach the institution API
+        self.profile = _Profile(institution=institution)
 
     @property
     def institution(self) -> Institution:
-        return self.token.institution
+        return self.profile.institution
 
     def has_perm(self, perm: str, obj: Any = None) -> bool:
         return bool(rules.has_perm(perm, self, obj))

@@ -78,6 +78,8 @@ class ImportBatchAdmin(ReadOnlyAdmin):
         "n_findings",
         "seconds",
         "imported_by",
+        "token",
+        "batch_key",
         "imported_at",
     )
     list_filter = ("source", "period")

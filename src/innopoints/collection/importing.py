@@ -285,8 +285,11 @@ def import_file(
     progress: Progress | None = None,
     today: dt.date | None = None,
     jurisdiction: str | None = None,
+    batch_key: str = "",
+    token: Any = None,
 ) -> ImportOutcome:
-    """Import one file; raise ImportRefused with every problem if anything is wrong."""
+    """Import one file; raise ImportRefused with every problem if anything is wrong. A batch
+    the data exchange delivers carries the source's ``batch_key`` and the API ``token``."""
     started = time.perf_counter()
     report = progress or (lambda stage, fraction: None)
     report(gettext_noop("检查文件"), 0.0)
@@ -338,6 +341,8 @@ def import_file(
             content=content,
             n_rows=table.height,
             imported_by=user if _is_user(user) else None,
+            batch_key=batch_key,
+            token=token,
             column_map={
                 h: (catalogue.for_header(h).code if catalogue.for_header(h) else None)
                 for h in sheet.headers

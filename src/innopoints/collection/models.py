@@ -251,12 +251,31 @@ class ImportBatch(models.Model):
     imported_at = models.DateTimeField(_("导入时间"), auto_now_add=True)
     seconds = models.FloatField(_("耗时（秒）"), default=0)
     column_map = models.JSONField(_("列映射"), default=dict)
+    # a batch delivered through the data exchange (/api/v1/exchange/): the source's own key
+    # and the token that delivered it (a file uploaded by a person has neither)
+    batch_key = models.CharField(_("批次号"), max_length=100, blank=True, editable=False)
+    token = models.ForeignKey(
+        "api.ApiToken",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="batches",
+        editable=False,
+        verbose_name=_("报送令牌"),
+    )
 
     class Meta:
         verbose_name = _("导入批次")
         verbose_name_plural = pgettext_lazy("plural", "导入批次")
         ordering = ["-imported_at"]
-        constraints = [models.UniqueConstraint(fields=["source", "sha256"], name="batch_file_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "sha256"], name="batch_file_once"),
+            models.UniqueConstraint(
+                fields=["source", "batch_key"],
+                condition=~models.Q(batch_key=""),
+                name="batch_key_once",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.source} {self.period} {self.file_name}"
