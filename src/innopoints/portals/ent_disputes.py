@@ -45,6 +45,21 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Several files under one name (Django's documented pattern); each is checked in the
+    view by its declared size before it is read."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return single(data, initial)
+
+
 class DisputeForm(forms.Form):
     grounds = forms.ChoiceField(
         label=gettext_lazy("异议类型"), choices=Dispute.GROUNDS, widget=forms.RadioSelect
@@ -60,7 +75,7 @@ class DisputeForm(forms.Form):
         max_length=4000,
         help_text=gettext_lazy("说明数值为何有误、已过时或缺失，以及正确数值的依据"),
     )
-    evidence = forms.FileField(
+    evidence = MultipleFileField(
         label=gettext_lazy("证明材料"),
         required=False,
         widget=MultipleFileInput(attrs={"accept": ",".join(disputes.EVIDENCE_TYPES)}),
