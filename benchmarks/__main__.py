@@ -2,7 +2,8 @@
 
 uv run python -m benchmarks [--sizes 30000,100000,1000000] [--repeat 5] [--cli-rows 100000]
     [--only pages --demo-dir /tmp/perfdemo] [--only exports --demo-dir /tmp/perfdemo]
-    [--only funnel --database-url postgres://postgres@127.0.0.1:5432] [--only startup]
+    [--only funnel --database-url postgres://postgres@127.0.0.1:5432]
+    [--only search --database-url postgres://postgres@127.0.0.1:5432] [--only startup]
 """
 
 from __future__ import annotations
@@ -323,6 +324,32 @@ def _print_funnel(database_url: str, repeat: int, results: dict[str, Any]) -> No
     results["funnel"] = json.loads(lines[-1])
 
 
+def _print_search(database_url: str, repeat: int, results: dict[str, Any]) -> None:
+    """The search box over 1,000,000 enterprises in a fresh PostgreSQL database
+    (benchmarks/search.py): name parts, credit codes, legal representatives, pinyin initials;
+    skipped when PostgreSQL does not answer."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.search",
+            "--database-url",
+            database_url,
+            "--repeat",
+            str(repeat),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        print(f"\nsearch: skipped or failed ({done.stderr.strip().splitlines()[-1:]})")
+        return
+    lines = done.stdout.strip().splitlines()
+    print("\nEnterprise search\n" + "\n".join(lines[:-1]))
+    results["search"] = json.loads(lines[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--sizes", default="30000,100000,1000000")
@@ -345,13 +372,14 @@ def main() -> None:
             "exports",
             "funnel",
             "startup",
+            "search",
         ],
         action="append",
     )
     parser.add_argument(
         "--database-url",
         default="postgres://postgres@127.0.0.1:5432",
-        help="funnel: the PostgreSQL server (a fresh database is made on it)",
+        help="funnel, search: the PostgreSQL server (a fresh database is made on it)",
     )
     parser.add_argument(
         "--demo-dir",
@@ -370,6 +398,7 @@ def main() -> None:
         "exports",
         "funnel",
         "startup",
+        "search",
     ]
     chosen = set(args.only or everything)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
@@ -410,6 +439,8 @@ def main() -> None:
         from benchmarks.startup import print_startup  # noqa: PLC0415
 
         print_startup(args.repeat, results)
+    if "search" in chosen:
+        _print_search(args.database_url, max(args.repeat, 5), results)
     OUT.mkdir(exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(f"\nfigures saved to {OUT / 'results.json'}")

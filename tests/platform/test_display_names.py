@@ -156,7 +156,14 @@ def test_each_source_has_a_template_with_exactly_its_columns(
         .worksheets[0]
         .iter_rows(values_only=True)
     )
-    assert samr[:5] == ("统一社会信用代码", "企业名称", "成立日期", "行政区划代码", "所属领域")
+    assert samr[:6] == (
+        "统一社会信用代码",
+        "企业名称",
+        "法定代表人",
+        "成立日期",
+        "行政区划代码",
+        "所属领域",
+    )
     assert client.get(reverse("portals:gov_import_template", args=["nope"])).status_code == 404
 
 

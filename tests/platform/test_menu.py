@@ -66,9 +66,12 @@ def test_the_registered_menu_of_each_role() -> None:
         ("数据导入", "/gov/import/"),
         ("数据质量", "/collection/quality/"),
         ("核验问题", "/collection/findings/"),
-        ("积分测算", "/scoring/runs/"),
         ("后台任务", "/ops/jobs/"),
+        ("积分测算", "/scoring/runs/"),
+        ("培育库规则", "/analysis/pools/rules/"),
+        ("公示与异议", "/analysis/publicity/"),
         ("邀请企业", "/gov/invite/"),
+        ("政府政策", "/applications/gov/policies/"),
         ("政策推送成效", "/gov/uptake/"),
         ("产品审核", "/applications/gov/offerings/"),
         ("融资统计", "/gov/financing/"),
@@ -77,6 +80,9 @@ def test_the_registered_menu_of_each_role() -> None:
         ("融资漏斗与目标", "/targets/funnel/"),
         ("贴息与奖励", "/programmes/gov/subsidies/"),
         ("目标管理", "/targets/"),
+        ("各地区监测评价", "/targets/supervision/"),
+        ("数据报送情况", "/targets/supervision/deliveries/"),
+        ("工作总结", "/targets/supervision/summaries/"),
     ]
     assert labels("government") == government
     assert labels("admin") == [
@@ -101,6 +107,7 @@ def test_the_registered_menu_of_each_role() -> None:
         ("自评", "/ent/assess/"),
         ("授权管理", "/ent/authorisations/"),
         ("消息", "/ent/inbox/"),
+        ("我的异议", "/ent/disputes/"),
         ("政策匹配", "/ent/matches/"),
         ("我的融资申请", "/lending/mine/"),
         ("金融机构的邀请", "/lending/mine/invitations/"),
@@ -117,7 +124,7 @@ def test_the_registered_menu_of_each_role() -> None:
 
 
 def test_the_wide_menu_groups_related_pages() -> None:
-    """Government's 16 entries fit one line at 1280 px: related pages under one heading, where
+    """Government's entries fit one line at 1280 px: related pages under one heading, where
     the first of them stands; the page shown marks its group active."""
     request = _request()
     request.path = "/targets/funnel/"
@@ -125,13 +132,13 @@ def test_the_wide_menu_groups_related_pages() -> None:
     assert [str(node["label"]) for node in tree] == [
         "政府端首页",
         "数据治理",
-        "积分测算",
-        "后台任务",
+        "积分评价",
         "邀请企业",
         "政策与产品",
         "融资与风险补偿",
+        "监测评价",
     ]
-    money = tree[-1]
+    money = tree[5]
     assert [link["url"] for link in money["children"]] == [
         "/gov/financing/",
         "/lending/gov/",

@@ -35,7 +35,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from innopoints.accounts.models import Profile, Role
-from innopoints.analysis.models import PoolMembership
+from innopoints.analysis.models import Objection, PoolMembership, Publicity
 from innopoints.applications import publishing
 from innopoints.applications.catalogue import load_offerings
 from innopoints.applications.models import Dispatch, Financing, Match, Offering, RunMatching
@@ -53,9 +53,9 @@ from innopoints.engine import scheme as engine_scheme
 from innopoints.lending import workflow
 from innopoints.lending.models import ApplicationDocument
 from innopoints.registry.english import english_name
-from innopoints.registry.models import Enterprise, Institution, Region
+from innopoints.registry.models import Enterprise, IndustryField, Institution, Region
 from innopoints.scoring.models import Result, RobustnessAnalysis
-from innopoints.targets.models import Target
+from innopoints.targets.models import Target, WorkSummary
 from tests.platform.conftest import csv_bytes, published_board, scored_run, shared
 
 # Pages that are technical by nature: what they show are identifiers a programmer needs.
@@ -78,6 +78,9 @@ NOT_PAGES = {
     "applications:fin_offering_preview",
     "applications:fin_offering_submit",
     "applications:fin_offering_withdraw",
+    "targets:summary-file",  # a download
+    "analysis:objection-run",
+    "portals:ent_score_consent",
 }
 CODE_LIKE = re.compile(r"(?<![A-Za-z0-9_.@/-])[a-z]+_[a-z_]+(?![A-Za-z0-9_@/-])")
 DEVELOPER_NOTES = re.compile(r"[\w/.-]+\.md\b|\bseed \d{3}\b|种子材料|§\s?\d", re.I)
@@ -327,6 +330,38 @@ def build_world(tmp_path: Path) -> dict[str, Any]:
         fact=disputed,
         evidence=[disputes.Evidence("证明.pdf", b"%PDF-1.4")],
     )
+    WorkSummary.objects.create(
+        division_id="510100",
+        year=2025,
+        text="2025 年工作总结",
+        file_name="总结.pdf",
+        content=b"%PDF-1.4",
+        size=8,
+        uploaded_by=admin,
+    )
+    # the board on 公示, with an objection that names the best enterprise
+    today = dt.date.today()
+    on_show = Publicity.objects.create(
+        board=board,
+        title="全省前 30% 公示",
+        field=IndustryField.objects.get(name="人工智能"),
+        starts_on=today - dt.timedelta(days=1),
+        ends_on=today + dt.timedelta(days=6),
+        show_scores=True,
+        contact="省科技厅",
+        created_by=admin,
+    )
+    objection = Objection.objects.create(
+        publicity=on_show,
+        subject=best.enterprise.name,
+        enterprise=best.enterprise,
+        name="李四",
+        phone="13800000000",
+        text="研发费用与年报不符",
+        attachment_name="年报摘录.pdf",
+        attachment=b"%PDF-1.4",
+        deadline=today + dt.timedelta(days=15),
+    )
     return {
         "dispute": dispute,
         "run": run,
@@ -340,6 +375,8 @@ def build_world(tmp_path: Path) -> dict[str, Any]:
         "own_offering": own_offering,
         "offering": match.offering,
         "finding": finding,
+        "publicity": on_show,
+        "objection": objection,
         "pool": PoolMembership.objects.filter(run=run).values_list("pool__code", flat=True)[0],
         "tokens": tokens,
         "set_password": {
@@ -368,6 +405,9 @@ MUST_SEE = {
     ("targets:funnel", "sichuan"),
     ("targets:funnel", "banker"),
     ("targets:edit", "sichuan"),
+    ("targets:supervision", "sichuan"),
+    ("targets:deliveries", "chengdu"),
+    ("targets:summary", "sichuan"),
     ("scoring:run", "chengdu"),
     ("scoring:explain", "sichuan"),
     ("scoring:leaderboard", "sichuan"),
@@ -394,6 +434,13 @@ MUST_SEE = {
     ("ops:jobs", "root"),
     ("accounts:login", "nobody"),
     ("accounts:set_password", "nobody"),
+    ("analysis:publicity-list", "sichuan"),
+    ("analysis:publicity", "root"),
+    ("analysis:publicity-new", "root"),
+    ("analysis:objection", "root"),
+    ("public:index", "nobody"),
+    ("public:page", "nobody"),
+    ("portals:ent_push_settings", "owner"),
 }
 # How each named URL's parameters are filled: one or more sets of arguments.
 ARGUMENTS: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = {
@@ -412,6 +459,12 @@ ARGUMENTS: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = {
     "analysis:boards": lambda w: [{"run_id": w["run"].pk}],
     "analysis:board": lambda w: [{"pk": w["board"].pk}],
     "analysis:board-xlsx": lambda w: [{"pk": w["board"].pk}],
+    "analysis:publicity": lambda w: [{"pk": w["publicity"].pk}],
+    "analysis:publicity-new": lambda w: [{"board_id": w["board"].pk}],
+    "analysis:objection": lambda w: [{"pk": w["objection"].pk}],
+    "analysis:objection-attachment": lambda w: [{"pk": w["objection"].pk}],
+    "public:page": lambda w: [{"pk": w["publicity"].pk}],
+    "analysis:pool-rule-edit": lambda w: [{"code": w["pool"]}],
     "analysis:pools": lambda w: [{"run_id": w["run"].pk}],
     "analysis:pool": lambda w: [{"run_id": w["run"].pk, "code": w["pool"]}],
     "analysis:pool-xlsx": lambda w: [{"run_id": w["run"].pk, "code": w["pool"]}],
@@ -441,6 +494,7 @@ ARGUMENTS: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = {
     "lending:bank_dossier": lambda w: [{"pk": w["application"].pk}],
     "lending:ent_detail": lambda w: [{"pk": w["application"].pk}],
     "targets:edit": lambda w: [{"pk": t.pk} for t in Target.objects.all()],
+    "targets:summary": lambda w: [{"pk": s.pk} for s in WorkSummary.objects.all()],
     "lending:document": lambda w: [{"pk": d.pk} for d in ApplicationDocument.objects.all()],
     "applications:fin_offering": lambda w: [{"pk": w["own_offering"].pk}],
     "applications:fin_offering_edit": lambda w: [{"pk": w["own_offering"].pk}],

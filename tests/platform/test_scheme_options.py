@@ -91,3 +91,10 @@ def test_deductions_and_renormalised_weights_are_explained(
     plain = explain(Result.objects.get(run=sichuan, enterprise_id=low.enterprise_id))
     assert not plain.renormalised and plain.deductions is None
     assert all(line.stated_weight is None for line in plain.lines)
+
+    # in English (last: a request under /en/ leaves English active in this thread)
+    english = client.get(f"/en/scoring/runs/{run.pk}/enterprise/{enterprise.pk}/").content.decode()
+    assert "Deductions (constraint indicators)" in english
+    assert "2 points per item, at most 6" in english and "still 100% in all" in english
+    english_low = client.get(f"/en/scoring/runs/{run.pk}/enterprise/{low.enterprise_id}/").content
+    assert b"renormalised by its coverage" in english_low and b"(scheme " in english_low

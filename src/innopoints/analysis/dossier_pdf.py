@@ -225,6 +225,7 @@ def _history(d: Dossier, styles: _Styles) -> list[Any]:
             gettext("数据期"),
             gettext("指标体系"),
             gettext("总积分"),
+            gettext("数据覆盖率"),
             gettext("排名"),
             gettext("档次"),
         ]
@@ -237,13 +238,14 @@ def _history(d: Dossier, styles: _Styles) -> list[Any]:
                 r.run.period,
                 f"{version.scheme_id}@{version.version}",
                 _fixed(r.total),
+                percent(r.coverage),
                 str(r.rank or "—"),
                 str(r.tier or "—"),
             ]
         )
     if not d.portrait.trend:
-        rows.append(["—", None, None, None, None, None])
-    widths = _widths(0.09, 0.11, 0.34, 0.16, 0.14, 0.16)
+        rows.append(["—", None, None, None, None, None, None])
+    widths = _widths(0.09, 0.10, 0.29, 0.14, 0.14, 0.12, 0.12)
     return [styles.heading(gettext("积分历史")), styles.table(rows, widths)]
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from innopoints.analysis.board_words import pool_name
 from innopoints.analysis.models import Leaderboard, Pool
+from innopoints.engine.reference import BOARD_FIELDS
 from innopoints.scoring.models import Run
 from innopoints.scoring.tables import (
     industry_choices,
@@ -133,7 +134,8 @@ class BoardForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         version = run.scheme_version
         stages = stage_choices(version)
-        industries = industry_choices(run_industries(run))
+        # the run's own fields, and the six seed 004 names for 积分榜 (an empty list if none holds)
+        industries = industry_choices([*run_industries(run), *BOARD_FIELDS])
         pools = [(p.code, pool_name(p)) for p in Pool.objects.order_by("code")]
         choose = [("", _("请选择"))]
         fields = self.fields

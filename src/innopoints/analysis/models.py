@@ -1,17 +1,18 @@
-"""积分榜 (published lists over a run) and 培育库 (rule-based pools with membership history)."""
+"""积分榜 (published lists over a run), 培育库 (rule-based pools with membership history), and
+the 公示 of a published list with the objections (异议) filed against it (analysis/publicity.py)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from innopoints.analysis.board_filters import parse_filter
 from innopoints.core.models import JOB_STATUSES
-from innopoints.registry.models import Enterprise, Region
+from innopoints.registry.models import Enterprise, IndustryField, Region
 from innopoints.scoring.models import Run
 
 
@@ -191,3 +192,147 @@ class DossierChunk(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["batch", "index"], name="dossier_chunk_once")
         ]
+
+
+class ScoreConsent(models.Model):
+    """An enterprise's choice, in its portal's settings, to show its total on public 公示
+    pages. No row, or ``show_score`` false: its score never appears there."""
+
+    enterprise = models.OneToOneField(
+        Enterprise, on_delete=models.CASCADE, related_name="score_consent", verbose_name=_("企业")
+    )
+    show_score = models.BooleanField(_("同意在公示页面显示本企业积分"), default=False)
+    updated_at = models.DateTimeField(_("设置时间"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("设置人"),
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("积分公开同意")
+        verbose_name_plural = pgettext_lazy("plural", "积分公开同意")
+
+    def __str__(self) -> str:
+        return str(self.enterprise)
+
+
+class Publicity(models.Model):
+    """A published 积分榜 (or the recommended list sent from it) shown to the public for a
+    公示期, with a way for anyone to object."""
+
+    board = models.ForeignKey(
+        Leaderboard, on_delete=models.PROTECT, related_name="publicities", verbose_name=_("榜单")
+    )
+    title = models.CharField(_("公示标题"), max_length=160)
+    field = models.ForeignKey(
+        IndustryField,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("领域"),
+    )
+    starts_on = models.DateField(_("公示开始日期"))
+    ends_on = models.DateField(_("公示结束日期"))
+    reply_days = models.PositiveSmallIntegerField(
+        _("异议答复期限（天）"),
+        default=15,
+        help_text=_("每件异议自收到之日起在此天数内答复"),
+    )
+    show_scores = models.BooleanField(
+        _("显示积分"),
+        default=False,
+        help_text=_("只显示已在企业端同意公开积分的企业的积分，其余企业不显示"),
+    )
+    contact = models.CharField(
+        _("受理单位与联系方式"),
+        max_length=200,
+        help_text=_("如：省科技厅成果转化处，028-00000000"),
+    )
+    note = models.TextField(_("公示说明"), blank=True, max_length=2000)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("发布人"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("公示")
+        verbose_name_plural = pgettext_lazy("plural", "公示")
+        ordering = ["-starts_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="publicity_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Objection(models.Model):
+    """An objection (异议) filed on a public 公示 page, answered by the publisher before its
+    deadline; an upheld one is settled by a corrected run."""
+
+    STATUSES = [("open", _("待处理")), ("upheld", _("异议成立")), ("dismissed", _("异议不成立"))]
+    publicity = models.ForeignKey(
+        Publicity, on_delete=models.PROTECT, related_name="objections", verbose_name=_("公示")
+    )
+    subject = models.CharField(_("涉及的企业或名次"), max_length=200, blank=True)
+    enterprise = models.ForeignKey(
+        Enterprise,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("涉及的企业"),
+    )
+    name = models.CharField(_("异议人"), max_length=64)
+    phone = models.CharField(_("电话"), max_length=32, blank=True)
+    email = models.EmailField(_("电子邮箱"), blank=True)
+    text = models.TextField(_("异议内容"), max_length=2000)
+    attachment_name = models.CharField(_("附件"), max_length=200, blank=True)
+    attachment = models.BinaryField(_("附件内容"), null=True, editable=False)
+    address = models.GenericIPAddressField(_("提交地址"), null=True, blank=True)
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    deadline = models.DateField(_("答复期限"))
+    status = models.CharField(_("处理结果"), max_length=16, choices=STATUSES, default="open")
+    reason = models.TextField(_("处理理由"), blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("处理人"),
+    )
+    resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    corrected_run = models.ForeignKey(
+        Run,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("更正测算"),
+    )
+
+    class Meta:
+        verbose_name = _("异议")
+        verbose_name_plural = pgettext_lazy("plural", "异议")
+        ordering = ["status", "deadline", "pk"]
+        indexes = [models.Index(fields=["address", "created_at"])]
+
+    def __str__(self) -> str:
+        return gettext("异议 %(number)s") % {"number": self.number}
+
+    @property
+    def number(self) -> str:
+        """The receipt number the objector is given (受理编号)."""
+        return f"{self.created_at:%Y}-{self.pk:06d}" if self.pk and self.created_at else ""

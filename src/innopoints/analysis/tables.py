@@ -199,9 +199,8 @@ class EntryFilter(django_filters.FilterSet):
         rows: list[dict[str, Any]] = list(queryset)
         if data.get("q"):
             rows = [r for r in rows if data["q"] in (r.get("name") or "")]
-        code = str(data.get("region") or "").strip()
-        if code.isdigit():
-            prefix = names.region_prefix(code)
+        prefix = str(data.get("region") or "").strip()  # RegionField: names resolved
+        if prefix:
             rows = [r for r in rows if (r.get("region_code") or "").startswith(prefix)]
         for key in ("stage", "industry"):
             if data.get(key):

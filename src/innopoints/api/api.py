@@ -28,8 +28,8 @@ from innopoints.audit.log import record
 from innopoints.collection import access
 from innopoints.collection.models import Authorisation
 from innopoints.registry.models import Enterprise
-from innopoints.scoring.explain import explain, lines_in_scope
-from innopoints.scoring.models import LARGE_RUN_FIELDS
+from innopoints.scoring.explain import deduction_taken, explain, lines_in_scope
+from innopoints.scoring.models import LARGE_RUN_FIELDS, Result
 from innopoints.site.formats import score_band
 
 BOARD_RUN_LARGE = tuple(f"board__{f}" for f in LARGE_RUN_FIELDS)
@@ -209,6 +209,12 @@ def _page(items: Any, page: int, page_size: int) -> tuple[int, Any]:
     count = items.count() if hasattr(items, "count") and not isinstance(items, list) else len(items)
     start = (page - 1) * page_size
     return count, items[start : start + page_size]
+
+
+def _deduction(result: Result) -> float | None:
+    """The points a result's deduction indicators took; None for a scheme without them."""
+    scheme = result.run.scheme_version.scheme()
+    return deduction_taken(scheme, result) if scheme.deductions else None
 
 
 def _num(value: Any) -> float | None:
@@ -403,6 +409,8 @@ def enterprise_score(
             "rank": result.rank,
             "stage": result.stage,
             "vetoed": result.vetoed,
+            "coverage": _num(result.coverage),
+            "deduction": _deduction(result),
         },
         "breakdown": lines,
     }

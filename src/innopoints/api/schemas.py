@@ -83,6 +83,15 @@ class ResultOut(Schema):
     rank: int | None
     stage: str
     vetoed: bool
+    coverage: float | None = Field(
+        None,
+        description="share (0–1) of the stage's weight carried by indicators with a usable "
+        "value (data coverage); null for runs stored before it was kept",
+    )
+    deduction: float | None = Field(
+        None,
+        description="points taken by deduction indicators (积分扣减); null: none in the scheme",
+    )
 
 
 class IndicatorOut(Schema):

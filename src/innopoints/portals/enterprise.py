@@ -20,8 +20,10 @@ from django.views.decorators.http import require_POST
 from innopoints.accounts import scope
 from innopoints.accounts.decorators import enterprise_required, require
 from innopoints.analysis import publication
+from innopoints.analysis.models import ScoreConsent
 from innopoints.analysis.portrait import portrait
 from innopoints.applications.models import Financing, Message
+from innopoints.audit.log import record
 from innopoints.collection.figure_checks import problems_by_field
 from innopoints.collection.models import Authorisation
 from innopoints.engine.booleans import as_bool
@@ -410,5 +412,27 @@ def push_settings(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(reverse("portals:ent_push_settings"))
     out = set(PushOptOut.objects.filter(enterprise=enterprise).values_list("kind", flat=True))
     kinds = [(code, label, code not in out) for code, label in Offering.Kind.choices]
-    context = {"title": _("推送设置"), "kinds": kinds}
+    consent = ScoreConsent.objects.filter(enterprise=enterprise, show_score=True).exists()
+    context = {"title": _("推送设置"), "kinds": kinds, "show_score": consent}
     return render(request, "applications/ent_push_settings.html", context)
+
+
+@enterprise_required
+@require_POST
+def score_consent(request: HttpRequest) -> HttpResponse:
+    """Whether the enterprise's total may appear on public 公示 pages (default: it may not)."""
+    enterprise = _enterprise(request)
+    wanted = request.POST.get("show_score") == "on"
+    with transaction.atomic():
+        ScoreConsent.objects.update_or_create(
+            enterprise=enterprise, defaults={"show_score": wanted, "updated_by": request.user}
+        )
+        record(
+            "update",
+            enterprise=enterprise,
+            object_type="analysis.scoreconsent",
+            object_id=str(enterprise.pk),
+            summary=_("同意在公示页面显示积分") if wanted else _("不同意在公示页面显示积分"),
+        )
+    messages.success(request, _("公示设置已保存"))
+    return HttpResponseRedirect(reverse("portals:ent_push_settings"))

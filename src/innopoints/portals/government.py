@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from innopoints.accounts import invitations, scope
 from innopoints.accounts.decorators import government_required, require
 from innopoints.accounts.models import Role
-from innopoints.analysis.models import Leaderboard
+from innopoints.analysis.models import Leaderboard, Objection
 from innopoints.analysis.publication import official_run
 from innopoints.applications.models import Dispatch, Message
 from innopoints.collection import background_imports, quality, upload
@@ -84,6 +84,10 @@ def home(request: HttpRequest) -> HttpResponse:
         deliveries=deliveries,
         delivery_as_of=delivery_as_of,
         open_findings=findings.count(),
+        # objections to the jurisdiction's lists on 公示, waiting for the publisher's answer
+        open_objections=Objection.objects.filter(
+            status="open", publicity__board__run__in=runs.values("pk")
+        ).count(),
         runs=runs.order_by("-created_at")[:8],
         boards=boards,
         imports=imports.order_by("-imported_at")[:8],

@@ -12,8 +12,11 @@ register(GOVERNMENT, _("政府端首页"), "portals:gov_home", order=10)
 register(GOVERNMENT, _("数据导入"), "portals:gov_import", order=20)
 register(GOVERNMENT, _("邀请企业"), "portals:gov_invite", order=70)
 register(GOVERNMENT, _("融资统计"), "portals:gov_financing", order=90)
-# the frame's search box: enterprises of the jurisdiction by name or credit code (analysis)
-register_search(GOVERNMENT, "analysis:enterprise-search", _("企业名称或统一社会信用代码"))
+register(GOVERNMENT, _("公示与异议"), "analysis:publicity-list", order=56)
+# the frame's search box (registry/search.py): enterprises of the jurisdiction (analysis)
+register_search(
+    GOVERNMENT, "analysis:enterprise-search", _("企业名称、信用代码、法定代表人或拼音首字母")
+)
 
 register(Role.INSTITUTION, _("金融端首页"), "portals:fin_home", order=10)
 register(Role.INSTITUTION, _("授权企业"), "portals:fin_authorised", order=15)
@@ -28,13 +31,25 @@ register(Role.ENTERPRISE, _("我的异议"), "portals:ent_disputes", order=45)
 register(Role.ENTERPRISE, _("政策匹配"), "portals:ent_matches", order=50)
 register(Role.ENTERPRISE, _("推送设置"), "portals:ent_push_settings", order=60)
 
-register_search(Role.INSTITUTION, "portals:fin_search", _("检索企业：名称或统一社会信用代码"))
+# the enterprises on its lists or that authorised it (portals/fin_search.py)
+register_search(
+    Role.INSTITUTION, "portals:fin_search", _("检索企业：名称、信用代码、法定代表人或拼音首字母")
+)
+# an enterprise sees only itself: its box finds its own pages (portals/page_search.py)
+register_search(Role.ENTERPRISE, "portals:ent_search", _("查找本企业的页面"))
 
 # the wide menu stays on one line at 1280 px: related pages under one heading each
 group(
-    GOVERNMENT, _("数据治理"), ["portals:gov_import", "collection:quality", "collection:findings"]
+    GOVERNMENT,
+    _("数据治理"),
+    ["portals:gov_import", "collection:quality", "collection:findings", "ops:jobs"],
 )
-group(GOVERNMENT, _("积分评价"), ["scoring:runs", "analysis:pool-rules"])
+# runs, the pools' rules and the public 公示 of the lists (objections answered there)
+group(
+    GOVERNMENT,
+    _("积分评价"),
+    ["scoring:runs", "analysis:pool-rules", "analysis:publicity-list"],
+)
 group(
     GOVERNMENT,
     _("政策与产品"),
@@ -51,6 +66,11 @@ group(
         "programmes:gov_subsidies",
         "targets:list",
     ],
+)
+group(
+    GOVERNMENT,
+    _("监测评价"),
+    ["targets:supervision", "targets:deliveries", "targets:summaries", "targets:deadlines"],
 )
 group(Role.INSTITUTION, _("授权与邀请"), ["portals:fin_authorised", "lending:bank_invitations"])
 group(Role.INSTITUTION, _("融资业务"), ["portals:fin_financings", "programmes:fin_filings"])

@@ -4,9 +4,11 @@ from innopoints.applications import views as applications_views
 from innopoints.portals import (
     ent_disputes,
     enterprise,
+    fin_search,
     government,
     import_templates,
     institution,
+    page_search,
     views,
 )
 
@@ -29,7 +31,8 @@ urlpatterns = [
     path("gov/financing/", government.financing, name="gov_financing"),
     path("fin/", institution.home, name="fin_home"),
     path("fin/authorised/", institution.authorised, name="fin_authorised"),
-    path("fin/search/", institution.search, name="fin_search"),
+    path("fin/search/", fin_search.search, name="fin_search"),
+    path("ent/search/", page_search.search, name="ent_search"),
     path("fin/lists/<int:pk>/", institution.list_page, name="fin_list"),
     path("fin/lists/<int:pk>.xlsx", institution.list_xlsx, name="fin_list_xlsx"),
     path("fin/enterprise/<int:enterprise_id>/", institution.enterprise_file, name="fin_enterprise"),
@@ -55,5 +58,6 @@ urlpatterns = [
     path("ent/matches/<int:pk>/", enterprise.match_detail, name="ent_match"),
     path("ent/offerings/<int:pk>/", enterprise.offering_detail, name="ent_offering"),
     path("ent/push-settings/", enterprise.push_settings, name="ent_push_settings"),
+    path("ent/score-consent/", enterprise.score_consent, name="ent_score_consent"),
     path("gov/uptake/", applications_views.uptake, name="gov_uptake"),
 ]

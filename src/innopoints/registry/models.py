@@ -10,6 +10,8 @@ from simple_history.models import HistoricalRecords
 
 from innopoints.engine import credit_code
 from innopoints.registry.english import localised
+from innopoints.registry.initials import MAX_LENGTH as INITIALS_LENGTH
+from innopoints.registry.initials import initials
 
 
 def validate_credit_code(value: str) -> None:
@@ -50,6 +52,7 @@ class IndustryField(models.Model):
         ("hitech", _("高新技术领域")),
         ("strategic", _("战略性新兴产业")),
         ("future", _("未来产业")),
+        ("board", _("积分榜重点公布领域")),
     ]
     code = models.CharField(_("代码"), max_length=16, primary_key=True)
     name = models.CharField(_("名称"), max_length=64)
@@ -70,6 +73,13 @@ class Enterprise(models.Model):
         _("统一社会信用代码"), max_length=18, unique=True, validators=[validate_credit_code]
     )
     name = models.CharField(_("企业名称"), max_length=200)
+    legal_representative = models.CharField(
+        _("法定代表人"), max_length=64, blank=True, default="", db_index=True
+    )
+    # derived from the name on every save and bulk path (registry/initials.py); searched
+    initials = models.CharField(
+        _("名称拼音首字母"), max_length=INITIALS_LENGTH, blank=True, default="", editable=False
+    )
     established = models.DateField(_("成立日期"), null=True, blank=True)
     region = models.ForeignKey(
         Region,
@@ -100,6 +110,13 @@ class Enterprise(models.Model):
 
     def __str__(self) -> str:
         return gettext("%(name)s（%(code)s）") % {"name": self.name, "code": self.credit_code}
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.initials = initials(self.name)
+        fields = kwargs.get("update_fields")
+        if fields is not None and "name" in fields and "initials" not in fields:
+            kwargs["update_fields"] = [*fields, "initials"]  # type: ignore[misc]
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
 def held_in(year: int) -> models.Q:

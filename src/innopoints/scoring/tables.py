@@ -49,12 +49,39 @@ class RegionSelect(forms.Select):
         code = str(value[0] if isinstance(value, list | tuple) and value else value or "")
         self.choices = [("", _("全部地区"))]
         if code:
-            self.choices.append((code, names.region_name(code)))
+            # a division typed by name (?region=成都) is shown by the name it resolves to
+            self.choices.append((code, _typed_region_name(code)))
         return super().get_context(name, value, attrs)
 
 
+def _typed_region_name(text: str) -> str:
+    if text.isdigit():
+        return names.region_name(text)
+    try:
+        return names.division_name(names.region_prefix(text))
+    except ValueError:
+        return text
+
+
+class RegionField(forms.CharField):
+    """A division by name (成都, 成都市, 武侯区) or code → its code prefix; an unknown or
+    ambiguous name is a field error that says so."""
+
+    def clean(self, value: Any) -> str:
+        text = str(super().clean(value) or "").strip()
+        if not text:
+            return ""
+        try:
+            return names.region_prefix(text)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
 class RegionFilter(django_filters.CharFilter):
-    """Results of a division and everything below it (a six-digit code → its prefix)."""
+    """Results of a division and everything below it (a six-digit code or a name → its
+    prefix)."""
+
+    field_class = RegionField
 
     def __init__(self, *args: Any, field_name: str = "region_code", **kwargs: Any) -> None:
         kwargs.setdefault("label", _("地区"))
@@ -62,10 +89,10 @@ class RegionFilter(django_filters.CharFilter):
         super().__init__(*args, field_name=field_name, **kwargs)
 
     def filter(self, qs: Any, value: Any) -> Any:
-        code = str(value or "").strip()
-        if not code or not code.isdigit():
+        prefix = str(value or "").strip()
+        if not prefix:
             return qs
-        return qs.filter(**{f"{self.field_name}__startswith": names.region_prefix(code)})
+        return qs.filter(**{f"{self.field_name}__startswith": prefix})
 
 
 def searching_regions(filterset: django_filters.FilterSet, name: str = "region") -> None:

@@ -239,19 +239,18 @@ def stage_code(text: str, version: Any = None) -> str:
 
 
 def region_prefix(text: str) -> str:
-    """A division a person named (成都市, or a code or code prefix) → its code prefix
-    (510100 → 5101)."""
-    wanted = text.strip()
-    if not wanted.isdigit():
-        from innopoints.registry.models import Region  # noqa: PLC0415
+    """A division a person named (成都市, 成都, 武侯区, or a code or code prefix) → its code
+    prefix (510100 → 5101); ValueError with a message saying why for anything else (an
+    unknown name, or one several divisions share), never a filter that silently finds
+    nothing."""
+    from innopoints.registry.regions import resolve_prefix  # noqa: PLC0415
 
-        code = Region.objects.filter(name=wanted).values_list("code", flat=True).first()
-        if code is None:
-            return wanted
-        wanted = code
-    while len(wanted) > 2 and wanted.endswith("00"):
-        wanted = wanted[:-2]
-    return wanted
+    wanted = text.strip()
+    if wanted.isdigit():  # a code or a code prefix as before, known or not
+        while len(wanted) > 2 and wanted.endswith("00"):
+            wanted = wanted[:-2]
+        return wanted
+    return resolve_prefix(wanted)
 
 
 def percent(share: object, places: int = 1) -> str:

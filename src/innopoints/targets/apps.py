@@ -13,4 +13,5 @@ class TargetsConfig(AppConfig):
         from innopoints.targets.rollup import on_matching_finished  # noqa: PLC0415
 
         watch.exclude("targets.matchrollup")  # derived from a run's matches, as its results
+        watch.exclude("targets.batchdivision")  # derived from a batch's values
         matching_finished.connect(on_matching_finished, dispatch_uid="targets.rollup")
