@@ -24,13 +24,13 @@ class QualificationInline(admin.TabularInline):
 
 @admin.register(Enterprise)
 class EnterpriseAdmin(SimpleHistoryAdmin):
-    list_display = ("credit_code", "name", "established", "region")
-    search_fields = ("credit_code", "name")
+    list_display = ("credit_code", "name", "legal_representative", "established", "region")
+    search_fields = ("credit_code", "name", "legal_representative", "initials")
     list_filter = ("region__level",)
     autocomplete_fields = ("region",)
     filter_horizontal = ("industry_fields",)
     inlines = [QualificationInline]
-    readonly_fields = ("registered_by", "created_at")
+    readonly_fields = ("initials", "registered_by", "created_at")
 
 
 @admin.register(Qualification)

@@ -77,15 +77,10 @@ def condition(text: str, vendor: str) -> Q:
             found |= Q(initials__contains=upper)
         return found
     if vendor == "postgresql":
-        # the LIKE first: for a word in a quarter of all names (股份) the planner scans the
-        # table until the cap and the pieces are computed only for the rows that match; for a
-        # rarer one it takes the pieces index (the LIKE then only rechecks)
-        found |= Q(name__icontains=wanted) & _pieces('UPPER("registry_enterprise"."name")', upper)
+        found |= _pieces('UPPER("registry_enterprise"."name")', upper)
         if _latin(upper):
-            found |= Q(initials__contains=upper) & _pieces(
-                '"registry_enterprise"."initials"', upper
-            )
-        return found
+            found |= _pieces('"registry_enterprise"."initials"', upper)
+        return found  # type: ignore[no-any-return]
     found |= Q(name__icontains=wanted)
     if _latin(upper):
         found |= Q(initials__contains=upper)
