@@ -324,6 +324,7 @@ def test_beat_schedules_the_nightly_jobs(monkeypatch: pytest.MonkeyPatch) -> Non
         "innopoints.ops.expire_authorisations",
         "innopoints.jobs.redispatch",
         "innopoints.lending.remind_overdue",
+        "innopoints.collection.remind_overdue_disputes",
     }
     assert schedule["nightly-matching"]["schedule"].hour == {3}
     assert schedule["redispatch-waiting-jobs"]["schedule"] == 60.0

@@ -108,6 +108,7 @@ def test_the_registered_menu_of_each_role() -> None:
         ("自评", "/ent/assess/"),
         ("授权管理", "/ent/authorisations/"),
         ("消息", "/ent/inbox/"),
+        ("我的异议", "/ent/disputes/"),
         ("政策匹配", "/ent/matches/"),
         ("我的融资申请", "/lending/mine/"),
         ("金融机构的邀请", "/lending/mine/invitations/"),

@@ -39,9 +39,16 @@ from innopoints.analysis.models import Objection, PoolMembership, Publicity
 from innopoints.applications import publishing
 from innopoints.applications.catalogue import load_offerings
 from innopoints.applications.models import Dispatch, Financing, Match, Offering, RunMatching
+from innopoints.collection import disputes
 from innopoints.collection.demo import import_all, write_files
 from innopoints.collection.importing import import_file
-from innopoints.collection.models import Authorisation, DataSource, Finding
+from innopoints.collection.models import (
+    Authorisation,
+    DataSource,
+    DisputeEvidence,
+    FactValue,
+    Finding,
+)
 from innopoints.engine import scheme as engine_scheme
 from innopoints.lending import workflow
 from innopoints.lending.models import ApplicationDocument
@@ -324,6 +331,23 @@ def build_world(tmp_path: Path) -> dict[str, Any]:
     workflow.add_document(application, user=owner, name="statements.pdf", content=b"%PDF-1.4")
     finding = Finding.objects.filter(status="open").first()
     assert finding is not None
+    # an enterprise dispute with evidence (its pages on both sides)
+    disputed = (
+        FactValue.objects.filter(enterprise=best.enterprise, period="2025", source__manual=False)
+        .order_by("field_code", "pk")
+        .first()
+    )
+    assert disputed is not None
+    dispute = disputes.file_dispute(
+        best.enterprise,
+        user=owner,
+        period="2025",
+        field_code=disputed.field_code,
+        grounds="wrong",
+        statement="数值有误，见附件",
+        fact=disputed,
+        evidence=[disputes.Evidence("证明.pdf", b"%PDF-1.4")],
+    )
     WorkSummary.objects.create(
         division_id="510100",
         year=2025,
@@ -357,6 +381,7 @@ def build_world(tmp_path: Path) -> dict[str, Any]:
         deadline=today + dt.timedelta(days=15),
     )
     return {
+        "dispute": dispute,
         "run": run,
         "enterprise": best.enterprise,
         # the best enterprise, and one whose points were cleared (veto reasons shown)
@@ -425,6 +450,9 @@ MUST_SEE = {
     ("portals:ent_match", "owner"),
     ("portals:ent_authorisations", "owner"),
     ("portals:ent_assess", "owner"),
+    ("portals:ent_disputes", "owner"),
+    ("portals:ent_dispute", "owner"),
+    ("portals:ent_dispute_new", "owner"),
     ("ops:jobs", "root"),
     ("accounts:login", "nobody"),
     ("accounts:set_password", "nobody"),
@@ -470,7 +498,10 @@ ARGUMENTS: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = {
     "analysis:pool-xlsx": lambda w: [{"run_id": w["run"].pk, "code": w["pool"]}],
     "analysis:statistics": lambda w: [{"run_id": w["run"].pk}],
     "analysis:statistics-xlsx": lambda w: [{"run_id": w["run"].pk}],
-    "collection:resolve": lambda w: [{"pk": w["finding"].pk}],
+    "collection:resolve": lambda w: [{"pk": w["finding"].pk}, {"pk": w["dispute"].finding_id}],
+    "collection:evidence": lambda w: [{"pk": e.pk} for e in DisputeEvidence.objects.all()],
+    "portals:ent_dispute": lambda w: [{"pk": w["dispute"].pk}],
+    "portals:ent_dispute_evidence": lambda w: [{"pk": e.pk} for e in DisputeEvidence.objects.all()],
     "accounts:set_password": lambda w: [w["set_password"]],
     "portals:gov_import_progress": lambda w: [{"token": t} for t in w["tokens"]],
     "portals:gov_import_state": lambda w: [{"token": t} for t in w["tokens"]],

@@ -35,7 +35,10 @@ class FindingTable(Table):
     field_code = tables.Column(verbose_name=_("指标"))
     message = tables.Column(verbose_name=_("说明"), empty_values=(), orderable=False)
     source = tables.Column(
-        verbose_name=_("来源"), accessor="batch__source", order_by=("batch__source__name",)
+        verbose_name=_("来源"),
+        accessor="batch__source",
+        order_by=("batch__source__name", "responsible_source__name"),
+        empty_values=(),
     )
     status = tables.Column(verbose_name=_("状态"), attrs=NOWRAP)
     created_at = tables.DateTimeColumn(verbose_name=_("发现时间"), format="Y-m-d", attrs=NOWRAP)
@@ -58,6 +61,13 @@ class FindingTable(Table):
 
     def render_message(self, record: Finding) -> str:
         return finding_text(record)
+
+    def render_source(self, record: Finding) -> str:
+        source = record.responsible_source or (record.batch.source if record.batch else None)
+        return source.display_name if source is not None else "—"
+
+    def value_source(self, record: Finding) -> str:
+        return self.render_source(record)
 
     def render_status(self, record: Finding) -> str:
         return str(record.get_status_display())  # type: ignore[attr-defined]
@@ -85,7 +95,7 @@ class FindingFilter(django_filters.FilterSet):
     )
     source = django_filters.ModelChoiceFilter(
         label=_("来源"),
-        field_name="batch__source",
+        method="by_source",
         to_field_name="code",
         queryset=DataSource.objects.filter(manual=False).order_by("name"),
         empty_label=_("全部来源"),
@@ -127,6 +137,11 @@ class FindingFilter(django_filters.FilterSet):
         )
         self.filters["batch"].queryset = batches
         self.form.fields["batch"].label_from_instance = _batch_label  # type: ignore[attr-defined]
+
+    def by_source(self, queryset: QuerySet[Finding], name: str, value: DataSource | None) -> Any:
+        if value is None:
+            return queryset
+        return queryset.filter(Q(batch__source=value) | Q(responsible_source=value))
 
     def by_enterprise(self, queryset: QuerySet[Finding], name: str, value: str) -> Any:
         value = value.strip()

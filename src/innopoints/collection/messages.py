@@ -168,6 +168,29 @@ def _number(value: object) -> str:
         return str(value)
 
 
+def _dispute_text(field: str, details: dict[str, object]) -> str:
+    from innopoints.collection.models import Dispute  # noqa: PLC0415
+
+    grounds = str(dict(Dispute.GROUNDS).get(str(details.get("grounds")), ""))
+    value = details.get("value")
+    claimed = details.get("claimed")
+    now = gettext("无数值") if value is None else _number(value)
+    if claimed is None:
+        return gettext("%(field)s：企业提出异议（%(grounds)s），现值 %(value)s") % {
+            "field": field,
+            "grounds": grounds,
+            "value": now,
+        }
+    return gettext(
+        "%(field)s：企业提出异议（%(grounds)s），现值 %(value)s，企业认为应为 %(claimed)s"
+    ) % {
+        "field": field,
+        "grounds": grounds,
+        "value": now,
+        "claimed": _number(claimed),
+    }
+
+
 def finding_text(finding: object) -> str:
     """A verification finding in the user's language, from what it stores (kind, rule, field,
     details); the stored sentence (with codes as names) when its shape is not known."""
@@ -187,6 +210,8 @@ def finding_text(finding: object) -> str:
             }
         if rule in RULE_TEXTS:
             return str(RULE_TEXTS[rule])
+        if rule == "enterprise_dispute":
+            return _dispute_text(field, details)
         if rule.endswith("_consistent") and {"supplied", "computed"} <= set(details):
             return gettext("%(field)s 报送值 %(supplied)s 与基础数据计算值 %(computed)s 不符") % {
                 "field": field,

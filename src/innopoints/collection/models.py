@@ -333,6 +333,7 @@ class Finding(models.Model):
         ("discrepancy", _("多源不一致")),
         ("structure", _("结构性核查")),
         ("outlier", _("异常值")),
+        ("dispute", _("企业异议")),
     ]
     STATUSES = [
         ("open", _("待处理")),
@@ -350,8 +351,25 @@ class Finding(models.Model):
     message = models.TextField(_("说明"))
     detail = models.JSONField(_("明细"), default=dict)
     batch = models.ForeignKey(
-        ImportBatch, on_delete=models.PROTECT, related_name="findings", verbose_name=_("导入批次")
+        ImportBatch,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="findings",
+        verbose_name=_("导入批次"),
+        help_text=_("企业对缺失数值的异议没有批次"),
     )
+    responsible_source = models.ForeignKey(
+        DataSource,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_findings",
+        verbose_name=_("责任来源"),
+        help_text=_("企业异议交由报送该数值的来源核实"),
+    )
+    due_on = models.DateField(_("处理期限"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("逾期提醒时间"), null=True, blank=True, editable=False)
     status = models.CharField(_("状态"), max_length=16, choices=STATUSES, default="open")
     resolution_note = models.TextField(_("处理说明"), blank=True)
     chosen_source = models.ForeignKey(
@@ -388,6 +406,77 @@ class Finding(models.Model):
             "kind": self.get_kind_display(),
             "message": self.message,
         }
+
+
+class Dispute(models.Model):
+    """An enterprise's dispute (异议) of one of its values: the enterprise's side of a
+    verification finding of kind 「企业异议」 (the finding carries source, deadline and outcome)."""
+
+    GROUNDS = [
+        ("wrong", _("数值有误")),
+        ("outdated", _("数值已过时")),
+        ("missing", _("数值缺失")),
+    ]
+    finding = models.OneToOneField(
+        Finding, on_delete=models.PROTECT, related_name="dispute", verbose_name=_("核验问题")
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="disputes", verbose_name=_("企业")
+    )
+    grounds = models.CharField(_("异议类型"), max_length=16, choices=GROUNDS)
+    fact = models.ForeignKey(
+        FactValue,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("有异议的数值"),
+    )
+    claimed_value = models.FloatField(_("企业认为的数值"), null=True, blank=True)
+    statement = models.TextField(_("异议说明"))
+    run_id = models.PositiveIntegerField(_("所据测算"), null=True, blank=True)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("提出人"),
+    )
+    raised_at = models.DateTimeField(_("提出时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("企业异议")
+        verbose_name_plural = pgettext_lazy("plural", "企业异议")
+        ordering = ["-raised_at", "-pk"]
+
+    def __str__(self) -> str:
+        return gettext("异议 %(pk)s") % {"pk": self.pk}
+
+
+class DisputeEvidence(models.Model):
+    """A file the enterprise attaches to its dispute; kept in the database like imports."""
+
+    dispute = models.ForeignKey(
+        Dispute, on_delete=models.PROTECT, related_name="evidence", verbose_name=_("企业异议")
+    )
+    name = models.CharField(_("文件名"), max_length=255)
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    content = models.BinaryField(_("文件内容"), editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("上传人"),
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("异议证明材料")
+        verbose_name_plural = pgettext_lazy("plural", "异议证明材料")
+        ordering = ["dispute", "uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ImportJob(models.Model):

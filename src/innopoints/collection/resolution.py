@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from innopoints.audit.log import record
 from innopoints.collection.models import DataSource, FactValue, Finding
 
 
@@ -42,6 +43,23 @@ def _record_manual_value(finding: Finding, value: float, user: Any, reason: str)
         version=latest + 1,
         recorded_by=user,
         reason=reason,
+    )
+
+
+def _audit(finding: Finding, user: Any) -> None:
+    corrected = finding.corrected_value
+    record(
+        "update",
+        obj=finding,
+        enterprise=finding.enterprise,
+        actor=user,
+        summary=gettext("核验问题 %(pk)s 已处理：%(status)s")
+        % {"pk": finding.pk, "status": finding.get_status_display()},
+        changes={
+            "status": ["open", finding.status],
+            "note": finding.resolution_note,
+            "value": corrected.value if corrected is not None else None,
+        },
     )
 
 
@@ -81,6 +99,7 @@ def accept_source(finding: Finding, source: DataSource, user: Any, note: str = "
     finding.corrected_value = _record_manual_value(finding, chosen.value, user, reason.strip())
     finding.chosen_source = source
     finding.save()
+    _audit(finding, user)
     return finding
 
 
@@ -94,6 +113,7 @@ def correct(finding: Finding, value: float, user: Any, reason: str) -> Finding:
         finding, value, user, f"核验问题 {finding.pk}：{reason}"
     )
     finding.save()
+    _audit(finding, user)
     return finding
 
 
@@ -104,4 +124,5 @@ def dismiss(finding: Finding, user: Any, reason: str) -> Finding:
         raise ResolutionError(gettext("驳回必须说明理由"))
     _close(finding, "dismissed", user, reason)
     finding.save()
+    _audit(finding, user)
     return finding

@@ -34,8 +34,15 @@ def governs_finding(user: Any, finding: Any) -> bool:
     return finding is not None and access.can_view_enterprise_file(user, finding.enterprise)
 
 
+@rules.predicate
+def owns_dispute(user: Any, dispute: Any) -> bool:
+    own = scope.enterprise_of(user)
+    return own is not None and dispute is not None and dispute.enterprise_id == own.pk
+
+
 rules.add_perm("registry.view_enterprise_file", may_view_enterprise_file)
 rules.add_perm("registry.invite_enterprise", governs & may_view_enterprise_file)
 rules.add_perm("collection.import_data", governs)
 rules.add_perm("collection.manage_authorisation", owns_authorisation)
 rules.add_perm("collection.resolve_finding", governs & governs_finding)
+rules.add_perm("collection.view_dispute", owns_dispute)

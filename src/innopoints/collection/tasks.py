@@ -7,7 +7,7 @@ from typing import Any
 
 from celery import shared_task
 
-from innopoints.collection import background_imports
+from innopoints.collection import background_imports, disputes
 from innopoints.collection.models import ImportJob
 from innopoints.core.worker import takes_back
 
@@ -25,3 +25,8 @@ def take_back_imports(hostname: str) -> int:
         background_imports.retry(job)
         taken += 1
     return taken
+
+
+@shared_task(name=disputes.TASK)
+def remind_overdue_disputes() -> int:
+    return disputes.remind_overdue()

@@ -10,4 +10,5 @@ urlpatterns = [
 urlpatterns += [
     path("findings/", views.findings, name="findings"),
     path("findings/<int:pk>/", views.resolve, name="resolve"),
+    path("findings/evidence/<int:pk>/", views.evidence, name="evidence"),
 ]

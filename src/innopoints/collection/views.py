@@ -10,10 +10,11 @@ from django.utils.translation import gettext, pgettext
 
 from innopoints.accounts import scope
 from innopoints.accounts.decorators import government_required, require
+from innopoints.audit.log import record
 from innopoints.collection import quality, resolution
 from innopoints.collection.forms import ResolveForm
 from innopoints.collection.listings import FindingFilter, FindingTable, QualityTable
-from innopoints.collection.models import DataSource, FactValue, Finding
+from innopoints.collection.models import DataSource, Dispute, DisputeEvidence, FactValue, Finding
 from innopoints.collection.source_columns import field_unit
 from innopoints.registry.models import Region
 from innopoints.registry.regions import UnknownRegion, resolve_region
@@ -104,8 +105,11 @@ def resolve_finding(
         .select_related("source", "batch", "recorded_by")
         .order_by("source__code", "-version")
     )
+    dispute = Dispute.objects.filter(finding=finding).select_related("fact__source").first()
     context = {
         **(extra or {}),
+        "dispute": dispute,
+        "evidence": list(dispute.evidence.defer("content")) if dispute else [],
         "finding": finding,
         "form": form,
         "versions": versions,
@@ -120,7 +124,7 @@ def findings(request: HttpRequest) -> HttpResponse:
     chosen), newest first: filtered, sorted, paged and exported (site/listing.py)."""
     query = (
         Finding.objects.filter(scope.enterprise_filter(request.user))
-        .select_related("enterprise", "batch__source")
+        .select_related("enterprise", "batch__source", "responsible_source")
         .defer("batch__content", "batch__column_map")
         .order_by("-pk")
     )
@@ -147,3 +151,27 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
         done_url=reverse("collection:findings"),
         extra={"unit": field_unit(finding.field_code)},
     )
+
+
+@government_required
+def evidence(request: HttpRequest, pk: int) -> HttpResponse:
+    """An evidence file of a dispute, for the government users who may resolve it."""
+    found = get_object_or_404(
+        DisputeEvidence.objects.select_related("dispute__finding__enterprise"), pk=pk
+    )
+    require(request, "collection.resolve_finding", found.dispute.finding)
+    return evidence_response(found)
+
+
+def evidence_response(found: DisputeEvidence) -> HttpResponse:
+    record(
+        "export",
+        obj=found,
+        enterprise=found.dispute.enterprise,
+        summary=gettext("下载异议证明材料：%(name)s") % {"name": found.name},
+    )
+    response = HttpResponse(bytes(found.content), content_type=found.content_type)
+    suffix = found.name.rsplit(".", 1)[-1].lower() if "." in found.name else "bin"
+    response["Content-Disposition"] = f'attachment; filename="evidence-{found.pk}.{suffix}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -22,6 +22,7 @@ from innopoints.analysis.models import Leaderboard
 from innopoints.applications.match_and_push import dispatch
 from innopoints.applications.models import Message, RunMatching
 from innopoints.audit.log import record
+from innopoints.collection.disputes import remind_overdue
 from innopoints.collection.models import Authorisation
 from innopoints.ops.schedule import EXPIRY, MATCHING
 from innopoints.scoring.models import Run
@@ -95,7 +96,11 @@ def expire_authorisations() -> int:
     return len(due)
 
 
-JOBS = {"nightly_matching": nightly_matching, "expire_authorisations": expire_authorisations}
+JOBS = {
+    "nightly_matching": nightly_matching,
+    "expire_authorisations": expire_authorisations,
+    "remind_overdue_disputes": remind_overdue,
+}
 
 
 @shared_task(name=MATCHING)

@@ -16,6 +16,8 @@ EXPIRY = "innopoints.ops.expire_authorisations"
 REDISPATCH = "innopoints.jobs.redispatch"
 # reminders of financing applications past their step's deadline (lending/reminders.py)
 LENDING_REMINDERS = "innopoints.lending.remind_overdue"
+# reminders of enterprise disputes past their deadline (collection/disputes.py)
+DISPUTE_REMINDERS = "innopoints.collection.remind_overdue_disputes"
 
 
 def beat_schedule() -> dict[str, dict[str, Any]]:
@@ -28,6 +30,10 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
         "lending-reminders": {
             "task": LENDING_REMINDERS,
             "schedule": crontab(hour=hour, minute=30),
+        },
+        "dispute-reminders": {
+            "task": DISPUTE_REMINDERS,
+            "schedule": crontab(hour=hour, minute=45),
         },
         "redispatch-waiting-jobs": {"task": REDISPATCH, "schedule": 60.0},
     }

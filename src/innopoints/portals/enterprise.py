@@ -28,7 +28,7 @@ from innopoints.collection.figure_checks import problems_by_field
 from innopoints.collection.models import Authorisation
 from innopoints.engine.booleans import as_bool
 from innopoints.engine.fields import base_catalogue
-from innopoints.portals import ent_figures
+from innopoints.portals import ent_disputes, ent_figures
 from innopoints.registry.models import Enterprise, Institution
 from innopoints.scoring import estimate as estimates
 from innopoints.scoring.explain import explain, share_of_others_below
@@ -91,7 +91,8 @@ def home(request: HttpRequest) -> HttpResponse:
             enterprise, timezone.localdate(), unread=unread, matched=len(matches)
         ),
     }
-    if result is not None:
+    if result is not None and explanation is not None:
+        context["breakdown"] = ent_disputes.breakdown(result, explanation)
         scale = float(result.run.scheme_version.scheme().scale)
         context["gauge"] = ent_figures.score_gauge(result.total, scale, _("总积分"), _("分"))
         context["radar"] = ent_figures.radar_option(portrait(enterprise, result).axes)

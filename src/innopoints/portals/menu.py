@@ -27,6 +27,7 @@ register(Role.ENTERPRISE, _("企业端首页"), "portals:ent_home", order=10)
 register(Role.ENTERPRISE, _("自评"), "portals:ent_assess", order=20)
 register(Role.ENTERPRISE, _("授权管理"), "portals:ent_authorisations", order=30)
 register(Role.ENTERPRISE, _("消息"), "portals:ent_inbox", order=40)
+register(Role.ENTERPRISE, _("我的异议"), "portals:ent_disputes", order=45)
 register(Role.ENTERPRISE, _("政策匹配"), "portals:ent_matches", order=50)
 register(Role.ENTERPRISE, _("推送设置"), "portals:ent_push_settings", order=60)
 

@@ -2,6 +2,7 @@ from django.urls import path
 
 from innopoints.applications import views as applications_views
 from innopoints.portals import (
+    ent_disputes,
     enterprise,
     fin_search,
     government,
@@ -49,6 +50,10 @@ urlpatterns = [
     path("ent/authorisations/<int:pk>/revoke/", enterprise.revoke, name="ent_revoke"),
     path("ent/authorisations/<int:pk>/limit/", enterprise.limit, name="ent_limit"),
     path("ent/inbox/", enterprise.inbox, name="ent_inbox"),
+    path("ent/disputes/", ent_disputes.index, name="ent_disputes"),
+    path("ent/disputes/new/", ent_disputes.new, name="ent_dispute_new"),
+    path("ent/disputes/<int:pk>/", ent_disputes.detail, name="ent_dispute"),
+    path("ent/disputes/evidence/<int:pk>/", ent_disputes.evidence, name="ent_dispute_evidence"),
     path("ent/matches/", enterprise.matches, name="ent_matches"),
     path("ent/matches/<int:pk>/", enterprise.match_detail, name="ent_match"),
     path("ent/offerings/<int:pk>/", enterprise.offering_detail, name="ent_offering"),
