@@ -190,13 +190,15 @@ def _score_indicator(
     t = normalise.transform(transform_kind, value.value)
     references = None
     if frozen is None:
-        references = normalise.sort_reference(value.value, prepared.group, prepared.n_groups)
+        # one sort when a method reads the order (rank), else the winsor bounds are selected
+        ordered = method == "rank" or "rank" in alternatives
+        gather = normalise.sort_reference if ordered else normalise.select_reference
+        references = gather(value.value, prepared.group, prepared.n_groups)
         params = normalise.fit(indicator, method, transform_kind, references)
     else:
         params = frozen
     x = normalise.apply(params, t, value.value, prepared.group, references)
-    weight = prepared.stage_weights[index][prepared.stage]
-    factor = scheme.scale * weight
+    factor = _factor(scheme.scale, prepared.stage_weights[index], prepared.stage)
     alternative_points = {}
     for alternative in alternatives:
         assert references is not None
@@ -222,6 +224,15 @@ def _score_indicator(
         stage_weights=prepared.stage_weights[index],
     )
     return _Scored(result, params, alternative_points)
+
+
+def _factor(scale: float, stage_weights: FloatArray, stage: np.ndarray) -> FloatArray | float:
+    """scale × the weight of each row's stage; one number when every stage weighs the same
+    (the same product per row, so the same points, without a gather per row)."""
+    if stage_weights.shape[0] and bool((stage_weights == stage_weights[0]).all()):
+        return scale * float(stage_weights[0])
+    out: FloatArray = scale * stage_weights[stage]
+    return out
 
 
 @dataclass(frozen=True)
