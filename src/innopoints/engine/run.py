@@ -11,7 +11,7 @@ import datetime as dt
 import os
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
@@ -22,7 +22,7 @@ import polars as pl
 from innopoints import __version__
 from innopoints.engine import normalise
 from innopoints.engine.absent import check_weighted_values
-from innopoints.engine.agreement import AgreementReport, compare
+from innopoints.engine.agreement import AgreementReport, MethodAgreement, PrimaryReading
 from innopoints.engine.coinr_scoring import coinr_scores
 from innopoints.engine.columns import (
     BoolArray,
@@ -327,10 +327,9 @@ def _sum(arrays: list[FloatArray], n: int) -> FloatArray:
     return total
 
 
-def _ranks(
-    table: pl.DataFrame, stage: np.ndarray, total: FloatArray, ranked: BoolArray
+def _group_ranks(
+    table: pl.DataFrame, stage: np.ndarray, ranking: Ranking
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    ranking = Ranking(total, ranked)
     n = table.height
     industry = group_codes(table.get_column("industry") if "industry" in table.columns else None, n)
     region = group_codes(table.get_column("region") if "region" in table.columns else None, n)
@@ -379,28 +378,35 @@ def score(
         totals = _totals(scheme, table, scored)
     total, bonus, ranked = totals.total, totals.bonus, ~totals.vetoed
 
-    def agreement_report() -> AgreementReport:
-        with _timed(timings, "agreement", None):
-            alternative_totals: dict[str, FloatArray] = {
-                name: _sum([s.alternative_points[name] for s in scored], table.height) + bonus
-                for name in alternatives
-            }
-            return compare(
-                total,
-                alternative_totals,
-                ranked,
-                scheme.agreement.min_spearman,
-                scheme.agreement.top_share,
-            )
+    def alternative(name: str, reading: Future[PrimaryReading]) -> MethodAgreement:
+        """One alternative, read only as the report reads it: its totals over the ranked."""
+        alternative_total = _sum([s.alternative_points[name] for s in scored], table.height)
+        alternative_total += bonus
+        return reading.result().against(name, alternative_total[ranked])
 
-    # the agreement report and the ranks both read the totals: work them out side by side
-    with ThreadPoolExecutor(1) as pool:
-        pending = pool.submit(agreement_report) if agreement else None
+    # One sort of the totals serves the ranks, the primary side of the agreement report and
+    # the frozen ranked totals; each alternative's sort runs beside the ranks by group.
+    with ThreadPoolExecutor(_threads()) as pool:
         with _timed(timings, "rank", progress):
-            overall, by_stage, by_industry, by_region = _ranks(table, prepared.stage, total, ranked)
+            ranking = Ranking(total, ranked)
+            started = time.perf_counter()
+            if agreement:
+                share = scheme.agreement.top_share
+                ascending = ranking.order[::-1]
+                reading = pool.submit(PrimaryReading, ranking.values, share, ascending)
+                pending = [pool.submit(alternative, name, reading) for name in alternatives]
+            overall, by_stage, by_industry, by_region = _group_ranks(table, prepared.stage, ranking)
             n_ranked = int(ranked.sum())
             tier = tiers(scheme.tiers, total, overall, n_ranked)
-        report = pending.result() if pending is not None else None
+        report = None
+        if agreement:
+            report = AgreementReport(
+                tuple(p.result() for p in pending),
+                scheme.agreement.min_spearman,
+                scheme.agreement.top_share,
+                int(ranking.values.shape[0]),
+            )
+            timings["agreement"] = round(time.perf_counter() - started, 6)
     frozen = FrozenParameters(
         scheme_key=scheme.key,
         scheme_fingerprint=scheme.fingerprint,
@@ -410,7 +416,7 @@ def score(
         reference_group=scheme.reference_group,
         group_codes=prepared.group_codes,
         indicators={s.params.code: s.params for s in scored},
-        ranked_totals=np.sort(total[ranked])[::-1].copy(),
+        ranked_totals=ranking.sorted_values.copy(),
     )
     ranks = (overall, by_stage, by_industry, by_region)
     result = _assemble(
