@@ -53,6 +53,10 @@ Progress = Callable[[str], None]
 
 
 def _threads() -> int:
+    """Worker threads: INNOPOINTS_ENGINE_THREADS when set (to measure scaling), else up to 4."""
+    chosen = os.environ.get("INNOPOINTS_ENGINE_THREADS", "")
+    if chosen.isdigit() and int(chosen) > 0:
+        return int(chosen)
     return max(1, min(4, os.cpu_count() or 1))
 
 
@@ -327,13 +331,10 @@ def _sum(arrays: list[FloatArray], n: int) -> FloatArray:
     return total
 
 
-def _group_ranks(
-    table: pl.DataFrame, stage: np.ndarray, ranking: Ranking
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    n = table.height
-    industry = group_codes(table.get_column("industry") if "industry" in table.columns else None, n)
-    region = group_codes(table.get_column("region") if "region" in table.columns else None, n)
-    return ranking.ranks(), ranking.ranks(stage), ranking.ranks(industry), ranking.ranks(region)
+def _group_rank(table: pl.DataFrame, column: str, ranking: Ranking) -> IntArray:
+    """Ranks within the groups of a text column (industry, region)."""
+    present = column in table.columns
+    return ranking.ranks(group_codes(table.get_column(column) if present else None, table.height))
 
 
 def score(
@@ -352,8 +353,9 @@ def score(
         ref = reference_date(period, scheme.period_end)
         prepared = _prepare(scheme, table, ref, source)
         columns = NumericColumns(table)
-        for code in {c for ind in scheme.weighted for c in _inputs_of(ind)}:
-            columns(code)  # convert each column once, before the threads share them
+        # convert each column once, before the indicators share them
+        with ThreadPoolExecutor(_threads()) as pool:
+            list(pool.map(columns, sorted({c for ind in scheme.weighted for c in _inputs_of(ind)})))
     alternatives: tuple[str, ...] = scheme.agreement.alternatives if agreement else ()
     with _timed(timings, "normalise", progress), ThreadPoolExecutor(_threads()) as pool:
         scored = list(
@@ -385,19 +387,24 @@ def score(
         return reading.result().against(name, alternative_total[ranked])
 
     # One sort of the totals serves the ranks, the primary side of the agreement report and
-    # the frozen ranked totals; each alternative's sort runs beside the ranks by group.
+    # the frozen ranked totals; the ranks by group and each alternative's sort run side by side.
     with ThreadPoolExecutor(_threads()) as pool:
         with _timed(timings, "rank", progress):
             ranking = Ranking(total, ranked)
             started = time.perf_counter()
+            grouped = [
+                pool.submit(ranking.ranks, prepared.stage),
+                pool.submit(_group_rank, table, "industry", ranking),
+                pool.submit(_group_rank, table, "region", ranking),
+            ]
             if agreement:
                 share = scheme.agreement.top_share
                 ascending = ranking.order[::-1]
                 reading = pool.submit(PrimaryReading, ranking.values, share, ascending)
                 pending = [pool.submit(alternative, name, reading) for name in alternatives]
-            overall, by_stage, by_industry, by_region = _group_ranks(table, prepared.stage, ranking)
-            n_ranked = int(ranked.sum())
-            tier = tiers(scheme.tiers, total, overall, n_ranked)
+            overall = ranking.ranks()
+            tier = tiers(scheme.tiers, total, overall, int(ranked.sum()))
+            by_stage, by_industry, by_region = (f.result() for f in grouped)
         report = None
         if agreement:
             report = AgreementReport(
