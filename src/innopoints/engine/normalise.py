@@ -118,12 +118,12 @@ def _select_into(
         k = ks[j]
         if k not in found:
             local = k - base
-            if local == 0:
+            if local == 0:  # the next after one selected: a minimum (rest stays as it is)
                 found[k] = float(rest.min())
             else:
                 rest = np.partition(rest, local)
                 found[k] = float(rest[local])
-            rest, base = rest[local + 1 :], k + 1
+                rest, base = rest[local + 1 :], k + 1
         out[j] = found[k]
 
 
