@@ -1,6 +1,7 @@
 """Run every benchmark and print its figures (see README, Performance).
 
-uv run python -m benchmarks [--sizes 30000,100000,1000000] [--repeat 5] [--cli-rows 100000]
+uv run python -m benchmarks [--sizes 30000,100000] [--large] [--threads 1,2] [--repeat 5]
+    [--cli-rows 100000]
     [--only pages --demo-dir /tmp/perfdemo] [--only exports --demo-dir /tmp/perfdemo]
     [--only funnel --database-url postgres://postgres@127.0.0.1:5432]
     [--only search --database-url postgres://postgres@127.0.0.1:5432] [--only startup]
@@ -25,7 +26,12 @@ from typing import Any
 OUT = Path(__file__).resolve().parent / "out"
 
 
-def engine(n: int, repeat: int, warm: bool) -> dict[str, object]:
+def engine(n: int, repeat: int, warm: bool, threads: int | None = None) -> dict[str, object]:
+    """One fresh process; ``threads`` pins the engine's pool and polars' (numpy sorts and
+    selections are single-threaded whatever the setting)."""
+    env = dict(os.environ)
+    if threads is not None:
+        env |= {"INNOPOINTS_ENGINE_THREADS": str(threads), "POLARS_MAX_THREADS": str(threads)}
     line = (
         subprocess.run(
             [
@@ -39,6 +45,7 @@ def engine(n: int, repeat: int, warm: bool) -> dict[str, object]:
             check=True,
             capture_output=True,
             text=True,
+            env=env,
         )
         .stdout.strip()
         .splitlines()[-1]
@@ -160,7 +167,9 @@ def spread(values: list[float]) -> str:
     return f"{statistics.median(values):.3f}s ({min(values):.3f}–{max(values):.3f})"
 
 
-def _print_engine(sizes: list[int], repeat: int, processes: int, results: dict[str, Any]) -> None:
+def _print_engine(
+    sizes: list[int], repeat: int, processes: int, threads: list[int], results: dict[str, Any]
+) -> None:
     print(
         "\nEngine: Sichuan scheme, full breakdown and agreement report, in memory; "
         f"{processes} fresh processes per size, warm: {repeat} runs each, median (min–max)"
@@ -173,7 +182,8 @@ def _print_engine(sizes: list[int], repeat: int, processes: int, results: dict[s
     for n in sizes:
         warms: list[dict[str, Any]] = [engine(n, repeat, warm=True) for _ in range(processes)]
         colds: list[dict[str, Any]] = [engine(n, 1, warm=False) for _ in range(processes)]
-        results["engine"].append({"warm": warms, "cold": colds})
+        entry: dict[str, Any] = {"n": n, "warm": warms, "cold": colds, "threads": {}}
+        results["engine"].append(entry)
         walls = [w for run in warms for w in run["walls_s"]]
         cold_walls = [w for run in colds for w in run["walls_s"]]
         peak = statistics.median(run["peak_rss_mb"] for run in warms)
@@ -183,11 +193,23 @@ def _print_engine(sizes: list[int], repeat: int, processes: int, results: dict[s
             f"{n:>12,} {spread(walls):>26} {spread(cold_walls):>26} {peak:>7.0f}MB "
             f"{base:>8.0f}MB {table:>15.3f}s"
         )
-        stages = ", ".join(
-            f"{k} {spread([t for run in warms for t in run['stages_s'][k]])}"
-            for k in warms[0]["stages_s"]
-        )
-        print(f"{'':>12} stages (warm, all runs): {stages}")
+        for label, measured in (("warm", warms), ("cold", colds)):
+            print(f"{'':>12} stages ({label}): {_stages(measured)}")
+        for count in threads:
+            pinned = [engine(n, repeat, warm=True, threads=count) for _ in range(processes)]
+            entry["threads"][count] = pinned
+            pinned_walls = [w for run in pinned for w in run["walls_s"]]
+            label = f"{count} thread{'s' if count > 1 else ''}"
+            print(f"{'':>12} {label} (warm): {spread(pinned_walls)}; stages: {_stages(pinned)}")
+
+
+def _stages(measured: list[dict[str, Any]]) -> str:
+    """Each stage's median (min–max) over every run of the processes given. The ranks by group
+    and the agreement report run side by side, so ``rank`` and ``agreement`` overlap."""
+    return ", ".join(
+        f"{k} {spread([t for run in measured for t in run['stages_s'][k]])}"
+        for k in measured[0]["stages_s"]
+    )
 
 
 def _print_cli(rows: int, results: dict[str, Any]) -> None:
@@ -375,7 +397,17 @@ def _print_exchange(rows: int, results: dict[str, Any]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
-    parser.add_argument("--sizes", default="30000,100000,1000000")
+    parser.add_argument("--sizes", default="30000,100000", help="engine: enterprises per run")
+    parser.add_argument(
+        "--large",
+        action="store_true",
+        help="engine: also 1,000,000 and 3,000,000 enterprises (several minutes, ~6 GB)",
+    )
+    parser.add_argument(
+        "--threads",
+        default="1,2",
+        help="engine: thread counts to pin for the scaling figures ('' for none)",
+    )
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--processes", type=int, default=3, help="engine: fresh processes per size")
     parser.add_argument("--cli-rows", type=int, default=100_000)
@@ -429,7 +461,11 @@ def main() -> None:
     print(f"innopoints benchmarks on {machine}")
     results: dict[str, Any] = {"machine": machine}
     if "engine" in chosen:
-        _print_engine([int(s) for s in args.sizes.split(",")], args.repeat, args.processes, results)
+        sizes = [int(s) for s in args.sizes.split(",") if s]
+        if args.large:
+            sizes += [n for n in (1_000_000, 3_000_000) if n not in sizes]
+        threads = [int(t) for t in args.threads.split(",") if t]
+        _print_engine(sizes, args.repeat, args.processes, threads, results)
     if "cli" in chosen:
         _print_cli(args.cli_rows, results)
     if "import" in chosen:

@@ -13,7 +13,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from innopoints.engine.columns import BoolArray, FloatArray
+from innopoints.engine.columns import BoolArray, FloatArray, IntArray
 from innopoints.engine.rank import average_ranks
 
 
@@ -48,12 +48,17 @@ class AgreementReport:
         }
 
 
-def spearman(a: FloatArray, b: FloatArray, ranks_a: FloatArray | None = None) -> float | None:
+def spearman(
+    a: FloatArray,
+    b: FloatArray,
+    ranks_a: FloatArray | None = None,
+    ranks_b: FloatArray | None = None,
+) -> float | None:
     """Spearman's ρ with average ranks for ties: Pearson's r of the ranks."""
     if a.shape[0] < 2:
         return None
     ra = average_ranks(a) if ranks_a is None else ranks_a
-    rb = average_ranks(b)
+    rb = average_ranks(b) if ranks_b is None else ranks_b
     da, db = ra - ra.mean(), rb - rb.mean()
     denominator = math.sqrt(float(np.dot(da, da)) * float(np.dot(db, db)))
     if denominator == 0.0:
@@ -66,9 +71,11 @@ def top_count(share: float, n: int) -> int:
     return math.ceil(Fraction(str(share)) * n)
 
 
-def in_top(values: FloatArray, cut: int) -> BoolArray:
-    """Rank ≤ cut with shared ranks ⇔ the value reaches the cut-th largest value."""
-    threshold = np.partition(values, values.shape[0] - cut)[values.shape[0] - cut]
+def in_top(values: FloatArray, cut: int, ascending: IntArray | None = None) -> BoolArray:
+    """Rank ≤ cut with shared ranks ⇔ the value reaches the cut-th largest value, read off
+    ``ascending`` (an ascending order of values) when at hand, else selected."""
+    at = values.shape[0] - cut
+    threshold = values[ascending[at]] if ascending is not None else np.partition(values, at)[at]
     out: BoolArray = values >= threshold
     return out
 
@@ -91,10 +98,32 @@ def compare(
     share: float,
 ) -> AgreementReport:
     primary = primary_total[ranked]
-    primary_ranks = average_ranks(primary)
-    methods = []
-    for name, total in alternatives.items():
-        other = total[ranked]
-        rho = spearman(primary, other, primary_ranks)
-        methods.append(MethodAgreement(name, rho, top_overlap(primary, other, share)))
-    return AgreementReport(tuple(methods), min_spearman, share, int(primary.shape[0]))
+    reading = PrimaryReading(primary, share)
+    methods = tuple(reading.against(name, total[ranked]) for name, total in alternatives.items())
+    return AgreementReport(methods, min_spearman, share, int(primary.shape[0]))
+
+
+class PrimaryReading:
+    """What every alternative is compared with: the primary totals of the ranked enterprises,
+    their average ranks and top group, worked out once (from the ranking's sort when given)."""
+
+    def __init__(self, primary: FloatArray, share: float, ascending: IntArray | None = None):
+        self.primary = primary
+        self.share = share
+        n = primary.shape[0]
+        if ascending is None and n:
+            ascending = np.argsort(primary)
+        self.ranks = average_ranks(primary, ascending) if n >= 2 else None
+        self.cut = top_count(share, n) if n else 0
+        self.top = in_top(primary, self.cut, ascending) if n else None
+
+    def against(self, name: str, other: FloatArray) -> MethodAgreement:
+        """One alternative's ρ and top overlap, from one sort of its totals."""
+        if self.top is None:
+            return MethodAgreement(name, spearman(self.primary, other), None)
+        ascending = np.argsort(other)
+        other_ranks = average_ranks(other, ascending) if other.shape[0] >= 2 else None
+        rho = spearman(self.primary, other, self.ranks, other_ranks)
+        in_other = in_top(other, self.cut, ascending)
+        overlap = float((self.top & in_other).sum() / self.top.sum())
+        return MethodAgreement(name, rho, overlap)

@@ -31,7 +31,11 @@ def numeric(table: pl.DataFrame, code: str) -> FloatArray:
     """The column as float64 with NaN for missing; all NaN when the file lacks the column."""
     if code not in table.columns:
         return np.full(table.height, np.nan)
-    return canonical_nan(table.get_column(code).cast(pl.Float64).to_numpy())
+    array = table.get_column(code).cast(pl.Float64).to_numpy()
+    if array.flags.writeable:  # polars copied it (nulls became NaN): canonicalise in place
+        array[np.isnan(array)] = np.nan
+        return np.asarray(array, dtype=np.float64)
+    return canonical_nan(array)
 
 
 class NumericColumns:

@@ -1,15 +1,18 @@
 """Transform and normalise weighted indicators (docs/METHOD.md §4, §8, §11), fit then apply.
 
 ``sort_reference`` orders each reference population R once (one argsort per indicator and
-group); ``fit`` reads a run's parameters off that order; ``apply`` turns values into
-x' ∈ [0, 1]. Because T is monotone, the order of the raw values is the order of t, so the
-same sort serves the primary method, the ``minmax`` alternative and the ``rank`` alternative.
+group) when a method reads the order (``rank``); ``select_reference`` only gathers R, and the
+winsor bounds are then selected (``np.partition``, O(n)) rather than sorted, the same order
+statistics so the same figures. ``fit`` reads a run's parameters off either; ``apply`` turns
+values into x' ∈ [0, 1]. Because T is monotone, the order of the raw values is the order of t,
+so one sort (or one selection) serves the primary method and both agreement alternatives.
 A self-assessment reuses a finished run's fitted parameters, so nothing is re-normalised.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -35,10 +38,25 @@ def transform(kind: str, x: FloatArray) -> FloatArray:
 
 @dataclass(frozen=True)
 class SortedReference:
-    """One reference group's present values in ascending order, with their row positions."""
+    """One reference group's present values: in ascending order with their row positions
+    (``sort_reference``), or as found with ``positions`` None (``select_reference``)."""
 
-    positions: IntArray
+    positions: IntArray | None
     values: FloatArray
+    _selected: dict[int, float] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def ascending(self) -> bool:
+        return self.positions is not None
+
+    def order_statistics(self, ks: list[int]) -> FloatArray:
+        """The k-th smallest values (0-based), read off the sort or selected (once each)."""
+        if self.ascending:
+            return self.values[ks]
+        new = sorted({k for k in ks if k not in self._selected})
+        if new:
+            self._selected.update(zip(new, select(self.values, new).tolist(), strict=True))
+        return np.array([self._selected[k] for k in ks], dtype=np.float64)
 
 
 def sort_reference(value: FloatArray, group: GroupIndex, n_groups: int) -> list[SortedReference]:
@@ -51,6 +69,62 @@ def sort_reference(value: FloatArray, group: GroupIndex, n_groups: int) -> list[
         order = _argsort_zero_inflated(values)
         references.append(SortedReference(rows[order], values[order]))
     return references
+
+
+def select_reference(value: FloatArray, group: GroupIndex, n_groups: int) -> list[SortedReference]:
+    """Each reference group's present values, unsorted: enough for every method but ``rank``."""
+    present = ~np.isnan(value)
+    if n_groups == 1:
+        return [SortedReference(None, value[present])]
+    return [SortedReference(None, value[present & (group == g)]) for g in range(n_groups)]
+
+
+def select(values: FloatArray, ks: list[int]) -> FloatArray:
+    """``np.sort(values)[ks]`` by selection: O(n) per distinct k, no full sort. NaN must be
+    absent. The zeros (most of many count columns, where selection slows down on ties) are
+    counted, not selected, and taken in row order, as ``_argsort_zero_inflated`` places them."""
+    out = np.empty(len(ks), dtype=np.float64)
+    zero = values == 0
+    n_zero = int(np.count_nonzero(zero))
+    if n_zero < values.shape[0] // 8:
+        _select_into(values, ks, 0, out, range(len(ks)))
+        return out
+    negative = values[values < 0]
+    n_negative = negative.shape[0]
+    zeros: IntArray | None = None
+    low, high = [], []
+    for j, k in enumerate(ks):
+        if k < n_negative:
+            low.append(j)
+        elif k >= n_negative + n_zero:
+            high.append(j)
+        else:
+            zeros = np.flatnonzero(zero) if zeros is None else zeros
+            out[j] = values[zeros[k - n_negative]]
+    _select_into(negative, ks, 0, out, low)
+    if high:
+        _select_into(values[values > 0], ks, n_negative + n_zero, out, high)
+    return out
+
+
+def _select_into(
+    values: FloatArray, ks: list[int], offset: int, out: FloatArray, slots: Sequence[int]
+) -> None:
+    """out[j] = the (ks[j] − offset)-th smallest of ``values`` for j in slots. In ascending k,
+    each partition leaves the larger values to its right, so the next k searches only them."""
+    rest, base = values, offset  # rest holds the order statistics base, base + 1, ...
+    found: dict[int, float] = {}
+    for j in sorted(slots, key=lambda j: ks[j]):
+        k = ks[j]
+        if k not in found:
+            local = k - base
+            if local == 0:  # the next after one selected: a minimum (rest stays as it is)
+                found[k] = float(rest.min())
+            else:
+                rest = np.partition(rest, local)
+                found[k] = float(rest[local])
+                rest, base = rest[local + 1 :], k + 1
+        out[j] = found[k]
 
 
 def _argsort_zero_inflated(values: FloatArray) -> IntArray:
@@ -66,15 +140,25 @@ def _argsort_zero_inflated(values: FloatArray) -> IntArray:
     return np.concatenate([nonzero[:n_negative], np.flatnonzero(zero), nonzero[n_negative:]])
 
 
+def quantile_positions(n: int, p: float) -> tuple[int, int]:
+    """The two order statistics (0-based) type 7 interpolates between for n values."""
+    lower = int(np.floor((n - 1) * p))
+    return lower, min(lower + 1, n - 1)
+
+
 def quantile_sorted(ascending: FloatArray, p: float, kind: str = "none") -> float:
     """Hyndman–Fan type 7 quantile of T(values), read off values sorted ascending. Same
     arithmetic as ``numpy.quantile(..., method='linear')``, so the figures are identical."""
     n = ascending.shape[0]
+    return quantile_between(ascending[list(quantile_positions(n, p))], n, p, kind)
+
+
+def quantile_between(pair: FloatArray, n: int, p: float, kind: str) -> float:
+    """The type 7 quantile of T(values) from the two order statistics of the n values that
+    ``quantile_positions`` names (sorted or selected: the same two numbers)."""
     virtual = (n - 1) * p
-    lower = int(np.floor(virtual))
-    upper = min(lower + 1, n - 1)
-    gamma = virtual - lower
-    ends = transform(kind, ascending[[lower, upper]])
+    gamma = virtual - int(np.floor(virtual))
+    ends = transform(kind, pair)
     a, b = float(ends[0]), float(ends[1])
     diff = b - a
     return float(b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma)
@@ -130,7 +214,7 @@ def fit(
     references: list[SortedReference],
 ) -> IndicatorParameters:
     """Fit ``method`` on the sorted reference groups of an indicator's values."""
-    groups = tuple(_fit_group(indicator, method, transform_kind, ref.values) for ref in references)
+    groups = tuple(_fit_group(indicator, method, transform_kind, ref) for ref in references)
     return IndicatorParameters(
         code=indicator.code,
         method=method,
@@ -143,21 +227,34 @@ def fit(
     )
 
 
+def winsor_bounds(
+    reference: SortedReference, winsor: tuple[float, float], kind: str
+) -> tuple[float, float]:
+    """(L, U): the type 7 quantiles of T over R at the winsor shares, from one sort or one
+    selection of the four order statistics they need."""
+    n = int(reference.values.shape[0])
+    (p_low, p_high) = winsor
+    ks = [*quantile_positions(n, p_low), *quantile_positions(n, p_high)]
+    picked = reference.order_statistics(ks)
+    return (
+        quantile_between(picked[:2], n, p_low, kind),
+        quantile_between(picked[2:], n, p_high, kind),
+    )
+
+
 def _fit_group(
-    indicator: Indicator, method: str, transform_kind: str, ascending: FloatArray
+    indicator: Indicator, method: str, transform_kind: str, reference: SortedReference
 ) -> GroupParameters:
-    n = int(ascending.shape[0])
+    n = int(reference.values.shape[0])
     if method in {"wminmax", "minmax"}:
         if n == 0:
             return GroupParameters(0, np.nan, np.nan)
-        p_low, p_high = indicator.winsor
-        return GroupParameters(
-            n,
-            quantile_sorted(ascending, p_low, transform_kind),
-            quantile_sorted(ascending, p_high, transform_kind),
-        )
+        low, high = winsor_bounds(reference, indicator.winsor, transform_kind)
+        return GroupParameters(n, low, high)
     if method == "rank":
-        return GroupParameters(n, np.nan, np.nan, transform(transform_kind, ascending))
+        if not reference.ascending:
+            raise ValueError("the rank method needs sort_reference, not select_reference")
+        return GroupParameters(n, np.nan, np.nan, transform(transform_kind, reference.values))
     if method == "goalpost":
         assert indicator.goalpost is not None
         ends = transform(
@@ -219,8 +316,9 @@ def _rank_fraction_in_run(references: list[SortedReference], n_rows: int) -> Flo
     """x' = #{v in R : v < t} / (|R| − 1), 0 when |R| < 2 (docs/METHOD.md §8)."""
     x = np.zeros(n_rows)
     for ref in references:
-        size = ref.positions.shape[0]
+        size = ref.values.shape[0]
         if size >= 2:
+            assert ref.positions is not None, "the rank method needs sort_reference"
             x[ref.positions] = count_below(ref) / (size - 1)
     return x
 

@@ -77,10 +77,12 @@ def min_rank_desc(
     return Ranking(values, include).ranks(group)
 
 
-def average_ranks(values: FloatArray) -> FloatArray:
-    """Ascending ranks with ties given their average rank (as Spearman's ρ needs)."""
+def average_ranks(values: FloatArray, order: IntArray | None = None) -> FloatArray:
+    """Ascending ranks with ties given their average rank (as Spearman's ρ needs). ``order``:
+    an ascending order of ``values`` already at hand (any order of ties gives the same ranks)."""
     n = values.shape[0]
-    order = np.argsort(values)
+    if order is None:
+        order = np.argsort(values)
     ordered = values[order]
     position = np.arange(n)
     starts = np.empty(n, dtype=bool)

@@ -11,7 +11,7 @@ import datetime as dt
 import os
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
@@ -22,7 +22,7 @@ import polars as pl
 from innopoints import __version__
 from innopoints.engine import normalise
 from innopoints.engine.absent import check_weighted_values
-from innopoints.engine.agreement import AgreementReport, compare
+from innopoints.engine.agreement import AgreementReport, MethodAgreement, PrimaryReading
 from innopoints.engine.coinr_scoring import coinr_scores
 from innopoints.engine.columns import (
     BoolArray,
@@ -55,6 +55,10 @@ Progress = Callable[[str], None]
 
 
 def _threads() -> int:
+    """Worker threads: INNOPOINTS_ENGINE_THREADS when set (to measure scaling), else up to 4."""
+    chosen = os.environ.get("INNOPOINTS_ENGINE_THREADS", "")
+    if chosen.isdigit() and int(chosen) > 0:
+        return int(chosen)
     return max(1, min(4, os.cpu_count() or 1))
 
 
@@ -192,13 +196,15 @@ def _score_indicator(
     t = normalise.transform(transform_kind, value.value)
     references = None
     if frozen is None:
-        references = normalise.sort_reference(value.value, prepared.group, prepared.n_groups)
+        # one sort when a method reads the order (rank), else the winsor bounds are selected
+        ordered = method == "rank" or "rank" in alternatives
+        gather = normalise.sort_reference if ordered else normalise.select_reference
+        references = gather(value.value, prepared.group, prepared.n_groups)
         params = normalise.fit(indicator, method, transform_kind, references)
     else:
         params = frozen
     x = normalise.apply(params, t, value.value, prepared.group, references)
-    weight = prepared.stage_weights[index][prepared.stage]
-    factor = scheme.scale * weight
+    factor = _factor(scheme.scale, prepared.stage_weights[index], prepared.stage)
     alternative_points = {}
     for alternative in alternatives:
         assert references is not None
@@ -224,6 +230,15 @@ def _score_indicator(
         stage_weights=prepared.stage_weights[index],
     )
     return _Scored(result, params, alternative_points)
+
+
+def _factor(scale: float, stage_weights: FloatArray, stage: np.ndarray) -> FloatArray | float:
+    """scale × the weight of each row's stage; one number when every stage weighs the same
+    (the same product per row, so the same points, without a gather per row)."""
+    if stage_weights.shape[0] and bool((stage_weights == stage_weights[0]).all()):
+        return scale * float(stage_weights[0])
+    out: FloatArray = scale * stage_weights[stage]
+    return out
 
 
 @dataclass(frozen=True)
@@ -366,14 +381,10 @@ def _sum(arrays: list[FloatArray], n: int) -> FloatArray:
     return total
 
 
-def _ranks(
-    table: pl.DataFrame, stage: np.ndarray, total: FloatArray, ranked: BoolArray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    ranking = Ranking(total, ranked)
-    n = table.height
-    industry = group_codes(table.get_column("industry") if "industry" in table.columns else None, n)
-    region = group_codes(table.get_column("region") if "region" in table.columns else None, n)
-    return ranking.ranks(), ranking.ranks(stage), ranking.ranks(industry), ranking.ranks(region)
+def _group_rank(table: pl.DataFrame, column: str, ranking: Ranking) -> IntArray:
+    """Ranks within the groups of a text column (industry, region)."""
+    present = column in table.columns
+    return ranking.ranks(group_codes(table.get_column(column) if present else None, table.height))
 
 
 def score(
@@ -392,8 +403,9 @@ def score(
         ref = reference_date(period, scheme.period_end)
         prepared = _prepare(scheme, table, ref, source)
         columns = NumericColumns(table)
-        for code in {c for ind in scheme.weighted for c in _inputs_of(ind)}:
-            columns(code)  # convert each column once, before the threads share them
+        # convert each column once, before the indicators share them
+        with ThreadPoolExecutor(_threads()) as pool:
+            list(pool.map(columns, sorted({c for ind in scheme.weighted for c in _inputs_of(ind)})))
     alternatives: tuple[str, ...] = scheme.agreement.alternatives if agreement else ()
     with _timed(timings, "normalise", progress), ThreadPoolExecutor(_threads()) as pool:
         scored = list(
@@ -419,31 +431,41 @@ def score(
         totals = _totals(scheme, table, scored)
     total, bonus, ranked = totals.total, totals.bonus, ~totals.vetoed
 
-    def agreement_report() -> AgreementReport:
-        with _timed(timings, "agreement", None):
-            alternative_totals: dict[str, FloatArray] = {
-                name: totals.net(
-                    _sum([s.alternative_points[name] for s in scored], table.height) + bonus,
-                    scheme,
-                )
-                for name in alternatives
-            }
-            return compare(
-                total,
-                alternative_totals,
-                ranked,
+    def alternative(name: str, reading: Future[PrimaryReading]) -> MethodAgreement:
+        """One alternative, read only as the report reads it: its totals over the ranked."""
+        alternative_total = _sum([s.alternative_points[name] for s in scored], table.height)
+        alternative_total += bonus
+        alternative_total = totals.net(alternative_total, scheme)
+        return reading.result().against(name, alternative_total[ranked])
+
+    # One sort of the totals serves the ranks, the primary side of the agreement report and
+    # the frozen ranked totals; the ranks by group and each alternative's sort run side by side.
+    with ThreadPoolExecutor(_threads()) as pool:
+        with _timed(timings, "rank", progress):
+            ranking = Ranking(total, ranked)
+            started = time.perf_counter()
+            grouped = [
+                pool.submit(ranking.ranks, prepared.stage),
+                pool.submit(_group_rank, table, "industry", ranking),
+                pool.submit(_group_rank, table, "region", ranking),
+            ]
+            if agreement:
+                share = scheme.agreement.top_share
+                ascending = ranking.order[::-1]
+                reading = pool.submit(PrimaryReading, ranking.values, share, ascending)
+                pending = [pool.submit(alternative, name, reading) for name in alternatives]
+            overall = ranking.ranks()
+            tier = tiers(scheme.tiers, total, overall, int(ranked.sum()))
+            by_stage, by_industry, by_region = (f.result() for f in grouped)
+        report = None
+        if agreement:
+            report = AgreementReport(
+                tuple(p.result() for p in pending),
                 scheme.agreement.min_spearman,
                 scheme.agreement.top_share,
+                int(ranking.values.shape[0]),
             )
-
-    # the agreement report and the ranks both read the totals: work them out side by side
-    with ThreadPoolExecutor(1) as pool:
-        pending = pool.submit(agreement_report) if agreement else None
-        with _timed(timings, "rank", progress):
-            overall, by_stage, by_industry, by_region = _ranks(table, prepared.stage, total, ranked)
-            n_ranked = int(ranked.sum())
-            tier = tiers(scheme.tiers, total, overall, n_ranked)
-        report = pending.result() if pending is not None else None
+            timings["agreement"] = round(time.perf_counter() - started, 6)
     frozen = FrozenParameters(
         scheme_key=scheme.key,
         scheme_fingerprint=scheme.fingerprint,
@@ -453,7 +475,7 @@ def score(
         reference_group=scheme.reference_group,
         group_codes=prepared.group_codes,
         indicators={s.params.code: s.params for s in scored},
-        ranked_totals=np.sort(total[ranked])[::-1].copy(),
+        ranked_totals=ranking.sorted_values.copy(),
     )
     ranks = (overall, by_stage, by_industry, by_region)
     result = _assemble(
