@@ -184,6 +184,11 @@ class ConditionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.version = version
         self.fields["field"].choices = [("", "—"), *field_choices(version)]
+        # the rows are drawn as a table: each control names itself (its header is not a label)
+        row = (self.prefix or "").rsplit("-", 1)[-1]
+        number = int(row) + 1 if row.isdigit() else ""
+        for field in self.fields.values():
+            field.widget.attrs["aria-label"] = f"{field.label} {number}".strip()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -251,7 +256,17 @@ class ConditionForm(forms.Form):
         return code
 
 
-ConditionFormSet = forms.formset_factory(ConditionForm, extra=2, can_delete=True, max_num=30)
+class _ConditionRows(forms.BaseFormSet):  # type: ignore[type-arg]
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            number = "" if index is None else f" {index + 1}"
+            form.fields["DELETE"].widget.attrs["aria-label"] = f"{_('删除')}{number}"
+
+
+ConditionFormSet = forms.formset_factory(
+    ConditionForm, formset=_ConditionRows, extra=2, can_delete=True, max_num=30
+)
 
 
 def rule_from(form: PoolForm, rows: Any) -> dict[str, Any]:

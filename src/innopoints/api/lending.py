@@ -17,9 +17,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import field_validator
 
 from innopoints.api import tokens
-from innopoints.api.schemas import ErrorOut, PageMeta
+from innopoints.api.schemas import ErrorOut, PageMeta, no_nul
 from innopoints.audit.log import record
 from innopoints.lending import workflow
 from innopoints.lending.models import ApiReceipt, Application
@@ -149,6 +150,8 @@ class ActionIn(Schema):
     rate: Decimal | None = Field(None, gt=0, lt=100, description="approve: annual rate, %")
     term_months: int | None = Field(None, ge=1, le=600, description="approve: months")
     disbursed_on: dt.date | None = Field(None, description="disburse: the day (today if none)")
+
+    _text = field_validator("reference", "note")(no_nul)
 
 
 def application_out(app: Application) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
+from pydantic import field_validator
 
 from innopoints.api.api import (
     ERRORS,
@@ -24,7 +25,7 @@ from innopoints.api.api import (
     _refuse,
     api,
 )
-from innopoints.api.schemas import Amount, PageMeta
+from innopoints.api.schemas import Amount, PageMeta, no_nul
 from innopoints.applications.models import Financing
 from innopoints.programmes import pool
 from innopoints.programmes.models import Claim, Filing, Programme
@@ -52,6 +53,8 @@ class FilingIn(Schema):
     flexible_use: bool = False
     reference: str = Reference
 
+    _text = field_validator("reference")(no_nul)
+
 
 class FilingOut(Schema):
     id: int
@@ -73,6 +76,8 @@ class ClaimIn(Schema):
     filing_id: int = Field(..., ge=1, le=MAX_ID)
     loss: Amount = Field(..., description="万元")
     reference: str = Reference
+
+    _text = field_validator("reference")(no_nul)
 
 
 class ClaimOut(Schema):

@@ -114,6 +114,11 @@ class EnterpriseScoreOut(Schema):
     breakdown: list[IndicatorOut] = Field(..., description="indicators within the scope only")
 
 
+def no_nul(value: Any) -> Any:
+    """Text the database can store: PostgreSQL text holds no NUL (a 422, never a 500)."""
+    return _no_nul(value)
+
+
 def _no_nul(value: Any) -> Any:
     if isinstance(value, str) and "\x00" in value:
         raise ValueError("不能包含空字符（NUL）")

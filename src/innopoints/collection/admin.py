@@ -16,6 +16,8 @@ from innopoints.collection.models import (
     Authorisation,
     ColumnAlias,
     DataSource,
+    Dispute,
+    DisputeEvidence,
     FactValue,
     Finding,
     ImportBatch,
@@ -257,3 +259,34 @@ class FindingAdmin(SimpleHistoryAdmin):
             done_url=reverse("admin:collection_finding_changelist"),
             extra={**self.admin_site.each_context(request), "opts": self.model._meta},
         )
+
+
+class DisputeEvidenceInline(admin.TabularInline):
+    model = DisputeEvidence
+    extra = 0
+    can_delete = False
+    fields = ("name", "content_type", "size", "uploaded_by", "uploaded_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Dispute)
+class DisputeAdmin(ReadOnlyAdmin):
+    """Enterprises' disputes, read only: they are answered on their finding (核验问题)."""
+
+    list_display = ("enterprise", "grounds", "finding", "raised_at")
+    list_filter = ("grounds",)
+    search_fields = ("enterprise__name", "enterprise__credit_code")
+    ordering = ("-raised_at",)
+    inlines = (DisputeEvidenceInline,)
+
+
+@admin.register(DisputeEvidence)
+class DisputeEvidenceAdmin(ReadOnlyAdmin):
+    """Evidence files of disputes (downloaded from the dispute's page, permission-checked)."""
+
+    list_display = ("name", "dispute", "content_type", "size", "uploaded_at")
+    exclude = ("content",)
+    ordering = ("-uploaded_at",)

@@ -102,7 +102,9 @@ class DivisionFilter(django_filters.FilterSet):
             pk__in=rows.values("institution_id")
         ).order_by("name")
         prefix = scope.region_prefix(self.request.user) or ""
-        below = Region.objects.filter(code__startswith=prefix, level__gt=_level(prefix))
+        # the next level down only (a province its cities, a city its counties): a select of
+        # the country's 3,000 counties would weigh more than the page
+        below = Region.objects.filter(code__startswith=prefix, level=_level(prefix) + 1)
         self.filters["region"].extra["choices"] = [
             (r.code, names.region_name(r.code)) for r in below.order_by("code")
         ]
