@@ -114,6 +114,14 @@ class EnterpriseScoreOut(Schema):
     breakdown: list[IndicatorOut] = Field(..., description="indicators within the scope only")
 
 
+def date_text(value: Any) -> Any:
+    """A date as the schema publishes it: YYYY-MM-DD text (pydantic would also read a number
+    as seconds since 1970)."""
+    if value is not None and not isinstance(value, (str, dt.date)):
+        raise ValueError("日期须写作 YYYY-MM-DD")
+    return value
+
+
 def no_nul(value: Any) -> Any:
     """Text the database can store: PostgreSQL text holds no NUL (a 422, never a 500)."""
     return _no_nul(value)
@@ -206,6 +214,7 @@ class FinancingIn(Schema):
     note: str = Field("", max_length=2000)
 
     _strings = field_validator("product", "note", "credit_code")(_no_nul)
+    _dates = field_validator("applied_on", "decided_on", "disbursed_on", mode="before")(date_text)
 
 
 class FinancingPatch(Schema):
@@ -223,6 +232,7 @@ class FinancingPatch(Schema):
     note: str = Field(None, max_length=2000, json_schema_extra=_absent_is_not_null)  # type: ignore[assignment]
 
     _strings = field_validator("note")(_no_nul)
+    _dates = field_validator("decided_on", "disbursed_on", mode="before")(date_text)
 
 
 def financing_out(record: Financing) -> dict[str, Any]:
