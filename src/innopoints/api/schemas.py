@@ -207,7 +207,7 @@ class FinancingIn(Schema):
     status: FinancingStatus = "applied"
     amount: Amount | None = None
     rate: Rate | None = None
-    term_months: int | None = Field(None, ge=0, le=32767)
+    term_months: int | None = Field(None, ge=0, le=32767, strict=True)
     guarantee_share: Share | None = None
     decided_on: dt.date | None = None
     disbursed_on: dt.date | None = None
@@ -225,7 +225,7 @@ class FinancingPatch(Schema):
     status: FinancingStatus = Field(None, json_schema_extra=_absent_is_not_null)  # type: ignore[assignment]
     amount: Amount | None = None
     rate: Rate | None = None
-    term_months: int | None = Field(None, ge=0, le=32767)
+    term_months: int | None = Field(None, ge=0, le=32767, strict=True)
     guarantee_share: Share | None = None
     decided_on: dt.date | None = None
     disbursed_on: dt.date | None = None
