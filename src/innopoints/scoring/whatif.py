@@ -12,6 +12,7 @@ import numpy as np
 import polars as pl
 from django.core.cache import cache
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext
 
 from innopoints.accounts import scope
@@ -112,7 +113,8 @@ larger ones in the background, the page refreshing until the result is there."""
 
 
 def _key(run: Run, draft: Scheme) -> str:
-    return f"scheme-whatif:{run.pk}:{draft.fingerprint}"
+    # names (tiers, stages, divisions) are written in the reader's language
+    return f"scheme-whatif:{run.pk}:{draft.fingerprint}:{translation.get_language()}"
 
 
 def what_if(run: Run, draft: Scheme) -> WhatIf:
@@ -136,14 +138,25 @@ def what_if_or_start(run: Run, version: SchemeVersion) -> WhatIf | str | None:
         return what_if(run, draft)
     if found != PENDING:
         cache.set(_key(run, draft), PENDING, 3600)
-        run_in_process(_in_background, run.pk, version.pk, name=f"what-if-{run.pk}-{version.pk}")
+        run_in_process(
+            _in_background,
+            run.pk,
+            version.pk,
+            translation.get_language(),
+            name=f"what-if-{run.pk}-{version.pk}",
+        )
     return None
 
 
 PENDING = "pending"
 
 
-def _in_background(run_id: int, version_id: int) -> None:
+def _in_background(run_id: int, version_id: int, language: str | None) -> None:
+    with translation.override(language):
+        _compute_and_keep(run_id, version_id)
+
+
+def _compute_and_keep(run_id: int, version_id: int) -> None:
     run = Run.objects.select_related("scheme_version").get(pk=run_id)
     draft = SchemeVersion.objects.get(pk=version_id).scheme()
     try:
