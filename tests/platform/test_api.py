@@ -517,6 +517,25 @@ def test_dates_are_accepted_only_as_the_schema_writes_them(sent: Any, accepted: 
     assert taken == accepted
 
 
+@pytest.mark.parametrize("body", [True, 1, 2.5, "x", [], None])
+def test_a_body_is_a_json_object_or_refused(body: Any) -> None:
+    """ninja's Schema alone reads any value as an object without attributes: a PATCH of
+    ``true`` was a PATCH of nothing, answered 200."""
+    from innopoints.api import exchange, lending, programmes  # noqa: PLC0415
+
+    for model in (
+        schemas.FinancingIn,
+        schemas.FinancingPatch,
+        lending.ActionIn,
+        programmes.FilingIn,
+        programmes.ClaimIn,
+        exchange.BatchMeta,
+    ):
+        with pytest.raises(PydanticValidationError, match="请求体须为 JSON 对象"):
+            model.model_validate(body)
+    assert schemas.FinancingPatch.model_validate({}).model_dump(exclude_unset=True) == {}
+
+
 def test_choices_match_the_model() -> None:
     assert set(typing.get_args(schemas.FinancingStatus)) == set(Financing.Status.values)
     assert set(typing.get_args(schemas.FinancingKind)) == set(Financing.Kind.values)

@@ -24,7 +24,7 @@ from pydantic import ValidationError as SchemaError
 
 from innopoints.api.api import ApiError, TokenAuth, api
 from innopoints.api.models import ApiToken
-from innopoints.api.schemas import ErrorOut
+from innopoints.api.schemas import BodyIn, ErrorOut
 from innopoints.audit.log import record
 from innopoints.collection import messages
 from innopoints.collection.importing import ImportRefused, import_file
@@ -82,7 +82,7 @@ class RefusedOut(Schema):
     problems: list[ProblemOut] = []
 
 
-class BatchMeta(Schema):
+class BatchMeta(BodyIn):
     period: str = Field(..., pattern=PERIOD_PATTERN, examples=["2025"])
     batch_key: str = Field(..., pattern=KEY_PATTERN, examples=["tax-2025-0001"])
 

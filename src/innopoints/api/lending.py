@@ -20,7 +20,7 @@ from ninja.errors import HttpError
 from pydantic import field_validator
 
 from innopoints.api import tokens
-from innopoints.api.schemas import ErrorOut, PageMeta, no_nul
+from innopoints.api.schemas import BodyIn, ErrorOut, PageMeta, no_nul
 from innopoints.audit.log import record
 from innopoints.lending import workflow
 from innopoints.lending.models import ApiReceipt, Application
@@ -140,7 +140,7 @@ class ApplicationPage(PageMeta):
     items: list[ApplicationOut]
 
 
-class ActionIn(Schema):
+class ActionIn(BodyIn):
     action: Action
     reference: str = Field(
         ..., min_length=1, max_length=64, description="the institution's own reference"

@@ -25,7 +25,7 @@ from innopoints.api.api import (
     _refuse,
     api,
 )
-from innopoints.api.schemas import Amount, PageMeta, no_nul
+from innopoints.api.schemas import Amount, BodyIn, PageMeta, no_nul
 from innopoints.applications.models import Financing
 from innopoints.programmes import pool
 from innopoints.programmes.models import Claim, Filing, Programme
@@ -46,7 +46,7 @@ class ProgrammeOut(Schema):
     first_credit_only: bool
 
 
-class FilingIn(Schema):
+class FilingIn(BodyIn):
     programme_id: int = Field(..., ge=1, le=MAX_ID)
     financing_id: int = Field(..., ge=1, le=MAX_ID, description="one of your financing records")
     covered_amount: Amount | None = Field(None, description="万元; empty: the loan's amount")
@@ -72,7 +72,7 @@ class FilingPage(PageMeta):
     items: list[FilingOut]
 
 
-class ClaimIn(Schema):
+class ClaimIn(BodyIn):
     filing_id: int = Field(..., ge=1, le=MAX_ID)
     loss: Amount = Field(..., description="万元")
     reference: str = Reference

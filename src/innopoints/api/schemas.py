@@ -10,7 +10,8 @@ from typing import Annotated, Any, Literal
 
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
-from pydantic import BeforeValidator, WithJsonSchema, field_validator
+from ninja.schema import DjangoGetter
+from pydantic import BeforeValidator, WithJsonSchema, field_validator, model_validator
 
 from innopoints.applications.models import Financing
 
@@ -203,7 +204,22 @@ class FinancingPage(PageMeta):
     items: list[FinancingOut]
 
 
-class FinancingIn(Schema):
+def _object_only(data: Any) -> Any:
+    """A request body must be a JSON object: ninja's Schema would read any other value (true,
+    1, "x") as an object without attributes, i.e. as a body with no fields sent."""
+    sent = data._obj if isinstance(data, DjangoGetter) else data
+    if not isinstance(sent, dict):
+        raise ValueError("请求体须为 JSON 对象")
+    return data
+
+
+class BodyIn(Schema):
+    """The base of every request body: a JSON object, nothing else."""
+
+    _object = model_validator(mode="before")(_object_only)
+
+
+class FinancingIn(BodyIn):
     credit_code: str = Field(..., pattern=CREDIT_CODE, description="the enterprise's code")
     kind: FinancingKind = "loan"
     product: str = Field("", max_length=120)
@@ -222,7 +238,7 @@ class FinancingIn(Schema):
     _dates = field_validator("applied_on", "decided_on", "disbursed_on", mode="before")(date_text)
 
 
-class FinancingPatch(Schema):
+class FinancingPatch(BodyIn):
     """Only the fields sent are changed; null empties an optional field (amount, rate, term,
     guarantee share, dates). ``status`` and ``note`` may be left out but not sent as null."""
 
