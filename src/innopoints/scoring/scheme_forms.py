@@ -165,6 +165,16 @@ def indicator_of(problem: str) -> str | None:
     return match["code"] if match else None
 
 
+def points_or_cap_field(problem: str) -> str | None:
+    """The points or cap field of the indicator a bonus or deduction problem names."""
+    code = indicator_of(problem)
+    if code is None:
+        return None
+    if "cap" in problem and "points_per_item" not in problem:
+        return f"cap__{code}"
+    return f"points__{code}"
+
+
 class WeightsForm(SchemeForm):
     """The weighted indicators' weights per stage (percent), their transform and winsor
     bounds (percentiles). Each stage's weights must sum to exactly 100 %."""
@@ -357,12 +367,7 @@ class BonusForm(SchemeForm):
     def field_for(self, problem: str) -> str | None:
         if problem.startswith("bonus_cap"):
             return "bonus_cap"
-        code = indicator_of(problem)
-        if code is None:
-            return None
-        if "cap" in problem and "points_per_item" not in problem:
-            return f"cap__{code}"
-        return f"points__{code}"
+        return points_or_cap_field(problem)
 
     def apply(self, content: dict[str, Any]) -> None:
         data = self.cleaned_data
@@ -444,12 +449,7 @@ class DeductionsForm(SchemeForm):
             return "deduction_cap"
         if problem.startswith("deduction_floor"):
             return "deduction_floor"
-        code = indicator_of(problem)
-        if code is None:
-            return None
-        if "cap" in problem and "points_per_item" not in problem:
-            return f"cap__{code}"
-        return f"points__{code}"
+        return points_or_cap_field(problem)
 
     def apply(self, content: dict[str, Any]) -> None:
         data = self.cleaned_data
