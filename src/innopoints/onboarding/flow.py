@@ -139,7 +139,6 @@ def _send_code(registration: Registration, code: str) -> None:
     )
 
 
-@transaction.atomic
 def start(
     request: HttpRequest | None,
     *,
@@ -149,7 +148,7 @@ def start(
     mobile: str,
 ) -> Registration:
     """Checks the registry and mails a code. Raises ``Mismatch`` (the one answer for an
-    unknown code and a wrong name) or ``Refused``."""
+    unknown code and a wrong name; logged, outside any transaction) or ``Refused``."""
     code = normalise_code(credit_code)
     enterprise = Enterprise.objects.filter(credit_code=code).first()
     if enterprise is None or not names_match(enterprise.legal_representative, legal_representative):
@@ -164,6 +163,17 @@ def start(
     email = email.strip().lower()
     if email_taken(email):
         raise Refused(_("此邮箱已有账户，请直接登录或使用其他邮箱"))
+    with transaction.atomic():
+        return _start(request, enterprise, legal_representative, email, mobile)
+
+
+def _start(
+    request: HttpRequest | None,
+    enterprise: Enterprise,
+    legal_representative: str,
+    email: str,
+    mobile: str,
+) -> Registration:
     # an earlier unfinished registration of the same address for the same enterprise ends
     Registration.objects.filter(
         enterprise=enterprise, email=email, status__in=[Status.CODE_SENT, Status.VERIFIED]
