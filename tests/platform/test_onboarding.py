@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from innopoints.accounts.models import Profile, Role
 from innopoints.audit.models import AuditEntry
-from innopoints.onboarding import flow
+from innopoints.onboarding import demo, flow
 from innopoints.onboarding.matching import (
     names_match,
     normalise_code,
@@ -381,3 +381,28 @@ def test_division_review_approve_and_refuse(firm: Enterprise) -> None:
     assert "批准企业自助注册，账户已开通" in summaries
     decided = AuditEntry.objects.filter(summary="批准企业自助注册，账户已开通").get()
     assert decided.actor_name == "chengdu"
+
+
+def test_the_demo_shows_a_registration_waiting_for_review(db: Any) -> None:
+    admin = get_user_model().objects.create_superuser("admin", "a@example.invalid", "pw")
+    many = codes(12)
+    for n, region in enumerate(("510703", "510704", "510107", "510104")):
+        Enterprise.objects.create(credit_code=many[n], name=f"示例企业{n}", region_id=region)
+    visitors = demo.build(admin)
+    assert DivisionPolicy.objects.get(region_id="510700").requires_approval
+    waiting = Registration.objects.get()
+    assert (waiting.status, waiting.enterprise.credit_code) == (Status.PENDING, many[0])
+    assert waiting.enterprise.legal_representative == "王建国"
+    assert [(code, division) for code, _name, division in visitors] == [
+        (many[3], "锦江区"),
+        (many[1], "游仙区"),
+    ]
+    # a visitor registers the Chengdu one with the printed name: it opens at once
+    code, name, _division = visitors[0]
+    client = Client(REMOTE_ADDR="10.0.9.1")
+    assert _register(client, Enterprise.objects.get(credit_code=code), legal_representative=name)[
+        "Location"
+    ] == reverse("onboarding:verify")
+    assert demo.build(admin) == visitors and Registration.objects.filter(
+        status=Status.PENDING
+    ).count() == 1

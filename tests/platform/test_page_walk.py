@@ -401,7 +401,7 @@ def build_world(tmp_path: Path) -> dict[str, Any]:
         )
         for email, status, reason in (
             ("self@example.invalid", "pending", ""),
-            ("refused@example.invalid", "refused", "联系人非本企业员工"),
+            ("second@example.invalid", "refused", "联系人非本企业员工"),
         )
     ]
     return {

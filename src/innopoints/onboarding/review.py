@@ -179,6 +179,9 @@ class PolicyForm(forms.Form):
         # the own division and those below it (counties included: a district may ask for it)
         field.queryset = scope.governed_regions(user)
         names_regions(field)
+        own = scope.region_of(user)
+        if own is not None:
+            field.initial = own.pk  # the user's own division first
 
 
 @government_required
