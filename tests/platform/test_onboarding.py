@@ -403,6 +403,7 @@ def test_the_demo_shows_a_registration_waiting_for_review(db: Any) -> None:
     assert _register(client, Enterprise.objects.get(credit_code=code), legal_representative=name)[
         "Location"
     ] == reverse("onboarding:verify")
-    assert demo.build(admin) == visitors and Registration.objects.filter(
-        status=Status.PENDING
-    ).count() == 1
+    assert (
+        demo.build(admin) == visitors
+        and Registration.objects.filter(status=Status.PENDING).count() == 1
+    )
