@@ -201,6 +201,10 @@ def test_bad_input_is_named_by_its_field(firm: Enterprise) -> None:
     assert invited.pk
     taken = _register(client, firm, email="Taken@Tianfu.example").content.decode()
     assert "此邮箱已有账户" in taken and not mail.outbox
+    # the same answer with a wrong name: a taken address tells nothing about the registry
+    wrong = _register(client, firm, email="taken@tianfu.example", legal_representative="张三")
+    assert "此邮箱已有账户" in wrong.content.decode()
+    assert MISMATCH not in wrong.content.decode()
 
 
 def test_the_code_expires(firm: Enterprise) -> None:

@@ -149,6 +149,11 @@ def start(
 ) -> Registration:
     """Checks the registry and mails a code. Raises ``Mismatch`` (the one answer for an
     unknown code and a wrong name; logged, outside any transaction) or ``Refused``."""
+    # the address first: were it checked after the registry, its answer would tell a caller
+    # that the code and the name matched
+    email = email.strip().lower()
+    if email_taken(email):
+        raise Refused(_("此邮箱已有账户，请直接登录或使用其他邮箱"))
     code = normalise_code(credit_code)
     enterprise = Enterprise.objects.filter(credit_code=code).first()
     if enterprise is None or not names_match(enterprise.legal_representative, legal_representative):
@@ -160,9 +165,6 @@ def start(
             summary="企业自助注册：信息与登记不一致",
         )
         raise Mismatch
-    email = email.strip().lower()
-    if email_taken(email):
-        raise Refused(_("此邮箱已有账户，请直接登录或使用其他邮箱"))
     with transaction.atomic():
         return _start(request, enterprise, legal_representative, email, mobile)
 
