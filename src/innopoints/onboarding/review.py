@@ -23,7 +23,6 @@ from innopoints.onboarding import flow
 from innopoints.onboarding.models import DivisionPolicy, Registration, Status
 from innopoints.registry.models import Region
 from innopoints.site import names
-from innopoints.site.forms import names_regions
 from innopoints.site.listing import Listing, Table
 
 
@@ -161,9 +160,23 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+class RegionSearchSelect(forms.Select):
+    """The page carries only the chosen division; Tom Select asks the division search
+    (``scoring:regions``, the user's own divisions by name) for the rest as one types — the
+    admin governs the whole country."""
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        code = str(value or "")
+        self.choices = [(code, names.region_name(code))] if code else [("", _("请选择地区"))]
+        return super().get_context(name, value, attrs)
+
+
 class PolicyForm(forms.Form):
     region = forms.ModelChoiceField(
-        Region.objects.none(), label=gettext_lazy("行政区划"), empty_label=None
+        Region.objects.none(),
+        label=gettext_lazy("行政区划"),
+        help_text=gettext_lazy("输入地区名称查找"),
+        widget=RegionSearchSelect,
     )
     requires_approval = forms.BooleanField(
         label=gettext_lazy("企业注册需经审核"),
@@ -178,7 +191,9 @@ class PolicyForm(forms.Form):
         assert isinstance(field, forms.ModelChoiceField)
         # the own division and those below it (counties included: a district may ask for it)
         field.queryset = scope.governed_regions(user)
-        names_regions(field)
+        field.widget.attrs.update(
+            {"data-search": "on", "data-search-url": reverse("scoring:regions")}
+        )
         own = scope.region_of(user)
         if own is not None:
             field.initial = own.pk  # the user's own division first
