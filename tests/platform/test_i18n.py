@@ -43,6 +43,7 @@ APPS = (
     "lending",
     "programmes",
     "targets",
+    "onboarding",
 )
 # Han ideographs, CJK punctuation and full-width forms (，：（）etc.)
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")

@@ -30,7 +30,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -52,6 +52,7 @@ from innopoints.collection.models import (
 from innopoints.engine import scheme as engine_scheme
 from innopoints.lending import workflow
 from innopoints.lending.models import ApplicationDocument
+from innopoints.onboarding.models import Registration
 from innopoints.registry.english import english_name
 from innopoints.registry.models import Enterprise, IndustryField, Institution, Region
 from innopoints.scoring.models import Result, RobustnessAnalysis, SchemeVersion
@@ -380,7 +381,31 @@ def build_world(tmp_path: Path) -> dict[str, Any]:
         attachment=b"%PDF-1.4",
         deadline=today + dt.timedelta(days=15),
     )
+    # self-registrations: one waiting for review (the enterprise has an account), one refused
+    now = timezone.now()
+    registrations = [
+        Registration.objects.create(
+            enterprise=best.enterprise,
+            legal_representative=best.enterprise.legal_representative or "张三",
+            email=email,
+            mobile="13800138000",
+            status=status,
+            existing_owner=True,
+            needs_review=True,
+            code_expires_at=now,
+            verified_at=now,
+            submitted_at=now,
+            reason=reason,
+            decided_by=sichuan if reason else None,
+            decided_at=now if reason else None,
+        )
+        for email, status, reason in (
+            ("self@example.invalid", "pending", ""),
+            ("second@example.invalid", "refused", "联系人非本企业员工"),
+        )
+    ]
     return {
+        "registrations": registrations,
         "dispute": dispute,
         "run": run,
         "enterprise": best.enterprise,
@@ -463,6 +488,10 @@ MUST_SEE = {
     ("public:index", "nobody"),
     ("public:page", "nobody"),
     ("portals:ent_push_settings", "owner"),
+    ("onboarding:register", "nobody"),
+    ("onboarding:review_list", "chengdu"),
+    ("onboarding:review", "sichuan"),
+    ("onboarding:policies", "chengdu"),
 }
 # How each named URL's parameters are filled: one or more sets of arguments.
 ARGUMENTS: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = {
@@ -529,6 +558,7 @@ ARGUMENTS: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = {
     "applications:gov_offering": lambda w: [{"pk": w["own_offering"].pk}],
     "applications:gov_policy": lambda w: [{"pk": w["policy"].pk}],
     "applications:gov_policy_edit": lambda w: [{"pk": w["policy"].pk}],
+    "onboarding:review": lambda w: [{"pk": r.pk} for r in w["registrations"]],
 }
 
 

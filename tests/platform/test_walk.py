@@ -93,6 +93,8 @@ MUST_WALK: dict[str, set[str]] = {
         "analysis:statistics",
         "analysis:board",
         "portals:gov_send_list",  # the board sent to a bank
+        "onboarding:review_list",
+        "onboarding:policies",
     },
     "institution": {
         "portals:fin_home",
@@ -112,7 +114,7 @@ MUST_WALK: dict[str, set[str]] = {
         "portals:ent_match",  # a match
         "portals:ent_push_settings",
     },
-    "public": {"accounts:login", "accounts:set_password"},
+    "public": {"accounts:login", "accounts:set_password", "onboarding:register"},
     "admin": {
         "portals:gov_home",
         "scoring:runs",

@@ -6,22 +6,21 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import math
 import re
 import secrets
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import rules
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from innopoints.accounts.models import Role
 from innopoints.api.models import ApiToken
 from innopoints.collection.models import DataSource
+from innopoints.core import ratelimit
+from innopoints.core.ratelimit import Allowance
 from innopoints.registry.models import Institution
 
 # <prefix>.<secret>: 12 hex characters, a dot, 43 URL-safe characters (256 bits)
@@ -128,29 +127,11 @@ def touch(token: ApiToken) -> None:
 # -- rate limit -----------------------------------------------------------------------------
 
 
-@dataclass
-class Allowance:
-    allowed: bool
-    count: int
-    limit: int
-    retry_after: int
-
-
 def take(token: ApiToken) -> Allowance:
     """Counts one request in the token's current minute (fixed window, Django's cache)."""
     limit = int(getattr(settings, "INNOPOINTS_API_RATE_LIMIT", DEFAULT_RATE_LIMIT))
     window = int(getattr(settings, "INNOPOINTS_API_RATE_WINDOW", 60))
-    now = time.time()
-    slot = int(now // window)
-    key = f"innopoints-api-rate:{token.pk}:{slot}"
-    cache.add(key, 0, timeout=window + 5)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window + 5)
-        count = 1
-    retry_after = max(1, math.ceil((slot + 1) * window - now))
-    return Allowance(count <= limit, count, limit, retry_after)
+    return ratelimit.take(f"innopoints-api-rate:{token.pk}", limit, window)
 
 
 # -- the adapter the access rules see --------------------------------------------------------

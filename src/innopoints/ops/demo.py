@@ -151,6 +151,16 @@ def _supervision(username: str, say: Callable[[str], None]) -> None:
         say(f"delivery deadlines for {PERIOD}: {made} (see /targets/supervision/deliveries/)")
 
 
+def _self_registration(username: str, say: Callable[[str], None]) -> None:
+    """Mianyang reviews self-registrations (one waits in its list); two enterprises for a
+    visitor to register at /register/."""
+    from innopoints.onboarding import demo as onboarding_demo  # noqa: PLC0415
+
+    visitors = onboarding_demo.build(get_user_model().objects.get(username=username))
+    for code, name, division in visitors:
+        say(f"  self-registration ({division}): credit code {code}, legal representative {name}")
+
+
 def run_demo(n: int, serve: bool, port: int, say: Callable[[str], None]) -> None:
     say(f"database: {settings.DATABASES['default']['NAME']}")
     call_command("migrate", interactive=False, verbosity=0)
@@ -185,6 +195,7 @@ def run_demo(n: int, serve: bool, port: int, say: Callable[[str], None]) -> None
     accounts = demo_accounts(run)
     _financing_loop(run, username, say)
     _supervision(username, say)
+    _self_registration(username, say)
     say(f"sign in at http://127.0.0.1:{port}/ as {username} / {password} (platform admin)")
     for role, (name, secret) in accounts.items():
         say(f"  {role}: {name} / {secret}")

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "innopoints.programmes",  # risk-compensation pools, subsidies, awards: the ledgers
     "innopoints.targets",  # targets per division and year, the financing funnel
     "innopoints.portals",
+    "innopoints.onboarding",  # enterprise self-registration (企业自助注册) and its review
     "innopoints.audit",
     "innopoints.api",
     "innopoints.ops",
@@ -229,6 +230,16 @@ AXES_IPWARE_PROXY_COUNT = int(os.environ.get("INNOPOINTS_PROXY_COUNT", "0"))
 # behind a load balancer (INNOPOINTS_PROXY_COUNT ≥ 1) the audit log takes the client's address
 # from X-Forwarded-For; otherwise that header is the client's word and is ignored
 INNOPOINTS_TRUST_X_FORWARDED_FOR = AXES_IPWARE_PROXY_COUNT > 0
+# Enterprise self-registration (onboarding/flow.py): attempts per address and per credit code
+# within an hour, the e-mailed code's lifetime in minutes and its wrong tries
+INNOPOINTS_REGISTRATION_LIMIT_PER_ADDRESS = int(
+    os.environ.get("INNOPOINTS_REGISTRATION_LIMIT_PER_ADDRESS", "10")
+)
+INNOPOINTS_REGISTRATION_LIMIT_PER_CODE = int(
+    os.environ.get("INNOPOINTS_REGISTRATION_LIMIT_PER_CODE", "5")
+)
+INNOPOINTS_REGISTRATION_CODE_MINUTES = 15
+INNOPOINTS_REGISTRATION_CODE_ATTEMPTS = 5
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "portals:home"
 LOGOUT_REDIRECT_URL = "accounts:login"

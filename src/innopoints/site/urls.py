@@ -36,6 +36,7 @@ urlpatterns += i18n_patterns(
     path("applications/", include("innopoints.applications.urls")),
     path("programmes/", include("innopoints.programmes.urls")),
     path("targets/", include("innopoints.targets.urls")),
+    path("register/", include("innopoints.onboarding.urls")),  # 企业注册: public, no sign-in
     path("gongshi/", include("innopoints.analysis.public_urls")),  # 公示: public, no sign-in
     path("", include("innopoints.portals.urls")),
     prefix_default_language=False,
