@@ -14,7 +14,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from innopoints.accounts import invitations
+from innopoints.accounts import invitations, sso
 from innopoints.accounts.decorators import portal_required
 from innopoints.accounts.models import Role
 from innopoints.registry.models import Institution
@@ -27,6 +27,9 @@ class LoginView(auth_views.LoginView):
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "label_suffix": ""}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "sso_enabled": sso.enabled()}
 
 
 class SetPasswordView(auth_views.PasswordResetConfirmView):
