@@ -30,6 +30,8 @@ from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
@@ -43,6 +45,7 @@ from innopoints.registry.models import Enterprise
 
 log = logging.getLogger(__name__)
 REFUSAL = "_innopoints_sso_refusal"
+LANGUAGE = "_innopoints_sso_language"
 # what can go wrong between the provider and the platform: a bad or forged token, a provider
 # that refuses or does not answer, an endpoint that cannot be discovered
 FAILURES = (SuspiciousOperation, requests.RequestException, jwt.PyJWTError, ImproperlyConfigured)
@@ -198,16 +201,24 @@ def refused_page(request: HttpRequest, refusal: Refused) -> HttpResponse:
 
 
 class CallbackView(OIDCAuthenticationCallbackView):  # type: ignore[misc]
-    """The provider's redirect back: signs in, or shows why not (never a bare redirect)."""
+    """The provider's redirect back: signs in, or shows why not (never a bare redirect), in
+    the language the sign-in started in."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
         if not enabled():
             raise Http404
+        language = request.session.get(LANGUAGE) or settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
         try:
             return super().get(request)  # type: ignore[no-any-return]
         except FAILURES as error:
             log.warning("sso: sign-in failed: %s", error)
             return refused_page(request, Refused("provider"))
+
+    @property
+    def success_url(self) -> str:
+        return self.request.session.get("oidc_login_next") or reverse("portals:home")
 
     def login_failure(self) -> HttpResponse:
         refusal = getattr(self.request, REFUSAL, None)
@@ -220,6 +231,9 @@ def start(request: HttpRequest) -> HttpResponse:
     """To the identity provider (404 when single sign-on is not configured)."""
     if not enabled():
         raise Http404
+    language = request.GET.get("language", "")
+    known = {code for code, _name in settings.LANGUAGES}
+    request.session[LANGUAGE] = language if language in known else settings.LANGUAGE_CODE
     try:
         return OIDCAuthenticationRequestView.as_view()(request)  # type: ignore[no-any-return]
     except ImproperlyConfigured as error:  # the discovery document could not be read

@@ -83,7 +83,7 @@ def oidc_settings(environ: Mapping[str, str]) -> dict[str, Any]:
         "OIDC_TIMEOUT": timeout,
         "OIDC_USE_NONCE": True,
         "OIDC_USE_PKCE": environ.get(PREFIX + "PKCE", "1").strip() == "1",
-        "OIDC_AUTHENTICATION_CALLBACK_URL": "accounts:sso_callback",
+        "OIDC_AUTHENTICATION_CALLBACK_URL": "sso:callback",
         "OIDC_CALLBACK_CLASS": "innopoints.accounts.sso.CallbackView",
         "OIDC_CREATE_USER": False,  # the backend decides (PlatformOIDCBackend)
         "OIDC_STORE_ID_TOKEN": False,
