@@ -67,7 +67,7 @@ ALLOWED_PAGES = {
 # Named URLs that are actions (POST only) or machine answers, not pages.
 NOT_PAGES = {
     "accounts:logout",
-    "sso:start",  # a redirect to the identity provider (404 without one: tests/platform/test_sso.py)
+    "sso:start",  # a redirect to the identity provider (tests/platform/test_sso.py)
     "sso:callback",  # the identity provider's redirect back
     "scoring:run-cancel",
     "scoring:robustness-start",

@@ -84,8 +84,15 @@ def world(db: Any) -> dict[str, Any]:
     )
     invited = users.create_user("b-owner", "owner@example.invalid", "pw-owner")
     Profile.objects.create(user=invited, role=Role.ENTERPRISE, enterprise=b)
-    return {"chengdu": chengdu, "a": a, "b": b, "official": official, "banker": banker,
-            "invited": invited, "bank": bank}  # fmt: skip
+    return {
+        "chengdu": chengdu,
+        "a": a,
+        "b": b,
+        "official": official,
+        "banker": banker,
+        "invited": invited,
+        "bank": bank,
+    }
 
 
 def sign_in(
@@ -202,9 +209,13 @@ def test_no_account_is_made_when_the_installation_says_so(
     ],
 )
 def test_unknown_identity_is_refused_with_a_page_that_says_why(
-    sso: OIDCProvider, world: dict[str, Any], username: str, password: str, reason: str,
+    sso: OIDCProvider,
+    world: dict[str, Any],
+    username: str,
+    password: str,
+    reason: str,
     shown: str,
-) -> None:  # fmt: skip
+) -> None:
     users_before = get_user_model().objects.count()
     client = Client()
     page = sign_in(client, sso, username, password)
@@ -325,8 +336,15 @@ def test_explicit_endpoints_win_over_discovery() -> None:
         }
     )
     assert values["INNOPOINTS_OIDC_ISSUER"] == "https://id.example"
-    assert [values[k] for k in ("OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_OP_TOKEN_ENDPOINT",
-            "OIDC_OP_USER_ENDPOINT", "OIDC_OP_JWKS_ENDPOINT")] == [  # fmt: skip
+    assert [
+        values[k]
+        for k in (
+            "OIDC_OP_AUTHORIZATION_ENDPOINT",
+            "OIDC_OP_TOKEN_ENDPOINT",
+            "OIDC_OP_USER_ENDPOINT",
+            "OIDC_OP_JWKS_ENDPOINT",
+        )
+    ] == [
         "https://id.example/a",
         "https://id.example/t",
         "https://id.example/u",
@@ -341,7 +359,9 @@ def test_a_staff_id_belongs_to_one_account(world: dict[str, Any]) -> None:
 
     users = get_user_model().objects
     other = users.create_user("other-official", "x@example.invalid", "pw")
-    profile = Profile(user=other, role=Role.GOVERNMENT, region=world["chengdu"], staff_id="GOV-0001")
+    profile = Profile(
+        user=other, role=Role.GOVERNMENT, region=world["chengdu"], staff_id="GOV-0001"
+    )
     with pytest.raises(ValidationError, match="此工号已登记给另一个账户"):
         profile.full_clean()
     owner = Profile(user=other, role=Role.ENTERPRISE, enterprise=world["a"], staff_id="E-1")

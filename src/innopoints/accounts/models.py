@@ -62,7 +62,9 @@ class Profile(models.Model):
         max_length=255,
         blank=True,
         default="",
-        help_text=_("统一身份认证提供的用户标识（sub）：企业账户首次通过统一身份认证登录时关联；清空即解除关联"),
+        help_text=_(
+            "统一身份认证提供的用户标识（sub）：企业账户首次通过统一身份认证登录时关联；清空即解除关联"
+        ),
     )
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

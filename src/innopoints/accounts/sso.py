@@ -62,9 +62,7 @@ REASONS = {
         "请联系企业的账户管理员或所在地区的科技主管部门。"
     ),
     "inactive": gettext_lazy("对应的账户已停用。请联系平台管理员。"),
-    "no_claim": gettext_lazy(
-        "统一身份认证没有提供工号或统一社会信用代码，平台无法确定您的身份。"
-    ),
+    "no_claim": gettext_lazy("统一身份认证没有提供工号或统一社会信用代码，平台无法确定您的身份。"),
     "mismatch": gettext_lazy("统一身份认证返回的身份信息不一致。"),
     "provider": gettext_lazy(
         "统一身份认证未能完成登录（身份提供方拒绝或无法验证）。请重试或改用账户密码登录。"
@@ -92,9 +90,7 @@ def match(claims: dict[str, Any]) -> Any:
     staff_id = _claim(claims, settings.INNOPOINTS_OIDC_STAFF_ID_CLAIM)
     if staff_id:
         profile = (
-            Profile.objects.filter(
-                staff_id=staff_id, role__in=[Role.GOVERNMENT, Role.INSTITUTION]
-            )
+            Profile.objects.filter(staff_id=staff_id, role__in=[Role.GOVERNMENT, Role.INSTITUTION])
             .select_related("user")
             .first()
         )
@@ -184,7 +180,6 @@ class PlatformOIDCBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
     def _refuse(self, refusal: Refused) -> None:
         setattr(self.request, REFUSAL, refusal)
         log.warning("sso: sign-in refused (%s %s)", refusal.reason, refusal.value)
-        return None
 
 
 def refused_page(request: HttpRequest, refusal: Refused) -> HttpResponse:

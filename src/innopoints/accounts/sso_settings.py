@@ -31,7 +31,7 @@ ENDPOINTS = {
 
 @functools.cache
 def _discovery(url: str, timeout: float) -> dict[str, Any]:
-    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - configured URL
+    with urllib.request.urlopen(url, timeout=timeout) as response:
         document = json.loads(response.read().decode("utf-8"))
     if not isinstance(document, dict):
         raise ImproperlyConfigured(f"{url}: the discovery document is not a JSON object")
@@ -70,7 +70,9 @@ def oidc_settings(environ: Mapping[str, str]) -> dict[str, Any]:
         "INNOPOINTS_OIDC_CREDIT_CODE_CLAIM": environ.get(
             PREFIX + "CREDIT_CODE_CLAIM", "credit_code"
         ).strip(),
-        "INNOPOINTS_OIDC_STAFF_ID_CLAIM": environ.get(PREFIX + "STAFF_ID_CLAIM", "staff_id").strip(),
+        "INNOPOINTS_OIDC_STAFF_ID_CLAIM": environ.get(
+            PREFIX + "STAFF_ID_CLAIM", "staff_id"
+        ).strip(),
         # an enterprise in the registry without an account gets one at its first sign-in
         "INNOPOINTS_OIDC_CREATE_ENTERPRISE_ACCOUNTS": environ.get(
             PREFIX + "CREATE_ENTERPRISE_ACCOUNTS", "1"

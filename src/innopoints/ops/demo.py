@@ -152,9 +152,7 @@ def _supervision(username: str, say: Callable[[str], None]) -> None:
         say(f"delivery deadlines for {PERIOD}: {made} (see /targets/supervision/deliveries/)")
 
 
-def run_demo(
-    n: int, serve: bool, port: int, say: Callable[[str], None], sso: Any = None
-) -> None:
+def run_demo(n: int, serve: bool, port: int, say: Callable[[str], None], sso: Any = None) -> None:
     """``sso``: the test OpenID Connect provider the platform was configured with (demo_sso)."""
     say(f"database: {settings.DATABASES['default']['NAME']}")
     call_command("migrate", interactive=False, verbosity=0)

@@ -106,8 +106,14 @@ class _Code:
 
 
 class _Request(OAuth2Request):
-    def __init__(self, method: str, uri: str, headers: dict[str, str], args: dict[str, str],
-                 form: dict[str, str]) -> None:  # fmt: skip
+    def __init__(
+        self,
+        method: str,
+        uri: str,
+        headers: dict[str, str],
+        args: dict[str, str],
+        form: dict[str, str],
+    ) -> None:
         super().__init__(method, uri, headers=headers)
         self._args, self._form = args, form
         self.payload = BasicOAuth2Payload({**args, **form})
@@ -159,7 +165,7 @@ class OIDCProvider:
             daemon_threads = True
 
         class Quiet(WSGIRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
         self._server = make_server(
@@ -347,7 +353,8 @@ class OIDCProvider:
     def _form(self, uri: str, *, error: bool) -> str:
         """The sign-in page: a person enters a name and password the provider knows."""
         problem = (
-            '<p role="alert" style="color:#b00">用户名或密码不正确 · Wrong user name or password</p>'
+            '<p role="alert" style="color:#b00">'
+            "用户名或密码不正确 · Wrong user name or password</p>"
             if error
             else ""
         )
@@ -372,10 +379,14 @@ class OIDCProvider:
         token = auth[7:] if auth.lower().startswith("bearer ") else ""
         found = self.tokens.get(token)
         if found is None or found[1] < time.time():
-            return 401, json.dumps({"error": "invalid_token"}), [
-                *_JSON,
-                ("WWW-Authenticate", 'Bearer error="invalid_token"'),
-            ]
+            return (
+                401,
+                json.dumps({"error": "invalid_token"}),
+                [
+                    *_JSON,
+                    ("WWW-Authenticate", 'Bearer error="invalid_token"'),
+                ],
+            )
         return 200, json.dumps(found[0].claims), _JSON
 
 

@@ -5,40 +5,73 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('registry', '0004_enterprise_search'),
+        ("accounts", "0001_initial"),
+        ("registry", "0004_enterprise_search"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalprofile',
-            name='sso_subject',
-            field=models.CharField(blank=True, default='', help_text='统一身份认证提供的用户标识（sub）：企业账户首次通过统一身份认证登录时关联；清空即解除关联', max_length=255, verbose_name='统一身份认证标识'),
+            model_name="historicalprofile",
+            name="sso_subject",
+            field=models.CharField(
+                blank=True,
+                default="",
+                help_text="统一身份认证提供的用户标识（sub）：企业账户首次通过统一身份认证登录时关联；清空即解除关联",
+                max_length=255,
+                verbose_name="统一身份认证标识",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalprofile',
-            name='staff_id',
-            field=models.CharField(blank=True, default='', help_text='统一身份认证中的工号：通过统一身份认证登录的政府或金融机构用户按此匹配账户', max_length=64, verbose_name='工号'),
+            model_name="historicalprofile",
+            name="staff_id",
+            field=models.CharField(
+                blank=True,
+                default="",
+                help_text="统一身份认证中的工号：通过统一身份认证登录的政府或金融机构用户按此匹配账户",
+                max_length=64,
+                verbose_name="工号",
+            ),
         ),
         migrations.AddField(
-            model_name='profile',
-            name='sso_subject',
-            field=models.CharField(blank=True, default='', help_text='统一身份认证提供的用户标识（sub）：企业账户首次通过统一身份认证登录时关联；清空即解除关联', max_length=255, verbose_name='统一身份认证标识'),
+            model_name="profile",
+            name="sso_subject",
+            field=models.CharField(
+                blank=True,
+                default="",
+                help_text="统一身份认证提供的用户标识（sub）：企业账户首次通过统一身份认证登录时关联；清空即解除关联",
+                max_length=255,
+                verbose_name="统一身份认证标识",
+            ),
         ),
         migrations.AddField(
-            model_name='profile',
-            name='staff_id',
-            field=models.CharField(blank=True, default='', help_text='统一身份认证中的工号：通过统一身份认证登录的政府或金融机构用户按此匹配账户', max_length=64, verbose_name='工号'),
+            model_name="profile",
+            name="staff_id",
+            field=models.CharField(
+                blank=True,
+                default="",
+                help_text="统一身份认证中的工号：通过统一身份认证登录的政府或金融机构用户按此匹配账户",
+                max_length=64,
+                verbose_name="工号",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='profile',
-            constraint=models.UniqueConstraint(condition=models.Q(('staff_id', ''), _negated=True), fields=('staff_id',), name='profile_staff_id_unique', violation_error_message='此工号已登记给另一个账户'),
+            model_name="profile",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("staff_id", ""), _negated=True),
+                fields=("staff_id",),
+                name="profile_staff_id_unique",
+                violation_error_message="此工号已登记给另一个账户",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='profile',
-            constraint=models.UniqueConstraint(condition=models.Q(('sso_subject', ''), _negated=True), fields=('sso_subject',), name='profile_sso_subject_unique', violation_error_message='此统一身份认证标识已关联另一个账户'),
+            model_name="profile",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("sso_subject", ""), _negated=True),
+                fields=("sso_subject",),
+                name="profile_sso_subject_unique",
+                violation_error_message="此统一身份认证标识已关联另一个账户",
+            ),
         ),
     ]
