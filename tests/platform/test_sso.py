@@ -367,3 +367,25 @@ def test_a_staff_id_belongs_to_one_account(world: dict[str, Any]) -> None:
     owner = Profile(user=other, role=Role.ENTERPRISE, enterprise=world["a"], staff_id="E-1")
     with pytest.raises(ValidationError, match="只有政府用户和金融机构用户登记工号"):
         owner.full_clean()
+
+
+def test_the_platform_admin_registers_a_staff_id(world: dict[str, Any], admin_user: Any) -> None:
+    client = Client()
+    client.force_login(admin_user)
+    profile = world["banker"].profile
+    url = reverse("admin:accounts_profile_change", args=[profile.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and "工号" in page.content.decode()
+    assert (
+        client.get(reverse("admin:accounts_profile_changelist") + "?q=BANK-0042").status_code == 200
+    )
+    saved = client.post(url, {"staff_id": " BANK-0100 ", "sso_subject": "", "_save": "1"})
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    profile.refresh_from_db()
+    assert profile.staff_id == "BANK-0100"
+    assert profile.role == Role.INSTITUTION and profile.institution == world["bank"]
+    entry = AuditEntry.objects.filter(object_type="accounts.profile", object_id=str(profile.pk))
+    assert entry.filter(action="permission").count() == 1
+    # another account's staff id is refused, naming why
+    taken = client.post(url, {"staff_id": "GOV-0001", "sso_subject": "", "_save": "1"})
+    assert taken.status_code == 200 and "此工号已登记给另一个账户" in taken.content.decode()
