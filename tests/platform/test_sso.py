@@ -389,3 +389,22 @@ def test_the_platform_admin_registers_a_staff_id(world: dict[str, Any], admin_us
     # another account's staff id is refused, naming why
     taken = client.post(url, {"staff_id": "GOV-0001", "sso_subject": "", "_save": "1"})
     assert taken.status_code == 200 and "此工号已登记给另一个账户" in taken.content.decode()
+
+
+def test_an_institution_user_invited_with_a_staff_id_signs_in_through_the_provider(
+    sso: OIDCProvider, world: dict[str, Any], admin_user: Any
+) -> None:
+    admin = Client()
+    admin.force_login(admin_user)
+    url = reverse("accounts:invite_institution_user")
+    form = {"institution": world["bank"].pk, "email": "new@example.invalid"}
+    taken = admin.post(url, {**form, "staff_id": "BANK-0042"})
+    assert taken.status_code == 200 and "此工号已登记给另一个账户" in taken.content.decode()
+    assert admin.post(url, {**form, "staff_id": " BANK-0777 "}).status_code == 302
+    invited = get_user_model().objects.get(email="new@example.invalid")
+    assert invited.profile.staff_id == "BANK-0777" and not invited.has_usable_password()
+    sso.add_identity("zhao", "pw-zhao", staff_id="BANK-0777")
+    client = Client()
+    page = sign_in(client, sso, "zhao", "pw-zhao")
+    assert signed_in(client) == invited
+    assert page.redirect_chain[-1][0] == reverse("portals:fin_home")
