@@ -408,3 +408,21 @@ def test_an_institution_user_invited_with_a_staff_id_signs_in_through_the_provid
     page = sign_in(client, sso, "zhao", "pw-zhao")
     assert signed_in(client) == invited
     assert page.redirect_chain[-1][0] == reverse("portals:fin_home")
+
+
+def test_an_agent_of_two_enterprises_has_an_account_for_each(
+    sso: OIDCProvider, world: dict[str, Any]
+) -> None:
+    agent = sso.add_identity("agent", "pw-agent", credit_code=CODES[0])
+    try:
+        first = Client()
+        sign_in(first, sso, "agent", "pw-agent")
+        for_a = signed_in(first)
+        assert for_a.profile.enterprise == world["a"] and for_a.profile.sso_subject == "agent"
+        agent.claims["credit_code"] = CODES[1]  # the same person, now for the other enterprise
+        second = Client()
+        sign_in(second, sso, "agent", "pw-agent")
+        assert signed_in(second) == world["invited"]  # enterprise b's only account, now linked
+        assert Profile.objects.filter(sso_subject="agent").count() == 2
+    finally:
+        del sso.identities["agent"]

@@ -116,11 +116,12 @@ class Profile(models.Model):
                 name="profile_staff_id_unique",
                 violation_error_message=_("此工号已登记给另一个账户"),
             ),
+            # one account per identity and enterprise (an agent may act for several)
             models.UniqueConstraint(
-                fields=["sso_subject"],
+                fields=["sso_subject", "enterprise"],
                 condition=~models.Q(sso_subject=""),
                 name="profile_sso_subject_unique",
-                violation_error_message=_("此统一身份认证标识已关联另一个账户"),
+                violation_error_message=_("此统一身份认证标识已关联此企业的另一个账户"),
             ),
         ]
 

@@ -115,6 +115,8 @@ def _enterprise_user(code: str, claims: dict[str, Any]) -> Any:
     if enterprise is None:
         raise Refused("unknown_enterprise", code)
     subject = _claim(claims, "sub")
+    if not subject:
+        raise Refused("mismatch")
     accounts = Profile.objects.select_for_update().filter(
         role=Role.ENTERPRISE, enterprise=enterprise
     )
