@@ -426,3 +426,18 @@ def test_an_agent_of_two_enterprises_has_an_account_for_each(
         assert Profile.objects.filter(sso_subject="agent").count() == 2
     finally:
         del sso.identities["agent"]
+
+
+def test_check_deploy_reads_the_provider(provider: OIDCProvider) -> None:
+    from innopoints.ops.checks import single_sign_on  # noqa: PLC0415
+
+    assert single_sign_on().ok and "not configured" in single_sign_on().detail
+    with configured(provider):
+        found = single_sign_on()
+    assert found.ok and found.detail == f"{provider.issuer}: endpoints found, 1 signing key(s)"
+    with configured(provider, INNOPOINTS_OIDC_ISSUER="http://127.0.0.1:9/nothing"):
+        down = single_sign_on()
+    assert not down.ok and "discovery failed" in down.detail
+    with configured(provider, INNOPOINTS_OIDC_JWKS_ENDPOINT="http://id.example.invalid/jwks"):
+        plain = single_sign_on()
+    assert not plain.ok and plain.detail == "not over HTTPS: http://id.example.invalid/jwks"
