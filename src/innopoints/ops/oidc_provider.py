@@ -139,7 +139,6 @@ class OIDCProvider:
         self.identities: dict[str, Identity] = {}
         self.codes: dict[str, _Code] = {}
         self.tokens: dict[str, tuple[Identity, float]] = {}
-        self.issued: list[str] = []  # the subjects whose id tokens were issued, in order
         self._lock = threading.Lock()
         self._server: WSGIServer | None = None
         self._thread: threading.Thread | None = None
@@ -253,7 +252,6 @@ class OIDCProvider:
                 return {"alg": "RS256", "kid": provider.key.kid}
 
             def generate_user_info(self, user: Identity, scope: str) -> dict[str, Any]:
-                provider.issued.append(str(user.claims["sub"]))
                 return dict(user.claims)
 
         server = Server(scopes_supported=["openid", "profile", "email"])
