@@ -163,7 +163,8 @@ def test_enterprise_identity_without_account_gets_one_bound_to_its_enterprise(
         action="create", object_type="accounts.profile", object_id=str(profile.pk)
     )
     assert created.count() == 1
-    assert AuditEntry.objects.filter(action="login", actor=user).count() == 1
+    logins = AuditEntry.objects.filter(action="login", actor=user)
+    assert list(logins.values_list("summary", flat=True)) == ["登录（统一身份认证）"]
 
     # the next sign-in is the same account, not a new one
     again = Client()
@@ -225,6 +226,10 @@ def test_unknown_identity_is_refused_with_a_page_that_says_why(
     assert 'id="sso-refusal"' in text and "返回登录" in text  # the site's frame, a way back
     assert signed_in(client) is None
     assert get_user_model().objects.count() == users_before
+    failed = AuditEntry.objects.filter(action="login_failed")
+    assert list(failed.values_list("summary", flat=True)) == [
+        "登录失败：统一身份认证的身份未被接受"
+    ]
 
 
 def test_refusal_in_english(sso: OIDCProvider, world: dict[str, Any]) -> None:
@@ -305,6 +310,8 @@ def test_local_sign_in_still_works_beside_single_sign_on(
     )
     assert signed_in(client) == world["official"]
     assert page.redirect_chain[-1][0] == reverse("portals:gov_home")
+    login_entry = AuditEntry.objects.get(action="login", actor=world["official"])
+    assert login_entry.summary == "登录"
 
 
 def test_without_the_variables_nothing_changes(world: dict[str, Any]) -> None:
