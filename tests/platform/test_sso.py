@@ -170,13 +170,13 @@ def test_enterprise_identity_without_account_gets_one_bound_to_its_enterprise(
     again = Client()
     sign_in(again, sso, "ent-a", "pw-a")
     assert signed_in(again) == user
-    # another person of the same enterprise gets an account of their own, same enterprise
+    # another identity of the same enterprise: it has an owner now, so no second account
+    # without government review (as for self-registration)
     other = Client()
-    sign_in(other, sso, "ent-a2", "pw-a2")
-    second = signed_in(other)
-    assert second != user and second.username == f"{CODES[0]}-2"
-    assert second.profile.enterprise == world["a"] and second.profile.role == Role.ENTERPRISE
-    assert Profile.objects.filter(enterprise=world["a"]).count() == 2
+    refused = sign_in(other, sso, "ent-a2", "pw-a2")
+    assert refused.status_code == 403 and signed_in(other) is None
+    assert "平台不为已有账户的企业另开账户" in refused.content.decode()
+    assert Profile.objects.filter(enterprise=world["a"]).count() == 1
 
 
 def test_enterprise_identity_takes_the_enterprise_s_only_account(
@@ -197,7 +197,7 @@ def test_no_account_is_made_when_the_installation_says_so(
         client = Client()
         page = sign_in(client, provider, "ent-a", "pw-a")
     assert page.status_code == 403 and signed_in(client) is None
-    assert "没有与此身份关联的账户" in page.content.decode()
+    assert "本平台未开启通过统一身份认证开通账户" in page.content.decode()
     assert not Profile.objects.filter(enterprise=world["a"]).exists()
 
 

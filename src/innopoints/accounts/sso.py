@@ -8,8 +8,9 @@ module decides who an identity is on the platform (docs/sso.md):
 - a **credit code** claim (``INNOPOINTS_OIDC_CREDIT_CODE_CLAIM``, default ``credit_code``)
   signs in the enterprise account of that enterprise: the one already linked to this
   identity, else the enterprise's only account (which is then linked to it); an enterprise in
-  the registry with no account (or only accounts linked to other identities) gets a new
-  enterprise account bound to it, unless ``INNOPOINTS_OIDC_CREATE_ENTERPRISE_ACCOUNTS=0``.
+  the registry with no account at all gets a new enterprise account bound to it, unless
+  ``INNOPOINTS_OIDC_CREATE_ENTERPRISE_ACCOUNTS=0``; an enterprise that already has an owner
+  never gets another account this way (that takes government review, as in registration).
   The account is created with the enterprise role only (never a privileged one), and its
   creation is in the audit log like any other;
 - anything else is refused, on a page that says why, in the site's frame.
@@ -57,9 +58,13 @@ REASONS = {
         "没有与此工号对应的政府或金融机构账户。请联系平台管理员为您的账户登记工号。"
     ),
     "unknown_enterprise": gettext_lazy("此统一社会信用代码不在平台的企业名录中。"),
-    "no_account": gettext_lazy(
-        "此企业已有账户，但没有与此身份关联的账户，且平台不为其自动开通账户。"
+    "owned": gettext_lazy(
+        "此企业已有账户，但没有与此身份关联的账户。平台不为已有账户的企业另开账户（须经政府审核）；"
         "请联系企业的账户管理员或所在地区的科技主管部门。"
+    ),
+    "no_account": gettext_lazy(
+        "此企业在平台上还没有账户，且本平台未开启通过统一身份认证开通账户。"
+        "请通过企业注册或所在地区的科技主管部门开通账户。"
     ),
     "inactive": gettext_lazy("对应的账户已停用。请联系平台管理员。"),
     "no_claim": gettext_lazy("统一身份认证没有提供工号或统一社会信用代码，平台无法确定您的身份。"),
@@ -129,6 +134,8 @@ def _enterprise_user(code: str, claims: dict[str, Any]) -> Any:
         profile.sso_subject = subject
         profile.save(update_fields=["sso_subject"])
         return _active(profile.user)
+    if existing:  # an owner already: another account only through government review
+        raise Refused("owned", code)
     if not settings.INNOPOINTS_OIDC_CREATE_ENTERPRISE_ACCOUNTS:
         raise Refused("no_account", code)
     return _create_enterprise_user(enterprise, subject, claims)
@@ -137,7 +144,7 @@ def _enterprise_user(code: str, claims: dict[str, Any]) -> Any:
 def _create_enterprise_user(enterprise: Enterprise, subject: str, claims: dict[str, Any]) -> Any:
     users = get_user_model().objects
     username, n = enterprise.credit_code, 1
-    while users.filter(username=username).exists():
+    while users.filter(username=username).exists():  # a user name taken some other way
         n += 1
         username = f"{enterprise.credit_code}-{n}"
     email = _claim(claims, "email")
