@@ -96,10 +96,17 @@ def world(db: Any) -> dict[str, Any]:
 
 
 def sign_in(
-    client: Client, provider: OIDCProvider, username: str, password: str, language: str = ""
+    client: Client,
+    provider: OIDCProvider,
+    username: str,
+    password: str,
+    language: str = "",
+    **query: str,
 ) -> Any:
     """Start at the platform, sign in on the provider's form, come back, follow to the end."""
-    started = client.get(reverse("sso:start") + (f"?language={language}" if language else ""))
+    started = client.get(
+        reverse("sso:start"), {**query, **({"language": language} if language else {})}
+    )
     assert started.status_code == 302
     authorize = started["Location"]
     assert authorize.startswith(f"{provider.issuer}/authorize?"), authorize
@@ -448,3 +455,14 @@ def test_check_deploy_reads_the_provider(provider: OIDCProvider) -> None:
     with configured(provider, INNOPOINTS_OIDC_JWKS_ENDPOINT="http://id.example.invalid/jwks"):
         plain = single_sign_on()
     assert not plain.ok and plain.detail == "not over HTTPS: http://id.example.invalid/jwks"
+
+
+def test_the_page_asked_for_is_where_the_sign_in_ends(
+    sso: OIDCProvider, world: dict[str, Any]
+) -> None:
+    wanted = reverse("portals:gov_invite")
+    page = sign_in(Client(), sso, "zhang", "pw-zhang", next=wanted)
+    assert page.redirect_chain[0][0] == wanted and page.status_code == 200
+    # another site is never a destination
+    elsewhere = sign_in(Client(), sso, "zhang", "pw-zhang", next="https://evil.example/")
+    assert elsewhere.redirect_chain[0][0] == reverse("portals:home")
