@@ -116,15 +116,14 @@ def _active(user: Any) -> Any:
 
 @transaction.atomic
 def _enterprise_user(code: str, claims: dict[str, Any]) -> Any:
-    enterprise = Enterprise.objects.filter(credit_code=code).first()
+    # the enterprise's row locked: two first sign-ins at once make one account, not two
+    enterprise = Enterprise.objects.select_for_update().filter(credit_code=code).first()
     if enterprise is None:
         raise Refused("unknown_enterprise", code)
     subject = _claim(claims, "sub")
     if not subject:
         raise Refused("mismatch")
-    accounts = Profile.objects.select_for_update().filter(
-        role=Role.ENTERPRISE, enterprise=enterprise
-    )
+    accounts = Profile.objects.filter(role=Role.ENTERPRISE, enterprise=enterprise)
     linked = accounts.filter(sso_subject=subject).select_related("user").first()
     if linked is not None:
         return _active(linked.user)

@@ -199,7 +199,7 @@ def run_demo(n: int, serve: bool, port: int, say: Callable[[str], None], sso: An
 
         enterprise = Profile.objects.filter(user__username="enterprise").first()
         identities = demo_sso.register(
-            sso, settings.DATA_DIR, enterprise.enterprise if enterprise else None, say
+            sso, settings.DATA_DIR, enterprise.enterprise if enterprise else None
         )
         say(
             f"single sign-on: the test identity provider at {sso.issuer}; on the sign-in page "

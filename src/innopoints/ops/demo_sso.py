@@ -9,14 +9,14 @@ variables an installation sets (docs/sso.md), and identities for the demo accoun
 - an identity with a staff id nobody has is refused.
 
 The sign-ins are written to ``var/demo-sso-accounts.txt`` (label, user name, password, claim
-per line) and kept across restarts; the provider forgets nothing else matters between runs.
-Imported before Django is set up: the models are imported inside the functions."""
+per line), and the passwords are kept across restarts (the provider itself keeps everything
+in memory and starts afresh each time). Imported before Django is set up: the models are
+imported inside the functions."""
 
 from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +60,7 @@ def _passwords(path: Path) -> dict[str, tuple[str, str, str]]:
 
 
 def register(
-    provider: OIDCProvider, data_dir: Path, enterprise: Any, say: Callable[[str], None]
+    provider: OIDCProvider, data_dir: Path, enterprise: Any
 ) -> dict[str, tuple[str, str, str]]:
     """Staff ids on the demo accounts and the provider's identities; returns label → (sign-in
     name, password, claim)."""
