@@ -615,19 +615,38 @@ def _django() -> None:
 @click.option(
     "--port", type=int, default=8000, show_default=True, help="Port on 127.0.0.1 to serve on."
 )
-def demo_command(n: int, serve: bool, port: int) -> None:
+@click.option(
+    "--sso/--no-sso",
+    default=True,
+    show_default=True,
+    help="Start a test OpenID Connect provider on 127.0.0.1 and let the demo accounts sign in "
+    "through it as well (docs/sso.md); skipped when INNOPOINTS_OIDC_ISSUER is set.",
+)
+def demo_command(n: int, serve: bool, port: int, sso: bool) -> None:
     """The platform demo: create the database, generate a synthetic Sichuan, split it into the
     files each government source sends, import them through the real import path (findings
-    included), then serve the site on localhost."""
+    included), then serve the site on localhost (with single sign-on through a test identity
+    provider)."""
     # the demo's development server serves static files from the apps (no collectstatic)
     os.environ.setdefault("INNOPOINTS_STATIC_MANIFEST", "0")
     # and speaks plain HTTP on localhost: no redirect to HTTPS, no HSTS, no TLS-only cookies
     # (set before the settings load; production keeps INNOPOINTS_HTTPS=1 by default)
     os.environ["INNOPOINTS_HTTPS"] = "0"
+    provider = None
+    if serve and sso and not os.environ.get("INNOPOINTS_OIDC_ISSUER"):
+        from innopoints.ops.demo_sso import start_provider  # noqa: PLC0415 - the demo only
+
+        provider = start_provider(port)  # sets INNOPOINTS_OIDC_* before the settings load
     _django()
     from innopoints.ops.demo import run_demo  # noqa: PLC0415 - needs Django set up first
 
-    run_demo(n=n, serve=serve, port=port, say=lambda text: err.print(text, highlight=False))
+    run_demo(
+        n=n,
+        serve=serve,
+        port=port,
+        say=lambda text: err.print(text, highlight=False),
+        sso=provider,
+    )
 
 
 @main.command("manage", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})

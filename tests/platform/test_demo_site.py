@@ -187,3 +187,42 @@ def test_a_path_out_of_the_static_folder_is_404(demo: Demo) -> None:
         assert refused.value.code == 404, path
     with urllib.request.urlopen(demo.url + "/static/site/portal.css", timeout=10) as ok:
         assert ok.status == 200
+
+
+@pytest.mark.slow
+def test_demo_accounts_sign_in_through_the_test_identity_provider(
+    browser: Any,  # noqa: F811
+    demo: Demo,
+) -> None:
+    """Issue 19's "a user signs in through the test OIDC provider in the demo": the button on
+    the sign-in page, the provider's form on its own port, back to the portal's home; an
+    unknown identity gets the refusal page."""
+    lines = (demo.data / "demo-sso-accounts.txt").read_text(encoding="utf-8").splitlines()
+    identities = {label: (name, pw) for label, name, pw, _claim in (x.split("\t") for x in lines)}
+    expected = {
+        "government (Chengdu)": ("/gov/", "政府端首页"),
+        "institution (bank)": ("/fin/", "金融端首页"),
+        "enterprise": ("/ent/", "企业端首页"),
+        "enterprise (account made at first sign-in)": ("/ent/", "企业端首页"),
+    }
+    for label, (path, menu) in [*expected.items(), ("unknown (refused)", ("", ""))]:
+        page = browser.new_page(locale="zh-CN")
+        problems: list[str] = []
+        page.on("pageerror", lambda e, p=problems: p.append(f"uncaught: {e}"))
+        page.goto(demo.url + "/accounts/login/")
+        page.click("#sso-login")
+        page.wait_for_selector("#username")
+        assert not page.url.startswith(demo.url), page.url  # the provider, on its own port
+        name, password = identities[label]
+        page.fill("#username", name)
+        page.fill("#password", password)
+        page.click("button[type=submit]:not([name=deny])")
+        page.wait_for_load_state("networkidle")
+        if path:
+            assert page.url == demo.url + path, (label, page.url)
+            assert menu in page.text_content("nav.portal-menu")
+        else:
+            assert "/accounts/sso/callback/" in page.url
+            assert "没有与此工号对应的政府或金融机构账户" in page.text_content("#sso-refusal")
+        assert problems == [], (label, problems)
+        page.close()

@@ -68,6 +68,8 @@ ALLOWED_PAGES = {
 # Named URLs that are actions (POST only) or machine answers, not pages.
 NOT_PAGES = {
     "accounts:logout",
+    "sso:start",  # a redirect to the identity provider (tests/platform/test_sso.py)
+    "sso:callback",  # the identity provider's redirect back
     "scoring:run-cancel",
     "scoring:robustness-start",
     "scoring:scheme-draft",

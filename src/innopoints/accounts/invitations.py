@@ -40,6 +40,7 @@ def invite(
     region: Any = None,
     institution: Any = None,
     enterprise: Any = None,
+    staff_id: str = "",
 ) -> Any:
     """Create the account (no usable password yet) bound to its role, and mail the link."""
     user = get_user_model().objects.create_user(username=email, email=email)
@@ -51,6 +52,7 @@ def invite(
         region=region,
         institution=institution,
         enterprise=enterprise,
+        staff_id=staff_id,
         invited_by=request.user,
     )
     profile.full_clean()

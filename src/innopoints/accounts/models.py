@@ -50,6 +50,22 @@ class Profile(models.Model):
     enterprise = models.ForeignKey(
         Enterprise, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("所属企业")
     )
+    staff_id = models.CharField(
+        _("工号"),
+        max_length=64,
+        blank=True,
+        default="",
+        help_text=_("统一身份认证中的工号：通过统一身份认证登录的政府或金融机构用户按此匹配账户"),
+    )
+    sso_subject = models.CharField(
+        _("统一身份认证标识"),
+        max_length=255,
+        blank=True,
+        default="",
+        help_text=_(
+            "统一身份认证提供的用户标识（sub）：企业账户首次通过统一身份认证登录时关联；清空即解除关联"
+        ),
+    )
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -93,7 +109,20 @@ class Profile(models.Model):
                     )
                 ),
                 name="profile_one_binding_per_role",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["staff_id"],
+                condition=~models.Q(staff_id=""),
+                name="profile_staff_id_unique",
+                violation_error_message=_("此工号已登记给另一个账户"),
+            ),
+            # one account per identity and enterprise (an agent may act for several)
+            models.UniqueConstraint(
+                fields=["sso_subject", "enterprise"],
+                condition=~models.Q(sso_subject=""),
+                name="profile_sso_subject_unique",
+                violation_error_message=_("此统一身份认证标识已关联此企业的另一个账户"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -109,3 +138,6 @@ class Profile(models.Model):
                 raise ValidationError({field: _("此角色必须指定")})
             if field != wanted and value is not None:
                 raise ValidationError({field: _("此角色不应指定")})
+        self.staff_id = self.staff_id.strip()
+        if self.staff_id and self.role not in (Role.GOVERNMENT, Role.INSTITUTION):
+            raise ValidationError({"staff_id": _("只有政府用户和金融机构用户登记工号")})

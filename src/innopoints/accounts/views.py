@@ -14,9 +14,9 @@ from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from innopoints.accounts import invitations
+from innopoints.accounts import invitations, sso
 from innopoints.accounts.decorators import portal_required
-from innopoints.accounts.models import Role
+from innopoints.accounts.models import Profile, Role
 from innopoints.registry.models import Institution
 
 
@@ -27,6 +27,9 @@ class LoginView(auth_views.LoginView):
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "label_suffix": ""}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "sso_enabled": sso.enabled()}
 
 
 class SetPasswordView(auth_views.PasswordResetConfirmView):
@@ -45,6 +48,12 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
 class InviteInstitutionUserForm(forms.Form):
     institution = forms.ModelChoiceField(Institution.objects.all(), label=gettext_lazy("金融机构"))
     email = forms.EmailField(label=gettext_lazy("邮箱"))
+    staff_id = forms.CharField(
+        label=gettext_lazy("工号"),
+        max_length=64,
+        required=False,
+        help_text=gettext_lazy("可选：统一身份认证中的工号；填写后该用户也可通过统一身份认证登录"),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -56,6 +65,12 @@ class InviteInstitutionUserForm(forms.Form):
             raise forms.ValidationError(_("此邮箱已有账户"))
         return email
 
+    def clean_staff_id(self) -> str:
+        staff_id = str(self.cleaned_data.get("staff_id") or "").strip()
+        if staff_id and Profile.objects.filter(staff_id=staff_id).exists():
+            raise forms.ValidationError(_("此工号已登记给另一个账户"))
+        return staff_id
+
 
 @portal_required("accounts.invite_institution_user")
 def invite_institution_user(request: HttpRequest) -> HttpResponse:
@@ -66,6 +81,7 @@ def invite_institution_user(request: HttpRequest) -> HttpResponse:
             email=form.cleaned_data["email"],
             role=Role.INSTITUTION,
             institution=form.cleaned_data["institution"],
+            staff_id=form.cleaned_data["staff_id"],
         )
         messages.success(request, _("邀请已发送"))
         return HttpResponseRedirect(reverse("accounts:invite_institution_user"))

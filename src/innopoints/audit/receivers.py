@@ -333,9 +333,16 @@ def _names(model: type[models.Model], pks: set[Any]) -> dict[Any, str]:
 # -- sign-in --------------------------------------------------------------------------------
 
 
+def _through_sso(backend: str) -> bool:
+    """Signed in through the identity provider (accounts/sso.py's backend, docs/sso.md)."""
+    return backend.endswith("OIDCBackend")
+
+
 def on_login(sender: Any, request: Any = None, user: Any = None, **_: Any) -> None:
     if user is not None and table_ready():
-        record("login", obj=user, actor=user, request=request, summary="登录")
+        sso = _through_sso(str(getattr(user, "backend", "")))
+        summary = "登录（统一身份认证）" if sso else "登录"
+        record("login", obj=user, actor=user, request=request, summary=summary)
 
 
 def on_logout(sender: Any, request: Any = None, user: Any = None, **_: Any) -> None:
@@ -352,10 +359,12 @@ def on_login_failed(
     credentials = credentials or {}
     field = get_user_model().USERNAME_FIELD
     username = str(credentials.get(field) or credentials.get("username") or "")[:150]
+    # a sign-in through the identity provider carries its nonce, not a user name
+    sso = not username and "nonce" in credentials
     record(
         "login_failed",
         request=request,
         object_type=watch.user_label(),
         object_repr=username,
-        summary=f"登录失败：用户名 {username}",
+        summary="登录失败：统一身份认证的身份未被接受" if sso else f"登录失败：用户名 {username}",
     )

@@ -46,7 +46,14 @@ PASSWORD_FIELD = "password"
 # updates of these fields are logged as "permission" (what the account may do or see)
 PERMISSION_FIELDS: dict[str, set[str]] = {
     "auth.user": {"is_active", "is_staff", "is_superuser"},
-    "accounts.profile": {"role", "region", "institution", "enterprise"},
+    "accounts.profile": {
+        "role",
+        "region",
+        "institution",
+        "enterprise",
+        "staff_id",
+        "sso_subject",
+    },
 }
 # any other field whose name contains one of these is logged as changed, without its values
 SECRET_MARKERS = ("password", "secret", "token", "api_key")

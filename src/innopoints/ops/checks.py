@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import checks as django_checks
@@ -134,6 +136,48 @@ def data_dir() -> Check:
     return Check("data directory writable", True, str(settings.DATA_DIR))
 
 
+def single_sign_on() -> Check:
+    """With single sign-on configured (docs/sso.md): the provider's endpoints are known (from
+    its discovery document or the environment), none over plain HTTP except on this machine,
+    and its JWKS answers with at least one key."""
+    name = "single sign-on"
+    if not getattr(settings, "INNOPOINTS_OIDC_ENABLED", False):
+        return Check(name, True, "not configured (local accounts only)")
+    try:
+        endpoints = {
+            key: str(getattr(settings, key))
+            for key in (
+                "OIDC_OP_AUTHORIZATION_ENDPOINT",
+                "OIDC_OP_TOKEN_ENDPOINT",
+                "OIDC_OP_USER_ENDPOINT",
+                "OIDC_OP_JWKS_ENDPOINT",
+            )
+        }
+        plain = [
+            url
+            for url in endpoints.values()
+            if urlsplit(url).scheme != "https"
+            and urlsplit(url).hostname not in {"127.0.0.1", "localhost", "::1"}
+        ]
+        if plain:
+            return Check(name, False, f"not over HTTPS: {', '.join(plain)}")
+        if not settings.OIDC_RP_CLIENT_SECRET and settings.OIDC_RP_SIGN_ALGO.startswith("HS"):
+            return Check(name, False, "INNOPOINTS_OIDC_CLIENT_SECRET is empty")
+        timeout = float(settings.OIDC_TIMEOUT)
+        request = urllib.request.Request(endpoints["OIDC_OP_JWKS_ENDPOINT"])
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            keys = json.loads(response.read().decode("utf-8")).get("keys") or []
+    except Exception as exc:
+        return Check(name, False, f"{type(exc).__name__}: {exc}")
+    if not keys:
+        return Check(name, False, f"{endpoints['OIDC_OP_JWKS_ENDPOINT']}: no keys")
+    return Check(
+        name,
+        True,
+        f"{settings.INNOPOINTS_OIDC_ISSUER}: endpoints found, {len(keys)} signing key(s)",
+    )
+
+
 ALL: tuple[Callable[[], Check], ...] = (
     django_deploy,
     database,
@@ -144,6 +188,7 @@ ALL: tuple[Callable[[], Check], ...] = (
     static_files,
     secret_key,
     data_dir,
+    single_sign_on,
 )
 
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from innopoints.accounts.models import Profile
 from innopoints.collection.demo import import_all, write_files
 from innopoints.collection.models import ImportBatch
 from innopoints.scoring.execution import execute
@@ -161,7 +162,8 @@ def _self_registration(username: str, say: Callable[[str], None]) -> None:
         say(f"  self-registration ({division}): credit code {code}, legal representative {name}")
 
 
-def run_demo(n: int, serve: bool, port: int, say: Callable[[str], None]) -> None:
+def run_demo(n: int, serve: bool, port: int, say: Callable[[str], None], sso: Any = None) -> None:
+    """``sso``: the test OpenID Connect provider the platform was configured with (demo_sso)."""
     say(f"database: {settings.DATABASES['default']['NAME']}")
     call_command("migrate", interactive=False, verbosity=0)
     username, password = _admin_password()
@@ -203,6 +205,20 @@ def run_demo(n: int, serve: bool, port: int, say: Callable[[str], None]) -> None
         f"  (all in {settings.DATA_DIR / 'demo-accounts.txt'}; "
         f"e-mails go to {settings.EMAIL_FILE_PATH})"
     )
+    if sso is not None:
+        from innopoints.ops import demo_sso  # noqa: PLC0415
+
+        enterprise = Profile.objects.filter(user__username="enterprise").first()
+        identities = demo_sso.register(
+            sso, settings.DATA_DIR, enterprise.enterprise if enterprise else None
+        )
+        say(
+            f"single sign-on: the test identity provider at {sso.issuer}; on the sign-in page "
+            "choose 通过统一身份认证登录 and sign in there as"
+        )
+        for label, (name, secret, claim) in identities.items():
+            say(f"  {label}: {name} / {secret} ({claim})")
+        say(f"  (all in {settings.DATA_DIR / demo_sso.FILE})")
     say(f"data quality report: http://127.0.0.1:{port}/collection/quality/")
     say(
         f"scoring runs: http://127.0.0.1:{port}/scoring/runs/ (latest: "

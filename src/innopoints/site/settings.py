@@ -4,7 +4,8 @@
 - ``DATABASE_URL``: e.g. ``postgres://user@127.0.0.1:5432/innopoints``; default SQLite;
 - ``INNOPOINTS_SECRET_KEY``: else generated once into the data directory (never in the repo);
 - ``INNOPOINTS_DEBUG``: ``1`` in development only;
-- ``INNOPOINTS_ALLOWED_HOSTS``: comma-separated; default localhost.
+- ``INNOPOINTS_ALLOWED_HOSTS``: comma-separated; default localhost;
+- ``INNOPOINTS_OIDC_*``: single sign-on through OpenID Connect (docs/sso.md).
 
 The full table (read replica, broker, mail, HTTPS, logs, gunicorn) is in docs/deployment.md.
 """
@@ -18,6 +19,9 @@ from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy
+
+from innopoints.accounts.sso_settings import BACKEND as OIDC_BACKEND
+from innopoints.accounts.sso_settings import oidc_settings
 
 DATA_DIR = Path(os.environ.get("INNOPOINTS_DATA_DIR", Path.cwd() / "var")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -240,6 +244,12 @@ INNOPOINTS_REGISTRATION_LIMIT_PER_CODE = int(
 )
 INNOPOINTS_REGISTRATION_CODE_MINUTES = 15
 INNOPOINTS_REGISTRATION_CODE_ATTEMPTS = 5
+# Single sign-on through OpenID Connect when INNOPOINTS_OIDC_ISSUER and INNOPOINTS_OIDC_CLIENT_ID
+# are set (docs/sso.md); without them, local accounts only
+_OIDC = oidc_settings(os.environ)
+globals().update(_OIDC)
+if _OIDC["INNOPOINTS_OIDC_ENABLED"]:
+    AUTHENTICATION_BACKENDS.append(OIDC_BACKEND)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "portals:home"
 LOGOUT_REDIRECT_URL = "accounts:login"

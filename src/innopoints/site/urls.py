@@ -23,6 +23,8 @@ urlpatterns = [
     path("favicon.ico", favicon),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
+    # single sign-on: one redirect address for the identity provider, whatever the language
+    path("accounts/sso/", include("innopoints.accounts.sso_urls")),
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
