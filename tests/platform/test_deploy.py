@@ -325,8 +325,11 @@ def test_beat_schedules_the_nightly_jobs(monkeypatch: pytest.MonkeyPatch) -> Non
         "innopoints.jobs.redispatch",
         "innopoints.lending.remind_overdue",
         "innopoints.collection.remind_overdue_disputes",
+        "innopoints.collection.pull_due_sources",
+        "innopoints.ops.flag_late_deliveries",
     }
     assert schedule["nightly-matching"]["schedule"].hour == {3}
+    assert schedule["source-pulls"]["schedule"] == 300.0
     assert schedule["redispatch-waiting-jobs"]["schedule"] == 60.0
     monkeypatch.setenv("INNOPOINTS_NIGHTLY_HOUR", "25")
     with pytest.raises(ValueError, match="0–23"):
