@@ -8,6 +8,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -551,7 +552,12 @@ class SourceEndpoint(models.Model):
         DataSource, on_delete=models.CASCADE, related_name="endpoint", verbose_name=_("数据来源")
     )
     enabled = models.BooleanField(_("启用"), default=True)
-    url = models.URLField(_("接口地址"), max_length=500, help_text=_("http:// 或 https:// 地址"))
+    url = models.URLField(
+        _("接口地址"),
+        max_length=500,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text=_("http:// 或 https:// 地址；{period} 处填入所拉取的数据期"),
+    )
     auth = models.CharField(_("认证方式"), max_length=8, choices=AUTH_KINDS, default="none")
     username = models.CharField(_("用户名"), max_length=150, blank=True)
     secret = models.CharField(_("令牌或密码"), max_length=500, blank=True)

@@ -52,6 +52,7 @@ from innopoints.collection.models import (
     ImportBatch,
     SourceEndpoint,
 )
+from innopoints.engine.fields import base_catalogue
 
 log = logging.getLogger(__name__)
 
@@ -135,8 +136,10 @@ def fetch(endpoint: SourceEndpoint, period: str) -> bytes:
     ``PullFailed`` otherwise."""
     limit = max_bytes()
     deadline = time.monotonic() + endpoint.timeout_seconds
+    if not endpoint.url.lower().startswith(("http://", "https://")):
+        raise PullFailed(_("接口地址须以 http:// 或 https:// 开头"), transient=False)
     try:
-        with urllib.request.urlopen(  # noqa: S310 - http(s) only (URLField)
+        with urllib.request.urlopen(  # http(s) only: the form and fetch check the scheme
             _request(endpoint, period), timeout=endpoint.timeout_seconds
         ) as answer:
             declared = answer.headers.get("Content-Length")
@@ -232,13 +235,17 @@ def _table(endpoint: SourceEndpoint, body: bytes) -> tuple[list[str], list[list[
 
 def as_import_file(endpoint: SourceEndpoint, body: bytes) -> bytes:
     """The answer as the CSV file the import reads: the source's columns renamed by the
-    endpoint's mapping (a column not mapped keeps its header: a field code or Chinese header
+    endpoint's mapping, under the field's Chinese header (a column not mapped keeps its header: a field code or Chinese header
     the import knows, or one it refuses naming it)."""
     headers, rows = _table(endpoint, body)
-    mapping = endpoint.mapping or {}
+    catalogue = base_catalogue()
+    named = {
+        column: catalogue[code].header if code in catalogue else code
+        for column, code in (endpoint.mapping or {}).items()
+    }
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([mapping.get(h.strip(), h.strip()) for h in headers])
+    writer.writerow([named.get(h.strip(), h.strip()) for h in headers])
     writer.writerows(rows)
     return out.getvalue().encode("utf-8")
 
