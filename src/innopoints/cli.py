@@ -625,9 +625,16 @@ def demo_command(n: int, serve: bool, port: int) -> None:
     # (set before the settings load; production keeps INNOPOINTS_HTTPS=1 by default)
     os.environ["INNOPOINTS_HTTPS"] = "0"
     _django()
-    from innopoints.ops.demo import run_demo  # noqa: PLC0415 - needs Django set up first
+    from innopoints.api.demo import deliver_by_api  # noqa: PLC0415 - needs Django set up first
+    from innopoints.ops.demo import run_demo  # noqa: PLC0415
 
-    run_demo(n=n, serve=serve, port=port, say=lambda text: err.print(text, highlight=False))
+    run_demo(
+        n=n,
+        serve=serve,
+        port=port,
+        say=lambda text: err.print(text, highlight=False),
+        deliver_by_api=deliver_by_api,
+    )
 
 
 @main.command("manage", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})

@@ -235,8 +235,8 @@ def _table(endpoint: SourceEndpoint, body: bytes) -> tuple[list[str], list[list[
 
 def as_import_file(endpoint: SourceEndpoint, body: bytes) -> bytes:
     """The answer as the CSV file the import reads: the source's columns renamed by the
-    endpoint's mapping, under the field's Chinese header (a column not mapped keeps its header: a field code or Chinese header
-    the import knows, or one it refuses naming it)."""
+    endpoint's mapping to the fields' Chinese headers (a column not mapped keeps its header:
+    a field code or Chinese header the import knows, or one it refuses naming it)."""
     headers, rows = _table(endpoint, body)
     catalogue = base_catalogue()
     named = {
@@ -409,7 +409,7 @@ def _failed(
             "delivery_unreachable",
             _("连续 %(n)d 次未能从接口取得「%(source)s」%(period)s 的数据：%(m)s")
             % {"n": failures, "source": endpoint.source.name, "period": period, "m": message},
-            {"url": endpoint.url, "attempt": result.attempt.pk},
+            {"url": endpoint.url, "attempt": result.attempt.pk, "failures": failures},
         )
     return result
 
@@ -439,7 +439,12 @@ def _refused(
         _("「%(source)s」%(period)s 的拉取数据被拒收：%(m)s")
         % {"source": endpoint.source.name, "period": period, "m": message}
         + (f"（{first}）" if first else ""),
-        {"attempt": result.attempt.pk, "sha256": digest, "problems": problems[:50]},
+        {
+            "attempt": result.attempt.pk,
+            "sha256": digest,
+            "problems": problems[:50],
+            "reason": message,
+        },
         once_per=digest or message,
     )
     return result
