@@ -16,10 +16,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
+from innopoints.accounts.models import Profile, Role
 from innopoints.api import tokens
 from innopoints.collection import pulls
 from innopoints.collection.importing import ImportOutcome
@@ -400,3 +403,94 @@ def test_source_reads_its_own_status_through_the_api(
     assert client.get("/api/v1/exchange/status?period=20x5").status_code == 422
     schema = Client().get("/api/v1/openapi.json").json()
     assert "/api/v1/exchange/status" in schema["paths"]
+
+
+# ---------------------------------------------------------------- the government's pages
+
+
+def _gov(name: str, code: str) -> Client:
+    user = get_user_model().objects.create_user(name, f"{name}@example.invalid", "pw")
+    Profile.objects.create(user=user, role=Role.GOVERNMENT, region=Region.objects.get(code=code))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+FORM = {
+    "contact_email": "hr@hrss.example.invalid",
+    "enabled": "on",
+    "url": "http://127.0.0.1:9/hrss/{period}.json",
+    "auth": "bearer",
+    "username": "",
+    "secret": SECRET,
+    "format": "json",
+    "mapping": "tyshxydm = 统一社会信用代码\nbysrs = 吸纳应届毕业生人数",
+    "period": "",
+    "interval_hours": "",
+    "timeout_seconds": "20",
+}
+
+
+def test_province_sets_up_a_pull_in_the_portal(
+    tax: DataSource, server: tuple[str, Answers], credit_codes: list[str]
+) -> None:
+    province = _gov("sichuan", "510000")
+    listing = province.get(reverse("collection:sources"))
+    assert listing.status_code == 200
+    assert "人力资源社会保障厅" in listing.content.decode()
+    url = reverse("collection:source", args=["hrss"])
+    # a field the source does not deliver, by its name: refused naming it
+    wrong = province.post(url, {**FORM, "mapping": "yffy = 研发费用"})
+    assert wrong.status_code == 200
+    assert "不提供“研发费用”" in wrong.content.decode()
+    assert not SourceEndpoint.objects.exists()
+    saved = province.post(url, FORM)
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    endpoint = SourceEndpoint.objects.get(source__code="hrss")
+    assert endpoint.mapping == {"tyshxydm": "credit_code", "bysrs": "graduates"}
+    assert (endpoint.auth, endpoint.secret, endpoint.period) == ("bearer", SECRET, "")
+    assert endpoint.source.contact_email == "hr@hrss.example.invalid"
+    page = province.get(url).content.decode()
+    assert SECRET not in page and "••••••" + SECRET[-4:] in page  # never shown back in full
+    assert "bysrs = 吸纳应届毕业生人数" in page  # the mapping by names
+    # saved again without the secret: kept
+    assert province.post(url, {**FORM, "secret": ""}).status_code == 302
+    endpoint.refresh_from_db()
+    assert endpoint.secret == SECRET
+    # a city reads the page but cannot change a source
+    city = _gov("chengdu", "510100")
+    assert city.get(url).status_code == 200
+    assert "source-form" not in city.get(url).content.decode()
+    assert city.post(url, {**FORM, "contact_email": "x@example.invalid"}).status_code == 403
+    # pull now, from the page: the local server's answer, imported
+    url_, answers = server
+    answers.bodies["/tax"] = _json(_rows(credit_codes[:4]))
+    _endpoint(tax, url_ + "/tax")
+    pulled = province.post(reverse("collection:source-pull", args=["tax"]), follow=True)
+    assert "已导入 4 行" in pulled.content.decode()
+    assert city.post(reverse("collection:source-pull", args=["tax"])).status_code == 403
+
+
+def test_a_delivery_finding_is_listed_and_closed_by_the_province(
+    tax: DataSource, server: tuple[str, Answers]
+) -> None:
+    url, answers = server
+    answers.bodies["/bad"] = (200, "application/json", b"{not json")
+    pulls.pull(_endpoint(tax, url + "/bad"))
+    finding = Finding.objects.get(kind="delivery")
+    province = _gov("sichuan", "510000")
+    listing = province.get(reverse("collection:findings")).content.decode()
+    assert "报送异常" in listing and "JSON 无法解析" in listing
+    page = province.get(reverse("collection:resolve", args=[finding.pk]))
+    assert page.status_code == 200
+    assert 'value="accept"' not in page.content.decode()
+    closed = province.post(
+        reverse("collection:resolve", args=[finding.pk]),
+        {"action": "dismiss", "reason": "已电话联系税务局，接口已修复"},
+    )
+    assert closed.status_code == 302
+    finding.refresh_from_db()
+    assert finding.status == "dismissed"
+    city = _gov("chengdu", "510100")
+    assert "JSON 无法解析" not in city.get(reverse("collection:findings")).content.decode()
+    assert city.get(reverse("collection:resolve", args=[finding.pk])).status_code == 403
