@@ -365,6 +365,18 @@ def deliver(
         % {"key": key, "rows": outcome.n_rows, "values": outcome.n_values},
         batch=outcome.batch,
     )
+    DeliveryAttempt.objects.create(
+        source=source,
+        period=period,
+        channel="api",
+        outcome="imported",
+        token=token,
+        batch=outcome.batch,
+        batch_key=key,
+        sha256=digest,
+        message=_("报送批次 %(key)s：%(rows)d 行，%(values)d 个数值")
+        % {"key": key, "rows": outcome.n_rows, "values": outcome.n_values},
+    )
     return Status(201, _receipt(outcome.batch, replayed=False))
 
 
