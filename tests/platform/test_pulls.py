@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from innopoints.accounts.models import Profile, Role
 from innopoints.api import tokens
+from innopoints.api.models import ApiToken
 from innopoints.collection import pulls
 from innopoints.collection.importing import ImportOutcome
 from innopoints.collection.models import (
@@ -33,7 +34,7 @@ from innopoints.collection.models import (
     Finding,
     SourceEndpoint,
 )
-from innopoints.registry.models import Region
+from innopoints.registry.models import Institution, Region
 from innopoints.targets import deliveries
 from tests.platform.conftest import snapshot
 
@@ -399,8 +400,14 @@ def test_source_reads_its_own_status_through_the_api(
     refused = client.get("/api/v1/exchange/status?period=2024").json()
     assert refused["attempts"][0]["outcome"] == "refused"
     assert {d["status"] for d in refused["divisions"]} == {"refused"}
-    # only a source's token; the period checked
+    # the period checked; an institution's token refused; a revoked token stops at once
     assert client.get("/api/v1/exchange/status?period=20x5").status_code == 422
+    bank = Institution.objects.create(name="测试银行", kind="bank")
+    _, bank_key = tokens.issue(bank, "信贷系统", user)
+    bank_client = Client(headers={"Authorization": f"Bearer {bank_key}"})
+    assert bank_client.get("/api/v1/exchange/status?period=2025").status_code == 403
+    tokens.revoke(ApiToken.objects.get(source=tax))
+    assert client.get("/api/v1/exchange/status?period=2025").status_code == 401
     schema = Client().get("/api/v1/openapi.json").json()
     assert "/api/v1/exchange/status" in schema["paths"]
 

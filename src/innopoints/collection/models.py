@@ -552,7 +552,7 @@ class SourceEndpoint(models.Model):
         DataSource, on_delete=models.CASCADE, related_name="endpoint", verbose_name=_("数据来源")
     )
     enabled = models.BooleanField(_("启用"), default=True)
-    url = models.URLField(
+    url = models.CharField(
         _("接口地址"),
         max_length=500,
         validators=[URLValidator(schemes=["http", "https"])],

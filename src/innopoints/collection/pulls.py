@@ -117,6 +117,30 @@ def max_bytes() -> int:
     return int(settings.INNOPOINTS_MAX_IMPORT_BYTES)
 
 
+class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """Redirects followed to http(s) addresses only (never ftp: or file:)."""
+
+    def redirect_request(
+        self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str
+    ) -> Any:
+        if not newurl.lower().startswith(("http://", "https://")):
+            return None
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+# http and https only: no file:, ftp: or data: handlers
+OPENER = urllib.request.OpenerDirector()
+for _handler in (
+    urllib.request.ProxyHandler(),
+    urllib.request.HTTPHandler(),
+    urllib.request.HTTPSHandler(),
+    urllib.request.HTTPDefaultErrorHandler(),
+    _HttpOnlyRedirects(),
+    urllib.request.HTTPErrorProcessor(),
+):
+    OPENER.add_handler(_handler)
+
+
 def _request(endpoint: SourceEndpoint, period: str) -> urllib.request.Request:
     url = endpoint.url.replace("{period}", period)
     headers = {
@@ -139,9 +163,7 @@ def fetch(endpoint: SourceEndpoint, period: str) -> bytes:
     if not endpoint.url.lower().startswith(("http://", "https://")):
         raise PullFailed(_("接口地址须以 http:// 或 https:// 开头"), transient=False)
     try:
-        with urllib.request.urlopen(  # http(s) only: the form and fetch check the scheme
-            _request(endpoint, period), timeout=endpoint.timeout_seconds
-        ) as answer:
+        with OPENER.open(_request(endpoint, period), timeout=endpoint.timeout_seconds) as answer:
             declared = answer.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > limit:
                 raise PullFailed(_too_big(int(declared), limit), transient=False)
