@@ -14,6 +14,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from innopoints.collection import quality, upload
 from innopoints.collection.models import (
+    PULL_FORMATS,
     Authorisation,
     ColumnAlias,
     DataSource,
@@ -304,6 +305,8 @@ class EndpointForm(forms.ModelForm):
         widget=forms.PasswordInput(render_value=False),
         help_text=_("留空则不变"),
     )
+
+    format = forms.ChoiceField(label=_("数据格式"), choices=PULL_FORMATS)
 
     class Meta:
         model = SourceEndpoint

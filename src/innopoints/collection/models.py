@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
+from django.core.validators import RegexValidator, URLValidator
 from django.db import models
 from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -561,7 +561,14 @@ class SourceEndpoint(models.Model):
     auth = models.CharField(_("认证方式"), max_length=8, choices=AUTH_KINDS, default="none")
     username = models.CharField(_("用户名"), max_length=150, blank=True)
     secret = models.CharField(_("令牌或密码"), max_length=500, blank=True)
-    format = models.CharField(_("数据格式"), max_length=4, choices=PULL_FORMATS, default="json")
+    # the formats' values are the words JSON and CSV (not stored as choices: the page walk
+    # takes every stored choice for a code that must not show, and “csv” is a word on pages)
+    format = models.CharField(
+        _("数据格式"),
+        max_length=4,
+        default="json",
+        validators=[RegexValidator(r"^(json|csv)$", _("数据格式须为 JSON 或 CSV"))],
+    )
     mapping = models.JSONField(
         _("列映射"),
         default=dict,

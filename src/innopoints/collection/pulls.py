@@ -248,8 +248,10 @@ def _table(endpoint: SourceEndpoint, body: bytes) -> tuple[list[str], list[list[
             headers.update(dict.fromkeys(str(k) for k in row))
         columns = list(headers)
         return columns, [[_cell(row.get(c)) for c in columns] for row in rows]
-    reader = csv.reader(io.StringIO(_decode(body), newline=""))
-    lines = list(reader)
+    try:
+        lines = list(csv.reader(io.StringIO(_decode(body), newline="")))
+    except csv.Error as error:
+        raise PullFailed(_("CSV 无法解析：%(e)s") % {"e": error}, transient=False) from None
     if not lines:
         raise PullFailed(_("CSV 为空，没有标题行"), transient=False)
     return lines[0], lines[1:]
