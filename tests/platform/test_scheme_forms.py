@@ -14,6 +14,8 @@ from innopoints.scoring.scheme_diff import scheme_changes
 from innopoints.scoring.scheme_forms import (
     AddIndicatorForm,
     BonusForm,
+    DeductionsForm,
+    MissingDataForm,
     WeightsForm,
     loader_message,
 )
@@ -192,3 +194,114 @@ def test_percent_input_is_exact(scheme: Scheme) -> None:
     form = _weights(scheme, w__rd_expense__startup="8.5", w__rd_growth__startup="5.5")
     assert form.is_valid(), form.errors
     assert Decimal("8.5") + Decimal("5.5") == Decimal(14)
+
+
+def _with_deduction(scheme: Scheme) -> Scheme:
+    """sichuan-2025 with a deduction on st_staff (a count): 3 points per item, capped at 10."""
+    form = AddIndicatorForm(
+        {
+            "field": "st_staff",
+            "kind": "deduction",
+            "category": "sichuan",
+            "points_per_item": "3",
+            "cap": "10",
+        },
+        scheme=scheme,
+    )
+    assert form.is_valid(), form.errors
+    return scheme_from_mapping(form.content or {})
+
+
+def _deductions(scheme: Scheme, **changes: Any) -> DeductionsForm:
+    return DeductionsForm(_data(DeductionsForm(scheme=scheme), **changes), scheme=scheme)
+
+
+def test_adding_a_deduction_from_the_catalogue(scheme: Scheme) -> None:
+    edited = _with_deduction(scheme)
+    added = edited.indicator("st_staff")
+    assert (added.kind, added.points_per_item, added.cap) == ("deduction", 3.0, 10.0)
+    assert added.weights is None and [d.code for d in edited.deductions] == ["st_staff"]
+
+
+def test_adding_a_deduction_without_points_is_refused(scheme: Scheme) -> None:
+    form = AddIndicatorForm(
+        {"field": "st_staff", "kind": "deduction", "category": "sichuan"}, scheme=scheme
+    )
+    assert not form.is_valid()
+    assert form.errors["points_per_item"] == ["扣减指标须填写每项扣分"]
+
+
+def test_deduction_points_caps_and_overall_cap(scheme: Scheme) -> None:
+    edited = _with_deduction(scheme)
+    form = _deductions(
+        edited, points__st_staff="2.5", cap__st_staff="", deduction_cap="12", deduction_floor=""
+    )
+    assert form.is_valid(), form.errors
+    after = scheme_from_mapping(form.content or {})
+    staff = after.indicator("st_staff")
+    assert (staff.points_per_item, staff.cap) == (2.5, None)
+    assert (after.deduction_cap, after.deduction_floor) == (12.0, None)
+    assert [(c.attribute, c.before, c.after) for c in scheme_changes(edited, after)] == [
+        ("扣减总上限", "—", "12"),
+        ("扣减后总积分下限", "0", "—"),
+        ("每项分值", "3", "2.5"),
+        ("上限", "10", "—"),
+    ]
+
+
+def test_negative_deductions_and_missing_points_are_refused(scheme: Scheme) -> None:
+    edited = _with_deduction(scheme)
+    form = _deductions(edited, points__st_staff="-1", cap__st_staff="-2", deduction_cap="-3")
+    assert not form.is_valid()
+    assert form.errors["points__st_staff"] == ["每项分值不能为负"]
+    assert form.errors["cap__st_staff"] == ["上限不能为负"]
+    assert form.errors["deduction_cap"] == ["扣减总上限不能为负"]
+    blank = _deductions(edited, points__st_staff=None)
+    assert not blank.is_valid()
+    assert blank.errors["points__st_staff"] == ["扣减指标须填写每项扣分"]
+
+
+def test_a_deduction_is_removed_by_unticking_it(scheme: Scheme) -> None:
+    edited = _with_deduction(scheme)
+    # a removed deduction's own fields are not checked
+    form = _deductions(edited, keep__st_staff=None, points__st_staff="-1")
+    assert form.is_valid(), form.errors
+    assert scheme_from_mapping(form.content or {}).deductions == ()
+
+
+def _missing(scheme: Scheme, **data: str) -> MissingDataForm:
+    return MissingDataForm(data, scheme=scheme)
+
+
+def test_missing_data_renormalise_with_a_threshold(scheme: Scheme) -> None:
+    assert MissingDataForm(scheme=scheme).initial == {"method": "zero", "min_coverage": None}
+    form = _missing(scheme, method="renormalise", min_coverage="60")
+    assert form.is_valid(), form.errors
+    edited = scheme_from_mapping(form.content or {})
+    assert (edited.missing.method, edited.missing.min_coverage) == ("renormalise", 0.6)
+    back = _missing(edited, method="zero", min_coverage="60")
+    assert back.is_valid(), back.errors
+    restored = scheme_from_mapping(back.content or {})
+    assert (restored.missing.method, restored.missing.min_coverage) == ("zero", None)
+    assert restored.fingerprint == scheme.fingerprint
+
+
+@pytest.mark.parametrize("threshold", ["", "0", "-5", "100.5"])
+def test_renormalise_needs_a_threshold_above_0_up_to_100(scheme: Scheme, threshold: str) -> None:
+    form = _missing(scheme, method="renormalise", min_coverage=threshold)
+    assert not form.is_valid()
+    assert form.errors["min_coverage"] == ["覆盖率门槛须大于 0 且不超过 100%"]
+
+
+def test_the_loader_words_for_deductions_and_missing_data() -> None:
+    assert loader_message("deduction_cap must be a number ≥ 0, not -1.0") == "扣减总上限不能为负"
+    assert loader_message("indicator x: a deduction indicator needs points_per_item") == (
+        "扣减指标须填写每项扣分"
+    )
+    assert loader_message(
+        "indicator x: points_per_item must not be negative (a deduction states the points it "
+        "subtracts)"
+    ) == ("每项分值不能为负")
+    assert loader_message("missing.min_coverage must be within (0, 1], not 1.5") == (
+        "覆盖率门槛须大于 0 且不超过 100%"
+    )

@@ -191,3 +191,46 @@ def test_a_run_limited_to_qualifications(province: Run) -> None:
     assert run.qualifications == ["hitech", "sme"]
     page = _client(user).get(reverse("scoring:run", args=[run.pk])).content.decode()
     assert "只评价持有以下任一资质的企业：高新技术企业、科技型中小企业" in page
+
+
+def test_the_what_if_shows_the_missing_data_choice(province: Run) -> None:
+    """The draft's missing-data option on the page, and its effect in the what-if: how many
+    enterprises the renormalisation scores over the indicators they have, and how they move.
+    At a 100 % threshold nobody qualifies (a full coverage misses nothing); a lower threshold
+    admits at least as many."""
+    drafter = _government("sichuan", "510000")
+    one = _client(drafter)
+    base = official_scheme_version()
+    assert base is not None
+    one.post(reverse("scoring:scheme-draft", args=[base.pk]))
+    draft = SchemeVersion.objects.get(state="draft")
+    edit = reverse("scoring:scheme-edit", args=[draft.pk])
+    page = one.get(edit).content.decode()
+    assert "缺失值记 0 分（四川默认）" in page and 'id="deductions-form"' in page
+
+    refused = one.post(edit, {"part": "missing", "missing-method": "renormalise"})
+    assert "覆盖率门槛须大于 0 且不超过 100%" in refused.content.decode()
+    counts = {}
+    for threshold in ("100", "50", "1"):
+        saved = one.post(
+            edit,
+            {"part": "missing", "missing-method": "renormalise", "missing-min_coverage": threshold},
+        )
+        assert saved.status_code == 302
+        draft.refresh_from_db()
+        assert draft.scheme().missing.min_coverage == float(threshold) / 100
+        result = what_if(province, draft.scheme())
+        assert result.renormalised is not None and result.deducted is None
+        counts[threshold] = result.renormalised["n"]
+    assert counts["100"] == 0 < counts["50"] <= counts["1"]
+
+    whatif = one.get(reverse("scoring:scheme-whatif", args=[draft.pk])).content.decode()
+    assert 'id="whatif-renormalised"' in whatif and "按已有指标重新分配权重的企业" in whatif
+    changes = one.get(reverse("scoring:scheme-compare"), {"a": base.pk, "b": draft.pk})
+    assert [(c.attribute, c.before, c.after) for c in changes.context["changes"]] == [
+        (
+            "缺失数据处理",
+            "缺失值记 0 分",
+            "覆盖率不低于 1% 时按已有指标重新分配权重，否则记 0 分",
+        )
+    ]

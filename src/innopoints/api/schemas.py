@@ -114,10 +114,15 @@ class EnterpriseScoreOut(Schema):
     breakdown: list[IndicatorOut] = Field(..., description="indicators within the scope only")
 
 
+_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def date_text(value: Any) -> Any:
-    """A date as the schema publishes it: YYYY-MM-DD text (pydantic would also read a number
-    as seconds since 1970)."""
-    if value is not None and not isinstance(value, (str, dt.date)):
+    """A date as the schema publishes it: YYYY-MM-DD text (pydantic would also read a number,
+    or digits as text, as seconds since 1970, and a date-time at midnight as its date)."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or _DATE_TEXT.fullmatch(value) is None:
         raise ValueError("日期须写作 YYYY-MM-DD")
     return value
 

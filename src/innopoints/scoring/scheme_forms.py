@@ -1,5 +1,6 @@
 """Drafting a scheme version with forms (no YAML): weights per stage in percent, transform and
-winsor bounds, bonus points and caps, vetoes, and an indicator added from the field catalogue.
+winsor bounds, bonus points and caps, vetoes, deductions (积分扣减) and their caps, the
+missing-data option, and an indicator added from the field catalogue.
 
 Every form checks what it can say best itself (a stage's weights summing to 100 %, bounds in
 order) and then hands the edited scheme to the engine's loader: each problem the loader finds
@@ -24,8 +25,10 @@ from innopoints.site.names import field_name
 
 HUNDRED = Decimal(100)
 TRANSFORMS = [("none", gettext_lazy("不变换")), ("log1p", gettext_lazy("对数变换 ln(1+x)"))]
-# Hooks: deduction indicators (积分扣减) and the missing-data option get their own sections
-# here once the engine knows them (issue 18 items 1 and 6).
+MISSING_METHODS = [
+    ("zero", gettext_lazy("缺失值记 0 分（四川默认）")),
+    ("renormalise", gettext_lazy("按已有指标重新分配权重（覆盖率达到门槛时）")),
+]
 
 
 def _percent_field(label: str, required: bool = True) -> forms.DecimalField:
@@ -73,6 +76,10 @@ LOADER_MESSAGES: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"weight \S+ for stage .* is negative"), gettext_lazy("权重不能为负")),
     (re.compile(r"winsor bounds"), gettext_lazy("缩尾界限须满足 0 ≤ 下界 < 上界 ≤ 100")),
     (re.compile(r"points_per_item must not be negative"), gettext_lazy("每项分值不能为负")),
+    (
+        re.compile(r"deduction indicator needs points_per_item"),
+        gettext_lazy("扣减指标须填写每项扣分"),
+    ),
     (re.compile(r"needs points_per_item"), gettext_lazy("附加分指标须填写每项分值")),
     (re.compile(r"negative cap"), gettext_lazy("上限不能为负")),
     (re.compile(r"bonus_cap must not be negative"), gettext_lazy("附加分总上限不能为负")),
@@ -81,6 +88,16 @@ LOADER_MESSAGES: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"is used twice"), gettext_lazy("该指标已在体系中")),
     (re.compile(r"unknown category"), gettext_lazy("没有该一级指标")),
     (re.compile(r"no weighted indicator"), gettext_lazy("体系须至少有一个计分指标")),
+    (re.compile(r"deduction_cap must be"), gettext_lazy("扣减总上限不能为负")),
+    (re.compile(r"deduction_floor must be"), gettext_lazy("扣减后总积分下限须为有限数")),
+    (
+        re.compile(r"min_coverage must be within|renormalise needs the coverage"),
+        gettext_lazy("覆盖率门槛须大于 0 且不超过 100%"),
+    ),
+    (
+        re.compile(r"renormalise with coinr"),
+        gettext_lazy("该体系用 COINr 均值汇总，已跳过缺失值，不能再重新分配权重"),
+    ),
 ]
 
 
@@ -364,23 +381,154 @@ class BonusForm(SchemeForm):
         content["indicators"] = kept
 
 
+class DeductionsForm(SchemeForm):
+    """Deductions (积分扣减, seed 002): points per item and cap of each, the cap on their sum,
+    the floor below which a total is not taken, and which deductions apply."""
+
+    def __init__(self, *args: Any, scheme: Scheme, **kwargs: Any) -> None:
+        super().__init__(*args, scheme=scheme, **kwargs)
+        self.fields["deduction_cap"] = _number_field(gettext("扣减总上限（分，空为不设）"))
+        self.initial["deduction_cap"] = _number(scheme.deduction_cap)
+        self.fields["deduction_floor"] = _number_field(gettext("扣减后总积分下限（分，空为不设）"))
+        self.initial["deduction_floor"] = _number(scheme.deduction_floor)
+        self.rows = []
+        for ind in scheme.deductions:
+            name = localised(ind.name)
+            points, cap, keep = f"points__{ind.code}", f"cap__{ind.code}", f"keep__{ind.code}"
+            self.fields[points] = _number_field(
+                gettext("%(indicator)s：每项扣分") % {"indicator": name}
+            )
+            self.fields[cap] = _number_field(
+                gettext("%(indicator)s：扣分上限（分，空为不设）") % {"indicator": name}
+            )
+            self.fields[keep] = forms.BooleanField(
+                label=gettext("%(indicator)s：保留") % {"indicator": name},
+                required=False,
+                widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+            )
+            self.initial[points] = _number(ind.points_per_item)
+            self.initial[cap] = _number(ind.cap)
+            self.initial[keep] = True
+            self.rows.append({"name": name, "points": points, "cap": cap, "keep": keep})
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = forms.Form.clean(self) or {}
+        cap = cleaned.get("deduction_cap")
+        if cap is not None and cap < 0:
+            self.add_error("deduction_cap", gettext("扣减总上限不能为负"))
+        for row in self.rows:
+            if not cleaned.get(row["keep"]):
+                continue
+            points, cap = cleaned.get(row["points"]), cleaned.get(row["cap"])
+            if row["points"] in cleaned and points is None:
+                self.add_error(row["points"], gettext("扣减指标须填写每项扣分"))
+            elif points is not None and points < 0:
+                self.add_error(row["points"], gettext("每项分值不能为负"))
+            if cap is not None and cap < 0:
+                self.add_error(row["cap"], gettext("上限不能为负"))
+        return super().clean() if not self.errors else cleaned
+
+    def table(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": row["name"],
+                "points": self[row["points"]],
+                "cap": self[row["cap"]],
+                "keep": self[row["keep"]],
+            }
+            for row in self.rows
+        ]
+
+    def field_for(self, problem: str) -> str | None:
+        if problem.startswith("deduction_cap"):
+            return "deduction_cap"
+        if problem.startswith("deduction_floor"):
+            return "deduction_floor"
+        code = indicator_of(problem)
+        if code is None:
+            return None
+        if "cap" in problem and "points_per_item" not in problem:
+            return f"cap__{code}"
+        return f"points__{code}"
+
+    def apply(self, content: dict[str, Any]) -> None:
+        data = self.cleaned_data
+        for key in ("deduction_cap", "deduction_floor"):
+            value = data.get(key)
+            content[key] = None if value is None else float(value)
+        kept = []
+        for ind in content["indicators"]:
+            code = ind["code"]
+            if ind["kind"] == "deduction":
+                if not data.get(f"keep__{code}"):
+                    continue
+                points, cap = data.get(f"points__{code}"), data.get(f"cap__{code}")
+                ind["points_per_item"] = None if points is None else float(points)
+                ind["cap"] = None if cap is None else float(cap)
+            kept.append(ind)
+        content["indicators"] = kept
+
+
+class MissingDataForm(SchemeForm):
+    """What a missing weighted value costs (docs/schemes.md "Missing data"): 0 points (the
+    Sichuan rule), or the weights renormalised over the indicators an enterprise has once its
+    coverage reaches a threshold (percent here, a fraction in the scheme)."""
+
+    method = forms.ChoiceField(
+        label=gettext_lazy("缺失数据处理"),
+        choices=MISSING_METHODS,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+    )
+    min_coverage = _percent_field(gettext_lazy("覆盖率门槛（%，按权重计）"), required=False)
+
+    def __init__(self, *args: Any, scheme: Scheme, **kwargs: Any) -> None:
+        super().__init__(*args, scheme=scheme, **kwargs)
+        self.initial["method"] = scheme.missing.method
+        threshold = scheme.missing.min_coverage
+        self.initial["min_coverage"] = None if threshold is None else _as_percent(threshold)
+        self.fields["min_coverage"].widget.attrs["step"] = "1"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = forms.Form.clean(self) or {}
+        threshold = cleaned.get("min_coverage")
+        if cleaned.get("method") == "renormalise" and (
+            threshold is None or not 0 < threshold <= HUNDRED
+        ):
+            self.add_error("min_coverage", gettext("覆盖率门槛须大于 0 且不超过 100%"))
+        return super().clean() if not self.errors else cleaned
+
+    def field_for(self, problem: str) -> str | None:
+        return "min_coverage" if "min_coverage" in problem else "method"
+
+    def apply(self, content: dict[str, Any]) -> None:
+        data = self.cleaned_data
+        if data["method"] == "zero":
+            content["missing"] = {"method": "zero", "min_coverage": None}
+        else:
+            content["missing"] = {
+                "method": "renormalise",
+                "min_coverage": _fraction(data["min_coverage"]),
+            }
+
+
 KIND_CHOICES = [
     ("weighted", gettext_lazy("计分指标（权重为 0，再在权重表中调整）")),
     ("bonus", gettext_lazy("附加分")),
     ("veto", gettext_lazy("一票否决")),
+    ("deduction", gettext_lazy("积分扣减")),
 ]
 FIELD_KINDS = {"amount", "count", "ratio", "bool"}
 
 
 class AddIndicatorForm(SchemeForm):
     """An indicator from the field catalogue (schemes/fields.yaml): a weighted one starts at
-    0 % in every stage so the sums stay at 100 %, a bonus item needs its points."""
+    0 % in every stage so the sums stay at 100 %, a bonus or deduction item needs its points."""
 
     field = forms.ChoiceField(label=gettext_lazy("字段"))
     kind = forms.ChoiceField(label=gettext_lazy("类型"), choices=KIND_CHOICES)
     category = forms.ChoiceField(label=gettext_lazy("一级指标"))
-    points_per_item = _number_field(gettext_lazy("每项分值（附加分）"))
-    cap = _number_field(gettext_lazy("上限（附加分，空为不设）"))
+    points_per_item = _number_field(gettext_lazy("每项分值（附加分、扣减）"))
+    cap = _number_field(gettext_lazy("上限（附加分、扣减，空为不设）"))
 
     def __init__(self, *args: Any, scheme: Scheme, **kwargs: Any) -> None:
         super().__init__(*args, scheme=scheme, **kwargs)
@@ -437,7 +585,7 @@ class AddIndicatorForm(SchemeForm):
         if kind == "weighted":
             indicator["weights"] = dict.fromkeys(self.scheme.stage_rule.codes, 0.0)
             indicator["transform"] = "log1p" if entry.kind == "amount" else "none"
-        if kind == "bonus":
+        if kind in {"bonus", "deduction"}:
             points, cap = data.get("points_per_item"), data.get("cap")
             indicator["points_per_item"] = None if points is None else float(points)
             indicator["cap"] = None if cap is None else float(cap)

@@ -23,14 +23,26 @@ from innopoints.engine.scheme import scheme_from_mapping
 from innopoints.scoring.models import SchemeVersion
 from innopoints.scoring.official import official_scheme_version
 from innopoints.scoring.scheme_diff import default_pair, scheme_changes
-from innopoints.scoring.scheme_forms import AddIndicatorForm, BonusForm, WeightsForm
+from innopoints.scoring.scheme_forms import (
+    AddIndicatorForm,
+    BonusForm,
+    DeductionsForm,
+    MissingDataForm,
+    WeightsForm,
+)
 from innopoints.scoring.scheme_view import scheme_view
 from innopoints.scoring.schemes import _next_version
 from innopoints.scoring.whatif import latest_run, what_if_or_start
 from innopoints.site.names import method_name
 from innopoints.site.query import id_param
 
-FORMS = {"weights": WeightsForm, "bonus": BonusForm, "add": AddIndicatorForm}
+FORMS = {
+    "weights": WeightsForm,
+    "bonus": BonusForm,
+    "deductions": DeductionsForm,
+    "missing": MissingDataForm,
+    "add": AddIndicatorForm,
+}
 
 
 def _versions() -> list[SchemeVersion]:
@@ -135,9 +147,7 @@ def scheme_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "title": gettext("修改草稿：%(name)s %(version)s")
             % {"name": version.display_name(), "version": version.version},
             "version": version,
-            "weights": forms["weights"],
-            "bonus": forms["bonus"],
-            "add": forms["add"],
+            **forms,
             "changes": _changes_from_base(version),
         },
     )

@@ -76,6 +76,11 @@ class WhatIf:
     agreement_after: dict[str, Any]
     spearman_with_run: float | None
     warnings: list[str] = field(default_factory=list)
+    renormalised: dict[str, Any] | None = None
+    """The missing-data option's effect: the enterprises scored over the indicators they have
+    (None when the draft scores a missing value 0)."""
+    deducted: dict[str, Any] | None = None
+    """The deductions' effect: the enterprises that lost points (None: the draft has none)."""
 
 
 def _before(run: Run) -> pl.DataFrame:
@@ -156,6 +161,10 @@ def _what_if(run: Run, draft: Scheme) -> WhatIf:
             "rank_after": pl.Series(np.where(result.rank > 0, result.rank, -1)).replace(-1, None),
             "tier_after": pl.Series(result.tier_codes().tolist(), dtype=pl.String).fill_null(""),
             "total_after": result.total,
+            "renormalised": _flags(result.renormalised, table.height),
+            "deduction": result.deduction
+            if result.deduction is not None
+            else np.zeros(table.height, dtype=np.float64),
         }
     )
     both = _before(run).join(after, on="enterprise_id", how="inner")
@@ -217,7 +226,32 @@ def _what_if(run: Run, draft: Scheme) -> WhatIf:
         agreement_after=agreement,
         spearman_with_run=spearman,
         warnings=list(result.warnings),
+        renormalised=None
+        if result.renormalised is None
+        else _effect(both.filter(pl.col("renormalised"))),
+        deducted=None
+        if result.deduction is None
+        else {
+            **_effect(both.filter(pl.col("deduction") > 0)),
+            "mean_points": float(both.filter(pl.col("deduction") > 0)["deduction"].mean() or 0.0),
+        },
     )
+
+
+def _flags(values: Any, n: int) -> Any:
+    return np.zeros(n, dtype=bool) if values is None else values
+
+
+def _effect(rows: pl.DataFrame) -> dict[str, Any]:
+    """How a group of enterprises moved: how many, tier ups and downs, mean rank change (a
+    positive change = a better rank)."""
+    ranked = rows.filter(pl.col("rank_change").is_not_null())
+    return {
+        "n": rows.height,
+        "up": rows.filter(pl.col("_t1") < pl.col("_t0")).height,
+        "down": rows.filter(pl.col("_t1") > pl.col("_t0")).height,
+        "mean_rank_change": float(ranked["rank_change"].mean() or 0.0) if ranked.height else None,
+    }
 
 
 def _spearman(ranked: pl.DataFrame) -> float | None:
