@@ -339,6 +339,8 @@ def test_beat_schedules_the_nightly_jobs(monkeypatch: pytest.MonkeyPatch) -> Non
     app.loader.import_default_modules()
     assert "innopoints.ops.nightly_matching" in app.tasks
     assert "innopoints.jobs.redispatch" in app.tasks
+    assert "innopoints.collection.pull_due_sources" in app.tasks
+    assert "innopoints.ops.flag_late_deliveries" in app.tasks
 
 
 def _done_run(n: int = 0) -> Run:
