@@ -638,7 +638,8 @@ def demo_command(n: int, serve: bool, port: int, sso: bool) -> None:
 
         provider = start_provider(port)  # sets INNOPOINTS_OIDC_* before the settings load
     _django()
-    from innopoints.ops.demo import run_demo  # noqa: PLC0415 - needs Django set up first
+    from innopoints.api.demo import deliver_by_api  # noqa: PLC0415 - needs Django set up first
+    from innopoints.ops.demo import run_demo  # noqa: PLC0415
 
     run_demo(
         n=n,
@@ -646,6 +647,7 @@ def demo_command(n: int, serve: bool, port: int, sso: bool) -> None:
         port=port,
         say=lambda text: err.print(text, highlight=False),
         sso=provider,
+        deliver_by_api=deliver_by_api,
     )
 
 

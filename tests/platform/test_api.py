@@ -621,8 +621,9 @@ def test_schemathesis_finds_no_server_errors(world: dict[str, Any], settings: An
         range(400, 500)
     ), statuses
     del statuses["schema-invalid bodies"]
-    # + applications (lending), filings and claims, the data exchange (a source token's only)
-    assert len(statuses) == 8 + 3 + 5 + 1, statuses
+    # + applications (lending), filings and claims, the data exchange (a source token's only:
+    # batches and status)
+    assert len(statuses) == 8 + 3 + 5 + 2, statuses
     assert all(code < 500 for codes in statuses.values() for code in codes), statuses
     # the replays with real identifiers reached the happy paths
     assert 200 in statuses["GET /api/v1/enterprises/{credit_code}"], statuses

@@ -325,8 +325,11 @@ def test_beat_schedules_the_nightly_jobs(monkeypatch: pytest.MonkeyPatch) -> Non
         "innopoints.jobs.redispatch",
         "innopoints.lending.remind_overdue",
         "innopoints.collection.remind_overdue_disputes",
+        "innopoints.collection.pull_due_sources",
+        "innopoints.ops.flag_late_deliveries",
     }
     assert schedule["nightly-matching"]["schedule"].hour == {3}
+    assert schedule["source-pulls"]["schedule"] == 300.0
     assert schedule["redispatch-waiting-jobs"]["schedule"] == 60.0
     monkeypatch.setenv("INNOPOINTS_NIGHTLY_HOUR", "25")
     with pytest.raises(ValueError, match="0–23"):
@@ -336,6 +339,8 @@ def test_beat_schedules_the_nightly_jobs(monkeypatch: pytest.MonkeyPatch) -> Non
     app.loader.import_default_modules()
     assert "innopoints.ops.nightly_matching" in app.tasks
     assert "innopoints.jobs.redispatch" in app.tasks
+    assert "innopoints.collection.pull_due_sources" in app.tasks
+    assert "innopoints.ops.flag_late_deliveries" in app.tasks
 
 
 def _done_run(n: int = 0) -> Run:

@@ -66,6 +66,7 @@ def test_the_registered_menu_of_each_role() -> None:
         ("数据导入", "/gov/import/"),
         ("数据质量", "/collection/quality/"),
         ("核验问题", "/collection/findings/"),
+        ("数据来源", "/collection/sources/"),
         ("后台任务", "/ops/jobs/"),
         ("指标体系", "/scoring/schemes/"),
         ("积分测算", "/scoring/runs/"),

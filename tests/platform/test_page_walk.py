@@ -48,7 +48,9 @@ from innopoints.collection.models import (
     DisputeEvidence,
     FactValue,
     Finding,
+    SourceEndpoint,
 )
+from innopoints.collection.pulls import raise_delivery_finding
 from innopoints.engine import scheme as engine_scheme
 from innopoints.lending import workflow
 from innopoints.lending.models import ApplicationDocument
@@ -91,6 +93,7 @@ NOT_PAGES = {
     "targets:summary-file",  # a download
     "analysis:objection-run",
     "portals:ent_score_consent",
+    "collection:source-pull",
 }
 CODE_LIKE = re.compile(r"(?<![A-Za-z0-9_.@/-])[a-z]+_[a-z_]+(?![A-Za-z0-9_@/-])")
 DEVELOPER_NOTES = re.compile(r"[\w/.-]+\.md\b|\bseed \d{3}\b|种子材料|§\s?\d", re.I)
@@ -406,8 +409,23 @@ def build_world(tmp_path: Path) -> dict[str, Any]:
             ("second@example.invalid", "refused", "联系人非本企业员工"),
         )
     ]
+    # a source pulled on a schedule whose last delivery was refused, and one late
+    hrss = DataSource.objects.get(code="hrss")
+    SourceEndpoint.objects.create(
+        source=hrss,
+        url="http://127.0.0.1:9/hrss/{period}.json",
+        mapping={"tyshxydm": "credit_code", "bysrs": "graduates"},
+        auth="bearer",
+        secret="a-secret-never-shown-1234",
+    )
+    refused = raise_delivery_finding(
+        hrss, "2025", "delivery_refused", "拒收", {"problems": [{"row": 3, "message": "x"}]}
+    )
+    late = raise_delivery_finding(hrss, "2024", "delivery_late", "逾期", {"due_on": "2025-06-30"})
+    assert refused is not None and late is not None
     return {
         "registrations": registrations,
+        "delivery_findings": [refused, late],
         "dispute": dispute,
         "run": run,
         "enterprise": best.enterprise,
@@ -467,6 +485,9 @@ MUST_SEE = {
     ("collection:quality", "sichuan"),
     ("collection:findings", "sichuan"),
     ("collection:resolve", "sichuan"),
+    ("collection:sources", "sichuan"),
+    ("collection:source", "sichuan"),
+    ("collection:source", "chengdu"),
     ("portals:fin_home", "banker"),
     ("portals:fin_list", "banker"),
     ("portals:fin_enterprise", "banker"),
@@ -529,7 +550,12 @@ ARGUMENTS: dict[str, Callable[[dict[str, Any]], list[dict[str, Any]]]] = {
     "analysis:pool-xlsx": lambda w: [{"run_id": w["run"].pk, "code": w["pool"]}],
     "analysis:statistics": lambda w: [{"run_id": w["run"].pk}],
     "analysis:statistics-xlsx": lambda w: [{"run_id": w["run"].pk}],
-    "collection:resolve": lambda w: [{"pk": w["finding"].pk}, {"pk": w["dispute"].finding_id}],
+    "collection:resolve": lambda w: [
+        {"pk": w["finding"].pk},
+        {"pk": w["dispute"].finding_id},
+        *({"pk": f.pk} for f in w["delivery_findings"]),
+    ],
+    "collection:source": lambda w: [{"code": "tax"}, {"code": "hrss"}],
     "collection:evidence": lambda w: [{"pk": e.pk} for e in DisputeEvidence.objects.all()],
     "portals:ent_dispute": lambda w: [{"pk": w["dispute"].pk}],
     "portals:ent_dispute_evidence": lambda w: [{"pk": e.pk} for e in DisputeEvidence.objects.all()],

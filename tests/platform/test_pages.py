@@ -16,6 +16,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
+from innopoints.api.demo import deliver_by_api
 from innopoints.collection import quality
 from innopoints.collection.importing import ImportOutcome, import_file
 from innopoints.collection.models import DataSource, FactValue, Finding, ImportBatch
@@ -190,8 +191,14 @@ def test_import_command(registered: ImportOutcome, credit_codes: list[str], tmp_
 def test_demo_through_the_real_path(db: Any, settings: Any, tmp_path: Path) -> None:
     settings.DATA_DIR = tmp_path
     said: list[str] = []
-    run_demo(n=400, serve=False, port=0, say=said.append)
+    run_demo(n=400, serve=False, port=0, say=said.append, deliver_by_api=deliver_by_api)
     assert ImportBatch.objects.count() == 7 and Enterprise.objects.count() == 400
+    # one source delivered through the data exchange API, one pulled from its own endpoint
+    by_api = ImportBatch.objects.get(source__code="miit")
+    assert by_api.token is not None and by_api.batch_key == "miit-2025-0001"
+    pulled = ImportBatch.objects.get(source__code="hrss")
+    assert pulled.endpoint is not None and pulled.batch_key.startswith("pull-2025-")
+    assert pulled.n_rows == 400 and pulled.n_values > 0
     assert Run.objects.get().status == "done"
     assert Finding.objects.filter(kind="discrepancy").exists()
     assert Finding.objects.filter(rule="st_staff_le_employees").exists()

@@ -32,7 +32,7 @@ from django.utils import timezone
 from innopoints.accounts.models import Profile, Role
 from innopoints.analysis.models import Leaderboard
 from innopoints.applications.models import Financing
-from innopoints.collection.models import DataSource, FactValue, ImportBatch
+from innopoints.collection.models import DataSource, DeliveryAttempt, FactValue, ImportBatch
 from innopoints.registry.models import Enterprise, Institution, Region
 from innopoints.scoring.models import Result, Run, SchemeVersion
 from innopoints.targets import deliveries, supervision
@@ -223,7 +223,29 @@ def test_board_of_the_province_after_every_deadline(world: dict[str, Any]) -> No
     chengdu, zigong = _cities()
     assert board.timeliness(chengdu) == 50.0
     assert board.timeliness(zigong) == 0.0
-    assert board.counts() == {"expected": 0, "received": 1, "late": 2, "missing": 1}
+    assert board.counts() == {
+        "expected": 0,
+        "received": 1,
+        "late": 2,
+        "missing": 1,
+        "refused": 0,
+    }
+    # a batch of 科技厅 for 2025 refused whole (nothing stored): Zigong, which has nothing of
+    # it, is refused, not missing; Chengdu keeps its late delivery; Zigong's timeliness counts
+    # the refusal as due: 0 on time ÷ (1 late + 1 refused) = 0 %
+    DeliveryAttempt.objects.create(
+        source=world["sti"], period="2025", channel="api", outcome="refused"
+    )
+    again = deliveries.board(_cities(), "2025", AFTER)
+    assert again.cells[(sti, "510300")].status == "refused"
+    assert again.cells[(sti, "510100")].status == "late"
+    assert again.counts()["refused"] == 1 and again.counts()["missing"] == 0
+    assert again.timeliness(zigong) == 0.0 and again.timeliness(chengdu) == 50.0
+    # not yet due, the refusal does not count: Zigong 0 on time ÷ 1 late (tax) = 0 %; a
+    # refusal of another period changes nothing
+    before = deliveries.board(_cities(), "2025", BEFORE)
+    assert before.cells[(sti, "510300")].status == "refused"
+    assert deliveries.board(_cities(), "2024", AFTER).counts()["refused"] == 0
 
 
 def test_board_before_the_default_deadline(world: dict[str, Any]) -> None:

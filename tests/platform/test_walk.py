@@ -86,6 +86,7 @@ MUST_WALK: dict[str, set[str]] = {
         "portals:gov_uptake",
         "collection:quality",
         "collection:findings",
+        "collection:sources",
         "ops:jobs",
         "scoring:runs",
         "scoring:run",  # the published run
@@ -124,7 +125,7 @@ MUST_WALK: dict[str, set[str]] = {
 }
 # named URLs that answer a file or a fragment, or act: never walked as pages
 NOT_PAGES = re.compile(
-    r"(xlsx|csv|pdf|export|template|errors|state|logout|revoke|rotate|publish|cancel|start)$"
+    r"(xlsx|csv|pdf|export|template|errors|state|logout|revoke|rotate|publish|cancel|start|pull)$"
 )
 
 

@@ -28,8 +28,10 @@ from innopoints.api.schemas import BodyIn, ErrorOut
 from innopoints.audit.log import record
 from innopoints.collection import messages
 from innopoints.collection.importing import ImportRefused, import_file
-from innopoints.collection.models import DataSource, ImportBatch
+from innopoints.collection.models import DataSource, DeliveryAttempt, ImportBatch
 from innopoints.collection.upload_limits import limits, size_problem
+from innopoints.site.names import region_name
+from innopoints.targets import deliveries
 
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$"
 PERIOD_PATTERN = r"^[0-9A-Za-z-]{4,16}$"  # then checked by the import (a year, 2025H1, …)
@@ -327,6 +329,18 @@ def deliver(
             _("批次 %(key)s 被拒收（%(n)d 个问题），未写入任何数据")
             % {"key": key, "n": len(problems)},
         )
+        DeliveryAttempt.objects.create(
+            source=source,
+            period=period,
+            channel="api",
+            outcome="refused",
+            token=token,
+            batch_key=key,
+            sha256=digest,
+            message=_("批次 %(key)s 被拒收（%(n)d 个问题），未写入任何数据")
+            % {"key": key, "n": len(problems)},
+            problems=problems[:200],
+        )
         return Status(
             422,
             {
@@ -351,7 +365,113 @@ def deliver(
         % {"key": key, "rows": outcome.n_rows, "values": outcome.n_values},
         batch=outcome.batch,
     )
+    DeliveryAttempt.objects.create(
+        source=source,
+        period=period,
+        channel="api",
+        outcome="imported",
+        token=token,
+        batch=outcome.batch,
+        batch_key=key,
+        sha256=digest,
+        message=_("报送批次 %(key)s：%(rows)d 行，%(values)d 个数值")
+        % {"key": key, "rows": outcome.n_rows, "values": outcome.n_values},
+    )
     return Status(201, _receipt(outcome.batch, replayed=False))
+
+
+class DivisionStatusOut(Schema):
+    division: str = Field(..., description="the division's code (行政区划代码)")
+    division_name: str
+    due_on: str = Field(..., description="the due day, YYYY-MM-DD")
+    status: str = Field(..., description="`expected`, `received`, `late`, `missing` or `refused`")
+    status_label: str
+    delivered_at: str | None = Field(None, description="first accepted batch for the division")
+    days_late: int = 0
+
+
+class AttemptOut(Schema):
+    at: str
+    channel: str = Field(..., description="`api` or `pull`")
+    outcome: str = Field(..., description="`imported`, `replayed`, `refused` or `failed`")
+    batch_key: str
+    message: str
+
+
+class StatusOut(Schema):
+    """The delivery status of the token's own source for one period, by division (the same
+    reading as the government's supervision board)."""
+
+    source: str = Field(..., description="the source's code")
+    source_name: str
+    period: str
+    counts: dict[str, int] = Field(..., description="divisions by status")
+    divisions: list[DivisionStatusOut]
+    attempts: list[AttemptOut] = Field(
+        ..., description="the latest refused or pulled deliveries (at most 20), newest first"
+    )
+
+
+@router.get(
+    "/status",
+    response={200: StatusOut, 422: RefusedOut, **ERRORS},
+    summary="The delivery status of the token's own source for a period",
+)
+def delivery_status(
+    request: HttpRequest,
+    period: str | None = Query(
+        None,
+        description="the data period (2025, 2025H1); default: last year",
+        pattern=PERIOD_PATTERN,
+    ),
+) -> dict[str, Any]:
+    """For each division the platform supervises (the province's cities): the day the source's
+    data for the period are due there, and whether they came — `received` on time, `late`,
+    `refused` (what came was refused whole: nothing stored), `missing` (due day passed) or
+    `expected` (not yet due). Only the token's own source is ever reported."""
+    token: ApiToken = request.auth  # type: ignore[attr-defined]
+    source = token.source
+    assert source is not None
+    period = period or deliveries.default_period()
+    try:
+        deliveries.default_due(period)
+    except ValueError:
+        raise ApiError(
+            422, _("请求内容无效：%(fields)s") % {"fields": "period"}, {"period": [period]}
+        ) from None
+    board = deliveries.board(deliveries.platform_divisions(), period, sources=[source])
+    cells = [cell for _division, row in board.rows() for cell in row]
+    attempts = DeliveryAttempt.objects.filter(source=source, period=period).order_by("-at", "-pk")
+    return {
+        "source": source.code,
+        "source_name": source.display_name,
+        "period": period,
+        "counts": board.counts(),
+        "divisions": [
+            {
+                "division": cell.division.code,
+                "division_name": region_name(cell.division.code),
+                "due_on": cell.due_on.isoformat(),
+                "status": cell.status,
+                "status_label": cell.label,
+                "delivered_at": timezone.localtime(cell.delivered_at).isoformat()
+                if cell.delivered_at
+                else None,
+                "days_late": cell.days_late,
+            }
+            for cell in cells
+        ],
+        "attempts": [
+            {
+                "at": timezone.localtime(a.at).isoformat(),
+                "channel": a.channel,
+                "outcome": a.outcome,
+                "batch_key": a.batch_key,
+                "message": a.message,
+            }
+            for a in attempts[:20]
+        ],
+    }
 
 
 # mounted when the app is ready (api/apps.py imports this module once), as api/programmes.py

@@ -52,3 +52,10 @@ def can_view_enterprise_file(user: Any, enterprise: Enterprise) -> bool:
     if role == Role.INSTITUTION:
         return authorised_scope(user, enterprise) is not None
     return False
+
+
+def governs_sources(user: Any) -> bool:
+    """The government data sources serve the whole province: their contact and pull settings,
+    and their delivery findings (no enterprise), are the platform's and a province's."""
+    prefix = scope.region_prefix(user)
+    return prefix is not None and len(prefix) <= 2

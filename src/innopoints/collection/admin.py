@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -13,15 +14,18 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from innopoints.collection import quality, upload
 from innopoints.collection.models import (
+    PULL_FORMATS,
     Authorisation,
     ColumnAlias,
     DataSource,
+    DeliveryAttempt,
     Dispute,
     DisputeEvidence,
     FactValue,
     Finding,
     ImportBatch,
     ImportJob,
+    SourceEndpoint,
     SourceField,
 )
 from innopoints.collection.views import resolve_finding
@@ -42,7 +46,7 @@ class ColumnAliasInline(admin.TabularInline):
 
 @admin.register(DataSource)
 class DataSourceAdmin(SimpleHistoryAdmin):
-    list_display = ("code", "name", "may_register_enterprises", "tolerance")
+    list_display = ("code", "name", "may_register_enterprises", "tolerance", "contact_email")
     inlines = [SourceFieldInline, ColumnAliasInline]
 
 
@@ -290,3 +294,45 @@ class DisputeEvidenceAdmin(ReadOnlyAdmin):
     list_display = ("name", "dispute", "content_type", "size", "uploaded_at")
     exclude = ("content",)
     ordering = ("-uploaded_at",)
+
+
+class EndpointForm(forms.ModelForm):
+    """The secret is written, never shown back: empty keeps the stored one."""
+
+    secret = forms.CharField(
+        label=_("令牌或密码"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("留空则不变"),
+    )
+
+    format = forms.ChoiceField(label=_("数据格式"), choices=PULL_FORMATS)
+
+    class Meta:
+        model = SourceEndpoint
+        exclude: list[str] = []
+
+    def clean_secret(self) -> str:
+        return self.cleaned_data.get("secret") or (self.instance.secret if self.instance else "")
+
+
+@admin.register(SourceEndpoint)
+class SourceEndpointAdmin(SimpleHistoryAdmin):
+    """The pull settings (the government portal's 数据来源 page edits the same)."""
+
+    form = EndpointForm
+    list_display = ("source", "enabled", "url", "format", "next_pull_at", "last_outcome")
+    readonly_fields = ("next_pull_at", "failures", "last_pulled_at", "last_outcome", "last_message")
+
+
+@admin.register(DeliveryAttempt)
+class DeliveryAttemptAdmin(admin.ModelAdmin):
+    list_display = ("at", "source", "period", "channel", "outcome", "batch_key")
+    list_filter = ("channel", "outcome", "source")
+    readonly_fields = [f.name for f in DeliveryAttempt._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -61,6 +61,10 @@ class ResolveForm(forms.Form):
 
     def __init__(self, *args: Any, finding: Finding, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if finding.kind == "delivery":  # a source's delivery: nothing to accept or correct
+            self.fields["action"].choices = [("dismiss", _("关闭（已与来源部门核实处理）"))]
+            del self.fields["source"], self.fields["value"]
+            return
         unit = field_unit(finding.field_code)
         if unit:
             with_unit(self.fields["value"], unit)

@@ -287,9 +287,11 @@ def import_file(
     jurisdiction: str | None = None,
     batch_key: str = "",
     token: Any = None,
+    endpoint: Any = None,
 ) -> ImportOutcome:
     """Import one file; raise ImportRefused with every problem if anything is wrong. A batch
-    the data exchange delivers carries the source's ``batch_key`` and the API ``token``."""
+    the data exchange delivers carries the source's ``batch_key`` and the API ``token``; one a
+    scheduled pull fetched, its batch key and the ``endpoint`` (collection/pulls.py)."""
     started = time.perf_counter()
     report = progress or (lambda stage, fraction: None)
     report(gettext_noop("检查文件"), 0.0)
@@ -343,6 +345,7 @@ def import_file(
             imported_by=user if _is_user(user) else None,
             batch_key=batch_key,
             token=token,
+            endpoint=endpoint,
             column_map={
                 h: (catalogue.for_header(h).code if catalogue.for_header(h) else None)
                 for h in sheet.headers

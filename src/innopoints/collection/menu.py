@@ -13,3 +13,4 @@ register(
     "collection:findings",
     order=40,
 )
+register((Role.ADMIN, Role.GOVERNMENT), _("数据来源"), "collection:sources", order=45)

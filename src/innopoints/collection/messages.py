@@ -8,6 +8,7 @@ gettext (a reason with no pattern is shown as it is), and column labels lose the
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_lazy
@@ -212,6 +213,8 @@ def finding_text(finding: object) -> str:
             return str(RULE_TEXTS[rule])
         if rule == "enterprise_dispute":
             return _dispute_text(field, details)
+        if rule.startswith("delivery_"):
+            return _delivery_text(finding, rule, details)
         if rule.endswith("_consistent") and {"supplied", "computed"} <= set(details):
             return gettext("%(field)s 报送值 %(supplied)s 与基础数据计算值 %(computed)s 不符") % {
                 "field": field,
@@ -226,3 +229,35 @@ def finding_text(finding: object) -> str:
     except (TypeError, ValueError, KeyError):
         pass
     return without_codes(str(getattr(finding, "message", "") or ""))
+
+
+def _delivery_text(finding: object, rule: str, details: dict[str, Any]) -> str:
+    """A source's delivery problem (collection/pulls.py), in the user's language."""
+    source = getattr(finding, "responsible_source", None)
+    words = {
+        "source": source.display_name if source is not None else "—",
+        "period": str(getattr(finding, "period", "")),
+    }
+    if rule == "delivery_late":
+        return gettext("「%(source)s」%(period)s 的数据应于 %(day)s 前报送，至今未收到") % {
+            **words,
+            "day": details["due_on"],
+        }
+    if rule == "delivery_refused" and not details.get("problems"):
+        return gettext("「%(source)s」%(period)s 的拉取数据被拒收：%(reason)s") % {
+            **words,
+            "reason": without_codes(str(details["reason"])),
+        }
+    if rule == "delivery_refused":
+        return gettext(
+            "「%(source)s」%(period)s 的拉取数据被拒收（%(n)d 个问题），未写入任何数据"
+        ) % {
+            **words,
+            "n": len(details.get("problems") or []),
+        }
+    if rule == "delivery_unreachable":
+        return gettext("连续 %(n)d 次未能从接口取得「%(source)s」%(period)s 的数据") % {
+            **words,
+            "n": int(details["failures"]),
+        }
+    raise KeyError(rule)

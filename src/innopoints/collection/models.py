@@ -8,6 +8,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator, URLValidator
 from django.db import models
 from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -57,6 +58,11 @@ class DataSource(models.Model):
         help_text=_("同一事实两个来源相差超过此比例（且超过 0.01 的绝对差）即生成核验问题。"),
     )
     note = models.TextField(_("说明"), blank=True)
+    contact_email = models.EmailField(
+        _("联系人电子邮箱"),
+        blank=True,
+        help_text=_("报送逾期或被拒收时，平台向此邮箱发送通知。"),
+    )
     history = HistoricalRecords(verbose_name=_("数据来源变更记录"))
 
     class Meta:
@@ -263,6 +269,16 @@ class ImportBatch(models.Model):
         editable=False,
         verbose_name=_("报送令牌"),
     )
+    # a batch a scheduled pull fetched (collection/pulls.py): the endpoint that delivered it
+    endpoint = models.ForeignKey(
+        "SourceEndpoint",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="batches",
+        editable=False,
+        verbose_name=_("拉取接口"),
+    )
 
     class Meta:
         verbose_name = _("导入批次")
@@ -334,6 +350,7 @@ class Finding(models.Model):
         ("structure", _("结构性核查")),
         ("outlier", _("异常值")),
         ("dispute", _("企业异议")),
+        ("delivery", _("报送异常")),
     ]
     STATUSES = [
         ("open", _("待处理")),
@@ -344,10 +361,16 @@ class Finding(models.Model):
     kind = models.CharField(_("类型"), max_length=16, choices=KINDS)
     rule = models.CharField(_("规则"), max_length=64)
     enterprise = models.ForeignKey(
-        Enterprise, on_delete=models.PROTECT, related_name="findings", verbose_name=_("企业")
+        Enterprise,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="findings",
+        verbose_name=_("企业"),
+        help_text=_("报送异常（逾期、拒收）涉及整个来源，没有企业"),
     )
     period = models.CharField(_("数据期"), max_length=16)
-    field_code = models.CharField(_("指标代码"), max_length=64)
+    field_code = models.CharField(_("指标代码"), max_length=64, blank=True)
     message = models.TextField(_("说明"))
     detail = models.JSONField(_("明细"), default=dict)
     batch = models.ForeignKey(
@@ -503,3 +526,152 @@ class ImportJob(models.Model):
         db_table = "jobs_importjob"  # moved from the jobs app; the table kept its name
         verbose_name = _("导入任务")
         verbose_name_plural = _("导入任务")
+
+
+AUTH_KINDS = [
+    ("none", _("无需认证")),
+    ("bearer", _("令牌（Bearer）")),
+    ("basic", _("用户名和密码（Basic）")),
+]
+PULL_FORMATS = [("json", "JSON"), ("csv", "CSV")]
+PULL_OUTCOMES = [
+    ("imported", _("已导入")),
+    ("replayed", _("内容未变")),
+    ("refused", _("拒收")),
+    ("failed", _("未能取得")),
+]
+
+
+class SourceEndpoint(models.Model):
+    """Where the platform fetches a source's data itself (定时拉取, collection/pulls.py): the
+    URL, how to sign in, the body's format, which column is which of the source's fields, the
+    period it delivers and how often to pull. The secret is kept for the pull and never shown
+    back in full; the state fields (next pull, failures, last outcome) are the scheduler's."""
+
+    source = models.OneToOneField(
+        DataSource, on_delete=models.CASCADE, related_name="endpoint", verbose_name=_("数据来源")
+    )
+    enabled = models.BooleanField(_("启用"), default=True)
+    url = models.CharField(
+        _("接口地址"),
+        max_length=500,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text=_("http:// 或 https:// 地址；{period} 处填入所拉取的数据期"),
+    )
+    auth = models.CharField(_("认证方式"), max_length=8, choices=AUTH_KINDS, default="none")
+    username = models.CharField(_("用户名"), max_length=150, blank=True)
+    secret = models.CharField(_("令牌或密码"), max_length=500, blank=True)
+    # the formats' values are the words JSON and CSV (not stored as choices: the page walk
+    # takes every stored choice for a code that must not show, and “csv” is a word on pages)
+    format = models.CharField(
+        _("数据格式"),
+        max_length=4,
+        default="json",
+        validators=[RegexValidator(r"^(json|csv)$", _("数据格式须为 JSON 或 CSV"))],
+    )
+    mapping = models.JSONField(
+        _("列映射"),
+        default=dict,
+        blank=True,
+        help_text=_("来源的列名 → 指标代码；未列出的列按指标代码或中文列名识别"),
+    )
+    period = models.CharField(
+        _("数据期"),
+        max_length=16,
+        blank=True,
+        help_text=_("留空：按共享频率取最近一个已结束的数据期（每年：上一年；半年：上一个半年）"),
+    )
+    interval_hours = models.PositiveIntegerField(
+        _("拉取间隔（小时）"),
+        null=True,
+        blank=True,
+        help_text=_("留空：按共享频率确定（每年 168 小时，半年 24 小时）"),
+    )
+    timeout_seconds = models.PositiveSmallIntegerField(_("超时（秒）"), default=30)
+    next_pull_at = models.DateTimeField(_("下次拉取时间"), null=True, blank=True, editable=False)
+    failures = models.PositiveSmallIntegerField(_("连续失败次数"), default=0, editable=False)
+    last_pulled_at = models.DateTimeField(_("最近拉取时间"), null=True, blank=True, editable=False)
+    last_outcome = models.CharField(
+        _("最近结果"), max_length=16, choices=PULL_OUTCOMES, blank=True, editable=False
+    )
+    last_message = models.TextField(_("最近结果说明"), blank=True, editable=False)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+    history = HistoricalRecords(
+        verbose_name=_("拉取接口变更记录"),
+        excluded_fields=[
+            "secret",
+            "next_pull_at",
+            "failures",
+            "last_pulled_at",
+            "last_outcome",
+            "last_message",
+        ],
+    )
+
+    class Meta:
+        verbose_name = _("拉取接口")
+        verbose_name_plural = pgettext_lazy("plural", "拉取接口")
+        ordering = ["source__code"]
+
+    def __str__(self) -> str:
+        return f"{self.source} · {self.url}"
+
+    @property
+    def masked_secret(self) -> str:
+        """The secret as shown back: its last four characters at most, the rest hidden."""
+        if not self.secret:
+            return ""
+        tail = self.secret[-4:] if len(self.secret) >= 12 else ""
+        return "••••••" + tail
+
+
+class DeliveryAttempt(models.Model):
+    """One delivery of a source's data for a period, accepted or not: a scheduled pull (each
+    try, with its outcome) or an API batch that the import refused. An accepted delivery also
+    has its ``ImportBatch``; a refused one leaves only this (and nothing else stored)."""
+
+    CHANNELS = [("pull", _("定时拉取")), ("api", _("接口报送"))]
+    source = models.ForeignKey(
+        DataSource, on_delete=models.CASCADE, related_name="attempts", verbose_name=_("数据来源")
+    )
+    period = models.CharField(_("数据期"), max_length=16)
+    channel = models.CharField(_("报送方式"), max_length=8, choices=CHANNELS)
+    outcome = models.CharField(_("结果"), max_length=16, choices=PULL_OUTCOMES)
+    endpoint = models.ForeignKey(
+        SourceEndpoint,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="attempts",
+        verbose_name=_("拉取接口"),
+    )
+    token = models.ForeignKey(
+        "api.ApiToken",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="attempts",
+        verbose_name=_("报送令牌"),
+    )
+    batch = models.ForeignKey(
+        ImportBatch,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="attempts",
+        verbose_name=_("导入批次"),
+    )
+    batch_key = models.CharField(_("批次号"), max_length=100, blank=True)
+    sha256 = models.CharField(_("内容哈希"), max_length=64, blank=True)
+    message = models.TextField(_("说明"), blank=True)
+    problems = models.JSONField(_("问题"), default=list, blank=True)
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("报送记录")
+        verbose_name_plural = pgettext_lazy("plural", "报送记录")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["source", "period", "outcome"], name="attempt_status")]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.period} {self.channel} {self.outcome}"

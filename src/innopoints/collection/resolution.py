@@ -64,6 +64,8 @@ def _audit(finding: Finding, user: Any) -> None:
 
 
 def _close(finding: Finding, status: str, user: Any, note: str) -> None:
+    if finding.enterprise_id is None and status != "dismissed":
+        raise ResolutionError(gettext("报送异常没有数值可采纳或更正，只能说明处理情况后关闭"))
     if finding.status != "open":
         raise ResolutionError(
             gettext("核验问题 %(pk)s 已处理（%(status)s）")

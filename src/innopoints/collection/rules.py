@@ -31,7 +31,14 @@ def owns_authorisation(user: Any, grant: Any) -> bool:
 
 @rules.predicate
 def governs_finding(user: Any, finding: Any) -> bool:
+    if finding is not None and finding.enterprise_id is None:  # a source's delivery problem
+        return access.governs_sources(user)
     return finding is not None and access.can_view_enterprise_file(user, finding.enterprise)
+
+
+@rules.predicate
+def governs_sources(user: Any) -> bool:
+    return access.governs_sources(user)
 
 
 @rules.predicate
@@ -46,3 +53,4 @@ rules.add_perm("collection.import_data", governs)
 rules.add_perm("collection.manage_authorisation", owns_authorisation)
 rules.add_perm("collection.resolve_finding", governs & governs_finding)
 rules.add_perm("collection.view_dispute", owns_dispute)
+rules.add_perm("collection.manage_source", governs & governs_sources)

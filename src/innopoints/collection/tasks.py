@@ -7,7 +7,7 @@ from typing import Any
 
 from celery import shared_task
 
-from innopoints.collection import background_imports, disputes
+from innopoints.collection import background_imports, disputes, pulls
 from innopoints.collection.models import ImportJob
 from innopoints.core.worker import takes_back
 
@@ -30,3 +30,9 @@ def take_back_imports(hostname: str) -> int:
 @shared_task(name=disputes.TASK)
 def remind_overdue_disputes() -> int:
     return disputes.remind_overdue()
+
+
+@shared_task(name=pulls.TASK)
+def pull_due_sources() -> int:
+    """The scheduled pulls that are due (beat, every few minutes): how many were tried."""
+    return len(pulls.pull_due())

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -11,7 +12,7 @@ from django.utils.translation import gettext, pgettext
 from innopoints.accounts import scope
 from innopoints.accounts.decorators import government_required, require
 from innopoints.audit.log import record
-from innopoints.collection import quality, resolution
+from innopoints.collection import access, quality, resolution
 from innopoints.collection.forms import ResolveForm
 from innopoints.collection.listings import FindingFilter, FindingTable, QualityTable
 from innopoints.collection.models import DataSource, Dispute, DisputeEvidence, FactValue, Finding
@@ -122,8 +123,11 @@ def resolve_finding(
 def findings(request: HttpRequest) -> HttpResponse:
     """The findings of the user's own enterprises (open ones unless another status is
     chosen), newest first: filtered, sorted, paged and exported (site/listing.py)."""
+    mine = scope.enterprise_filter(request.user)
+    if access.governs_sources(request.user):  # the sources' delivery findings too
+        mine |= Q(enterprise__isnull=True)
     query = (
-        Finding.objects.filter(scope.enterprise_filter(request.user))
+        Finding.objects.filter(mine)
         .select_related("enterprise", "batch__source", "responsible_source")
         .defer("batch__content", "batch__column_map")
         .order_by("-pk")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -12,7 +13,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from innopoints.accounts.models import Profile
-from innopoints.collection.demo import import_all, write_files
+from innopoints.collection import demo as collection_demo
+from innopoints.collection import pulls
+from innopoints.collection.demo import DemoFiles, import_all, write_files
 from innopoints.collection.models import ImportBatch
 from innopoints.scoring.execution import execute
 from innopoints.scoring.models import Run, SchemeVersion
@@ -162,8 +165,46 @@ def _self_registration(username: str, say: Callable[[str], None]) -> None:
         say(f"  self-registration ({division}): credit code {code}, legal representative {name}")
 
 
-def run_demo(n: int, serve: bool, port: int, say: Callable[[str], None], sso: Any = None) -> None:
-    """``sso``: the test OpenID Connect provider the platform was configured with (demo_sso)."""
+DeliverByApi = Callable[[Path, str, Any, Callable[[str], None]], bool]
+
+
+def _sources_that_connect(
+    files: DemoFiles, user: Any, deliver_by_api: DeliverByApi | None, say: Callable[[str], None]
+) -> None:
+    """The two sources that deliver by themselves: one by the data exchange API, one pulled on
+    a schedule from the endpoint the demo serves (the first pull now, then the beat's)."""
+    api_file = files.files[collection_demo.API_SOURCE]
+    if deliver_by_api is not None:
+        deliver_by_api(api_file, PERIOD, user, say)
+    else:  # no API in this process: the file as the others
+        import_all(DemoFiles(files.directory, {collection_demo.API_SOURCE: api_file}), PERIOD, user)
+    url = collection_demo.start_source_server(files.directory, PERIOD)
+    endpoint = collection_demo.configure_pull(url, PERIOD)
+    outcome = pulls.pull(endpoint)
+    say(f"{endpoint.source.name}: pulled from {url.replace('{period}', PERIOD)}: {outcome.message}")
+
+
+def _serve_pulled_source(say: Callable[[str], None]) -> None:
+    """A later start: the pulled source's endpoint again (on a new port) and, without a
+    broker, its scheduled pulls in this process."""
+    directory = settings.DATA_DIR / "demo-files"
+    if not directory.exists():
+        return
+    url = collection_demo.start_source_server(directory, PERIOD)
+    endpoint = collection_demo.configure_pull(url, PERIOD)
+    say(f"{endpoint.source.name} is pulled on a schedule from {url.replace('{period}', PERIOD)}")
+
+
+def run_demo(
+    n: int,
+    serve: bool,
+    port: int,
+    say: Callable[[str], None],
+    sso: Any = None,
+    deliver_by_api: DeliverByApi | None = None,
+) -> None:
+    """``sso``: the test OpenID Connect provider the platform was configured with (demo_sso);
+    ``deliver_by_api``: how the demo's API source delivers (api/demo.py)."""
     say(f"database: {settings.DATABASES['default']['NAME']}")
     call_command("migrate", interactive=False, verbosity=0)
     username, password = _admin_password()
@@ -172,6 +213,7 @@ def run_demo(n: int, serve: bool, port: int, say: Callable[[str], None], sso: An
             f"demo data for {PERIOD} are already imported; delete {settings.DATA_DIR} to start "
             "afresh"
         )
+        _serve_pulled_source(say)
     else:
         started = time.perf_counter()
         files = write_files(settings.DATA_DIR / "demo-files", n)
@@ -180,7 +222,10 @@ def run_demo(n: int, serve: bool, port: int, say: Callable[[str], None], sso: An
             f"{files.directory}"
         )
         user = get_user_model().objects.get(username=username)
-        import_all(files, PERIOD, user=user, report=say)
+        connecting = {collection_demo.API_SOURCE, collection_demo.PULLED_SOURCE}
+        by_file = {c: p for c, p in files.files.items() if c not in connecting}
+        import_all(DemoFiles(files.directory, by_file), PERIOD, user=user, report=say)
+        _sources_that_connect(files, user, deliver_by_api, say)
         say(f"imported everything in {time.perf_counter() - started:.1f} s")
     run = Run.objects.filter(period=PERIOD, status="done").first()
     if run is None:
@@ -224,7 +269,10 @@ def run_demo(n: int, serve: bool, port: int, say: Callable[[str], None], sso: An
         f"scoring runs: http://127.0.0.1:{port}/scoring/runs/ (latest: "
         f"http://127.0.0.1:{port}/scoring/runs/{run.pk}/)"
     )
+    say(f"data sources (API tokens, scheduled pulls): http://127.0.0.1:{port}/collection/sources/")
     if serve:
+        if not settings.CELERY_BROKER_URL:
+            collection_demo.pull_in_background()
         # static files through whitenoise, as in production (a path it does not serve, e.g.
         # /static/..%2f.., is then an ordinary 404), not Django's development file view
         call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, use_static_handler=False)

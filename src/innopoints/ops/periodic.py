@@ -4,6 +4,9 @@
 - ``nightly_matching``: the latest run with a published 积分榜 that has not been matched yet is
   matched against the catalogue (normally publishing starts it; this catches a publication
   whose job was lost, e.g. the broker was down).
+- ``flag_late_deliveries``: sources with nothing accepted for a period past its due day get a
+  verification finding and an e-mail to their contact (targets/deliveries.py ``flag_late``);
+  ``pull_sources`` runs the scheduled pulls that are due now (Celery beat: every 5 minutes).
 - ``expire_authorisations``: authorisations past their end date that were never revoked are
   closed out once: the enterprise and the institution get an inbox message, and the
   authorisation records when (access already ends with ``valid_to``: ``active_on``)."""
@@ -24,8 +27,10 @@ from innopoints.applications.models import Message, RunMatching
 from innopoints.audit.log import record
 from innopoints.collection.disputes import remind_overdue
 from innopoints.collection.models import Authorisation
-from innopoints.ops.schedule import EXPIRY, MATCHING
+from innopoints.collection.pulls import pull_due
+from innopoints.ops.schedule import EXPIRY, LATE_DELIVERIES, MATCHING
 from innopoints.scoring.models import Run
+from innopoints.targets.deliveries import flag_late
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +105,8 @@ JOBS = {
     "nightly_matching": nightly_matching,
     "expire_authorisations": expire_authorisations,
     "remind_overdue_disputes": remind_overdue,
+    "pull_sources": lambda: len(pull_due()),
+    "flag_late_deliveries": flag_late,
 }
 
 
@@ -111,3 +118,8 @@ def nightly_matching_task() -> int | None:
 @shared_task(name=EXPIRY)
 def expire_authorisations_task() -> int:
     return expire_authorisations()
+
+
+@shared_task(name=LATE_DELIVERIES)
+def flag_late_deliveries_task() -> int:
+    return flag_late()

@@ -18,6 +18,11 @@ REDISPATCH = "innopoints.jobs.redispatch"
 LENDING_REMINDERS = "innopoints.lending.remind_overdue"
 # reminders of enterprise disputes past their deadline (collection/disputes.py)
 DISPUTE_REMINDERS = "innopoints.collection.remind_overdue_disputes"
+# the sources' endpoints due for a scheduled pull (collection/pulls.py)
+PULLS = "innopoints.collection.pull_due_sources"
+# deliveries past their due day: a finding and an e-mail to the source (targets/deliveries.py)
+LATE_DELIVERIES = "innopoints.ops.flag_late_deliveries"
+PULL_EVERY_SECONDS = 300.0
 
 
 def beat_schedule() -> dict[str, dict[str, Any]]:
@@ -35,5 +40,7 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
             "task": DISPUTE_REMINDERS,
             "schedule": crontab(hour=hour, minute=45),
         },
+        "late-deliveries": {"task": LATE_DELIVERIES, "schedule": crontab(hour=hour, minute=50)},
+        "source-pulls": {"task": PULLS, "schedule": PULL_EVERY_SECONDS},
         "redispatch-waiting-jobs": {"task": REDISPATCH, "schedule": 60.0},
     }

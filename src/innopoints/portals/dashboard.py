@@ -19,7 +19,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Avg, Count, Max, Q
-from django.db.models.functions import Substr
+from django.db.models.functions import Coalesce, Substr
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -156,10 +156,14 @@ def _delivery_counts(period: str, prefix: str | None) -> dict[int, tuple[int, An
         .values_list("source")
         .annotate(n=Count("enterprise", distinct=True), last=Max("recorded_at"))
     )
+    # a finding's source: its batch's, else the one it is assigned to (a dispute of a missing
+    # value, a source's delivery problem)
     findings = dict(
         Finding.objects.filter(where, period=period, status="open")
+        .annotate(of_source=Coalesce("batch__source", "responsible_source"))
+        .filter(of_source__isnull=False)
         .order_by()
-        .values_list("batch__source")
+        .values_list("of_source")
         .annotate(n=Count("pk"))
     )
     counts = {

@@ -42,7 +42,13 @@ register_search(Role.ENTERPRISE, "portals:ent_search", _("查找本企业的页�
 group(
     GOVERNMENT,
     _("数据治理"),
-    ["portals:gov_import", "collection:quality", "collection:findings", "ops:jobs"],
+    [
+        "portals:gov_import",
+        "collection:sources",
+        "collection:quality",
+        "collection:findings",
+        "ops:jobs",
+    ],
 )
 # runs, the pools' rules and the public 公示 of the lists (objections answered there)
 group(

@@ -6,7 +6,12 @@ A source has delivered for a period in a division when an accepted import of tha
 that period (an ``ImportBatch``: a refused file leaves none) carried values for enterprises of
 that division; the first such batch's time is the delivery time. The counties a batch covered
 are counted once per batch (``BatchDivision``), so the board never groups a period's millions
-of values."""
+of values. A delivery that was refused (an API batch or a scheduled pull refused whole,
+``DeliveryAttempt``: nothing stored) makes a division that has nothing yet *refused*.
+
+This is the one reading of delivery status: the supervision board, the dashboard's
+timeliness, the data exchange's ``/exchange/status`` (a source reads its own) and the daily
+check of late deliveries (``flag_late``) all ask ``board``."""
 
 from __future__ import annotations
 
@@ -22,19 +27,21 @@ from django.utils.translation import gettext_lazy as _
 
 from innopoints.accounts import scope
 from innopoints.analysis.publication import official_run
-from innopoints.collection.models import DataSource, FactValue, ImportBatch
+from innopoints.collection.models import DataSource, DeliveryAttempt, FactValue, ImportBatch
+from innopoints.collection.pulls import raise_delivery_finding
 from innopoints.engine.stage import reference_date
 from innopoints.registry.models import Enterprise, Region
 from innopoints.targets.models import BatchDivision, DeliveryDeadline, WorkSummary
 
 DUE_MONTH_DAY = (6, 30)
 
-EXPECTED, RECEIVED, LATE, MISSING = "expected", "received", "late", "missing"
+EXPECTED, RECEIVED, LATE, MISSING, REFUSED = "expected", "received", "late", "missing", "refused"
 STATUS_LABELS = {
     EXPECTED: _("待报送"),
     RECEIVED: _("按时报送"),
     LATE: _("逾期报送"),
     MISSING: _("逾期未报"),
+    REFUSED: _("报送被拒收"),
 }
 
 
@@ -185,11 +192,28 @@ class Cell:
         return 0
 
 
-def status_of(due_on: dt.date, delivered_at: dt.datetime | None, today: dt.date) -> str:
-    """Received on time (by the end of the due day), received late, not received with the
-    day past (missing), or not received and not yet due (expected)."""
+def refused_sources(period: str) -> dict[int, dt.datetime]:
+    """Source id → when a delivery of it for the period was last refused whole (an API batch
+    or a pull the import refused; nothing of it was stored)."""
+    found: dict[int, dt.datetime] = {}
+    for source_id, at in DeliveryAttempt.objects.filter(
+        period=period, outcome="refused"
+    ).values_list("source_id", "at"):
+        if source_id not in found or at > found[source_id]:
+            found[source_id] = at
+    return found
+
+
+def status_of(
+    due_on: dt.date, delivered_at: dt.datetime | None, today: dt.date, refused: bool = False
+) -> str:
+    """Received on time (by the end of the due day), received late, not received because
+    what came was refused, not received with the day past (missing), or not received and not
+    yet due (expected)."""
     if delivered_at is not None:
         return RECEIVED if timezone.localdate(delivered_at) <= due_on else LATE
+    if refused:
+        return REFUSED
     return MISSING if today > due_on else EXPECTED
 
 
@@ -199,12 +223,13 @@ class Board:
     sources: list[DataSource]
     divisions: list[Region]
     cells: dict[tuple[int, str], Cell]
+    today: dt.date = dt.date.min
 
     def rows(self) -> list[tuple[Region, list[Cell]]]:
         return [(d, [self.cells[(s.pk, d.code)] for s in self.sources]) for d in self.divisions]
 
     def counts(self, division: Region | None = None) -> dict[str, int]:
-        tally = {EXPECTED: 0, RECEIVED: 0, LATE: 0, MISSING: 0}
+        tally = {EXPECTED: 0, RECEIVED: 0, LATE: 0, MISSING: 0, REFUSED: 0}
         for cell in self.cells.values():
             if division is None or cell.division.code == division.code:
                 tally[cell.status] += 1
@@ -212,24 +237,87 @@ class Board:
 
     def timeliness(self, division: Region) -> float | None:
         """Share (%) of the division's deliveries already due that came on time: received on
-        time ÷ (on time + late + missing); None while nothing is due."""
+        time ÷ (on time + late + missing + refused with the day past); None while nothing is
+        due."""
         tally = self.counts(division)
-        due = tally[RECEIVED] + tally[LATE] + tally[MISSING]
+        refused_due = sum(
+            1
+            for cell in self.cells.values()
+            if cell.division.code == division.code
+            and cell.status == REFUSED
+            and self.today > cell.due_on
+        )
+        due = tally[RECEIVED] + tally[LATE] + tally[MISSING] + refused_due
         return 100 * tally[RECEIVED] / due if due else None
 
 
-def board(divisions: Sequence[Region], period: str, today: dt.date | None = None) -> Board:
+def board(
+    divisions: Sequence[Region],
+    period: str,
+    today: dt.date | None = None,
+    sources: Sequence[DataSource] | None = None,
+) -> Board:
+    """The status of every source (``sources``, else all that deliver) in every division for
+    the period."""
     today = today or timezone.localdate()
-    sources = expected_sources()
+    sources = list(sources) if sources is not None else expected_sources()
     due = due_dates(sources, divisions, period)
     delivered = first_deliveries(period, divisions)
+    refused = refused_sources(period)
     cells = {}
     for source in sources:
         for division in divisions:
             key = (source.pk, division.code)
             at = delivered.get(key)
-            cells[key] = Cell(source, division, due[key], at, status_of(due[key], at, today))
-    return Board(period, sources, list(divisions), cells)
+            status = status_of(due[key], at, today, refused=source.pk in refused)
+            cells[key] = Cell(source, division, due[key], at, status)
+    return Board(period, sources, list(divisions), cells, today)
+
+
+def platform_divisions() -> list[Region]:
+    """The divisions the platform supervises as a whole (the home province's cities): those a
+    source's own status is reported by."""
+    province = home_province()
+    if province is None:
+        return []
+    return list(Region.objects.filter(parent=province).order_by("code"))
+
+
+def flag_late(today: dt.date | None = None) -> int:
+    """Every source with nothing accepted for a period whose province-wide due day passed
+    (within the last year) gets one finding of kind 「报送异常」 and an e-mail to its contact
+    (``pulls.raise_delivery_finding``, once per source and period); how many were raised."""
+    today = today or timezone.localdate()
+    province = home_province()
+    if province is None:
+        return 0
+    sources = expected_sources()
+    periods = set(known_periods()) | {default_period(today)}
+    raised = 0
+    for period in sorted(periods):
+        try:
+            due = due_dates(sources, [province], period)
+        except ValueError:
+            continue
+        received = set(
+            ImportBatch.objects.filter(period=period).values_list("source_id", flat=True)
+        )
+        for source in sources:
+            day = due[(source.pk, province.code)]
+            if source.pk in received or not (day < today <= day + dt.timedelta(days=365)):
+                continue
+            finding = raise_delivery_finding(
+                source,
+                period,
+                "delivery_late",
+                str(
+                    _("「%(source)s」%(period)s 的数据应于 %(day)s 前报送，至今未收到")
+                    % {"source": source.name, "period": period, "day": day.isoformat()}
+                ),
+                {"due_on": day.isoformat()},
+            )
+            raised += finding is not None
+    return raised
 
 
 def known_periods() -> list[str]:
