@@ -14,7 +14,8 @@ import time
 import numpy as np
 import polars as pl
 
-NAME = "innopoints_million"
+NAME = os.environ.get("INNOPOINTS_BENCH_DB", "innopoints_million")
+"""The database generated into (a helper on a shared machine names its own)."""
 
 
 def _fresh_database() -> str:
@@ -97,6 +98,8 @@ def _generate(n: int) -> dict[str, object]:
             frame.select(
                 "credit_code",
                 "name",
+                pl.lit("").alias("legal_representative"),
+                pl.lit("").alias("initials"),
                 "established",
                 pl.col("region").alias("region_id"),
                 pl.lit("2026-01-01 00:00:00+00").alias("created_at"),
