@@ -54,11 +54,9 @@ def enterprise_frame(run: Run) -> pl.DataFrame:
         query = query.filter(region__code__startswith=run.region.code_prefix())
     if run.qualifications:
         query = query.filter(qualifying(run.period, run.qualifications))
-    rows = list(query.values_list("id", "credit_code", "established", "region_id"))
-    frame = pl.DataFrame(
-        rows,
-        orient="row",
-        schema={
+    frame = bulk.read_frame(
+        query.order_by().values_list("id", "credit_code", "established", "region_id"),
+        {
             "enterprise_id": pl.Int64,
             "credit_code": pl.String,
             "established": pl.Date,
@@ -66,14 +64,11 @@ def enterprise_frame(run: Run) -> pl.DataFrame:
         },
     )
     through = Enterprise.industry_fields.through
-    links = pl.DataFrame(
-        list(
-            through.objects.order_by("enterprise_id", "industryfield_id").values_list(
-                "enterprise_id", "industryfield__name"
-            )
+    links = bulk.read_frame(
+        through.objects.order_by("enterprise_id", "industryfield_id").values_list(
+            "enterprise_id", "industryfield__name"
         ),
-        orient="row",
-        schema={"enterprise_id": pl.Int64, "industry": pl.String},
+        {"enterprise_id": pl.Int64, "industry": pl.String},
     ).unique("enterprise_id", keep="first")
     return frame.join(links, on="enterprise_id", how="left")
 
