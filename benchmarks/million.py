@@ -65,7 +65,16 @@ def main() -> None:
     figures["error"] = run.error[:500]
     figures["stages"] = run.report.get("timings_s", {})
     figures["results"] = Result.objects.filter(run=run).count()
+    figures["peak_rss_mb"] = _peak_rss_mb()  # the run's, when the data was not generated here
+    figures["load"] = [round(x, 1) for x in os.getloadavg()]
     print(json.dumps(figures))
+
+
+def _peak_rss_mb() -> float:
+    for line in open("/proc/self/status", encoding="ascii").read().splitlines():  # noqa: SIM115
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def _generate(n: int) -> dict[str, object]:
