@@ -134,3 +134,15 @@ def test_without_psql_the_values_come_through_psycopg(
     assert facts._psql_program() is None
     got = facts.latest_versions("2025", None, None).sort("id")
     assert got.equals(facts._latest(_orm_rows("2025", None, None)).sort("id"))
+
+
+def test_a_failing_psql_falls_back_to_psycopg(
+    committed_province: list[int], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "psql").symlink_to("/bin/false")  # found, but fails like a refused connection
+    monkeypatch.setenv("INNOPOINTS_PG_BIN", str(tmp_path))
+    assert facts._psql_program() == str(tmp_path / "psql")
+    if connection.vendor == "postgresql":
+        assert facts._psql_out("2025", None, None) is None
+    got = facts.latest_versions("2025", None, None).sort("id")
+    assert got.equals(facts._latest(_orm_rows("2025", None, None)).sort("id"))

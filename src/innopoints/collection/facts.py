@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 import os
 import shutil
 import subprocess
@@ -20,6 +21,8 @@ from django.utils import timezone
 
 from innopoints.collection.models import Authorisation, DataSource, FactValue, SourceField
 from innopoints.registry.models import Enterprise
+
+logger = logging.getLogger(__name__)
 
 CHUNK = 5000
 FACT_SCHEMA = {
@@ -110,7 +113,8 @@ def _psql_out(
     side, each in a transaction on the snapshot exported here, so all of them see the same
     data, as one COPY does. None when there is no psql (the caller reads through psycopg);
     only outside a transaction, since another session cannot see the caller's uncommitted
-    rows."""
+    rows. None too when psql fails (a connection it cannot make, say): logged, and read the
+    other way."""
     program = _psql_program()
     if program is None:
         return None
@@ -139,7 +143,7 @@ def _psql_out(
         for key, value in connection.get_connection_params().items()
         if key in _LIBPQ_KEYS and value not in (None, "")
     }
-    environment = dict(os.environ)
+    environment = {**os.environ, "PGCLIENTENCODING": "UTF8"}
     password = connection.settings_dict.get("PASSWORD")
     if password:
         environment["PGPASSWORD"] = str(password)
@@ -168,6 +172,8 @@ def _psql_out(
         ]
         with ThreadPoolExecutor(len(scripts)) as pool:
             outputs = list(pool.map(lambda script: _stream(command, environment, script), scripts))
+    if any(output is None for output in outputs):
+        return None  # psql could not connect or read (logged): the caller reads with psycopg
     frames = [
         pl.read_csv(
             io.BytesIO(output),
@@ -176,18 +182,19 @@ def _psql_out(
             schema_overrides=FACT_SCHEMA,
         )
         for output in outputs
-        if output
+        if output  # an empty slice sends nothing
     ]
     return pl.concat(frames) if frames else pl.DataFrame(schema=FACT_SCHEMA)
 
 
-def _stream(command: list[str], environment: dict[str, str], script: str) -> bytes:
+def _stream(command: list[str], environment: dict[str, str], script: str) -> bytes | None:
     finished = subprocess.run(
         command, input=script.encode(), capture_output=True, env=environment, check=False
     )
     if finished.returncode != 0:
         message = finished.stderr.decode(errors="replace").strip()
-        raise RuntimeError(f"psql could not read the values: {message}")
+        logger.warning("psql could not read the values, reading through psycopg: %s", message)
+        return None
     return finished.stdout
 
 
