@@ -7,7 +7,9 @@ import datetime as dt
 import hashlib
 import time
 import traceback
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -161,7 +163,9 @@ def _breakdown_blocks(
     fact_block = block_of_row[np.searchsorted(enterprise_ids, gathered.fact_enterprises)]
     by_block = np.lexsort((gathered.fact_ids, fact_block))
     ends = np.cumsum(np.bincount(fact_block, minlength=-(-len(order) // BLOCK_ROWS)))
-    for index, start in enumerate(range(0, len(order), BLOCK_ROWS)):
+
+    def block(index: int) -> tuple[int, int, bytes, bytes, bytes]:
+        start = index * BLOCK_ROWS
         rows = order[start : start + BLOCK_ROWS]
         matrix = np.empty((len(rows), len(columns)), dtype="<f8")
         for j, column in enumerate(columns):
@@ -169,7 +173,18 @@ def _breakdown_blocks(
         ids = enterprise_ids[rows].astype("<i8")
         first = ends[index - 1] if index else 0
         facts = gathered.fact_ids[by_block[first : ends[index]]]
-        yield run.pk, index, ids.tobytes(), matrix.tobytes(), Run.pack_fact_ids(facts)
+        return run.pk, index, ids.tobytes(), matrix.tobytes(), Run.pack_fact_ids(facts)
+
+    # built two at a time, a few blocks ahead of the COPY that sends them (zlib and numpy's
+    # gathers release the GIL), in order
+    with ThreadPoolExecutor(2) as pool:
+        ahead: deque[Future[tuple[int, int, bytes, bytes, bytes]]] = deque()
+        for index in range(-(-len(order) // BLOCK_ROWS)):
+            ahead.append(pool.submit(block, index))
+            if len(ahead) > 4:
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
 
 
 def _result_frame(run: Run, result: ScoreResult, table: pl.DataFrame) -> pl.DataFrame:
