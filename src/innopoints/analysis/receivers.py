@@ -30,20 +30,26 @@ def held_qualifications(enterprise_ids: list[int], year: int) -> pl.DataFrame:
 def evaluate_pools(run: Run, table: pl.DataFrame, result: ScoreResult, **_: Any) -> int:
     ids = table["enterprise_id"].to_list()
     frame = pool_inputs(table, result, held_qualifications(ids, period_year(run.period)))
+    pools = list(Pool.objects.all())
     parts = [
         members_frame(frame, pool.rule).select(
             pl.lit(pool.pk, dtype=pl.Int64).alias("pool"),
             pl.lit(run.pk, dtype=pl.Int64).alias("run"),
             pl.col("enterprise_id").cast(pl.Int64).alias("enterprise"),
         )
-        for pool in Pool.objects.all()
+        for pool in pools
     ]
     if not parts:
         return 0
     count = bulk.insert_frame(PoolMembership, pl.concat(parts))
-    # the references are checked here, set-wise (see PoolMembership)
-    broken = bulk.unmatched_references(PoolMembership, "enterprise", run=run)
-    broken += bulk.unmatched_references(PoolMembership, "pool", run=run)
+    # the references are checked here, set-wise (see PoolMembership); pool by pool, so that
+    # each check reads this run's rows through the (pool, run, enterprise) index instead of
+    # scanning the memberships of every run ever stored
+    broken = sum(
+        bulk.unmatched_references(PoolMembership, field, pool=pool, run=run)
+        for pool in pools
+        for field in ("enterprise", "pool")
+    )
     if broken:
         raise IntegrityError(f"{broken} pool memberships of run {run.pk} point at nothing")
     return count
