@@ -328,14 +328,21 @@ def _marked_parts(facts: pl.DataFrame, as_of: dt.date | None) -> Iterator[pl.Dat
         if not needs:
             yield part.with_columns(pl.lit(True).alias("authorised"))
             continue
-        allowed = pl.concat(
-            [
-                general,
-                grants.filter(pl.col("field_code") == field)
-                .select("enterprise_id", "source_id")
-                .with_columns(pl.lit(True).alias("_granted")),
-            ]
-        ).unique(["enterprise_id", "source_id"])
+        specific = grants.filter(pl.col("field_code") == field)
+        # grants for every field (scope empty, the usual case) are unique already: only a
+        # field some grants name needs the two lists merged
+        allowed = (
+            general
+            if specific.height == 0
+            else pl.concat(
+                [
+                    general,
+                    specific.select("enterprise_id", "source_id").with_columns(
+                        pl.lit(True).alias("_granted")
+                    ),
+                ]
+            ).unique(["enterprise_id", "source_id"])
+        )
         part = part.join(allowed, on=["enterprise_id", "source_id"], how="left")
         yield part.with_columns(
             (~pl.col("requires_authorisation") | pl.col("_granted").fill_null(False)).alias(
