@@ -6,6 +6,8 @@ uv run python -m benchmarks [--sizes 30000,100000] [--large] [--threads 1,2] [--
     [--only funnel --database-url postgres://postgres@127.0.0.1:5432]
     [--only search --database-url postgres://postgres@127.0.0.1:5432] [--only startup]
     [--only exchange] (a 30,000-row batch through the data-exchange API, --import-rows)
+    [--only growth] (engine and PostgreSQL platform run at 100k, 300k and, with --large, 1M;
+    fitted exponent, memory per enterprise: benchmarks.growth, databases kept for reuse)
 """
 
 from __future__ import annotations
@@ -429,6 +431,7 @@ def main() -> None:
             "startup",
             "search",
             "exchange",
+            "growth",
         ],
         action="append",
     )
@@ -501,6 +504,10 @@ def main() -> None:
         print_startup(args.repeat, results)
     if "search" in chosen:
         _print_search(args.database_url, max(args.repeat, 5), results)
+    if "growth" in chosen:
+        sizes = "100000,300000" + (",1000000" if args.large else "")
+        growth = [sys.executable, "-m", "benchmarks.growth", "--engine", sizes, "--run", sizes]
+        subprocess.run([*growth, "--repeat", str(min(args.repeat, 3))], check=True)
     if "exchange" in chosen:
         _print_exchange(args.import_rows, results)
     OUT.mkdir(exist_ok=True)

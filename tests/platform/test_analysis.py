@@ -15,10 +15,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from innopoints.analysis import boards, dossier, stats
+from innopoints.analysis import boards, dossier, pool_preview, stats
 from innopoints.analysis.models import Leaderboard, Pool, PoolMembership
 from innopoints.analysis.pools import RuleError, check_rule, members
 from innopoints.analysis.portrait import portrait
+from innopoints.analysis.receivers import held_qualifications
 from innopoints.collection.demo import import_all, write_files
 from innopoints.registry.models import Qualification
 from innopoints.scoring import execution
@@ -109,6 +110,28 @@ def test_pools_are_evaluated_with_the_run(scored: Run) -> None:
         )
     )
     assert tiers <= {"A", "B"}
+
+
+def test_qualifications_join_the_pool_inputs(scored: Run) -> None:
+    """Each enterprise's qualifications held in the run's year, as a list column (empty for
+    none), joined in without changing the table's order."""
+    results = list(Result.objects.filter(run=scored).order_by("pk")[:3])
+    first, second, third = (r.enterprise for r in results)
+    Qualification.objects.filter(enterprise__in=[first, second, third]).delete()
+    Qualification.objects.create(enterprise=first, kind="hitech", valid_from=2024)
+    Qualification.objects.create(enterprise=first, kind="gazelle", valid_from=2025, valid_to=2025)
+    Qualification.objects.create(enterprise=second, kind="sme", valid_from=2020, valid_to=2024)
+    Qualification.objects.create(enterprise=third, kind="sme", valid_from=2026)
+    ids = [third.pk, second.pk, first.pk, 10**9]
+    held = held_qualifications(ids, 2025)
+    assert held["enterprise_id"].to_list() == [first.pk]
+    assert sorted(held["qualifications"][0]) == ["gazelle", "hitech"]
+    pool_preview._frames.clear()  # built now, with these qualifications
+    frame = pool_preview.run_pool_frame(scored)  # the run's table, scored, pool_inputs
+    assert frame["enterprise_id"].is_sorted()
+    kinds = dict(zip(frame["enterprise_id"], frame["qualifications"].to_list(), strict=True))
+    assert [sorted(kinds[e.pk]) for e in (first, second, third)] == [["gazelle", "hitech"], [], []]
+    assert frame.height == scored.n_enterprises
 
 
 def test_pool_rules_by_hand() -> None:

@@ -85,9 +85,10 @@ def expression(rule: dict[str, Any], columns: set[str]) -> pl.Expr:
 
 
 def pool_inputs(
-    table: pl.DataFrame, result: ScoreResult, qualifications: dict[int, list[str]]
+    table: pl.DataFrame, result: ScoreResult, qualifications: pl.DataFrame
 ) -> pl.DataFrame:
-    """One row per enterprise with every field a rule may name."""
+    """One row per enterprise with every field a rule may name; ``qualifications`` is
+    (enterprise_id, qualifications: the kinds held) for those holding any."""
     derived = {code: ind.value for code, ind in result.indicators.items()}
     n_ranked = max(result.n_ranked, 1)
     frame = table.with_columns(
@@ -110,18 +111,23 @@ def pool_inputs(
             .then(pl.col("hitech_revenue") / pl.col("revenue") * 100)
             .alias("hitech_share")
         )
-    held = pl.Series(
-        "qualifications",
-        [qualifications.get(e, []) for e in frame["enterprise_id"].to_list()],
-        dtype=pl.List(pl.String),
+    held = qualifications.select(
+        pl.col("enterprise_id").cast(frame.schema["enterprise_id"]),
+        pl.col("qualifications").cast(pl.List(pl.String)),
     )
-    return frame.with_columns(held)
+    return frame.join(held, on="enterprise_id", how="left", maintain_order="left").with_columns(
+        pl.col("qualifications").fill_null(pl.lit([], dtype=pl.List(pl.String)))
+    )
+
+
+def members_frame(frame: pl.DataFrame, rule: dict[str, Any]) -> pl.DataFrame:
+    """The rows of ``frame`` the rule admits."""
+    check_rule(rule)
+    return frame.filter(expression(rule, set(frame.columns)))
 
 
 def members(frame: pl.DataFrame, rule: dict[str, Any]) -> list[int]:
-    check_rule(rule)
-    chosen = frame.filter(expression(rule, set(frame.columns)))
-    return chosen["enterprise_id"].to_list()
+    return list(members_frame(frame, rule)["enterprise_id"].to_list())
 
 
 def period_year(period: str) -> int:

@@ -12,6 +12,7 @@ from typing import Any
 
 import polars as pl
 from django.db import connection, models
+from django.db.models import QuerySet
 
 
 def prepare(model: type[models.Model], column: str, value: Any) -> Any:
@@ -92,6 +93,25 @@ def insert_frame(model: type[models.Model], frame: pl.DataFrame, chunk: int = 20
             part.write_csv(buffer, include_header=False, quote_style="non_numeric")
             copy.write(buffer.getvalue())
     return frame.height
+
+
+def read_frame(query: QuerySet[Any], schema: dict[str, Any]) -> pl.DataFrame:
+    """The rows of a ``values_list`` queryset as a polars frame with ``schema`` (its columns in
+    order): on PostgreSQL streamed by COPY as CSV and parsed by polars (a million rows in about
+    a second, where the ORM makes a tuple and converts each value in Python, ten times as long);
+    elsewhere through the ORM."""
+    if connection.vendor != "postgresql":
+        return pl.DataFrame(list(query), orient="row", schema=schema)
+    sql, params = query.query.sql_with_params()
+    buffer = io.BytesIO()
+    copy_sql = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"
+    with connection.cursor() as cursor, cursor.cursor.copy(copy_sql, params) as copy:
+        for chunk in copy:
+            buffer.write(chunk)
+    if buffer.tell() == 0:
+        return pl.DataFrame(schema=schema)
+    buffer.seek(0)
+    return pl.read_csv(buffer, has_header=False, new_columns=list(schema), schema_overrides=schema)
 
 
 def unmatched_references(model: type[models.Model], field: str, **where: Any) -> int:

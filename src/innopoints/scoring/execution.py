@@ -7,7 +7,9 @@ import datetime as dt
 import hashlib
 import time
 import traceback
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,11 +56,9 @@ def enterprise_frame(run: Run) -> pl.DataFrame:
         query = query.filter(region__code__startswith=run.region.code_prefix())
     if run.qualifications:
         query = query.filter(qualifying(run.period, run.qualifications))
-    rows = list(query.values_list("id", "credit_code", "established", "region_id"))
-    frame = pl.DataFrame(
-        rows,
-        orient="row",
-        schema={
+    frame = bulk.read_frame(
+        query.order_by().values_list("id", "credit_code", "established", "region_id"),
+        {
             "enterprise_id": pl.Int64,
             "credit_code": pl.String,
             "established": pl.Date,
@@ -66,14 +66,11 @@ def enterprise_frame(run: Run) -> pl.DataFrame:
         },
     )
     through = Enterprise.industry_fields.through
-    links = pl.DataFrame(
-        list(
-            through.objects.order_by("enterprise_id", "industryfield_id").values_list(
-                "enterprise_id", "industryfield__name"
-            )
+    links = bulk.read_frame(
+        through.objects.order_by("enterprise_id", "industryfield_id").values_list(
+            "enterprise_id", "industryfield__name"
         ),
-        orient="row",
-        schema={"enterprise_id": pl.Int64, "industry": pl.String},
+        {"enterprise_id": pl.Int64, "industry": pl.String},
     ).unique("enterprise_id", keep="first")
     return frame.join(links, on="enterprise_id", how="left")
 
@@ -166,7 +163,9 @@ def _breakdown_blocks(
     fact_block = block_of_row[np.searchsorted(enterprise_ids, gathered.fact_enterprises)]
     by_block = np.lexsort((gathered.fact_ids, fact_block))
     ends = np.cumsum(np.bincount(fact_block, minlength=-(-len(order) // BLOCK_ROWS)))
-    for index, start in enumerate(range(0, len(order), BLOCK_ROWS)):
+
+    def block(index: int) -> tuple[int, int, bytes, bytes, bytes]:
+        start = index * BLOCK_ROWS
         rows = order[start : start + BLOCK_ROWS]
         matrix = np.empty((len(rows), len(columns)), dtype="<f8")
         for j, column in enumerate(columns):
@@ -174,7 +173,18 @@ def _breakdown_blocks(
         ids = enterprise_ids[rows].astype("<i8")
         first = ends[index - 1] if index else 0
         facts = gathered.fact_ids[by_block[first : ends[index]]]
-        yield run.pk, index, ids.tobytes(), matrix.tobytes(), Run.pack_fact_ids(facts)
+        return run.pk, index, ids.tobytes(), matrix.tobytes(), Run.pack_fact_ids(facts)
+
+    # built two at a time, a few blocks ahead of the COPY that sends them (zlib and numpy's
+    # gathers release the GIL), in order
+    with ThreadPoolExecutor(2) as pool:
+        ahead: deque[Future[tuple[int, int, bytes, bytes, bytes]]] = deque()
+        for index in range(-(-len(order) // BLOCK_ROWS)):
+            ahead.append(pool.submit(block, index))
+            if len(ahead) > 4:
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
 
 
 def _result_frame(run: Run, result: ScoreResult, table: pl.DataFrame) -> pl.DataFrame:
