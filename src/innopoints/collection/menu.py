@@ -13,4 +13,9 @@ register(
     "collection:findings",
     order=40,
 )
-register((Role.ADMIN, Role.GOVERNMENT), _("数据来源"), "collection:sources", order=45)
+register(
+    (Role.ADMIN, Role.GOVERNMENT),
+    pgettext_lazy("plural", "数据来源"),
+    "collection:sources",
+    order=45,
+)

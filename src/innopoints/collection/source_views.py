@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.views.decorators.http import require_POST
 
 from innopoints.accounts.decorators import government_required, require
@@ -33,7 +33,7 @@ def sources(request: HttpRequest) -> HttpResponse:
         request,
         "collection/sources.html",
         {
-            "title": gettext("数据来源"),
+            "title": pgettext("plural", "数据来源"),
             "rows": rows,
             "may_edit": governs_sources(request.user),
         },
