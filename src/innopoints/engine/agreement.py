@@ -14,6 +14,7 @@ from fractions import Fraction
 import numpy as np
 
 from innopoints.engine.columns import BoolArray, FloatArray, IntArray
+from innopoints.engine.ordering import ascending_order
 from innopoints.engine.rank import average_ranks
 
 
@@ -112,7 +113,7 @@ class PrimaryReading:
         self.share = share
         n = primary.shape[0]
         if ascending is None and n:
-            ascending = np.argsort(primary)
+            ascending = ascending_order(primary)
         self.ranks = average_ranks(primary, ascending) if n >= 2 else None
         self.cut = top_count(share, n) if n else 0
         self.top = in_top(primary, self.cut, ascending) if n else None
@@ -121,7 +122,7 @@ class PrimaryReading:
         """One alternative's ρ and top overlap, from one sort of its totals."""
         if self.top is None:
             return MethodAgreement(name, spearman(self.primary, other), None)
-        ascending = np.argsort(other)
+        ascending = ascending_order(other)
         other_ranks = average_ranks(other, ascending) if other.shape[0] >= 2 else None
         rho = spearman(self.primary, other, self.ranks, other_ranks)
         in_other = in_top(other, self.cut, ascending)

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from innopoints.engine.columns import FloatArray, IntArray
+from innopoints.engine.ordering import ascending_order
 from innopoints.engine.scheme import Band, Goalpost, Indicator
 
 GroupIndex = npt.NDArray[np.int8]
@@ -128,14 +129,14 @@ def _select_into(
 
 
 def _argsort_zero_inflated(values: FloatArray) -> IntArray:
-    """argsort, with the zeros (most of many count columns) placed without sorting them.
-    NaN must be absent: numpy's fast sorts fall back to a slow path when they meet one."""
+    """An ascending order (engine/ordering.py), with the zeros (most of many count columns)
+    placed without sorting them. NaN must be absent."""
     zero = values == 0
     n_zero = int(np.count_nonzero(zero))
     if n_zero < values.shape[0] // 8:
-        return np.argsort(values)
+        return ascending_order(values)
     nonzero = np.flatnonzero(~zero)
-    nonzero = nonzero[np.argsort(values[nonzero])]
+    nonzero = nonzero[ascending_order(values[nonzero])]
     n_negative = int(np.searchsorted(values[nonzero], 0.0))
     return np.concatenate([nonzero[:n_negative], np.flatnonzero(zero), nonzero[n_negative:]])
 

@@ -11,6 +11,7 @@ import numpy.typing as npt
 import polars as pl
 
 from innopoints.engine.columns import BoolArray, FloatArray, IntArray
+from innopoints.engine.ordering import ascending_order
 from innopoints.engine.scheme import TierRule
 
 NO_TIER = -1
@@ -34,7 +35,7 @@ class Ranking:
         self.n = values.shape[0]
         self.rows = np.flatnonzero(include)
         self.values = values[self.rows]
-        order = np.argsort(-self.values)
+        order = ascending_order(-self.values)
         self.order = order
         self.sorted_values = self.values[order]
 
@@ -82,7 +83,7 @@ def average_ranks(values: FloatArray, order: IntArray | None = None) -> FloatArr
     an ascending order of ``values`` already at hand (any order of ties gives the same ranks)."""
     n = values.shape[0]
     if order is None:
-        order = np.argsort(values)
+        order = ascending_order(values)
     ordered = values[order]
     position = np.arange(n)
     starts = np.empty(n, dtype=bool)
