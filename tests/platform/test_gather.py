@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 from django.db import connection, transaction
+from hypothesis import given
+from hypothesis import strategies as st
 
 from innopoints.collection import facts
 from innopoints.collection.demo import import_all, write_files
@@ -146,3 +149,25 @@ def test_a_failing_psql_falls_back_to_psycopg(
         assert facts._psql_out("2025", None, None) is None
     got = facts.latest_versions("2025", None, None).sort("id")
     assert got.equals(facts._latest(_orm_rows("2025", None, None)).sort("id"))
+
+
+@given(
+    ids=st.sets(st.integers(0, 5000), min_size=1, max_size=300),
+    picks=st.lists(st.integers(0, 10**6), max_size=200),
+)
+def test_positions_by_lookup_or_search_are_the_binary_search(
+    ids: set[int], picks: list[int]
+) -> None:
+    """Dense ids (a lookup table) and sparse ones (a binary search) give each id's index."""
+    ascending = np.array(sorted(ids), dtype=np.int64)
+    wanted = ascending[np.array(picks, dtype=np.int64) % ascending.size]
+    found = execution.positions_in(ascending, wanted)
+    assert (ascending[found] == wanted).all()
+    assert (found == np.searchsorted(ascending, wanted)).all()
+
+
+def test_positions_by_hand() -> None:
+    dense = np.array([1, 2, 5, 9], dtype=np.int64)  # a lookup table of 10 entries
+    sparse = np.array([3, 10**9], dtype=np.int64)  # a binary search
+    assert execution.positions_in(dense, np.array([9, 1, 5, 5])).tolist() == [3, 0, 2, 2]
+    assert execution.positions_in(sparse, np.array([10**9, 3])).tolist() == [1, 0]

@@ -373,15 +373,22 @@ def effective(
     version, skipping values whose required authorisation is missing when asked to. The best
     is the lowest priority, then the highest version, then the lowest source id; only a field
     that several sources deliver needs choosing, and then per enterprise."""
-    key = pl.col("priority") * 2**40 - pl.col("version") * 2**20 + pl.col("source_id")
-    chosen = []
-    for part in _marked_parts(facts, as_of):
-        rows = part.filter(pl.col("authorised")) if authorised_only else part
-        several = rows["source_id"].n_unique() > 1
-        chosen.append(rows.filter(key == key.min().over("enterprise_id")) if several else rows)
+    chosen = list(effective_parts(facts, authorised_only=authorised_only, as_of=as_of))
     if not chosen:
         return with_priority_and_authorisation(facts, as_of)
     return pl.concat(chosen)
+
+
+def effective_parts(
+    facts: pl.DataFrame, *, authorised_only: bool = True, as_of: dt.date | None = None
+) -> Iterator[pl.DataFrame]:
+    """``effective`` a field at a time (at most one row per enterprise in each part), for a
+    caller that wants the fields as columns without a long frame to pivot."""
+    key = pl.col("priority") * 2**40 - pl.col("version") * 2**20 + pl.col("source_id")
+    for part in _marked_parts(facts, as_of):
+        rows = part.filter(pl.col("authorised")) if authorised_only else part
+        several = rows["source_id"].n_unique() > 1
+        yield rows.filter(key == key.min().over("enterprise_id")) if several else rows
 
 
 def wide(long: pl.DataFrame) -> pl.DataFrame:
