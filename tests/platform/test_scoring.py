@@ -361,6 +361,8 @@ def test_input_fact_ids_round_trip_in_both_stored_formats() -> None:
     ids = np.array([907, 3, 15, 2**40, 16], dtype=np.int64)
     packed = Run.pack_fact_ids(ids)
     assert packed.startswith(b"D1")
+    gaps = np.frombuffer(zlib.decompress(packed[2:]), dtype="<i8")
+    assert gaps.tolist() == [3, 12, 1, 891, 2**40 - 907]
     assert Run(input_fact_ids=packed).fact_ids().tolist() == [3, 15, 16, 907, 2**40]
     older = zlib.compress(np.sort(ids).tobytes(), 6)  # how runs were stored before
     assert Run(input_fact_ids=older).fact_ids().tolist() == [3, 15, 16, 907, 2**40]

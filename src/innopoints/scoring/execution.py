@@ -31,7 +31,7 @@ from innopoints.engine.scheme import Scheme
 from innopoints.engine.stage import reference_date
 from innopoints.registry.models import Enterprise, Qualification, held_in
 from innopoints.scoring.coverage import division_coverage
-from innopoints.scoring.models import BLOCK_ROWS, Result, ResultBlock, Run
+from innopoints.scoring.models import BLOCK_ROWS, Result, ResultBlock, Run, ascending_ids
 from innopoints.scoring.signals import run_scored
 
 
@@ -466,7 +466,7 @@ def _digest(fingerprint: str, period: str, fact_ids: np.ndarray, table: pl.DataF
     """Same scheme, period, values and enterprises → same digest (and same results)."""
     hasher = hashlib.sha256()
     hasher.update(f"{fingerprint}|{period}|".encode())
-    hasher.update(np.sort(fact_ids).astype(np.int64).tobytes())
+    hasher.update(ascending_ids(fact_ids).tobytes())
     hasher.update(table["enterprise_id"].to_numpy().astype(np.int64).tobytes())
     return hasher.hexdigest()
 

@@ -10,6 +10,7 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
+import polars as pl
 from django.conf import settings
 from django.db import models
 from django.db.models import BinaryField
@@ -205,10 +206,19 @@ class Run(models.Model):
 
     @staticmethod
     def pack_fact_ids(ids: np.ndarray[Any, np.dtype[np.int64]]) -> bytes:
-        """Sorted ids as zlib-compressed gaps: a national run's 29 M ids in 1.3 MB and 1.5 s,
+        """Sorted ids as zlib-compressed gaps: a national run's 29 M ids in a few MB and under a second,
         where the ids themselves took 44 MB and 13 s."""
-        gaps = np.diff(np.sort(ids).astype(np.int64), prepend=np.int64(0))
-        return DELTA_IDS + zlib.compress(gaps.astype("<i8").tobytes(), 1)
+        ascending = ascending_ids(ids)
+        gaps = np.empty_like(ascending)
+        gaps[:1] = ascending[:1]
+        np.subtract(ascending[1:], ascending[:-1], out=gaps[1:])
+        return DELTA_IDS + zlib.compress(gaps.astype("<i8", copy=False).tobytes(), 1)
+
+
+def ascending_ids(ids: np.ndarray[Any, np.dtype[Any]]) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """The ids sorted, as int64: polars sorts a national run's 29 M ids in 0.1 s, numpy in
+    0.65 s."""
+    return pl.Series(ids, dtype=pl.Int64).sort().to_numpy()
 
 
 LARGE_RUN_FIELDS = ("run__input_fact_ids", "run__ranked_totals")
