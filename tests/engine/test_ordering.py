@@ -1,17 +1,24 @@
-"""engine/ordering.py: an ascending order of floats (polars' sort), as np.argsort reads."""
+"""engine/ordering.py: an ascending order of floats (numpy's or polars' sort, by CPU), as
+np.argsort reads; both sorts are checked whichever this CPU uses."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from innopoints.engine.normalise import count_below, sort_reference
-from innopoints.engine.ordering import ascending_order
+from innopoints.engine.ordering import ascending_order, by_numpy, by_polars
+
+SORTS = pytest.mark.parametrize("ascending_order", [by_numpy, by_polars, ascending_order])
 
 
-def test_a_small_column_in_ascending_order_with_nan_last() -> None:
+@SORTS
+def test_a_small_column_in_ascending_order_with_nan_last(ascending_order: Callable) -> None:
     values = np.array([3.0, -1.0, np.nan, 0.0, 3.0, 2.5])
     order = ascending_order(values)
     assert order.dtype == np.int64
@@ -20,7 +27,8 @@ def test_a_small_column_in_ascending_order_with_nan_last() -> None:
     assert order[2] == 5 and order[5] == 2
 
 
-def test_an_empty_column() -> None:
+@SORTS
+def test_an_empty_column(ascending_order: Callable) -> None:
     assert ascending_order(np.zeros(0)).tolist() == []
 
 
@@ -32,9 +40,11 @@ def test_an_empty_column() -> None:
     )
 )
 def test_the_order_gives_numpys_sorted_values(values: np.ndarray) -> None:
-    order = ascending_order(values)
-    assert sorted(order.tolist()) == list(range(values.shape[0]))
-    np.testing.assert_array_equal(values[order], np.sort(values))
+    for sort in (by_numpy, by_polars):
+        order = sort(values)
+        assert order.dtype == np.int64
+        assert sorted(order.tolist()) == list(range(values.shape[0]))
+        np.testing.assert_array_equal(values[order], np.sort(values))
 
 
 @given(arrays(np.float64, st.integers(1, 300), elements=st.integers(-3, 3).map(float)))

@@ -206,8 +206,8 @@ class Run(models.Model):
 
     @staticmethod
     def pack_fact_ids(ids: np.ndarray[Any, np.dtype[np.int64]]) -> bytes:
-        """Sorted ids as zlib-compressed gaps: a national run's 29 M ids in a few MB and under a second,
-        where the ids themselves took 44 MB and 13 s."""
+        """Sorted ids as zlib-compressed gaps: a national run's 29 M ids in a few MB and under
+        a second, where the ids themselves took 44 MB and 13 s."""
         ascending = ascending_ids(ids)
         gaps = np.empty_like(ascending)
         gaps[:1] = ascending[:1]
