@@ -67,7 +67,7 @@ def sort_reference(value: FloatArray, group: GroupIndex, n_groups: int) -> list[
     for g in range(n_groups):
         rows = np.flatnonzero(present if n_groups == 1 else present & (group == g))
         values = value[rows]
-        order = _argsort_zero_inflated(values)
+        order = _ascending_zero_inflated(values)
         references.append(SortedReference(rows[order], values[order]))
     return references
 
@@ -83,7 +83,7 @@ def select_reference(value: FloatArray, group: GroupIndex, n_groups: int) -> lis
 def select(values: FloatArray, ks: list[int]) -> FloatArray:
     """``np.sort(values)[ks]`` by selection: O(n) per distinct k, no full sort. NaN must be
     absent. The zeros (most of many count columns, where selection slows down on ties) are
-    counted, not selected, and taken in row order, as ``_argsort_zero_inflated`` places them."""
+    counted, not selected, and taken in row order, as ``_ascending_zero_inflated`` places them."""
     out = np.empty(len(ks), dtype=np.float64)
     zero = values == 0
     n_zero = int(np.count_nonzero(zero))
@@ -128,7 +128,7 @@ def _select_into(
         out[j] = found[k]
 
 
-def _argsort_zero_inflated(values: FloatArray) -> IntArray:
+def _ascending_zero_inflated(values: FloatArray) -> IntArray:
     """An ascending order (engine/ordering.py), with the zeros (most of many count columns)
     placed without sorting them. NaN must be absent."""
     zero = values == 0
