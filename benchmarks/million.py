@@ -1,6 +1,8 @@
 """The national-scale run: 1,000,000 enterprises generated straight into a fresh PostgreSQL
 database (COPY, no import checks: the import path is measured elsewhere), then one Sichuan run
 from the database to stored results. ``uv run python -m benchmarks.million [N]``; prints JSON.
+``--reuse`` runs again on the generated database; ``--changed=0.01`` first adds a month of
+imports (new versions for 1 % of the enterprises, 0.1 % of the grants revoked).
 Needs about 15 GB of disk and several minutes to generate."""
 
 from __future__ import annotations
@@ -56,6 +58,9 @@ def main() -> None:
     figures: dict[str, object] = {"n": n}
     if not reuse:
         figures |= _generate(n)
+    changed = next((float(a.split("=")[1]) for a in sys.argv if a.startswith("--changed=")), 0.0)
+    if changed:
+        figures["changed"] = _month_of_imports(changed)
     version = SchemeVersion.objects.get(scheme_id="sichuan-2025", version="1")
     run = Run.objects.create(period="2025", scheme_version=version)
     start = time.perf_counter()
@@ -68,6 +73,31 @@ def main() -> None:
     figures["peak_rss_mb"] = _peak_rss_mb()  # the run's, when the data was not generated here
     figures["load"] = [round(x, 1) for x in os.getloadavg()]
     print(json.dumps(figures))
+
+
+def _month_of_imports(share: float) -> dict[str, int]:
+    """What arrives between two runs: new versions of two values of ``share`` of the
+    enterprises, and a tenth as many tax authorisations revoked (``--changed=0.01``)."""
+    from django.db import connection  # noqa: PLC0415
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO collection_factvalue (enterprise_id, period, field_code, value, "
+            "source_id, version, recorded_at, reason) SELECT enterprise_id, period, field_code, "
+            "value * 1.1, source_id, version + 1, now(), '重报' FROM collection_factvalue AS f "
+            "WHERE period = '2025' AND field_code IN ('revenue', 'employees') AND random() < %s "
+            "AND NOT EXISTS (SELECT FROM collection_factvalue AS g WHERE g.enterprise_id = "
+            "f.enterprise_id AND g.period = f.period AND g.field_code = f.field_code "
+            "AND g.source_id = f.source_id AND g.version > f.version)",
+            [share],
+        )
+        values = cursor.rowcount
+        cursor.execute(
+            "UPDATE collection_authorisation SET revoked_at = now() "
+            "WHERE revoked_at IS NULL AND random() < %s",
+            [share / 10],
+        )
+        return {"values": values, "revoked": cursor.rowcount}
 
 
 def _peak_rss_mb() -> float:

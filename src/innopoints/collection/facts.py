@@ -4,6 +4,7 @@ effective value of every fact (the one scoring uses)."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import logging
 import os
@@ -300,12 +301,26 @@ def _copy_authorisations(
     return pl.read_csv(buffer, has_header=False, new_columns=list(schema), schema_overrides=schema)
 
 
-def _marked_parts(facts: pl.DataFrame, as_of: dt.date | None) -> Iterator[pl.DataFrame]:
+def rules_digest() -> str:
+    """A digest of what decides between sources (priorities, which need authorisation, which
+    are manual corrections): values chosen under other rules must be chosen again."""
+    table = priorities().sort("source_id", "field_code")
+    hasher = hashlib.sha256()
+    hasher.update(table.write_csv().encode())
+    hasher.update(repr(sorted(manual_source_ids())).encode())
+    return hasher.hexdigest()
+
+
+def _marked_parts(
+    facts: pl.DataFrame, as_of: dt.date | None, grants: pl.DataFrame | None = None
+) -> Iterator[pl.DataFrame]:
     """The facts field by field (so that every join is on integer keys of one field's rows),
-    each with ``priority`` (manual corrections 0) and ``authorised``."""
+    each with ``priority`` (manual corrections 0) and ``authorised``; ``grants`` are
+    ``active_authorisations(as_of)`` when the caller has read them already."""
     manual = set(manual_source_ids())
     table = priorities()
-    grants = active_authorisations(as_of)
+    if grants is None:
+        grants = active_authorisations(as_of)
     general = (
         grants.filter(pl.col("field_code").is_null())
         .select("enterprise_id", "source_id")
@@ -380,12 +395,16 @@ def effective(
 
 
 def effective_parts(
-    facts: pl.DataFrame, *, authorised_only: bool = True, as_of: dt.date | None = None
+    facts: pl.DataFrame,
+    *,
+    authorised_only: bool = True,
+    as_of: dt.date | None = None,
+    grants: pl.DataFrame | None = None,
 ) -> Iterator[pl.DataFrame]:
     """``effective`` a field at a time (at most one row per enterprise in each part), for a
     caller that wants the fields as columns without a long frame to pivot."""
     key = pl.col("priority") * 2**40 - pl.col("version") * 2**20 + pl.col("source_id")
-    for part in _marked_parts(facts, as_of):
+    for part in _marked_parts(facts, as_of, grants):
         rows = part.filter(pl.col("authorised")) if authorised_only else part
         several = rows["source_id"].n_unique() > 1
         yield rows.filter(key == key.min().over("enterprise_id")) if several else rows

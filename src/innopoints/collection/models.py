@@ -675,3 +675,51 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.period} {self.channel} {self.outcome}"
+
+
+class KeptValues(models.Model):
+    """The effective value of every (enterprise, field) of a period as the last full-scope run
+    found it, kept so that the next run reads these instead of every version of every value
+    (a national period holds 29 M values): it re-derives only the enterprises that have a value
+    recorded since (``fact_watermark``) or whose authorisations differ from ``grants``, and
+    starts over when the source priorities change (``rules``). Derived data: dropping it only
+    makes the next run slower. See ``collection.kept_values``."""
+
+    period = models.CharField(_("数据期"), max_length=16, unique=True)
+    fact_watermark = models.BigIntegerField(
+        _("已含数值编号上限"), help_text=_("编号不大于此数的数值均已计入")
+    )
+    rules = models.CharField(_("来源优先级摘要"), max_length=64)
+    grants = models.BinaryField(_("在效授权"))
+    generation = models.PositiveBigIntegerField(
+        _("版次"), default=1, help_text=_("每次更新加一：据旧版次所做的更新不再写入")
+    )
+    built_at = models.DateTimeField(_("更新时间"))
+
+    class Meta:
+        verbose_name = _("有效数值快照")
+        verbose_name_plural = pgettext_lazy("plural", "有效数值快照")
+
+    def __str__(self) -> str:
+        return f"{self.period} ≤ {self.fact_watermark}"
+
+
+class KeptField(models.Model):
+    """One field's effective values in a ``KeptValues``: (enterprise, value id, value) as an
+    Arrow IPC stream."""
+
+    kept = models.ForeignKey(
+        KeptValues, on_delete=models.CASCADE, related_name="fields", verbose_name=_("快照")
+    )
+    field_code = models.CharField(_("指标代码"), max_length=64)
+    data = models.BinaryField(_("数值"))
+
+    class Meta:
+        verbose_name = _("有效数值快照（指标）")
+        verbose_name_plural = pgettext_lazy("plural", "有效数值快照（指标）")
+        constraints = [
+            models.UniqueConstraint(fields=["kept", "field_code"], name="kept_field_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kept} {self.field_code}"

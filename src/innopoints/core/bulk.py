@@ -57,7 +57,8 @@ def insert_binary_rows(
     quote = connection.ops.quote_name
     fields = [meta.get_field(c) for c in columns]
     column_sql = ", ".join(quote(f.column) for f in fields)  # type: ignore[union-attr]
-    types = [f.db_type(connection) for f in fields]  # type: ignore[union-attr]
+    # the type's name without its modifier: varchar(64) is sent as a varchar
+    types = [f.db_type(connection).split("(")[0] for f in fields]  # type: ignore[union-attr]
     count = 0
     sql = f"COPY {quote(meta.db_table)} ({column_sql}) FROM STDIN WITH (FORMAT binary)"
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:

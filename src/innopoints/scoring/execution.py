@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from innopoints.collection import facts as fact_tables
+from innopoints.collection import kept_values
 from innopoints.core import bulk
 from innopoints.core.faults import pause_point
 from innopoints.engine import ENGINE_VERSION, InputError, score
@@ -89,19 +89,17 @@ def engine_table(
     and their enterprises, and counts of enterprises left out (with the reason)."""
     enterprises = enterprise_frame(run).sort("enterprise_id")
     ids = enterprises["enterprise_id"].to_numpy()
-    latest = fact_tables.latest_versions(
-        run.period, None, ids.tolist() if run.region is not None else None
-    )
+    fields = kept_values.effective_fields(run.period, ids if run.region is not None else None)
     columns, positions, fact_ids = [], [], []
     members = enterprises["enterprise_id"].implode()
-    for chosen in fact_tables.effective_parts(latest, authorised_only=True):
-        part = chosen.filter(pl.col("enterprise_id").is_in(members))
+    for code in sorted(fields):
+        part = fields[code].filter(pl.col("enterprise_id").is_in(members))
         if part.height == 0:
             continue
         at = positions_in(ids, part["enterprise_id"].to_numpy())
         # a column per field, each value put at its enterprise's row: a million enterprises'
         # 29 M values in a fraction of a second, where pivoting the long frame took 2.7 s
-        column = pl.Series(part["field_code"][0], dtype=pl.Float64).extend_constant(None, ids.size)
+        column = pl.Series(code, dtype=pl.Float64).extend_constant(None, ids.size)
         columns.append(column.scatter(at, part["value"]))
         positions.append(at)
         fact_ids.append(part["id"].to_numpy())

@@ -1,0 +1,212 @@
+"""The effective values a run scores, kept between runs (``KeptValues``).
+
+A full-scope run of a period used to read every version of every value of the period and
+choose among them (at national scale 29 M rows, most of a run's time). Values are only ever
+added, so what the last run chose still holds for an enterprise unless it has a value recorded
+since, its authorisations are not what they were, or the rules for choosing (source
+priorities) changed. A run therefore reads the kept choice, derives again only those
+enterprises (all of them when the rules changed), and keeps the result for the next run.
+
+"Recorded since" is by value id: the watermark is read while no transaction is adding values
+(a share lock on the table waits for those under way), so every value with a lower id is
+committed and in what the run then reads. Authorisations are compared as sets (the grants in
+force today against those the kept choice was made with), which also catches grants that
+lapsed or began by date alone."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+from collections.abc import Iterable
+
+import numpy as np
+import polars as pl
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from innopoints.collection import facts as fact_tables
+from innopoints.collection.models import FactValue, KeptField, KeptValues
+from innopoints.core import bulk
+
+logger = logging.getLogger(__name__)
+
+COLUMNS = {"enterprise_id": pl.Int64, "id": pl.Int64, "value": pl.Float64}
+GRANT_KEYS = ["enterprise_id", "source_id", "field_code"]
+ENABLED = os.environ.get("INNOPOINTS_KEEP_EFFECTIVE", "1") != "0"
+"""Off (``0``) a run always derives every value afresh, as the kept values must equal."""
+REDERIVE_ALL_SHARE = 0.25
+"""Past this share of the kept enterprises to derive again, derive them all (one scan of the
+period instead of an index probe per enterprise)."""
+LOCK_WAIT = "5s"
+"""How long a run waits for imports under way before it reads everything without keeping."""
+
+Fields = dict[str, pl.DataFrame]
+
+
+def effective_fields(period: str, enterprise_ids: np.ndarray | None = None) -> Fields:
+    """Each field's effective, authorised values of ``period`` as (enterprise_id, id, value),
+    one row an enterprise, for the enterprises ``enterprise_ids`` (None: every one)."""
+    watermark = _watermark() if ENABLED else None
+    grants = fact_tables.active_authorisations()
+    kept = KeptValues.objects.filter(period=period).first() if watermark is not None else None
+    rules = fact_tables.rules_digest()
+    if kept is None or kept.rules != rules:
+        if enterprise_ids is not None:  # a division's run: too little to keep for everyone
+            return derive(period, enterprise_ids, grants)
+        fields = derive(period, None, grants)
+        if watermark is not None:
+            _keep(period, None, watermark, rules, grants, fields, set(fields))
+        return fields
+    assert watermark is not None
+    fields, changed = _brought_up_to_date(period, kept, grants)
+    _keep(period, kept, watermark, rules, grants, fields, changed)
+    if enterprise_ids is None:
+        return fields
+    members = pl.Series(enterprise_ids, dtype=pl.Int64).implode()
+    return {
+        code: part.filter(pl.col("enterprise_id").is_in(members)) for code, part in fields.items()
+    }
+
+
+def derive(period: str, enterprise_ids: Iterable[int] | None, grants: pl.DataFrame) -> Fields:
+    """The effective values chosen afresh from every version of the period's values."""
+    ids = None if enterprise_ids is None else [int(i) for i in enterprise_ids]
+    latest = fact_tables.latest_versions(period, None, ids)
+    return {
+        part["field_code"][0]: part.select(list(COLUMNS)).cast(COLUMNS)  # type: ignore[arg-type]
+        for part in fact_tables.effective_parts(latest, authorised_only=True, grants=grants)
+        if part.height
+    }
+
+
+def _brought_up_to_date(
+    period: str, kept: KeptValues, grants: pl.DataFrame
+) -> tuple[Fields, set[str]]:
+    """The kept values with the enterprises that changed since derived again, and the fields
+    whose values that changed."""
+    stale = _stale_enterprises(period, kept, grants)
+    fields = _read(kept)
+    if stale.size == 0:
+        return fields, set()
+    kept_enterprises = max((part.height for part in fields.values()), default=0)
+    if stale.size > REDERIVE_ALL_SHARE * kept_enterprises:
+        fresh = derive(period, None, grants)
+        return fresh, set(fresh) | set(fields)
+    fresh = derive(period, stale, grants)
+    stale_ids = pl.Series(stale, dtype=pl.Int64).implode()
+    merged: Fields = {}
+    changed: set[str] = set()
+    for code in sorted(set(fields) | set(fresh)):
+        old = fields.get(code, pl.DataFrame(schema=COLUMNS))
+        is_stale = pl.col("enterprise_id").is_in(stale_ids)
+        new = fresh.get(code, pl.DataFrame(schema=COLUMNS)).sort("enterprise_id")
+        if old.filter(is_stale).equals(new):
+            merged[code] = old  # the enterprises derived again have the same values here
+            continue
+        changed.add(code)
+        merged[code] = pl.concat([old.filter(~is_stale), new]).sort("enterprise_id")
+    return {code: part for code, part in merged.items() if part.height}, changed
+
+
+def _stale_enterprises(period: str, kept: KeptValues, grants: pl.DataFrame) -> np.ndarray:
+    """Enterprises with a value of the period recorded after the kept watermark, or whose
+    grants in force are not those the kept values were chosen with."""
+    recorded = bulk.read_frame(
+        FactValue.objects.filter(period=period, id__gt=kept.fact_watermark)
+        .order_by()
+        .values_list("enterprise_id")
+        .distinct(),
+        {"enterprise_id": pl.Int64},
+    )["enterprise_id"]
+    before = pl.read_ipc(io.BytesIO(bytes(kept.grants)))
+    now = grants.unique()
+    regranted = pl.concat(
+        [
+            before.join(now, on=GRANT_KEYS, how="anti", nulls_equal=True)["enterprise_id"],
+            now.join(before, on=GRANT_KEYS, how="anti", nulls_equal=True)["enterprise_id"],
+        ]
+    )
+    return pl.concat([recorded, regranted]).unique().sort().to_numpy()
+
+
+def _watermark() -> int | None:
+    """The highest value id below which every value is committed: read under a share lock,
+    which waits for the transactions adding values (and holds new ones off for that moment).
+    None when imports keep the table busy past ``LOCK_WAIT``: the run then keeps nothing."""
+    table = connection.ops.quote_name(FactValue._meta.db_table)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
+                cursor.execute(f"LOCK TABLE {table} IN SHARE MODE")
+            cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}")
+            (highest,) = cursor.fetchone()
+    except DatabaseError as exc:
+        logger.warning("values are being added: this run derives every value afresh (%s)", exc)
+        return None
+    return int(highest)
+
+
+def _read(kept: KeptValues) -> Fields:
+    if connection.vendor == "postgresql":
+        # a binary COPY: the bytes are sent as they are, not as hex text twice their size
+        table = connection.ops.quote_name(KeptField._meta.db_table)
+        sql = f"COPY (SELECT field_code, data FROM {table} WHERE kept_id = %s) TO STDOUT (FORMAT binary)"
+        with connection.cursor() as cursor, cursor.cursor.copy(sql, [kept.pk]) as copy:
+            copy.set_types(["text", "bytea"])
+            pairs = list(copy.rows())
+    else:
+        pairs = list(KeptField.objects.filter(kept=kept).values_list("field_code", "data"))
+    return {code: pl.read_ipc(io.BytesIO(bytes(data))) for code, data in pairs}
+
+
+def _keep(
+    period: str,
+    kept: KeptValues | None,
+    watermark: int,
+    rules: str,
+    grants: pl.DataFrame,
+    fields: Fields,
+    changed: set[str],
+) -> None:
+    """Store the values for the next run: the fields in ``changed`` anew, the rest as they are.
+    Skipped (logged) when another run stored newer ones meanwhile."""
+    buffer = io.BytesIO()
+    grants.unique().write_ipc(buffer, compression="zstd")
+    header = {
+        "fact_watermark": watermark,
+        "rules": rules,
+        "grants": buffer.getvalue(),
+        "built_at": timezone.now(),
+    }
+    try:
+        with transaction.atomic():
+            if kept is None:
+                KeptValues.objects.filter(period=period).delete()
+                kept = KeptValues.objects.create(period=period, generation=1, **header)
+            else:
+                moved = KeptValues.objects.filter(pk=kept.pk, generation=kept.generation).update(
+                    generation=kept.generation + 1, **header
+                )
+                if not moved:
+                    logger.info("period %s: newer kept values stored meanwhile", period)
+                    return
+                KeptField.objects.filter(kept=kept, field_code__in=sorted(changed)).delete()
+            bulk.insert_binary_rows(
+                KeptField,
+                ["kept", "field_code", "data"],
+                (
+                    (kept.pk, code, _packed(fields[code]))
+                    for code in sorted(changed)
+                    if code in fields
+                ),
+            )
+    except DatabaseError as exc:
+        logger.warning("period %s: the effective values were not kept (%s)", period, exc)
+
+
+def _packed(part: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    part.write_ipc(buffer, compression="lz4")
+    return buffer.getvalue()
