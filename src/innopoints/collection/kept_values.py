@@ -152,7 +152,10 @@ def _read(kept: KeptValues) -> Fields:
     if connection.vendor == "postgresql":
         # a binary COPY: the bytes are sent as they are, not as hex text twice their size
         table = connection.ops.quote_name(KeptField._meta.db_table)
-        sql = f"COPY (SELECT field_code, data FROM {table} WHERE kept_id = %s) TO STDOUT (FORMAT binary)"
+        sql = (
+            f"COPY (SELECT field_code, data FROM {table} WHERE kept_id = %s) "
+            "TO STDOUT (FORMAT binary)"
+        )
         with connection.cursor() as cursor, cursor.cursor.copy(sql, [kept.pk]) as copy:
             copy.set_types(["text", "bytea"])
             pairs = list(copy.rows())
