@@ -171,3 +171,23 @@ def test_positions_by_hand() -> None:
     sparse = np.array([3, 10**9], dtype=np.int64)  # a binary search
     assert execution.positions_in(dense, np.array([9, 1, 5, 5])).tolist() == [3, 0, 2, 2]
     assert execution.positions_in(sparse, np.array([10**9, 3])).tolist() == [1, 0]
+
+
+def test_latest_versions_of_pairs_are_those_pairs_latest_versions(
+    committed_province: list[int],
+) -> None:
+    """The (enterprise, field) pairs read alone are the whole period's latest versions of
+    those pairs: the re-delivered revenue in its newest version only, other fields untouched."""
+    some = committed_province
+    pairs = pl.DataFrame(
+        {
+            "enterprise_id": [some[0], some[0], some[1], some[4], some[4]],
+            "field_code": ["revenue", "employees", "revenue", "revenue", "revenue"],
+        }
+    )
+    everything = facts.latest_versions("2025", None, None)
+    wanted = everything.join(pairs.unique(), on=["enterprise_id", "field_code"], how="semi")
+    got = facts.latest_versions_of("2025", pairs)
+    assert got.sort("id").equals(wanted.sort("id"))
+    assert got.filter(pl.col("field_code") == "revenue").height >= 3
+    assert facts.latest_versions_of("2025", pairs.clear()).height == 0

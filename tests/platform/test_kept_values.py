@@ -92,7 +92,7 @@ def test_kept_values_follow_every_change(
     def follows(stale: set[int]) -> None:
         before = _kept()
         assert (
-            set(kept_values._stale_enterprises(PERIOD, before, facts.active_authorisations()))
+            set(kept_values._stale(PERIOD, before, facts.active_authorisations()).enterprises())
             == stale
         )
         _same(kept_values.effective_fields(PERIOD), _fresh())

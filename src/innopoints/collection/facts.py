@@ -47,6 +47,12 @@ def latest_versions(
         if streamed is not None:
             return _latest(streamed)
         return _latest(_copy_out(period, fields, enterprise_ids))
+    return _latest(_orm_rows(period, fields, enterprise_ids))
+
+
+def _orm_rows(
+    period: str, fields: Iterable[str] | None, enterprise_ids: Iterable[int] | None
+) -> pl.DataFrame:
     query = FactValue.objects.filter(period=period)
     if fields is not None:
         query = query.filter(field_code__in=list(fields))
@@ -60,7 +66,40 @@ def latest_versions(
             rows += list(
                 query.filter(enterprise_id__in=ids[start : start + CHUNK]).values_list(*columns)
             )
-    return _latest(pl.DataFrame(rows, schema=FACT_SCHEMA, orient="row"))
+    return pl.DataFrame(rows, schema=FACT_SCHEMA, orient="row")
+
+
+def latest_versions_of(period: str, pairs: pl.DataFrame) -> pl.DataFrame:
+    """``latest_versions`` of the (enterprise_id, field_code) ``pairs`` only: an index probe
+    per pair, where an enterprise's every value would be one per value (a source's import
+    brings a few fields of every enterprise, so one enterprise's values lie far apart)."""
+    pairs = pairs.unique()
+    if pairs.height == 0:
+        return pl.DataFrame(schema=FACT_SCHEMA)
+    if connection.vendor != "postgresql":
+        return _latest(
+            pl.concat(
+                _orm_rows(period, [field], part["enterprise_id"].to_list())
+                for (field,), part in pairs.partition_by("field_code", as_dict=True).items()
+            )
+        )
+    table = connection.ops.quote_name(FactValue._meta.db_table)
+    sql = (
+        "COPY (SELECT f.id, f.enterprise_id, f.field_code, f.source_id, f.version, f.value "
+        f"FROM {table} AS f JOIN unnest(%s::bigint[], %s::text[]) AS p(enterprise_id, field) "
+        "ON f.enterprise_id = p.enterprise_id AND f.field_code = p.field "
+        "WHERE f.period = %s) TO STDOUT WITH (FORMAT csv)"
+    )
+    buffer = _copy_to_buffer(
+        sql, [pairs["enterprise_id"].to_list(), pairs["field_code"].to_list(), period]
+    )
+    if buffer is None:
+        return pl.DataFrame(schema=FACT_SCHEMA)
+    return _latest(
+        pl.read_csv(
+            buffer, has_header=False, new_columns=list(FACT_SCHEMA), schema_overrides=FACT_SCHEMA
+        )
+    )
 
 
 def _latest(frame: pl.DataFrame) -> pl.DataFrame:

@@ -19,6 +19,7 @@ import io
 import logging
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
@@ -72,7 +73,10 @@ def effective_fields(period: str, enterprise_ids: np.ndarray | None = None) -> F
 def derive(period: str, enterprise_ids: Iterable[int] | None, grants: pl.DataFrame) -> Fields:
     """The effective values chosen afresh from every version of the period's values."""
     ids = None if enterprise_ids is None else [int(i) for i in enterprise_ids]
-    latest = fact_tables.latest_versions(period, None, ids)
+    return _by_field(fact_tables.latest_versions(period, None, ids), grants)
+
+
+def _by_field(latest: pl.DataFrame, grants: pl.DataFrame) -> Fields:
     return {
         part["field_code"][0]: part.select(list(COLUMNS)).cast(COLUMNS)  # type: ignore[arg-type]
         for part in fact_tables.effective_parts(latest, authorised_only=True, grants=grants)
@@ -80,45 +84,70 @@ def derive(period: str, enterprise_ids: Iterable[int] | None, grants: pl.DataFra
     }
 
 
+@dataclass
+class Stale:
+    """What changed since the kept values were chosen."""
+
+    recorded: pl.DataFrame
+    """(enterprise_id, field_code): a value recorded since — that field of that enterprise."""
+    regranted: np.ndarray
+    """Enterprises whose grants in force changed: every field of theirs."""
+
+    def enterprises(self) -> np.ndarray:
+        both = pl.concat([self.recorded["enterprise_id"], pl.Series(self.regranted)])
+        return both.unique().sort().to_numpy()
+
+
 def _brought_up_to_date(
     period: str, kept: KeptValues, grants: pl.DataFrame
 ) -> tuple[Fields, set[str]]:
-    """The kept values with the enterprises that changed since derived again, and the fields
-    whose values that changed."""
-    stale = _stale_enterprises(period, kept, grants)
+    """The kept values with what changed since chosen again, and the fields whose values that
+    changed."""
+    stale = _stale(period, kept, grants)
     fields = _read(kept)
-    if stale.size == 0:
+    touched = stale.enterprises()
+    if touched.size == 0:
         return fields, set()
     kept_enterprises = max((part.height for part in fields.values()), default=0)
-    if stale.size > REDERIVE_ALL_SHARE * kept_enterprises:
+    if touched.size > REDERIVE_ALL_SHARE * kept_enterprises:
         fresh = derive(period, None, grants)
         return fresh, set(fresh) | set(fields)
-    fresh = derive(period, stale, grants)
-    stale_ids = pl.Series(stale, dtype=pl.Int64).implode()
+    regranted = pl.Series(stale.regranted, dtype=pl.Int64)
+    recorded = stale.recorded.filter(~pl.col("enterprise_id").is_in(regranted.implode()))
+    latest = [fact_tables.latest_versions_of(period, recorded)]
+    if regranted.len():
+        latest.append(fact_tables.latest_versions(period, None, regranted.to_list()))
+    fresh = _by_field(pl.concat(latest), grants)
     merged: Fields = {}
     changed: set[str] = set()
     for code in sorted(set(fields) | set(fresh)):
         old = fields.get(code, pl.DataFrame(schema=COLUMNS))
-        is_stale = pl.col("enterprise_id").is_in(stale_ids)
+        again = pl.concat(
+            [regranted, recorded.filter(pl.col("field_code") == code)["enterprise_id"]]
+        )
+        if again.len() == 0:
+            merged[code] = old
+            continue
+        is_again = pl.col("enterprise_id").is_in(again.implode())
         new = fresh.get(code, pl.DataFrame(schema=COLUMNS)).sort("enterprise_id")
-        if old.filter(is_stale).equals(new):
-            merged[code] = old  # the enterprises derived again have the same values here
+        if old.filter(is_again).equals(new):
+            merged[code] = old  # chosen again, the same values
             continue
         changed.add(code)
-        merged[code] = pl.concat([old.filter(~is_stale), new]).sort("enterprise_id")
+        merged[code] = old.filter(~is_again).merge_sorted(new, key="enterprise_id")
     return {code: part for code, part in merged.items() if part.height}, changed
 
 
-def _stale_enterprises(period: str, kept: KeptValues, grants: pl.DataFrame) -> np.ndarray:
-    """Enterprises with a value of the period recorded after the kept watermark, or whose
-    grants in force are not those the kept values were chosen with."""
+def _stale(period: str, kept: KeptValues, grants: pl.DataFrame) -> Stale:
+    """The (enterprise, field)s with a value of the period recorded after the kept watermark,
+    and the enterprises whose grants in force are not those the kept values were chosen with."""
     recorded = bulk.read_frame(
         FactValue.objects.filter(period=period, id__gt=kept.fact_watermark)
         .order_by()
-        .values_list("enterprise_id")
+        .values_list("enterprise_id", "field_code")
         .distinct(),
-        {"enterprise_id": pl.Int64},
-    )["enterprise_id"]
+        {"enterprise_id": pl.Int64, "field_code": pl.String},
+    )
     before = pl.read_ipc(io.BytesIO(bytes(kept.grants)))
     now = grants.unique()
     regranted = pl.concat(
@@ -127,7 +156,7 @@ def _stale_enterprises(period: str, kept: KeptValues, grants: pl.DataFrame) -> n
             now.join(before, on=GRANT_KEYS, how="anti", nulls_equal=True)["enterprise_id"],
         ]
     )
-    return pl.concat([recorded, regranted]).unique().sort().to_numpy()
+    return Stale(recorded, regranted.unique().sort().to_numpy())
 
 
 def _watermark() -> int | None:
@@ -210,6 +239,7 @@ def _keep(
 
 
 def _packed(part: pl.DataFrame) -> bytes:
+    """Stored in enterprise order, which merging the next run's changes relies on."""
     buffer = io.BytesIO()
-    part.write_ipc(buffer, compression="lz4")
+    part.sort("enterprise_id").write_ipc(buffer, compression="lz4")
     return buffer.getvalue()
