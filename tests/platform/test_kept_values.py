@@ -97,12 +97,15 @@ def test_kept_values_follow_every_change(
         )
         _same(kept_values.effective_fields(PERIOD), _fresh())
 
-    # a re-delivered value: only that enterprise is derived again, only that field stored anew
+    # a re-delivered value: only that field of that enterprise is chosen again, and stored as
+    # a change part of one row
     one = province[0]
     _new_version(one, "employees", 12345.0)
-    unchanged = set(KeptField.objects.exclude(field_code="employees").values_list("pk", flat=True))
     follows({one})
-    assert unchanged <= set(KeptField.objects.values_list("pk", flat=True))
+    assert set(KeptField.objects.filter(part=0).values_list("pk", flat=True)) == stored
+    change = KeptField.objects.get(part=1)
+    assert change.field_code == "employees"
+    assert pl.read_ipc(bytes(change.data))["enterprise_id"].to_list() == [one]
     assert kept_values.effective_fields(PERIOD)["employees"].filter(pl.col("enterprise_id") == one)[
         "value"
     ].to_list() == [12345.0]
@@ -137,6 +140,35 @@ def test_kept_values_follow_every_change(
     SourceField.objects.filter(source=tax, field_code="employees").update(priority=0)
     _same(kept_values.effective_fields(PERIOD), _fresh())
     assert _kept().rules == facts.rules_digest()
+
+
+def test_changes_applied_by_hand() -> None:
+    values = pl.DataFrame(
+        {"enterprise_id": [1, 2, 3], "id": [10, 20, 30], "value": [1.0, 2.0, 3.0]},
+        schema=kept_values.COLUMNS,
+    )
+    change = pl.DataFrame(
+        {"enterprise_id": [2, 4], "id": [None, 40], "value": [None, 4.0]},
+        schema=kept_values.COLUMNS,
+    )
+    assert kept_values._applied(values, change).rows() == [(1, 10, 1.0), (3, 30, 3.0), (4, 40, 4.0)]
+
+
+def test_change_parts_are_folded_in_past_their_share(
+    province: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Changes pile up as parts until they would exceed COMPACT_SHARE of the field's values;
+    then the field is stored whole again, as one part."""
+    base = kept_values.effective_fields(PERIOD)["employees"].height
+    monkeypatch.setattr(kept_values, "COMPACT_SHARE", 1.5 / base)  # room for one changed row
+    having = FactValue.objects.filter(period=PERIOD, field_code="employees")
+    owners = sorted(set(having.values_list("enterprise_id", flat=True)))
+    parts = []
+    for enterprise in owners[:3]:
+        _new_version(enterprise, "employees", float(enterprise))
+        _same(kept_values.effective_fields(PERIOD), _fresh())
+        parts.append(KeptField.objects.filter(field_code="employees").count())
+    assert parts == [2, 1, 2]  # one changed row; two would exceed the share: whole; one again
 
 
 def test_many_changes_derive_everything_again(

@@ -39,6 +39,9 @@ ENABLED = os.environ.get("INNOPOINTS_KEEP_EFFECTIVE", "1") != "0"
 REDERIVE_ALL_SHARE = 0.25
 """Past this share of the kept enterprises to derive again, derive them all (one scan of the
 period instead of an index probe per enterprise)."""
+COMPACT_SHARE = 0.1
+"""A field's change parts are folded into it once they would hold more rows than this share
+of its values."""
 LOCK_WAIT = "5s"
 """How long a run waits for imports under way before it reads everything without keeping."""
 
@@ -57,11 +60,12 @@ def effective_fields(period: str, enterprise_ids: np.ndarray | None = None) -> F
             return derive(period, enterprise_ids, grants)
         fields = derive(period, None, grants)
         if watermark is not None:
-            _keep(period, None, watermark, rules, grants, fields, set(fields))
+            _keep(period, None, Update(watermark, rules, grants, fields, {}, {}))
         return fields
     assert watermark is not None
-    fields, changed = _brought_up_to_date(period, kept, grants)
-    _keep(period, kept, watermark, rules, grants, fields, changed)
+    update = _brought_up_to_date(period, kept, Update(watermark, rules, grants, {}, {}, {}))
+    _keep(period, kept, update)
+    fields = update.fields
     if enterprise_ids is None:
         return fields
     members = pl.Series(enterprise_ids, dtype=pl.Int64).implode()
@@ -98,44 +102,76 @@ class Stale:
         return both.unique().sort().to_numpy()
 
 
-def _brought_up_to_date(
-    period: str, kept: KeptValues, grants: pl.DataFrame
-) -> tuple[Fields, set[str]]:
-    """The kept values with what changed since chosen again, and the fields whose values that
-    changed."""
-    stale = _stale(period, kept, grants)
-    fields = _read(kept)
+@dataclass
+class Update:
+    """What a run keeps for the next: the values now, and per field either the changes to
+    add to what is kept or (``rewrite``) the whole field anew."""
+
+    watermark: int
+    rules: str
+    grants: pl.DataFrame
+    fields: Fields
+    changes: Fields
+    """Per field, the enterprises chosen again: (enterprise_id, id, value), id and value
+    null where the enterprise now has no value of the field."""
+    parts: dict[str, tuple[int, int]]
+    """Per field kept: (how many parts, rows in its change parts)."""
+
+    def rewrite(self, code: str) -> bool:
+        count, changed_rows = self.parts.get(code, (0, 0))
+        if count == 0:
+            return True
+        base = self.fields[code].height if code in self.fields else 0
+        return changed_rows + self.changes[code].height > COMPACT_SHARE * max(base, 1)
+
+
+def _brought_up_to_date(period: str, kept: KeptValues, update: Update) -> Update:
+    """The kept values with what changed since chosen again."""
+    stale = _stale(period, kept, update.grants)
+    update.fields, update.parts = _read(kept)
     touched = stale.enterprises()
     if touched.size == 0:
-        return fields, set()
-    kept_enterprises = max((part.height for part in fields.values()), default=0)
+        return update
+    kept_enterprises = max((part.height for part in update.fields.values()), default=0)
     if touched.size > REDERIVE_ALL_SHARE * kept_enterprises:
-        fresh = derive(period, None, grants)
-        return fresh, set(fresh) | set(fields)
+        fresh = derive(period, None, update.grants)
+        update.changes = {
+            code: pl.DataFrame(schema=COLUMNS) for code in set(fresh) | set(update.fields)
+        }
+        update.parts = {}  # every field anew
+        update.fields = fresh
+        return update
     regranted = pl.Series(stale.regranted, dtype=pl.Int64)
     recorded = stale.recorded.filter(~pl.col("enterprise_id").is_in(regranted.implode()))
     latest = [fact_tables.latest_versions_of(period, recorded)]
     if regranted.len():
         latest.append(fact_tables.latest_versions(period, None, regranted.to_list()))
-    fresh = _by_field(pl.concat(latest), grants)
-    merged: Fields = {}
-    changed: set[str] = set()
-    for code in sorted(set(fields) | set(fresh)):
-        old = fields.get(code, pl.DataFrame(schema=COLUMNS))
-        again = pl.concat(
-            [regranted, recorded.filter(pl.col("field_code") == code)["enterprise_id"]]
+    fresh = _by_field(pl.concat(latest), update.grants)
+    for code in sorted(set(update.fields) | set(fresh)):
+        old = update.fields.get(code, pl.DataFrame(schema=COLUMNS))
+        again = (
+            pl.concat([regranted, recorded.filter(pl.col("field_code") == code)["enterprise_id"]])
+            .unique()
+            .sort()
         )
         if again.len() == 0:
-            merged[code] = old
             continue
         is_again = pl.col("enterprise_id").is_in(again.implode())
         new = fresh.get(code, pl.DataFrame(schema=COLUMNS)).sort("enterprise_id")
         if old.filter(is_again).equals(new):
-            merged[code] = old  # chosen again, the same values
-            continue
-        changed.add(code)
-        merged[code] = old.filter(~is_again).merge_sorted(new, key="enterprise_id")
-    return {code: part for code, part in merged.items() if part.height}, changed
+            continue  # chosen again, the same values
+        change = pl.DataFrame({"enterprise_id": again}).join(new, on="enterprise_id", how="left")
+        update.changes[code] = change
+        update.fields[code] = _applied(old, change)
+    update.fields = {code: part for code, part in update.fields.items() if part.height}
+    return update
+
+
+def _applied(values: pl.DataFrame, change: pl.DataFrame) -> pl.DataFrame:
+    """``values`` (in enterprise order) with ``change``'s enterprises replaced by its rows
+    (left out where its id is null: no value now)."""
+    kept = values.filter(~pl.col("enterprise_id").is_in(change["enterprise_id"].implode()))
+    return kept.merge_sorted(change.drop_nulls("id").sort("enterprise_id"), key="enterprise_id")
 
 
 def _stale(period: str, kept: KeptValues, grants: pl.DataFrame) -> Stale:
@@ -177,41 +213,60 @@ def _watermark() -> int | None:
     return int(highest)
 
 
-def _read(kept: KeptValues) -> Fields:
+def _read(kept: KeptValues) -> tuple[Fields, dict[str, tuple[int, int]]]:
+    """The kept values (each field's first part with its change parts applied in order) and
+    per field (how many parts, rows in its change parts)."""
     if connection.vendor == "postgresql":
         # a binary COPY: the bytes are sent as they are, not as hex text twice their size
         table = connection.ops.quote_name(KeptField._meta.db_table)
         sql = (
-            f"COPY (SELECT field_code, data FROM {table} WHERE kept_id = %s) "
-            "TO STDOUT (FORMAT binary)"
+            f"COPY (SELECT field_code, part, data FROM {table} WHERE kept_id = %s "
+            "ORDER BY field_code, part) TO STDOUT (FORMAT binary)"
         )
         with connection.cursor() as cursor, cursor.cursor.copy(sql, [kept.pk]) as copy:
-            copy.set_types(["text", "bytea"])
-            pairs = list(copy.rows())
+            copy.set_types(["text", "int4", "bytea"])
+            rows = list(copy.rows())
     else:
-        pairs = list(KeptField.objects.filter(kept=kept).values_list("field_code", "data"))
-    return {code: pl.read_ipc(io.BytesIO(bytes(data))) for code, data in pairs}
+        rows = list(
+            KeptField.objects.filter(kept=kept)
+            .order_by("field_code", "part")
+            .values_list("field_code", "part", "data")
+        )
+    fields: Fields = {}
+    parts: dict[str, tuple[int, int]] = {}
+    for code, part, data in rows:
+        frame = pl.read_ipc(io.BytesIO(bytes(data)))
+        if part == 0:
+            fields[code], parts[code] = frame, (1, 0)
+        else:
+            fields[code] = _applied(fields[code], frame)
+            count, changed_rows = parts[code]
+            parts[code] = (count + 1, changed_rows + frame.height)
+    return {code: part for code, part in fields.items() if part.height}, parts
 
 
-def _keep(
-    period: str,
-    kept: KeptValues | None,
-    watermark: int,
-    rules: str,
-    grants: pl.DataFrame,
-    fields: Fields,
-    changed: set[str],
-) -> None:
-    """Store the values for the next run: the fields in ``changed`` anew, the rest as they are.
-    Skipped (logged) when another run stored newer ones meanwhile."""
+def _keep(period: str, kept: KeptValues | None, update: Update) -> None:
+    """Store the values for the next run (``kept`` None: all anew): each changed field's
+    changes as one more part, or the whole field again once its change parts would exceed
+    ``COMPACT_SHARE`` of it. Skipped (logged) when another run stored newer ones meanwhile."""
     buffer = io.BytesIO()
-    grants.unique().write_ipc(buffer, compression="zstd")
+    update.grants.unique().write_ipc(buffer, compression="zstd")
     header = {
-        "fact_watermark": watermark,
-        "rules": rules,
+        "fact_watermark": update.watermark,
+        "rules": update.rules,
         "grants": buffer.getvalue(),
         "built_at": timezone.now(),
     }
+    rows: list[tuple[str, int, pl.DataFrame]] = []
+    if kept is None:
+        rows = [(code, 0, update.fields[code]) for code in sorted(update.fields)]
+    else:
+        for code in sorted(update.changes):
+            if update.rewrite(code):
+                if code in update.fields:
+                    rows.append((code, 0, update.fields[code]))
+            else:
+                rows.append((code, update.parts[code][0], update.changes[code]))
     try:
         with transaction.atomic():
             if kept is None:
@@ -224,15 +279,12 @@ def _keep(
                 if not moved:
                     logger.info("period %s: newer kept values stored meanwhile", period)
                     return
-                KeptField.objects.filter(kept=kept, field_code__in=sorted(changed)).delete()
+                anew = [code for code in update.changes if update.rewrite(code)]
+                KeptField.objects.filter(kept=kept, field_code__in=anew).delete()
             bulk.insert_binary_rows(
                 KeptField,
-                ["kept", "field_code", "data"],
-                (
-                    (kept.pk, code, _packed(fields[code]))
-                    for code in sorted(changed)
-                    if code in fields
-                ),
+                ["kept", "field_code", "part", "data"],
+                ((kept.pk, code, part, _packed(frame)) for code, part, frame in rows),
             )
     except DatabaseError as exc:
         logger.warning("period %s: the effective values were not kept (%s)", period, exc)

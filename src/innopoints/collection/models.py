@@ -705,21 +705,24 @@ class KeptValues(models.Model):
 
 
 class KeptField(models.Model):
-    """One field's effective values in a ``KeptValues``: (enterprise, value id, value) as an
-    Arrow IPC stream."""
+    """One field's effective values in a ``KeptValues``, (enterprise, value id, value) in
+    enterprise order as an Arrow IPC stream: part 0 all of them, each further part the
+    enterprises chosen again by a later run (their rows replace those before; a null id: no
+    value now), so a run that changed little writes little."""
 
     kept = models.ForeignKey(
         KeptValues, on_delete=models.CASCADE, related_name="fields", verbose_name=_("快照")
     )
     field_code = models.CharField(_("指标代码"), max_length=64)
+    part = models.PositiveIntegerField(_("分段"), default=0)
     data = models.BinaryField(_("数值"))
 
     class Meta:
         verbose_name = _("有效数值快照（指标）")
         verbose_name_plural = pgettext_lazy("plural", "有效数值快照（指标）")
         constraints = [
-            models.UniqueConstraint(fields=["kept", "field_code"], name="kept_field_once")
+            models.UniqueConstraint(fields=["kept", "field_code", "part"], name="kept_part_once")
         ]
 
     def __str__(self) -> str:
-        return f"{self.kept} {self.field_code}"
+        return f"{self.kept} {self.field_code} {self.part}"
