@@ -191,3 +191,17 @@ def test_latest_versions_of_pairs_are_those_pairs_latest_versions(
     assert got.sort("id").equals(wanted.sort("id"))
     assert got.filter(pl.col("field_code") == "revenue").height >= 3
     assert facts.latest_versions_of("2025", pairs.clear()).height == 0
+
+
+@given(
+    ids=st.sets(st.integers(0, 5000), max_size=300),
+    asked=st.lists(st.integers(-3, 25000), max_size=200),
+)
+def test_rows_of_ids_absent_or_present(ids: set[int], asked: list[int]) -> None:
+    """Each asked id's row, -1 for one not there: dense (lookup) and sparse (search) alike."""
+    ascending = np.array(sorted(ids), dtype=np.int64)
+    wanted = np.array(asked, dtype=np.int64)
+    expected = [sorted(ids).index(i) if i in ids else -1 for i in asked]
+    assert execution.RowIndex(ascending).rows(wanted).tolist() == expected
+    sparse = np.array(sorted({i * 10**6 for i in ids}), dtype=np.int64)
+    assert execution.RowIndex(sparse).rows(wanted * 10**6).tolist() == expected
