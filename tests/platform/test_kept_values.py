@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 import psycopg
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from innopoints.collection import facts, kept_values
@@ -254,3 +254,12 @@ def test_the_watermark_waits_for_values_being_added(
     writer.commit()
     writer.close()
     assert kept_values._watermark() == pending
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has one writer at a time")
+def test_inside_a_transaction_nothing_is_kept(province: list[int]) -> None:
+    """The table lock would last as long as the caller's transaction: no watermark there."""
+    with transaction.atomic():
+        assert kept_values._watermark() is None
+        _same(kept_values.effective_fields(PERIOD), _fresh())
+        assert not KeptValues.objects.exists()

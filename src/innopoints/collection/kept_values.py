@@ -197,8 +197,13 @@ def _stale(period: str, kept: KeptValues, grants: pl.DataFrame) -> Stale:
 
 def _watermark() -> int | None:
     """The highest value id below which every value is committed: read under a share lock,
-    which waits for the transactions adding values (and holds new ones off for that moment).
-    None when imports keep the table busy past ``LOCK_WAIT``: the run then keeps nothing."""
+    which waits for the transactions adding values (and holds new ones off for that moment;
+    SQLite has one writer at a time). None when imports keep the table busy past
+    ``LOCK_WAIT``: the run then derives every value afresh and keeps nothing."""
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        # the lock would be held to the end of the caller's transaction, blocking imports
+        # for the whole run: such a caller (none in production) keeps nothing
+        return None
     table = connection.ops.quote_name(FactValue._meta.db_table)
     try:
         with transaction.atomic(), connection.cursor() as cursor:
