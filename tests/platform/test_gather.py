@@ -205,3 +205,31 @@ def test_rows_of_ids_absent_or_present(ids: set[int], asked: list[int]) -> None:
     assert execution.RowIndex(ascending).rows(wanted).tolist() == expected
     sparse = np.array(sorted({i * 10**6 for i in ids}), dtype=np.int64)
     assert execution.RowIndex(sparse).rows(wanted * 10**6).tolist() == expected
+
+
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(1, 6), st.sampled_from(["a", "b"]), st.integers(1, 3)),
+        max_size=60,
+        unique=True,
+    )
+)
+def test_latest_keeps_each_groups_highest_version(rows: list[tuple[int, str, int]]) -> None:
+    """Against the rule read plainly: a row stays unless its (enterprise, field, source)
+    has a higher version."""
+    frame = pl.DataFrame(
+        {
+            "id": list(range(len(rows))),
+            "enterprise_id": [e for e, _, _ in rows],
+            "field_code": [f for _, f, _ in rows],
+            "source_id": [1 + (e + v) % 2 for e, _, v in rows],
+            "version": [v for _, _, v in rows],
+            "value": [float(i) for i in range(len(rows))],
+        },
+        schema=facts.FACT_SCHEMA,
+    )
+    highest: dict[tuple[int, str, int], int] = {}
+    for e, f, s, v in frame.select("enterprise_id", "field_code", "source_id", "version").rows():
+        highest[(e, f, s)] = max(v, highest.get((e, f, s), 0))
+    expected = [row[0] for row in frame.rows() if row[4] == highest[(row[1], row[2], row[3])]]
+    assert sorted(facts._latest(frame)["id"].to_list()) == expected

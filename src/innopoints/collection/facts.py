@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import psycopg.conninfo
 from django.db import connection, transaction
@@ -104,15 +105,28 @@ def latest_versions_of(period: str, pairs: pl.DataFrame) -> pl.DataFrame:
 
 def _latest(frame: pl.DataFrame) -> pl.DataFrame:
     """Each (enterprise, field, source)'s highest version. Only facts re-delivered (version
-    > 1) can have an older version to drop, and they are few: group just those."""
+    > 1) can have an older version to drop, and they are few: the older versions are found
+    among the rows of the enterprises concerned, and the frame is filtered once (joining all
+    29 M rows of a national period to those few groups took 6.7 s)."""
     keys = ["enterprise_id", "field_code", "source_id"]
     newer = frame.filter(pl.col("version") > 1)
     if newer.height == 0:
         return frame
     highest = newer.group_by(keys).agg(pl.col("version").max().alias("_highest"))
-    marked = frame.join(highest, on=keys, how="left")
-    keep = pl.col("_highest").is_null() | (pl.col("version") == pl.col("_highest"))
-    return marked.filter(keep).drop("_highest")
+    concerned = frame["enterprise_id"].is_in(highest["enterprise_id"].unique().implode())
+    rows = pl.Series("_row", np.arange(frame.height, dtype=np.int64))
+    older = (
+        frame.select(*keys, "version")
+        .with_columns(rows)
+        .filter(concerned)
+        .join(highest, on=keys, how="inner")
+        .filter(pl.col("version") < pl.col("_highest"))["_row"]
+    )
+    if older.len() == 0:
+        return frame
+    keep = np.ones(frame.height, dtype=bool)
+    keep[older.to_numpy()] = False
+    return frame.filter(pl.Series(keep))
 
 
 PSQL_STREAMS = int(os.environ.get("INNOPOINTS_GATHER_STREAMS", "2"))
