@@ -171,6 +171,17 @@ def test_change_parts_are_folded_in_past_their_share(
     assert parts == [2, 1, 2]  # one changed row; two would exceed the share: whole; one again
 
 
+def test_kept_values_missing_a_part_are_chosen_afresh(province: list[int]) -> None:
+    kept_values.effective_fields(PERIOD)
+    _new_version(province[0], "employees", 5.0)
+    kept_values.effective_fields(PERIOD)  # a change part for employees
+    KeptField.objects.filter(field_code="employees", part=0).delete()
+    _same(kept_values.effective_fields(PERIOD), _fresh())
+    assert list(
+        KeptField.objects.filter(field_code="employees").values_list("part", flat=True)
+    ) == [0]
+
+
 def test_many_changes_derive_everything_again(
     province: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:

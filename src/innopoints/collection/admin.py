@@ -25,6 +25,8 @@ from innopoints.collection.models import (
     Finding,
     ImportBatch,
     ImportJob,
+    KeptField,
+    KeptValues,
     SourceEndpoint,
     SourceField,
 )
@@ -336,3 +338,19 @@ class DeliveryAttemptAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(KeptValues)
+class KeptValuesAdmin(ReadOnlyAdmin):
+    """The effective values kept between runs (collection.kept_values): derived data, shown
+    for inspection; ``INNOPOINTS_KEEP_EFFECTIVE=0`` makes runs choose afresh."""
+
+    list_display = ("period", "fact_watermark", "generation", "built_at")
+    exclude = ("grants", "rules")
+
+
+@admin.register(KeptField)
+class KeptFieldAdmin(ReadOnlyAdmin):
+    list_display = ("kept", "field_code", "part")
+    list_filter = ("part",)
+    exclude = ("data",)

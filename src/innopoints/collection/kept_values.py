@@ -64,8 +64,15 @@ def effective_fields(period: str, enterprise_ids: np.ndarray | None = None) -> F
         return fields
     assert watermark is not None
     update = _brought_up_to_date(period, kept, Update(watermark, rules, grants, {}, {}, {}))
+    if update is None:  # what is kept is not whole: chosen afresh and kept anew
+        fields = derive(period, None, grants)
+        _keep(period, None, Update(watermark, rules, grants, fields, {}, {}))
+        return _members(fields, enterprise_ids)
     _keep(period, kept, update)
-    fields = update.fields
+    return _members(update.fields, enterprise_ids)
+
+
+def _members(fields: Fields, enterprise_ids: np.ndarray | None) -> Fields:
     if enterprise_ids is None:
         return fields
     members = pl.Series(enterprise_ids, dtype=pl.Int64).implode()
@@ -125,10 +132,14 @@ class Update:
         return changed_rows + self.changes[code].height > COMPACT_SHARE * max(base, 1)
 
 
-def _brought_up_to_date(period: str, kept: KeptValues, update: Update) -> Update:
-    """The kept values with what changed since chosen again."""
+def _brought_up_to_date(period: str, kept: KeptValues, update: Update) -> Update | None:
+    """The kept values with what changed since chosen again (None: what is kept is not
+    whole)."""
     stale = _stale(period, kept, update.grants)
-    update.fields, update.parts = _read(kept)
+    read = _read(kept)
+    if read is None:
+        return None
+    update.fields, update.parts = read
     touched = stale.enterprises()
     if touched.size == 0:
         return update
@@ -218,9 +229,10 @@ def _watermark() -> int | None:
     return int(highest)
 
 
-def _read(kept: KeptValues) -> tuple[Fields, dict[str, tuple[int, int]]]:
+def _read(kept: KeptValues) -> tuple[Fields, dict[str, tuple[int, int]]] | None:
     """The kept values (each field's first part with its change parts applied in order) and
-    per field (how many parts, rows in its change parts)."""
+    per field (how many parts, rows in its change parts); None (logged) when a field's parts
+    do not follow on from its first."""
     if connection.vendor == "postgresql":
         # a binary COPY: the bytes are sent as they are, not as hex text twice their size
         table = connection.ops.quote_name(KeptField._meta.db_table)
@@ -243,6 +255,9 @@ def _read(kept: KeptValues) -> tuple[Fields, dict[str, tuple[int, int]]]:
         frame = pl.read_ipc(io.BytesIO(bytes(data)))
         if part == 0:
             fields[code], parts[code] = frame, (1, 0)
+        elif parts.get(code, (0, 0))[0] != part:
+            logger.warning("period %s: kept values of %s lack part %s", kept.period, code, part)
+            return None
         else:
             fields[code] = _applied(fields[code], frame)
             count, changed_rows = parts[code]
