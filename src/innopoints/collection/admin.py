@@ -34,6 +34,7 @@ from innopoints.collection.views import resolve_finding
 from innopoints.core.admin_base import ReadOnlyAdmin
 from innopoints.core.big_tables import BigTableAdmin, choices_filter
 from innopoints.engine.fields import base_catalogue
+from innopoints.site.names import field_name
 
 
 class SourceFieldInline(admin.TabularInline):
@@ -351,6 +352,11 @@ class KeptValuesAdmin(ReadOnlyAdmin):
 
 @admin.register(KeptField)
 class KeptFieldAdmin(ReadOnlyAdmin):
-    list_display = ("kept", "field_code", "part")
+    list_display = ("kept", "field", "part")
     list_filter = ("part",)
     exclude = ("data",)
+    ordering = ("kept", "field_code", "part")
+
+    @admin.display(description=_("指标"), ordering="field_code")
+    def field(self, kept: KeptField) -> str:
+        return field_name(kept.field_code)
