@@ -22,6 +22,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from innopoints.collection.models import Authorisation, DataSource, FactValue, SourceField
+from innopoints.core import bulk
 from innopoints.registry.models import Enterprise
 
 logger = logging.getLogger(__name__)
@@ -86,21 +87,12 @@ def latest_versions_of(period: str, pairs: pl.DataFrame) -> pl.DataFrame:
         )
     table = connection.ops.quote_name(FactValue._meta.db_table)
     sql = (
-        "COPY (SELECT f.id, f.enterprise_id, f.field_code, f.source_id, f.version, f.value "
+        "SELECT f.id, f.enterprise_id, f.field_code, f.source_id, f.version, f.value "
         f"FROM {table} AS f JOIN unnest(%s::bigint[], %s::text[]) AS p(enterprise_id, field) "
-        "ON f.enterprise_id = p.enterprise_id AND f.field_code = p.field "
-        "WHERE f.period = %s) TO STDOUT WITH (FORMAT csv)"
+        "ON f.enterprise_id = p.enterprise_id AND f.field_code = p.field WHERE f.period = %s"
     )
-    buffer = _copy_to_buffer(
-        sql, [pairs["enterprise_id"].to_list(), pairs["field_code"].to_list(), period]
-    )
-    if buffer is None:
-        return pl.DataFrame(schema=FACT_SCHEMA)
-    return _latest(
-        pl.read_csv(
-            buffer, has_header=False, new_columns=list(FACT_SCHEMA), schema_overrides=FACT_SCHEMA
-        )
-    )
+    params = [pairs["enterprise_id"].to_list(), pairs["field_code"].to_list(), period]
+    return _latest(bulk.copy_frame(sql, params, FACT_SCHEMA))
 
 
 def _latest(frame: pl.DataFrame) -> pl.DataFrame:
@@ -277,26 +269,10 @@ def _copy_out(
         where.append("enterprise_id = ANY(%s::bigint[])")
         params.append(list(enterprise_ids))
     sql = (
-        f"COPY (SELECT id, enterprise_id, field_code, source_id, version, value FROM {table} "
-        f"WHERE {' AND '.join(where)}) TO STDOUT WITH (FORMAT csv)"
+        f"SELECT id, enterprise_id, field_code, source_id, version, value FROM {table} "
+        f"WHERE {' AND '.join(where)}"
     )
-    buffer = _copy_to_buffer(sql, params)
-    if buffer is None:
-        return pl.DataFrame(schema=FACT_SCHEMA)
-    return pl.read_csv(
-        buffer, has_header=False, new_columns=list(FACT_SCHEMA), schema_overrides=FACT_SCHEMA
-    )
-
-
-def _copy_to_buffer(sql: str, params: list[object]) -> io.BytesIO | None:
-    buffer = io.BytesIO()
-    with connection.cursor() as cursor, cursor.cursor.copy(sql, params) as copy:
-        for chunk in copy:
-            buffer.write(chunk)
-    if buffer.tell() == 0:
-        return None
-    buffer.seek(0)
-    return buffer
+    return bulk.copy_frame(sql, params, FACT_SCHEMA)
 
 
 def priorities() -> pl.DataFrame:
@@ -344,14 +320,11 @@ def _copy_authorisations(
     """The grants ``query`` selects, one row per field in scope (null: every field)."""
     inner, params = query.values("enterprise_id", "source_id", "scope").query.sql_with_params()
     sql = (
-        f"COPY (SELECT a.enterprise_id, a.source_id, field FROM ({inner}) AS a "
+        f"SELECT a.enterprise_id, a.source_id, field FROM ({inner}) AS a "
         "LEFT JOIN LATERAL jsonb_array_elements_text(CASE WHEN jsonb_array_length(a.scope) = 0 "
-        "THEN '[null]'::jsonb ELSE a.scope END) AS field ON true) TO STDOUT WITH (FORMAT csv)"
+        "THEN '[null]'::jsonb ELSE a.scope END) AS field ON true"
     )
-    buffer = _copy_to_buffer(sql, list(params))
-    if buffer is None:
-        return pl.DataFrame(schema=schema)
-    return pl.read_csv(buffer, has_header=False, new_columns=list(schema), schema_overrides=schema)
+    return bulk.copy_frame(sql, list(params), schema)
 
 
 def rules_digest() -> str:

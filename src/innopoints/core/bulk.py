@@ -104,8 +104,14 @@ def read_frame(query: QuerySet[Any], schema: dict[str, Any]) -> pl.DataFrame:
     if connection.vendor != "postgresql":
         return pl.DataFrame(list(query), orient="row", schema=schema)
     sql, params = query.query.sql_with_params()
+    return copy_frame(sql, list(params), schema)
+
+
+def copy_frame(select: str, params: Sequence[Any], schema: dict[str, Any]) -> pl.DataFrame:
+    """The rows of the SQL ``select`` (PostgreSQL) streamed by COPY as CSV and parsed by polars
+    with ``schema`` (its columns in order)."""
     buffer = io.BytesIO()
-    copy_sql = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"
+    copy_sql = f"COPY ({select}) TO STDOUT WITH (FORMAT csv)"
     with connection.cursor() as cursor, cursor.cursor.copy(copy_sql, params) as copy:
         for chunk in copy:
             buffer.write(chunk)
