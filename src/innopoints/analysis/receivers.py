@@ -9,7 +9,7 @@ from django.db import IntegrityError
 
 from innopoints.analysis.models import Pool, PoolMembership
 from innopoints.analysis.pools import members_frame, period_year, pool_inputs
-from innopoints.core import bulk
+from innopoints.core import partitions
 from innopoints.engine.result import ScoreResult
 from innopoints.registry.models import Qualification, held_in
 from innopoints.scoring.models import Run
@@ -41,7 +41,7 @@ def evaluate_pools(run: Run, table: pl.DataFrame, result: ScoreResult, **_: Any)
     ]
     if not parts:
         return 0
-    count = bulk.insert_frame(PoolMembership, pl.concat(parts))
+    count = partitions.insert_frame(PoolMembership, "run", run.pk, pl.concat(parts))
     # The references, checked set-wise (see PoolMembership): every member is one of the run's
     # enterprises, whose results were checked against the enterprises just before this signal
     # (execution.store), and every pool one of those read above — so it is enough that those

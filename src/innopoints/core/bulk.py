@@ -22,13 +22,17 @@ def prepare(model: type[models.Model], column: str, value: Any) -> Any:
 
 
 def insert_rows(
-    model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    table: str | None = None,
 ) -> int:
-    """Append rows (values in ``columns`` order) to the model's table; returns the count."""
+    """Append rows (values in ``columns`` order) to the model's table (or ``table``, shaped like
+    it); returns the count."""
     meta = model._meta
     quote = connection.ops.quote_name
     names = [meta.get_field(c).column for c in columns]
-    table = quote(meta.db_table)
+    table = quote(table or meta.db_table)
     column_sql = ", ".join(quote(n) for n in names)
     count = 0
     with connection.cursor() as cursor:
@@ -69,10 +73,16 @@ def insert_binary_rows(
     return count
 
 
-def insert_frame(model: type[models.Model], frame: pl.DataFrame, chunk: int = 200_000) -> int:
-    """Append a polars frame whose columns are the model's field names. On PostgreSQL the rows
-    go as CSV through COPY (strings quoted, so an empty string stays empty and a null is NULL);
-    elsewhere as tuples. A binary field may come as a hex-encoded string column."""
+def insert_frame(
+    model: type[models.Model],
+    frame: pl.DataFrame,
+    chunk: int = 200_000,
+    table: str | None = None,
+) -> int:
+    """Append a polars frame whose columns are the model's field names (to ``table``, a table
+    shaped like the model's, if given). On PostgreSQL the rows go as CSV through COPY (strings
+    quoted, so an empty string stays empty and a null is NULL); elsewhere as tuples. A binary
+    field may come as a hex-encoded string column."""
     meta = model._meta
     binary = [
         c
@@ -82,12 +92,12 @@ def insert_frame(model: type[models.Model], frame: pl.DataFrame, chunk: int = 20
     if connection.vendor != "postgresql":
         # binary columns arrive hex-encoded (built without a Python loop); SQLite takes bytes
         frame = frame.with_columns(pl.col(c).str.decode("hex") for c in binary)
-        return insert_rows(model, frame.columns, frame.iter_rows())
+        return insert_rows(model, frame.columns, frame.iter_rows(), table=table)
     # PostgreSQL reads bytea in COPY as \x followed by the hex digits
     frame = frame.with_columns(pl.concat_str(pl.lit("\\x"), pl.col(c)).alias(c) for c in binary)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(meta.get_field(c).column) for c in frame.columns)
-    sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN WITH (FORMAT csv)"
+    sql = f"COPY {quote(table or meta.db_table)} ({columns}) FROM STDIN WITH (FORMAT csv)"
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for part in frame.iter_slices(chunk):
             buffer = io.BytesIO()

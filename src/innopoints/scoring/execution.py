@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from innopoints.collection import kept_values
-from innopoints.core import bulk
+from innopoints.core import bulk, partitions
 from innopoints.core.faults import pause_point
 from innopoints.engine import ENGINE_VERSION, InputError, score
 from innopoints.engine.booleans import stored_bool_casts
@@ -399,7 +399,8 @@ def store(run: Run, gathered: Gathered, result: ScoreResult, elapsed: float) -> 
             pl.Series("block", position // BLOCK_ROWS), pl.Series("slot", position % BLOCK_ROWS)
         )
         framed = time.perf_counter()
-        bulk.insert_frame(Result, ordered.select(RESULT_COLUMNS))
+        # on PostgreSQL the run's own partition, analysed and with its indexes built
+        partitions.insert_frame(Result, "run", run.pk, ordered.select(RESULT_COLUMNS))
         bulk.insert_binary_rows(
             ResultBlock,
             ["run", "index", "enterprise_ids", "values", "fact_ids"],
@@ -407,7 +408,7 @@ def store(run: Run, gathered: Gathered, result: ScoreResult, elapsed: float) -> 
         )
         pause_point("run:stored")
         copied = time.perf_counter()
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and not partitions.is_partitioned(Result):
             # fresh statistics before anything reads the new rows: without them the reference
             # check plans a million index probes (2.4 s at 1M) instead of one hash join (0.5 s),
             # and the pages plan with the run's indexes

@@ -1,0 +1,108 @@
+"""A run's rows as a partition of their own (PostgreSQL), loaded before their indexes exist.
+
+A national run stores a million results and close to a million pool memberships. Appended to
+one table over all runs, every row also goes into each of its indexes at a random place (the
+unique (run, enterprise) index most of all, as the rows come in rank order): a third of
+storing the run. Into a table of their own the rows go at the speed of the disk; the parent's
+keys and indexes are then built once each, by sorting, and the table is attached as the run's
+partition — in the run's transaction, so a failed run leaves no table behind.
+
+Tables are turned into partitioned ones by their migrations (``partitioning``); SQLite, and a
+table that is not partitioned, take the rows as an ordinary append."""
+
+from __future__ import annotations
+
+import polars as pl
+from django.db import IntegrityError, connection, models
+from django.db.backends.utils import CursorWrapper
+
+from innopoints.core import bulk
+
+BUILD_MEMORY = "256MB"
+"""Sort memory for building a partition's indexes (the server's default, 64 MB, spills a
+million-row key to disk)."""
+
+
+def is_partitioned(model: type[models.Model]) -> bool:
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", [model._meta.db_table]
+        )
+        row = cursor.fetchone()
+    return row is not None and row[0] == "p"
+
+
+def partition_name(model: type[models.Model], key: str, value: int) -> str:
+    return f"{model._meta.db_table}_{key}_{int(value)}"
+
+
+def insert_frame(model: type[models.Model], key: str, value: int, frame: pl.DataFrame) -> int:
+    """Append ``frame`` (the model's field names as columns, every row's ``key`` = ``value``):
+    as ``value``'s own partition where the table is partitioned by ``key``, else as rows."""
+    if not is_partitioned(model):
+        return bulk.insert_frame(model, frame)
+    quote = connection.ops.quote_name
+    parent = model._meta.db_table
+    column = model._meta.get_field(key).column  # type: ignore[union-attr]
+    part = partition_name(model, key, value)
+    with connection.cursor() as cursor:
+        _drop_empty_leftover(cursor, part)
+        cursor.execute(
+            f"CREATE TABLE {quote(part)} (LIKE {quote(parent)} INCLUDING DEFAULTS "
+            "INCLUDING STORAGE INCLUDING COMPRESSION)"
+        )
+        # lets the attach below skip its scan for rows of other values
+        cursor.execute(f"ALTER TABLE {quote(part)} ADD CHECK ({quote(column)} = {int(value)})")
+    count = bulk.insert_frame(model, frame, table=part)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL maintenance_work_mem TO '{BUILD_MEMORY}'")
+        for definition in _keys(cursor, parent):
+            cursor.execute(f"ALTER TABLE {quote(part)} ADD {definition}")
+        for method_and_columns in _indexes(cursor, parent):
+            cursor.execute(f"CREATE INDEX ON {quote(part)} {method_and_columns}")
+        # statistics before anything reads the rows: the reference checks and the pages plan
+        # with them
+        cursor.execute(f"ANALYZE {quote(part)}")
+        cursor.execute(
+            f"ALTER TABLE {quote(parent)} ATTACH PARTITION {quote(part)} "
+            f"FOR VALUES IN ({int(value)})"
+        )
+    return count
+
+
+def _drop_empty_leftover(cursor: CursorWrapper, part: str) -> None:
+    """A partition of this name can only be an emptied one (a test database flushed between
+    tests keeps its tables and may hand out the same run id again); rows in it would be a
+    run's results stored twice."""
+    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [part])
+    if not cursor.fetchone()[0]:
+        return
+    quote = connection.ops.quote_name
+    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {quote(part)})")
+    if cursor.fetchone()[0]:
+        raise IntegrityError(f"{part} already holds rows: a run's rows are stored once")
+    cursor.execute(f"DROP TABLE {quote(part)}")
+
+
+def _keys(cursor: CursorWrapper, table: str) -> list[str]:
+    """The table's primary key and unique constraints, as ``ALTER TABLE … ADD`` takes them."""
+    cursor.execute(
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = to_regclass(%s) AND contype IN ('p', 'u') ORDER BY conname",
+        [table],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _indexes(cursor: CursorWrapper, table: str) -> list[str]:
+    """The table's other indexes, from ``USING`` on (the method and the columns)."""
+    cursor.execute(
+        "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "WHERE i.indrelid = to_regclass(%s) "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
+        "ORDER BY i.indexrelid::regclass::text",
+        [table],
+    )
+    return [row[0][row[0].index(" USING ") + 1 :] for row in cursor.fetchall()]
