@@ -206,14 +206,21 @@ def _breakdown_blocks(
     time, so no million-row matrix is ever made."""
     columns = _breakdown_columns(result)
     enterprise_ids = gathered.table["enterprise_id"].to_numpy()  # ascending
+    n_blocks = -(-len(order) // BLOCK_ROWS)
     block_of_row = np.empty(len(order), dtype=np.int64)
     block_of_row[order] = np.arange(len(order)) // BLOCK_ROWS
-    fact_block = block_of_row[positions_in(enterprise_ids, gathered.fact_enterprises)]
-    # grouped by block only: each block's ids are sorted when packed (a 16-bit stable sort is
-    # a radix sort, a second at 29 M values, where sorting by block and id took six)
-    narrow = fact_block.astype(np.int16) if fact_block.max(initial=0) < 2**15 else fact_block
-    by_block = np.argsort(narrow, kind="stable")
-    ends = np.cumsum(np.bincount(fact_block, minlength=-(-len(order) // BLOCK_ROWS)))
+    # one sort of (block, value id) keys puts each block's ids together, ascending as they are
+    # packed (a 29 M-value run: 1.8 s, where grouping by block and sorting each took 3.3 s)
+    id_bits = int(gathered.fact_ids.max(initial=0)).bit_length()
+    if (n_blocks << id_bits) >= 2**63:
+        raise ValueError(f"value ids of {id_bits} bits leave too few for {n_blocks} blocks")
+    keys = block_of_row[positions_in(enterprise_ids, gathered.fact_enterprises)]
+    np.left_shift(keys, id_bits, out=keys)
+    np.bitwise_or(keys, gathered.fact_ids.astype(np.int64, copy=False), out=keys)
+    keyed = ascending_ids(keys)
+    del keys
+    ends = np.searchsorted(keyed, np.arange(1, n_blocks + 1, dtype=np.int64) << id_bits)
+    id_mask = (1 << id_bits) - 1
 
     def block(index: int) -> tuple[int, int, bytes, bytes, bytes]:
         start = index * BLOCK_ROWS
@@ -223,14 +230,14 @@ def _breakdown_blocks(
             matrix[:, j] = column[rows]
         ids = enterprise_ids[rows].astype("<i8")
         first = ends[index - 1] if index else 0
-        facts = gathered.fact_ids[by_block[first : ends[index]]]
-        return run.pk, index, ids.tobytes(), matrix.tobytes(), Run.pack_fact_ids(facts)
+        facts = keyed[first : ends[index]] & id_mask
+        return run.pk, index, ids.tobytes(), matrix.tobytes(), Run.pack_ascending_ids(facts)
 
     # built two at a time, a few blocks ahead of the COPY that sends them (zlib and numpy's
     # gathers release the GIL), in order
     with ThreadPoolExecutor(2) as pool:
         ahead: deque[Future[tuple[int, int, bytes, bytes, bytes]]] = deque()
-        for index in range(-(-len(order) // BLOCK_ROWS)):
+        for index in range(n_blocks):
             ahead.append(pool.submit(block, index))
             if len(ahead) > 4:
                 yield ahead.popleft().result()
