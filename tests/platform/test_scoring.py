@@ -369,6 +369,22 @@ def test_input_fact_ids_round_trip_in_both_stored_formats() -> None:
     assert Run(input_fact_ids=Run.pack_fact_ids(ids[:0])).fact_ids().tolist() == []
 
 
+@pytest.mark.parametrize(
+    ("ids", "width"),
+    [([3, 15, 16, 258], b"1"), ([3, 15, 300], b"2"), ([7, 70_007], b"4"), ([1, 2**40], b"8")],
+)
+def test_block_ids_left_to_the_database_to_compress_go_as_their_narrowest_gaps(
+    ids: list[int], width: bytes
+) -> None:
+    packed = Run.pack_ascending_ids(np.array(ids, dtype=np.int64), compress=False)
+    assert packed[:3] == b"D2" + width
+    gaps = np.diff(ids, prepend=0)
+    assert len(packed) == 3 + len(ids) * int(width)
+    assert np.frombuffer(packed[3:], dtype=f"<u{int(width)}").tolist() == gaps.tolist()
+    assert unpack_fact_ids(packed).tolist() == ids
+    assert unpack_fact_ids(Run.pack_ascending_ids(np.array([], dtype=np.int64), False)).size == 0
+
+
 def test_a_run_without_any_weighted_indicator_fails_naming_them(
     db: Any, source: Callable[[str], DataSource], credit_codes: list[str], user: Any
 ) -> None:

@@ -106,6 +106,20 @@ def insert_frame(
     return frame.height
 
 
+def compressed_column(model: type[models.Model], field: str, method: str) -> bool:
+    """Whether PostgreSQL compresses the field's column with ``method`` (``lz4``, ``pglz``)."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attcompression FROM pg_attribute WHERE attrelid = to_regclass(%s) "
+            "AND attname = %s",
+            [model._meta.db_table, model._meta.get_field(field).column],  # type: ignore[union-attr]
+        )
+        row = cursor.fetchone()
+    return row is not None and row[0] == method[0]
+
+
 def read_frame(query: QuerySet[Any], schema: dict[str, Any]) -> pl.DataFrame:
     """The rows of a ``values_list`` queryset as a polars frame with ``schema`` (its columns in
     order): on PostgreSQL streamed by COPY as CSV and parsed by polars (a million rows in about
