@@ -197,30 +197,49 @@ def positions_in(ascending_ids: np.ndarray, ids: np.ndarray) -> np.ndarray:
     return RowIndex(ascending_ids).rows(ids)
 
 
-def _breakdown_blocks(
-    run: Run, result: ScoreResult, gathered: Gathered, order: np.ndarray, compress_ids: bool
-) -> Iterator[tuple[int, int, bytes, bytes, bytes]]:
-    """(run, index, enterprise ids, values, fact ids) of each block: the rows ``order`` lists
-    (the stored rank order), ``BLOCK_ROWS`` at a time, each row little-endian float64 (NaN for
-    missing), with the ids of the values used for those enterprises — assembled a block at a
-    time, so no million-row matrix is ever made."""
-    columns = _breakdown_columns(result)
-    enterprise_ids = gathered.table["enterprise_id"].to_numpy()  # ascending
+@dataclass
+class IdsByBlock:
+    """The ids of the values used, grouped by the block of their enterprise: block ``b``'s ids,
+    ascending, are ``keys[ends[b - 1] : ends[b]] & mask``."""
+
+    keys: np.ndarray
+    ends: np.ndarray
+    mask: int
+
+
+def ids_by_block(gathered: Gathered, order: np.ndarray) -> IdsByBlock:
+    """One sort of (block, value id) keys puts each block's ids together, ascending as they are
+    packed (a 29 M-value run: 1.8 s, where grouping by block and sorting each took 3.3 s)."""
     n_blocks = -(-len(order) // BLOCK_ROWS)
     block_of_row = np.empty(len(order), dtype=np.int64)
     block_of_row[order] = np.arange(len(order)) // BLOCK_ROWS
-    # one sort of (block, value id) keys puts each block's ids together, ascending as they are
-    # packed (a 29 M-value run: 1.8 s, where grouping by block and sorting each took 3.3 s)
     id_bits = int(gathered.fact_ids.max(initial=0)).bit_length()
     if (n_blocks << id_bits) >= 2**63:
         raise ValueError(f"value ids of {id_bits} bits leave too few for {n_blocks} blocks")
+    enterprise_ids = gathered.table["enterprise_id"].to_numpy()  # ascending
     keys = block_of_row[positions_in(enterprise_ids, gathered.fact_enterprises)]
     np.left_shift(keys, id_bits, out=keys)
     np.bitwise_or(keys, gathered.fact_ids.astype(np.int64, copy=False), out=keys)
     keyed = ascending_ids(keys)
-    del keys
     ends = np.searchsorted(keyed, np.arange(1, n_blocks + 1, dtype=np.int64) << id_bits)
-    id_mask = (1 << id_bits) - 1
+    return IdsByBlock(keyed, ends, (1 << id_bits) - 1)
+
+
+def _breakdown_blocks(
+    run: Run,
+    result: ScoreResult,
+    gathered: Gathered,
+    order: np.ndarray,
+    grouped: IdsByBlock,
+    compress_ids: bool,
+) -> Iterator[tuple[int, int, bytes, bytes, bytes]]:
+    """(run, index, enterprise ids, values, fact ids) of each block: the rows ``order`` lists
+    (the stored rank order), ``BLOCK_ROWS`` at a time, each row little-endian float64 (NaN for
+    missing), with the ids of the values used for those enterprises (``grouped``) — assembled
+    a block at a time, so no million-row matrix is ever made."""
+    columns = _breakdown_columns(result)
+    enterprise_ids = gathered.table["enterprise_id"].to_numpy()  # ascending
+    n_blocks = len(grouped.ends)
 
     def block(index: int) -> tuple[int, int, bytes, bytes, bytes]:
         start = index * BLOCK_ROWS
@@ -229,8 +248,9 @@ def _breakdown_blocks(
         for j, column in enumerate(columns):
             matrix[:, j] = column[rows]
         ids = enterprise_ids[rows].astype("<i8")
-        first = ends[index - 1] if index else 0
-        facts = Run.pack_ascending_ids(keyed[first : ends[index]] & id_mask, compress_ids)
+        first = grouped.ends[index - 1] if index else 0
+        ids_used = grouped.keys[first : grouped.ends[index]] & grouped.mask
+        facts = Run.pack_ascending_ids(ids_used, compress_ids)
         return run.pk, index, ids.tobytes(), matrix.tobytes(), facts
 
     # built two at a time, a few blocks ahead of the COPY that sends them (zlib and numpy's
@@ -406,20 +426,20 @@ def store(run: Run, gathered: Gathered, result: ScoreResult, elapsed: float) -> 
             pl.Series("block", position // BLOCK_ROWS), pl.Series("slot", position % BLOCK_ROWS)
         )
         framed = time.perf_counter()
-        # on PostgreSQL the run's own partition, analysed and with its indexes built
-        partitions.insert_frame(Result, "run", run.pk, ordered.select(RESULT_COLUMNS))
-        bulk.insert_binary_rows(
-            ResultBlock,
-            ["run", "index", "enterprise_ids", "values", "fact_ids"],
-            _breakdown_blocks(
-                run,
-                result,
-                gathered,
-                ordered["row"].to_numpy(),
-                # left to the database's lz4 where it compresses them (zlib: 1.8 s of CPU at 1M)
-                compress_ids=not bulk.compressed_column(ResultBlock, "fact_ids", "lz4"),
-            ),
-        )
+        order = ordered["row"].to_numpy()
+        # left to the database's lz4 where it compresses them (zlib: 1.8 s of CPU at 1M)
+        compress_ids = not bulk.compressed_column(ResultBlock, "fact_ids", "lz4")
+        with ThreadPoolExecutor(1) as background:
+            # the value ids grouped by block while the results are copied (numpy and polars
+            # release the GIL; the copy waits mostly on the server)
+            grouping = background.submit(ids_by_block, gathered, order)
+            # on PostgreSQL the run's own partition, analysed and with its indexes built
+            partitions.insert_frame(Result, "run", run.pk, ordered.select(RESULT_COLUMNS))
+            bulk.insert_binary_rows(
+                ResultBlock,
+                ["run", "index", "enterprise_ids", "values", "fact_ids"],
+                _breakdown_blocks(run, result, gathered, order, grouping.result(), compress_ids),
+            )
         pause_point("run:stored")
         copied = time.perf_counter()
         if connection.vendor == "postgresql" and not partitions.is_partitioned(Result):
