@@ -107,7 +107,7 @@ def test_an_emptied_partition_left_by_a_flush_is_replaced(run_of_30: Run) -> Non
         {"pool": [pool], "run": [run_of_30.pk], "enterprise": [enterprise]},
         schema={"pool": pl.Int64, "run": pl.Int64, "enterprise": pl.Int64},
     )
-    assert partitions.insert_frame(PoolMembership, "run", run_of_30.pk, rows) == 1
+    assert partitions.insert_frame(PoolMembership, "run", run_of_30.pk, rows) == part
     assert list(PoolMembership.objects.filter(run=run_of_30).values_list("enterprise_id")) == [
         (enterprise,)
     ]
@@ -187,3 +187,39 @@ def test_an_empty_table_is_partitioned_without_an_earlier_partition(db: None) ->
     to_list_partitions(editor, "part_empty", "run_id")
     assert _rows("SELECT to_regclass('part_empty_earlier')") == [(None,)]
     assert _rows("INSERT INTO part_empty (run_id) VALUES (3) RETURNING id") == [(1,)]
+
+
+def test_inside_attach_at_end_partitions_join_only_when_the_block_ends(run_of_30: Run) -> None:
+    """Attaching locks the DEFAULT partition until the transaction ends, so a run attaches its
+    partitions as its last step; until then the rows are in their own table only."""
+    pool = PoolMembership.objects.filter(run=run_of_30).values_list("pool_id", flat=True)[0]
+    enterprise = Result.objects.filter(run=run_of_30).values_list("enterprise_id", flat=True)[0]
+    version = SchemeVersion.objects.get(scheme_id="sichuan-2025", version="1")
+    later = Run.objects.create(period=PERIOD, scheme_version=version)
+    rows = pl.DataFrame(
+        {"pool": [pool], "run": [later.pk], "enterprise": [enterprise]},
+        schema={"pool": pl.Int64, "run": pl.Int64, "enterprise": pl.Int64},
+    )
+    parent = PoolMembership._meta.db_table
+    with partitions.attach_at_end():
+        part = partitions.insert_frame(PoolMembership, "run", later.pk, rows)
+        assert _rows(f"SELECT COUNT(*) FROM {part}") == [(1,)]
+        assert _partition_of(parent, later.pk) is None
+        assert not PoolMembership.objects.filter(run=later).exists()
+    assert _partition_of(parent, later.pk) == part
+    assert PoolMembership.objects.filter(run=later).count() == 1
+
+    refused = Run.objects.create(period=PERIOD, scheme_version=version)
+    with (
+        pytest.raises(RuntimeError, match="stopped"),
+        transaction.atomic(),
+        partitions.attach_at_end(),
+    ):
+        partitions.insert_frame(
+            PoolMembership, "run", refused.pk, rows.with_columns(pl.lit(refused.pk).alias("run"))
+        )
+        raise RuntimeError("stopped")
+    assert _partition_of(parent, refused.pk) is None
+    assert _rows(
+        "SELECT to_regclass(%s)", [partitions.partition_name(PoolMembership, "run", refused.pk)]
+    ) == [(None,)]

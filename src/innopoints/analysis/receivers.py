@@ -41,11 +41,12 @@ def evaluate_pools(run: Run, table: pl.DataFrame, result: ScoreResult, **_: Any)
     ]
     if not parts:
         return 0
-    count = partitions.insert_frame(PoolMembership, "run", run.pk, pl.concat(parts))
+    members = pl.concat(parts)
+    partitions.insert_frame(PoolMembership, "run", run.pk, members)
     # The references, checked set-wise (see PoolMembership): every member is one of the run's
     # enterprises, whose results were checked against the enterprises just before this signal
     # (execution.store), and every pool one of those read above — so it is enough that those
     # pools are still there (an anti-join of the memberships took a second at 1M).
     if Pool.objects.filter(pk__in=[pool.pk for pool in pools]).count() != len(pools):
         raise IntegrityError(f"pool memberships of run {run.pk} point at a pool removed meanwhile")
-    return count
+    return members.height

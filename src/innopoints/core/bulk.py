@@ -145,10 +145,12 @@ def copy_frame(select: str, params: Sequence[Any], schema: dict[str, Any]) -> pl
     return pl.read_csv(buffer, has_header=False, new_columns=list(schema), schema_overrides=schema)
 
 
-def unmatched_references(model: type[models.Model], field: str, **where: Any) -> int:
-    """How many rows of ``model`` (restricted by ``where``: column = value) point through
-    ``field`` at no row: one anti-join, the set-wise check for tables loaded in bulk without
-    per-row foreign-key triggers."""
+def unmatched_references(
+    model: type[models.Model], field: str, table: str | None = None, **where: Any
+) -> int:
+    """How many rows of ``model`` (of ``table``, shaped like the model's, if given; restricted
+    by ``where``: column = value) point through ``field`` at no row: one anti-join, the
+    set-wise check for tables loaded in bulk without per-row foreign-key triggers."""
     meta = model._meta
     foreign = meta.get_field(field)
     target = foreign.related_model._meta  # type: ignore[union-attr]
@@ -160,7 +162,8 @@ def unmatched_references(model: type[models.Model], field: str, **where: Any) ->
         conditions.append(f"t.{quote(meta.get_field(name).column)} = %s")
         params.append(value.pk if isinstance(value, models.Model) else value)
     sql = (
-        f"SELECT COUNT(*) FROM {quote(meta.db_table)} t LEFT JOIN {quote(target.db_table)} x "
+        f"SELECT COUNT(*) FROM {quote(table or meta.db_table)} t "
+        f"LEFT JOIN {quote(target.db_table)} x "
         f"ON x.{key} = t.{quote(foreign.column)} WHERE {' AND '.join(conditions)}"
     )
     with connection.cursor() as cursor:

@@ -7,10 +7,19 @@ storing the run. Into a table of their own the rows go at the speed of the disk;
 keys and indexes are then built once each, by sorting, and the table is attached as the run's
 partition — in the run's transaction, so a failed run leaves no table behind.
 
+Attaching locks the parent's DEFAULT partition exclusively until the transaction ends (it must
+be shown to hold no row of the run), and a query that prunes partitions only when it runs
+(an enterprise's history over runs) waits for that lock. Inside ``attach_at_end`` the
+partitions are therefore attached as the transaction's last step, not as they are loaded.
+
 Tables are turned into partitioned ones by their migrations (``partitioning``); SQLite, and a
 table that is not partitioned, take the rows as an ordinary append."""
 
 from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import polars as pl
 from django.db import IntegrityError, connection, models
@@ -21,6 +30,27 @@ from innopoints.core import bulk
 BUILD_MEMORY = "256MB"
 """Sort memory for building a partition's indexes (the server's default, 64 MB, spills a
 million-row key to disk)."""
+
+
+_deferred = threading.local()
+"""Per thread (each has its own connection): the partitions loaded inside ``attach_at_end``,
+as (parent, partition, value)."""
+
+
+@contextmanager
+def attach_at_end() -> Iterator[None]:
+    """Partitions loaded inside are attached when the block ends without an error; on an error
+    they are not (the transaction's rollback removes them)."""
+    if getattr(_deferred, "pending", None) is not None:
+        raise RuntimeError("attach_at_end does not nest")
+    _deferred.pending = []
+    try:
+        yield
+        pending, _deferred.pending = _deferred.pending, None
+        for parent, part, value in pending:
+            _attach(parent, part, value)
+    finally:
+        _deferred.pending = None
 
 
 def is_partitioned(model: type[models.Model]) -> bool:
@@ -38,11 +68,14 @@ def partition_name(model: type[models.Model], key: str, value: int) -> str:
     return f"{model._meta.db_table}_{key}_{int(value)}"
 
 
-def insert_frame(model: type[models.Model], key: str, value: int, frame: pl.DataFrame) -> int:
+def insert_frame(model: type[models.Model], key: str, value: int, frame: pl.DataFrame) -> str:
     """Append ``frame`` (the model's field names as columns, every row's ``key`` = ``value``):
-    as ``value``'s own partition where the table is partitioned by ``key``, else as rows."""
+    as ``value``'s own partition where the table is partitioned by ``key``, else as rows.
+    Returns the table now holding the rows (the partition, attached only at the end of an
+    ``attach_at_end`` block)."""
     if not is_partitioned(model):
-        return bulk.insert_frame(model, frame)
+        bulk.insert_frame(model, frame)
+        return model._meta.db_table
     quote = connection.ops.quote_name
     parent = model._meta.db_table
     column = model._meta.get_field(key).column  # type: ignore[union-attr]
@@ -53,9 +86,9 @@ def insert_frame(model: type[models.Model], key: str, value: int, frame: pl.Data
             f"CREATE TABLE {quote(part)} (LIKE {quote(parent)} INCLUDING DEFAULTS "
             "INCLUDING STORAGE INCLUDING COMPRESSION)"
         )
-        # lets the attach below skip its scan for rows of other values
+        # lets the attach skip its scan for rows of other values
         cursor.execute(f"ALTER TABLE {quote(part)} ADD CHECK ({quote(column)} = {int(value)})")
-    count = bulk.insert_frame(model, frame, table=part)
+    bulk.insert_frame(model, frame, table=part)
     with connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL maintenance_work_mem TO '{BUILD_MEMORY}'")
         for definition in _keys(cursor, parent):
@@ -65,11 +98,21 @@ def insert_frame(model: type[models.Model], key: str, value: int, frame: pl.Data
         # statistics before anything reads the rows: the reference checks and the pages plan
         # with them
         cursor.execute(f"ANALYZE {quote(part)}")
+    pending = getattr(_deferred, "pending", None)
+    if pending is None:
+        _attach(parent, part, value)
+    else:
+        pending.append((parent, part, value))
+    return part
+
+
+def _attach(parent: str, part: str, value: int) -> None:
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
         cursor.execute(
             f"ALTER TABLE {quote(parent)} ATTACH PARTITION {quote(part)} "
             f"FOR VALUES IN ({int(value)})"
         )
-    return count
 
 
 def _drop_empty_leftover(cursor: CursorWrapper, part: str) -> None:

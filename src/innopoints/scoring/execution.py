@@ -352,10 +352,10 @@ RESULT_COLUMNS = [
 ]
 
 
-def _check_references(run: Run) -> None:
-    """Every stored result points at an existing enterprise: checked once, set-wise, instead
-    of a foreign-key trigger per row (see Result)."""
-    broken = bulk.unmatched_references(Result, "enterprise", run=run)
+def _check_references(run: Run, table: str) -> None:
+    """Every result stored in ``table`` points at an existing enterprise: checked once,
+    set-wise, instead of a foreign-key trigger per row (see Result)."""
+    broken = bulk.unmatched_references(Result, "enterprise", table, run=run)
     if broken:
         raise IntegrityError(f"{broken} results of run {run.pk} point at no enterprise")
 
@@ -408,7 +408,8 @@ def store(run: Run, gathered: Gathered, result: ScoreResult, elapsed: float) -> 
     stored = time.perf_counter()
     table, fact_ids = gathered.table, gathered.fact_ids
     digest = _digest(run.scheme_version.scheme().fingerprint, run.period, fact_ids, table)
-    with transaction.atomic():
+    # the run's partitions join the tables as the transaction's last step (core.partitions)
+    with transaction.atomic(), partitions.attach_at_end():
         if connection.vendor == "postgresql":
             # The commit does not wait for the write-ahead log to reach the disk: a server
             # crash in that moment could lose the whole run (never a part of it: the run is
@@ -434,7 +435,9 @@ def store(run: Run, gathered: Gathered, result: ScoreResult, elapsed: float) -> 
             # release the GIL; the copy waits mostly on the server)
             grouping = background.submit(ids_by_block, gathered, order)
             # on PostgreSQL the run's own partition, analysed and with its indexes built
-            partitions.insert_frame(Result, "run", run.pk, ordered.select(RESULT_COLUMNS))
+            results_table = partitions.insert_frame(
+                Result, "run", run.pk, ordered.select(RESULT_COLUMNS)
+            )
             bulk.insert_binary_rows(
                 ResultBlock,
                 ["run", "index", "enterprise_ids", "values", "fact_ids"],
@@ -449,7 +452,7 @@ def store(run: Run, gathered: Gathered, result: ScoreResult, elapsed: float) -> 
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE scoring_result")
         analysed = time.perf_counter()
-        _check_references(run)
+        _check_references(run, results_table)
         report = result.report()
         report["left_out"] = gathered.left_out
         report["breakdown_layout"] = breakdown_layout(result)
