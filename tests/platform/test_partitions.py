@@ -53,8 +53,14 @@ def _partition_of(table: str, value: int) -> str | None:
 
 
 @pytest.fixture
-def run_of_30(reference_data: None, tmp_path: Path) -> Run:
+def province(reference_data: None, tmp_path: Path) -> None:
     import_all(write_files(tmp_path / "files", 30, seed=3), PERIOD)
+
+
+@pytest.fixture
+def run_of_30(province: None, monkeypatch: pytest.MonkeyPatch) -> Run:
+    """A run of 30 enterprises, given partitions of its own as if it were large."""
+    monkeypatch.setattr(partitions, "OWN_PARTITION_FROM", 1)
     version = SchemeVersion.objects.get(scheme_id="sichuan-2025", version="1")
     return execution.execute(Run.objects.create(period=PERIOD, scheme_version=version))
 
@@ -223,3 +229,23 @@ def test_inside_attach_at_end_partitions_join_only_when_the_block_ends(run_of_30
     assert _rows(
         "SELECT to_regclass(%s)", [partitions.partition_name(PoolMembership, "run", refused.pk)]
     ) == [(None,)]
+
+
+def test_a_run_below_the_size_for_its_own_partition_goes_to_the_default_one(
+    province: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(partitions, "OWN_PARTITION_FROM", 31)
+    version = SchemeVersion.objects.get(scheme_id="sichuan-2025", version="1")
+    run = execution.execute(Run.objects.create(period=PERIOD, scheme_version=version))
+    assert run.status == "done", run.error
+    assert _partition_of(Result._meta.db_table, run.pk) is None
+    assert _rows(
+        "SELECT tableoid::regclass::text, COUNT(*) FROM scoring_result WHERE run_id = %s "
+        "GROUP BY 1",
+        [run.pk],
+    ) == [("scoring_result_default", 30)]
+    assert _rows(
+        "SELECT DISTINCT tableoid::regclass::text FROM analysis_poolmembership WHERE run_id = %s",
+        [run.pk],
+    ) == [("analysis_poolmembership_default",)]
+    assert partitions.table_of_small_runs(Result) == "scoring_result_default"

@@ -12,6 +12,11 @@ be shown to hold no row of the run), and a query that prunes partitions only whe
 (an enterprise's history over runs) waits for that lock. Inside ``attach_at_end`` the
 partitions are therefore attached as the transaction's last step, not as they are loaded.
 
+Only a run of ``OWN_PARTITION_FROM`` rows or more gets a partition; smaller runs' rows go to
+the DEFAULT partition, indexed as they come (cheap at that size). A query that prunes
+partitions only when it runs is planned over every partition (0.2 ms each), so the partitions
+stay as few as the large runs.
+
 Tables are turned into partitioned ones by their migrations (``partitioning``); SQLite, and a
 table that is not partitioned, take the rows as an ordinary append."""
 
@@ -31,6 +36,10 @@ BUILD_MEMORY = "256MB"
 """Sort memory for building a partition's indexes (the server's default, 64 MB, spills a
 million-row key to disk)."""
 
+
+OWN_PARTITION_FROM = 100_000
+"""Rows a run needs for a partition of its own (a province's run of 30,000 enterprises goes to
+the DEFAULT partition; a national run of a million gets its own)."""
 
 _deferred = threading.local()
 """Per thread (each has its own connection): the partitions loaded inside ``attach_at_end``,
@@ -64,16 +73,24 @@ def is_partitioned(model: type[models.Model]) -> bool:
     return row is not None and row[0] == "p"
 
 
+def table_of_small_runs(model: type[models.Model]) -> str:
+    """Where rows of a run below ``OWN_PARTITION_FROM`` are: the DEFAULT partition, or the
+    model's table where it is not partitioned."""
+    table = model._meta.db_table
+    return f"{table}_default" if is_partitioned(model) else table
+
+
 def partition_name(model: type[models.Model], key: str, value: int) -> str:
     return f"{model._meta.db_table}_{key}_{int(value)}"
 
 
 def insert_frame(model: type[models.Model], key: str, value: int, frame: pl.DataFrame) -> str:
     """Append ``frame`` (the model's field names as columns, every row's ``key`` = ``value``):
-    as ``value``'s own partition where the table is partitioned by ``key``, else as rows.
+    as ``value``'s own partition where the table is partitioned by ``key`` and the rows are at
+    least ``OWN_PARTITION_FROM``, else as rows.
     Returns the table now holding the rows (the partition, attached only at the end of an
     ``attach_at_end`` block)."""
-    if not is_partitioned(model):
+    if frame.height < OWN_PARTITION_FROM or not is_partitioned(model):
         bulk.insert_frame(model, frame)
         return model._meta.db_table
     quote = connection.ops.quote_name

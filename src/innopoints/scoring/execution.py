@@ -445,12 +445,14 @@ def store(run: Run, gathered: Gathered, result: ScoreResult, elapsed: float) -> 
             )
         pause_point("run:stored")
         copied = time.perf_counter()
-        if connection.vendor == "postgresql" and not partitions.is_partitioned(Result):
+        if connection.vendor == "postgresql" and results_table == Result._meta.db_table:
             # fresh statistics before anything reads the new rows: without them the reference
             # check plans a million index probes (2.4 s at 1M) instead of one hash join (0.5 s),
-            # and the pages plan with the run's indexes
+            # and the pages plan with the run's indexes (a run's own partition was analysed
+            # when it was built; the partitioned table itself would analyse every partition)
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE scoring_result")
+                small_runs = connection.ops.quote_name(partitions.table_of_small_runs(Result))
+                cursor.execute(f"ANALYZE {small_runs}")
         analysed = time.perf_counter()
         _check_references(run, results_table)
         report = result.report()
