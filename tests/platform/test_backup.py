@@ -17,6 +17,7 @@ import pytest
 from django.db import connection
 
 from innopoints.collection.demo import import_all, write_files
+from innopoints.core import partitions
 from innopoints.ops import backup
 from innopoints.scoring import execution
 from innopoints.scoring.models import Run, SchemeVersion
@@ -64,8 +65,11 @@ def test_backup_refuses_what_it_cannot_do(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_restored_backup_recomputes_the_run_bit_identically(
-    reference_data: None, fresh_database: str, tmp_path: Path
+    reference_data: None, fresh_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # the run's results and memberships as partitions of their own, as a national run's are:
+    # the restored database must have them attached again
+    monkeypatch.setattr(partitions, "OWN_PARTITION_FROM", 1)
     import_all(write_files(tmp_path / "files", 200, seed=5), "2025")
     version = SchemeVersion.objects.get(scheme_id="sichuan-2025")
     run = execution.execute(Run.objects.create(period="2025", scheme_version=version))
