@@ -52,6 +52,14 @@ def _partition_of(table: str, value: int) -> str | None:
     return str(found[0][0]) if found else None
 
 
+def _membership(pool: int, run: int, enterprise: int) -> pl.DataFrame:
+    """One pool membership as ``partitions.insert_frame`` takes it."""
+    return pl.DataFrame(
+        {"pool": [pool], "run": [run], "enterprise": [enterprise]},
+        schema={"pool": pl.Int64, "run": pl.Int64, "enterprise": pl.Int64},
+    )
+
+
 @pytest.fixture
 def province(reference_data: None, tmp_path: Path) -> None:
     import_all(write_files(tmp_path / "files", 30, seed=3), PERIOD)
@@ -94,10 +102,7 @@ def test_a_run_stores_its_results_and_memberships_as_partitions_with_the_parents
 
 def test_rows_stored_twice_for_a_run_are_refused(run_of_30: Run) -> None:
     enterprise = Result.objects.filter(run=run_of_30).values_list("enterprise_id", flat=True)[0]
-    rows = pl.DataFrame(
-        {"pool": [1], "run": [run_of_30.pk], "enterprise": [enterprise]},
-        schema={"pool": pl.Int64, "run": pl.Int64, "enterprise": pl.Int64},
-    )
+    rows = _membership(1, run_of_30.pk, enterprise)
     with pytest.raises(IntegrityError, match="already holds rows"), transaction.atomic():
         partitions.insert_frame(PoolMembership, "run", run_of_30.pk, rows)
 
@@ -109,10 +114,7 @@ def test_an_emptied_partition_left_by_a_flush_is_replaced(run_of_30: Run) -> Non
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {part}")
 
-    rows = pl.DataFrame(
-        {"pool": [pool], "run": [run_of_30.pk], "enterprise": [enterprise]},
-        schema={"pool": pl.Int64, "run": pl.Int64, "enterprise": pl.Int64},
-    )
+    rows = _membership(pool, run_of_30.pk, enterprise)
     assert partitions.insert_frame(PoolMembership, "run", run_of_30.pk, rows) == part
     assert list(PoolMembership.objects.filter(run=run_of_30).values_list("enterprise_id")) == [
         (enterprise,)
@@ -202,10 +204,7 @@ def test_inside_attach_at_end_partitions_join_only_when_the_block_ends(run_of_30
     enterprise = Result.objects.filter(run=run_of_30).values_list("enterprise_id", flat=True)[0]
     version = SchemeVersion.objects.get(scheme_id="sichuan-2025", version="1")
     later = Run.objects.create(period=PERIOD, scheme_version=version)
-    rows = pl.DataFrame(
-        {"pool": [pool], "run": [later.pk], "enterprise": [enterprise]},
-        schema={"pool": pl.Int64, "run": pl.Int64, "enterprise": pl.Int64},
-    )
+    rows = _membership(pool, later.pk, enterprise)
     parent = PoolMembership._meta.db_table
     with partitions.attach_at_end():
         part = partitions.insert_frame(PoolMembership, "run", later.pk, rows)
