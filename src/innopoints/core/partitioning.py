@@ -24,8 +24,8 @@ def to_list_partitions(schema_editor: Any, table: str, column: str) -> None:
     quote = schema_editor.connection.ops.quote_name
     earlier = f"{table}_{EARLIER}"
     with schema_editor.connection.cursor() as cursor:
-        keys = _constraints(cursor, table)
-        indexes = _plain_indexes(cursor, table)
+        keys = table_keys(cursor, table)
+        indexes = plain_indexes(cursor, table)
         cursor.execute(f"ALTER TABLE {quote(table)} RENAME TO {quote(earlier)}")
         for name, _definition in keys:
             cursor.execute(
@@ -87,8 +87,8 @@ def from_list_partitions(schema_editor: Any, table: str, column: str) -> None:
     quote = schema_editor.connection.ops.quote_name
     plain = f"{table}_plain"
     with schema_editor.connection.cursor() as cursor:
-        keys = _constraints(cursor, table)
-        indexes = _plain_indexes(cursor, table)
+        keys = table_keys(cursor, table)
+        indexes = plain_indexes(cursor, table)
         cursor.execute(
             f"CREATE TABLE {quote(plain)} (LIKE {quote(table)} INCLUDING STORAGE "
             "INCLUDING COMPRESSION)"
@@ -126,7 +126,7 @@ def _aside(name: str) -> str:
     return f"{name[:50]}_{EARLIER}"
 
 
-def _constraints(cursor: CursorWrapper, table: str) -> list[tuple[str, str]]:
+def table_keys(cursor: CursorWrapper, table: str) -> list[tuple[str, str]]:
     """(name, definition) of the table's primary key and unique constraints."""
     cursor.execute(
         "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
@@ -136,7 +136,7 @@ def _constraints(cursor: CursorWrapper, table: str) -> list[tuple[str, str]]:
     return [(row[0], row[1]) for row in cursor.fetchall()]
 
 
-def _plain_indexes(cursor: CursorWrapper, table: str) -> list[tuple[str, str]]:
+def plain_indexes(cursor: CursorWrapper, table: str) -> list[tuple[str, str]]:
     """(name, CREATE INDEX statement) of the table's indexes that back no constraint."""
     cursor.execute(
         "SELECT x.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "

@@ -31,6 +31,7 @@ from django.db import IntegrityError, connection, models
 from django.db.backends.utils import CursorWrapper
 
 from innopoints.core import bulk
+from innopoints.core.partitioning import plain_indexes, table_keys
 
 BUILD_MEMORY = "256MB"
 """Sort memory for building a partition's indexes (the server's default, 64 MB, spills a
@@ -108,10 +109,12 @@ def insert_frame(model: type[models.Model], key: str, value: int, frame: pl.Data
     bulk.insert_frame(model, frame, table=part)
     with connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL maintenance_work_mem TO '{BUILD_MEMORY}'")
-        for definition in _keys(cursor, parent):
+        for _name, definition in table_keys(cursor, parent):
             cursor.execute(f"ALTER TABLE {quote(part)} ADD {definition}")
-        for method_and_columns in _indexes(cursor, parent):
-            cursor.execute(f"CREATE INDEX ON {quote(part)} {method_and_columns}")
+        for _name, statement in plain_indexes(cursor, parent):
+            # the parent's index, unnamed, on the partition: its method and columns
+            using = statement[statement.index(" USING ") + 1 :]
+            cursor.execute(f"CREATE INDEX ON {quote(part)} {using}")
         # statistics before anything reads the rows: the reference checks and the pages plan
         # with them
         cursor.execute(f"ANALYZE {quote(part)}")
@@ -144,25 +147,3 @@ def _drop_empty_leftover(cursor: CursorWrapper, part: str) -> None:
     if cursor.fetchone()[0]:
         raise IntegrityError(f"{part} already holds rows: a run's rows are stored once")
     cursor.execute(f"DROP TABLE {quote(part)}")
-
-
-def _keys(cursor: CursorWrapper, table: str) -> list[str]:
-    """The table's primary key and unique constraints, as ``ALTER TABLE … ADD`` takes them."""
-    cursor.execute(
-        "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE conrelid = to_regclass(%s) AND contype IN ('p', 'u') ORDER BY conname",
-        [table],
-    )
-    return [row[0] for row in cursor.fetchall()]
-
-
-def _indexes(cursor: CursorWrapper, table: str) -> list[str]:
-    """The table's other indexes, from ``USING`` on (the method and the columns)."""
-    cursor.execute(
-        "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i "
-        "WHERE i.indrelid = to_regclass(%s) "
-        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
-        "ORDER BY i.indexrelid::regclass::text",
-        [table],
-    )
-    return [row[0][row[0].index(" USING ") + 1 :] for row in cursor.fetchall()]
