@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
+import psycopg
 from django.db import connection, models
 from django.db.models import QuerySet
+from psycopg import pq
+
+if TYPE_CHECKING:
+    from psycopg import Copy
 
 
 def prepare(model: type[models.Model], column: str, value: Any) -> Any:
@@ -137,12 +142,47 @@ def copy_frame(select: str, params: Sequence[Any], schema: dict[str, Any]) -> pl
     buffer = io.BytesIO()
     copy_sql = f"COPY ({select}) TO STDOUT WITH (FORMAT csv)"
     with connection.cursor() as cursor, cursor.cursor.copy(copy_sql, params) as copy:
-        for chunk in copy:
-            buffer.write(chunk)
+        _read_copy(copy, buffer)
     if buffer.tell() == 0:
         return pl.DataFrame(schema=schema)
     buffer.seek(0)
     return pl.read_csv(buffer, has_header=False, new_columns=list(schema), schema_overrides=schema)
+
+
+def _read_copy(copy: Copy, buffer: io.BytesIO) -> None:
+    """Everything a ``COPY ... TO STDOUT`` sends, into ``buffer``. The server sends a message
+    per row, and reading each through psycopg's ``Copy.read`` costs microseconds of Python
+    (a million rows: 0.8 s, half of it in that): the rows already arrived are taken straight
+    from libpq, and psycopg's own reading only waits for more."""
+    pgconn = copy.connection.pgconn
+    while True:
+        size, data = pgconn.get_copy_data(1)  # without waiting
+        if size > 0:
+            buffer.write(data)
+        elif size == 0:  # nothing arrived yet: wait for it as psycopg does
+            row = copy.read()
+            if not row:
+                return
+            buffer.write(row)
+        else:  # the end, taken here: so is the statement's outcome (every result read
+            # before raising, leaving the connection ready for the rollback)
+            failed = None
+            while (result := pgconn.get_result()) is not None:
+                if result.status != pq.ExecStatus.COMMAND_OK and failed is None:
+                    failed = _error(result)
+            if failed is not None:
+                raise failed
+            return
+
+
+def _error(result: pq.abc.PGresult) -> psycopg.Error:
+    """The psycopg error a failed statement's ``result`` stands for (its SQLSTATE's class)."""
+    state = (result.error_field(pq.DiagnosticField.SQLSTATE) or b"").decode()
+    message = result.error_message.decode(errors="replace").strip()
+    try:
+        return psycopg.errors.lookup(state)(message)
+    except KeyError:
+        return psycopg.DatabaseError(message)
 
 
 def unmatched_references(

@@ -90,15 +90,21 @@ def engine_table(
     enterprises = enterprise_frame(run).sort("enterprise_id")
     ids = enterprises["enterprise_id"].to_numpy()
     fields = kept_values.effective_fields(run.period, ids if run.region is not None else None)
-    columns, positions, fact_ids = [], [], []
+    columns, positions, fact_ids, owners = [], [], [], []
     index = RowIndex(ids)
     for code in sorted(fields):
         part = fields[code]
-        at = index.rows(part["enterprise_id"].to_numpy())
+        owner = part["enterprise_id"].to_numpy()
+        at = index.rows(owner)
         member = at >= 0  # values of enterprises outside the run (another division) left out
         values, value_ids = part["value"], part["id"].to_numpy()
         if not member.all():
-            at, values, value_ids = at[member], values.filter(member), value_ids[member]
+            at, values, value_ids, owner = (
+                at[member],
+                values.filter(member),
+                value_ids[member],
+                owner[member],
+            )
         if at.size == 0:
             continue
         # a column per field, each value put at its enterprise's row: a million enterprises'
@@ -107,6 +113,7 @@ def engine_table(
         columns.append(column.scatter(at, values))
         positions.append(at)
         fact_ids.append(value_ids)
+        owners.append(owner)
     table = enterprises.with_columns(columns)
     table = table.with_columns(stored_bool_casts(table.columns, base_catalogue()))
     left_out: dict[str, int] = {}
@@ -124,10 +131,15 @@ def engine_table(
         missing = table["revenue"].is_null()
         left_out = {"no_revenue": int(missing.sum())}
         kept = ~missing
-    fact_rows = np.concatenate(positions) if positions else np.empty(0, dtype=np.int64)
-    used = kept.to_numpy()[fact_rows]
-    ids_used = np.concatenate(fact_ids)[used] if fact_ids else np.empty(0, dtype=np.int64)
-    return table.filter(kept), ids_used, ids[fact_rows[used]], left_out
+    if not positions:
+        nothing = np.empty(0, dtype=np.int64)
+        return table.filter(kept), nothing, nothing, left_out
+    value_ids, enterprises_of = np.concatenate(fact_ids), np.concatenate(owners)
+    kept_rows = kept.to_numpy()
+    if kept_rows.all():  # the usual case: no mask over tens of millions of values
+        return table, value_ids, enterprises_of, left_out
+    used = kept_rows[np.concatenate(positions)]
+    return table.filter(kept), value_ids[used], enterprises_of[used], left_out
 
 
 PARTS = ("raw", "value", "origin", "t", "x", "pts")
@@ -406,8 +418,8 @@ def store(run: Run, gathered: Gathered, result: ScoreResult, elapsed: float) -> 
     """Store the results, pools and the run's figures in one transaction; ``elapsed`` is the
     time the run took before this step."""
     stored = time.perf_counter()
-    table, fact_ids = gathered.table, gathered.fact_ids
-    digest = _digest(run.scheme_version.scheme().fingerprint, run.period, fact_ids, table)
+    table = gathered.table
+    fingerprint = run.scheme_version.scheme().fingerprint
     # the run's partitions join the tables as the transaction's last step (core.partitions)
     with transaction.atomic(), partitions.attach_at_end():
         if connection.vendor == "postgresql":
@@ -431,9 +443,11 @@ def store(run: Run, gathered: Gathered, result: ScoreResult, elapsed: float) -> 
         # left to the database's lz4 where it compresses them (zlib: 1.8 s of CPU at 1M)
         compress_ids = not bulk.compressed_column(ResultBlock, "fact_ids", "lz4")
         with ThreadPoolExecutor(1) as background:
-            # the value ids grouped by block while the results are copied (numpy and polars
-            # release the GIL; the copy waits mostly on the server)
+            # the value ids grouped by block while the results are copied, then all of them
+            # sorted, digested and packed while the blocks are (numpy, polars, hashlib and
+            # zlib release the GIL; the copies wait mostly on the server)
             grouping = background.submit(ids_by_block, gathered, order)
+            inputs = background.submit(_inputs, fingerprint, run.period, gathered)
             # on PostgreSQL the run's own partition, analysed and with its indexes built
             results_table = partitions.insert_frame(
                 Result, "run", run.pk, ordered.select(RESULT_COLUMNS)
@@ -443,6 +457,7 @@ def store(run: Run, gathered: Gathered, result: ScoreResult, elapsed: float) -> 
                 ["run", "index", "enterprise_ids", "values", "fact_ids"],
                 _breakdown_blocks(run, result, gathered, order, grouping.result(), compress_ids),
             )
+            digest, packed_ids = inputs.result()
         pause_point("run:stored")
         copied = time.perf_counter()
         if connection.vendor == "postgresql" and results_table == Result._meta.db_table:
@@ -484,7 +499,7 @@ def store(run: Run, gathered: Gathered, result: ScoreResult, elapsed: float) -> 
             },
             ranked_totals=Run.pack_floats(result.parameters.ranked_totals),
             report=report,
-            input_fact_ids=Run.pack_fact_ids(fact_ids),
+            input_fact_ids=packed_ids,
             input_digest=digest,
             n_enterprises=result.n,
             n_ranked=result.n_ranked,
@@ -526,11 +541,21 @@ def execute(run: Run) -> Run:
     return run
 
 
-def _digest(fingerprint: str, period: str, fact_ids: np.ndarray, table: pl.DataFrame) -> str:
-    """Same scheme, period, values and enterprises → same digest (and same results)."""
+def _inputs(fingerprint: str, period: str, gathered: Gathered) -> tuple[str, bytes]:
+    """The run's input digest and its value ids packed (``Run.pack_fact_ids``), from one sort
+    of the ids."""
+    ascending = ascending_ids(gathered.fact_ids)
+    return _digest(fingerprint, period, ascending, gathered.table), Run.pack_ascending_ids(
+        ascending
+    )
+
+
+def _digest(fingerprint: str, period: str, ascending: np.ndarray, table: pl.DataFrame) -> str:
+    """Same scheme, period, values (``ascending`` ids) and enterprises → same digest (and same
+    results)."""
     hasher = hashlib.sha256()
     hasher.update(f"{fingerprint}|{period}|".encode())
-    hasher.update(ascending_ids(fact_ids).tobytes())
+    hasher.update(ascending.tobytes())
     hasher.update(table["enterprise_id"].to_numpy().astype(np.int64).tobytes())
     return hasher.hexdigest()
 
