@@ -16,7 +16,7 @@ from innopoints.collection.demo import import_all, write_files
 from innopoints.core import partitions
 from innopoints.core.partitioning import from_list_partitions, to_list_partitions
 from innopoints.scoring import execution
-from innopoints.scoring.models import Result, Run, SchemeVersion
+from innopoints.scoring.models import Result, ResultBlock, Run, SchemeVersion
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="partitions are PostgreSQL's"
@@ -80,6 +80,7 @@ def test_a_run_stores_its_results_and_memberships_as_partitions_with_the_parents
     for model, count in (
         (Result, 30),
         (PoolMembership, PoolMembership.objects.filter(run=run_of_30).count()),
+        (ResultBlock, 1),  # loaded beside the results, on a connection of its own
     ):
         parent = model._meta.db_table
         part = _partition_of(parent, run_of_30.pk)
@@ -134,9 +135,31 @@ def test_a_failed_store_leaves_no_partition(
     execution.execute(run)
     assert run.status == "failed"
     assert _partition_of(Result._meta.db_table, run.pk) is None
-    assert _rows("SELECT to_regclass(%s)", [partitions.partition_name(Result, "run", run.pk)]) == [
-        (None,)
-    ]
+    for model in (Result, ResultBlock):
+        # the blocks' table, committed beside the failed transaction, was dropped after it
+        name = partitions.partition_name(model, "run", run.pk)
+        assert _rows("SELECT to_regclass(%s)", [name]) == [(None,)]
+    assert not ResultBlock.objects.filter(run=run).exists()
+
+
+def test_blocks_left_unattached_by_a_failed_attempt_are_replaced(
+    province: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(partitions, "OWN_PARTITION_FROM", 1)
+    version = SchemeVersion.objects.get(scheme_id="sichuan-2025", version="1")
+    run = Run.objects.create(period=PERIOD, scheme_version=version)
+    part = partitions.partition_name(ResultBlock, "run", run.pk)
+    with connection.cursor() as cursor:  # what a crash after the blocks' commit leaves
+        cursor.execute(f"CREATE TABLE {part} (LIKE scoring_resultblock INCLUDING DEFAULTS)")
+        cursor.execute(
+            f"INSERT INTO {part} (run_id, index, enterprise_ids, values, fact_ids) "
+            "VALUES (%s, 7, '', '', '')",
+            [run.pk],
+        )
+    execution.execute(run)
+    assert run.status == "done", run.error
+    assert _partition_of(ResultBlock._meta.db_table, run.pk) == part
+    assert list(ResultBlock.objects.filter(run=run).values_list("index", flat=True)) == [0]
 
 
 def test_a_table_is_partitioned_keeping_its_rows_names_and_ids_and_back(db: None) -> None:

@@ -56,12 +56,16 @@ def insert_rows(
 
 
 def insert_binary_rows(
-    model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    table: str | None = None,
 ) -> int:
-    """Append few, wide rows (large bytes values) — on PostgreSQL through a binary COPY, so
-    the bytes travel as they are instead of as escaped text."""
+    """Append few, wide rows (large bytes values) to the model's table (or ``table``, shaped
+    like it) — on PostgreSQL through a binary COPY, so the bytes travel as they are instead
+    of as escaped text."""
     if connection.vendor != "postgresql":
-        return insert_rows(model, columns, rows)
+        return insert_rows(model, columns, rows, table)
     meta = model._meta
     quote = connection.ops.quote_name
     fields = [meta.get_field(c) for c in columns]
@@ -69,7 +73,7 @@ def insert_binary_rows(
     # the type's name without its modifier: varchar(64) is sent as a varchar
     types = [f.db_type(connection).split("(")[0] for f in fields]  # type: ignore[union-attr]
     count = 0
-    sql = f"COPY {quote(meta.db_table)} ({column_sql}) FROM STDIN WITH (FORMAT binary)"
+    sql = f"COPY {quote(table or meta.db_table)} ({column_sql}) FROM STDIN WITH (FORMAT binary)"
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         copy.set_types(types)
         for row in rows:

@@ -23,11 +23,12 @@ table that is not partitioned, take the rows as an ordinary append."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 
 import polars as pl
-from django.db import IntegrityError, connection, models
+from django.db import IntegrityError, connection, models, transaction
 from django.db.backends.utils import CursorWrapper
 
 from innopoints.core import bulk
@@ -41,6 +42,10 @@ million-row key to disk)."""
 OWN_PARTITION_FROM = 100_000
 """Rows a run needs for a partition of its own (a province's run of 30,000 enterprises goes to
 the DEFAULT partition; a national run of a million gets its own)."""
+
+LOCK_WAIT = "60s"
+"""How long a load beside the caller's transaction waits for a lock (the caller may hold it,
+waiting in turn for the load) before it fails."""
 
 _deferred = threading.local()
 """Per thread (each has its own connection): the partitions loaded inside ``attach_at_end``,
@@ -94,19 +99,89 @@ def insert_frame(model: type[models.Model], key: str, value: int, frame: pl.Data
     if frame.height < OWN_PARTITION_FROM or not is_partitioned(model):
         bulk.insert_frame(model, frame)
         return model._meta.db_table
+    part = _bare_partition(model, key, value)
+    bulk.insert_frame(model, frame, table=part)
+    _index(model, part)
+    _attach_or_defer(model._meta.db_table, part, value)
+    return part
+
+
+@contextmanager
+def loaded_beside(
+    model: type[models.Model], key: str, value: int, fill: Callable[[str], object]
+) -> Iterator[None]:
+    """Load ``value``'s own partition of ``model`` on a connection of its own, in a thread,
+    while the caller's connection does other work inside the block (the server then works on
+    two cores: a national run's result rows and its breakdown blocks go in side by side).
+    ``fill(table)`` appends the rows to the bare table; its keys and indexes are then built
+    and it is committed on that connection, not yet attached. When the block ends without an
+    error the caller's transaction attaches it (as ``insert_frame``'s partitions); if the
+    caller's transaction fails instead, the table is left over unattached — for
+    ``drop_unattached`` to remove (a later load of the same value removes it too)."""
+    if not is_partitioned(model):
+        raise ValueError(f"{model._meta.db_table} is not partitioned")
+    part = partition_name(model, key, value)
+    with ThreadPoolExecutor(1) as thread:
+        loading = thread.submit(_load_on_own_connection, model, key, value, fill)
+        try:
+            yield
+        finally:
+            wait([loading])  # its connection is closed before anything else happens
+        loading.result()  # the loader's error, if any
+    _attach_or_defer(model._meta.db_table, part, value)
+
+
+def _load_on_own_connection(
+    model: type[models.Model], key: str, value: int, fill: Callable[[str], object]
+) -> None:
+    try:  # ``connection`` is this thread's own
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                # never an endless wait on the caller's transaction, which waits for this one
+                cursor.execute(f"SET LOCAL lock_timeout TO '{LOCK_WAIT}'")
+            part = _bare_partition(model, key, value)
+            fill(part)
+            _index(model, part)
+    finally:
+        connection.close()
+
+
+def drop_unattached(model: type[models.Model], key: str, value: int) -> None:
+    """Remove ``value``'s partition of ``model`` if it was loaded but never attached (its
+    run's transaction failed after ``loaded_beside``)."""
+    if not is_partitioned(model):
+        return
+    part = partition_name(model, key, value)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT NOT relispartition FROM pg_class WHERE oid = to_regclass(%s)", [part]
+        )
+        row = cursor.fetchone()
+        if row is not None and row[0]:
+            cursor.execute(f"DROP TABLE {connection.ops.quote_name(part)}")
+
+
+def _bare_partition(model: type[models.Model], key: str, value: int) -> str:
+    """A new table shaped like the model's partitioned one, for ``value``'s rows only."""
     quote = connection.ops.quote_name
     parent = model._meta.db_table
     column = model._meta.get_field(key).column  # type: ignore[union-attr]
     part = partition_name(model, key, value)
     with connection.cursor() as cursor:
-        _drop_empty_leftover(cursor, part)
+        _drop_leftover(cursor, part)
         cursor.execute(
             f"CREATE TABLE {quote(part)} (LIKE {quote(parent)} INCLUDING DEFAULTS "
             "INCLUDING STORAGE INCLUDING COMPRESSION)"
         )
         # lets the attach skip its scan for rows of other values
         cursor.execute(f"ALTER TABLE {quote(part)} ADD CHECK ({quote(column)} = {int(value)})")
-    bulk.insert_frame(model, frame, table=part)
+    return part
+
+
+def _index(model: type[models.Model], part: str) -> None:
+    """The parent's keys and indexes built on the loaded ``part``, and its statistics."""
+    quote = connection.ops.quote_name
+    parent = model._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL maintenance_work_mem TO '{BUILD_MEMORY}'")
         for _name, definition in table_keys(cursor, parent):
@@ -118,12 +193,14 @@ def insert_frame(model: type[models.Model], key: str, value: int, frame: pl.Data
         # statistics before anything reads the rows: the reference checks and the pages plan
         # with them
         cursor.execute(f"ANALYZE {quote(part)}")
+
+
+def _attach_or_defer(parent: str, part: str, value: int) -> None:
     pending = getattr(_deferred, "pending", None)
     if pending is None:
         _attach(parent, part, value)
     else:
         pending.append((parent, part, value))
-    return part
 
 
 def _attach(parent: str, part: str, value: int) -> None:
@@ -135,15 +212,18 @@ def _attach(parent: str, part: str, value: int) -> None:
         )
 
 
-def _drop_empty_leftover(cursor: CursorWrapper, part: str) -> None:
-    """A partition of this name can only be an emptied one (a test database flushed between
-    tests keeps its tables and may hand out the same run id again); rows in it would be a
-    run's results stored twice."""
-    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [part])
-    if not cursor.fetchone()[0]:
+def _drop_leftover(cursor: CursorWrapper, part: str) -> None:
+    """A table of this name is either a partition emptied since (a test database flushed
+    between tests keeps its tables and may hand out the same run id again) or one loaded
+    beside a transaction that then failed, never attached; rows in an attached one would be
+    a run's rows stored twice."""
+    cursor.execute("SELECT relispartition FROM pg_class WHERE oid = to_regclass(%s)", [part])
+    row = cursor.fetchone()
+    if row is None:
         return
     quote = connection.ops.quote_name
-    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {quote(part)})")
-    if cursor.fetchone()[0]:
-        raise IntegrityError(f"{part} already holds rows: a run's rows are stored once")
+    if row[0]:
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {quote(part)})")
+        if cursor.fetchone()[0]:
+            raise IntegrityError(f"{part} already holds rows: a run's rows are stored once")
     cursor.execute(f"DROP TABLE {quote(part)}")

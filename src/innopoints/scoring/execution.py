@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import time
 import traceback
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import polars as pl
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -33,6 +35,8 @@ from innopoints.registry.models import Enterprise, Qualification, held_in
 from innopoints.scoring.coverage import division_coverage
 from innopoints.scoring.models import BLOCK_ROWS, Result, ResultBlock, Run, ascending_ids
 from innopoints.scoring.signals import run_scored
+
+logger = logging.getLogger(__name__)
 
 
 class Cancelled(Exception):
@@ -340,6 +344,8 @@ def category_stats(result: ScoreResult) -> dict[str, dict[str, dict[str, float]]
     return stats
 
 
+BLOCK_COLUMNS = ["run", "index", "enterprise_ids", "values", "fact_ids"]
+
 RESULT_COLUMNS = [
     "run",
     "enterprise",
@@ -417,6 +423,19 @@ def compute(run: Run, gathered: Gathered) -> ScoreResult:
 def store(run: Run, gathered: Gathered, result: ScoreResult, elapsed: float) -> None:
     """Store the results, pools and the run's figures in one transaction; ``elapsed`` is the
     time the run took before this step."""
+    try:
+        _store(run, gathered, result, elapsed)
+    except BaseException:
+        # blocks loaded beside the transaction are committed on their own connection: the
+        # transaction failed, so nothing attaches them
+        try:
+            partitions.drop_unattached(ResultBlock, "run", run.pk)
+        except DatabaseError:
+            logger.exception("run %s: its unattached breakdown blocks stay until retried", run.pk)
+        raise
+
+
+def _store(run: Run, gathered: Gathered, result: ScoreResult, elapsed: float) -> None:
     stored = time.perf_counter()
     table = gathered.table
     fingerprint = run.scheme_version.scheme().fingerprint
@@ -448,15 +467,29 @@ def store(run: Run, gathered: Gathered, result: ScoreResult, elapsed: float) -> 
             # zlib release the GIL; the copies wait mostly on the server)
             grouping = background.submit(ids_by_block, gathered, order)
             inputs = background.submit(_inputs, fingerprint, run.period, gathered)
-            # on PostgreSQL the run's own partition, analysed and with its indexes built
-            results_table = partitions.insert_frame(
-                Result, "run", run.pk, ordered.select(RESULT_COLUMNS)
+
+            def store_blocks(table: str | None = None) -> None:
+                blocks = _breakdown_blocks(
+                    run, result, gathered, order, grouping.result(), compress_ids
+                )
+                bulk.insert_binary_rows(ResultBlock, BLOCK_COLUMNS, blocks, table=table)
+
+            # a national run's blocks go into a partition of their own, loaded on a second
+            # connection while this one loads the results (see core.partitions)
+            beside = result.n >= partitions.OWN_PARTITION_FROM and partitions.is_partitioned(
+                ResultBlock
             )
-            bulk.insert_binary_rows(
-                ResultBlock,
-                ["run", "index", "enterprise_ids", "values", "fact_ids"],
-                _breakdown_blocks(run, result, gathered, order, grouping.result(), compress_ids),
-            )
+            with (
+                partitions.loaded_beside(ResultBlock, "run", run.pk, store_blocks)
+                if beside
+                else nullcontext()
+            ):
+                # on PostgreSQL the run's own partition, analysed and with its indexes built
+                results_table = partitions.insert_frame(
+                    Result, "run", run.pk, ordered.select(RESULT_COLUMNS)
+                )
+            if not beside:
+                store_blocks()
             digest, packed_ids = inputs.result()
         pause_point("run:stored")
         copied = time.perf_counter()
