@@ -15,7 +15,7 @@ from innopoints.registry.models import Qualification, held_in
 from innopoints.scoring.models import Run
 
 
-def held_qualifications(enterprise_ids: list[int], year: int) -> pl.DataFrame:
+def held_qualifications(enterprise_ids: pl.Series | list[int], year: int) -> pl.DataFrame:
     """(enterprise_id, qualifications): the kinds each enterprise holds in ``year``, for those
     of ``enterprise_ids`` holding any (a frame, joined to the run's table column-wise)."""
     rows = list(Qualification.objects.filter(held_in(year)).values_list("enterprise_id", "kind"))
@@ -28,8 +28,8 @@ def held_qualifications(enterprise_ids: list[int], year: int) -> pl.DataFrame:
 
 
 def evaluate_pools(run: Run, table: pl.DataFrame, result: ScoreResult, **_: Any) -> int:
-    ids = table["enterprise_id"].to_list()
-    frame = pool_inputs(table, result, held_qualifications(ids, period_year(run.period)))
+    held = held_qualifications(table["enterprise_id"], period_year(run.period))
+    frame = pool_inputs(table, result, held)
     pools = list(Pool.objects.all())
     parts = [
         members_frame(frame, pool.rule).select(

@@ -370,6 +370,31 @@ RESULT_COLUMNS = [
 ]
 
 
+def _analyse_small_runs(results_table: str) -> None:
+    """Fresh statistics before anything reads rows of a run stored among the small runs:
+    without them the reference check plans a million index probes (2.4 s at 1M) instead of
+    one hash join (0.5 s), and the pages plan with the run's indexes (a run's own partition
+    was analysed when it was built; the partitioned table itself would analyse every
+    partition)."""
+    if connection.vendor == "postgresql" and results_table == Result._meta.db_table:
+        with connection.cursor() as cursor:
+            small_runs = connection.ops.quote_name(partitions.table_of_small_runs(Result))
+            cursor.execute(f"ANALYZE {small_runs}")
+
+
+def _report(run: Run, gathered: Gathered, result: ScoreResult) -> dict[str, Any]:
+    """The run's report: the engine's, with who was left out, the breakdown's layout, the
+    peers' figures per category, the industries and the coverage per division."""
+    table = gathered.table
+    report = result.report()
+    report["left_out"] = gathered.left_out
+    report["breakdown_layout"] = breakdown_layout(result)
+    report["category_stats"] = category_stats(result)
+    report["industries"] = sorted(table["industry"].drop_nulls().unique().to_list())
+    report["coverage"]["divisions"] = division_coverage(run, table["region"], result.coverage)
+    return report
+
+
 def _check_references(run: Run, table: str) -> None:
     """Every result stored in ``table`` points at an existing enterprise: checked once,
     set-wise, instead of a foreign-key trigger per row (see Result)."""
@@ -468,11 +493,11 @@ def _store(run: Run, gathered: Gathered, result: ScoreResult, elapsed: float) ->
             grouping = background.submit(ids_by_block, gathered, order)
             inputs = background.submit(_inputs, fingerprint, run.period, gathered)
 
-            def store_blocks(table: str | None = None) -> None:
+            def store_blocks(into: str | None = None) -> None:
                 blocks = _breakdown_blocks(
                     run, result, gathered, order, grouping.result(), compress_ids
                 )
-                bulk.insert_binary_rows(ResultBlock, BLOCK_COLUMNS, blocks, table=table)
+                bulk.insert_binary_rows(ResultBlock, BLOCK_COLUMNS, blocks, table=into)
 
             # a national run's blocks go into a partition of their own, loaded on a second
             # connection while this one loads the results (see core.partitions)
@@ -488,29 +513,19 @@ def _store(run: Run, gathered: Gathered, result: ScoreResult, elapsed: float) ->
                 results_table = partitions.insert_frame(
                     Result, "run", run.pk, ordered.select(RESULT_COLUMNS)
                 )
-            if not beside:
-                store_blocks()
+                if not beside:
+                    store_blocks()
+                copied = time.perf_counter()
+                # then, while the blocks are still loading beside, the checks, the report and
+                # the pools on this connection
+                _analyse_small_runs(results_table)
+                analysed = time.perf_counter()
+                _check_references(run, results_table)
+                report = _report(run, gathered, result)
+                run_scored.send(Run, run=run, table=table, result=result)
+                received = time.perf_counter()
             digest, packed_ids = inputs.result()
         pause_point("run:stored")
-        copied = time.perf_counter()
-        if connection.vendor == "postgresql" and results_table == Result._meta.db_table:
-            # fresh statistics before anything reads the new rows: without them the reference
-            # check plans a million index probes (2.4 s at 1M) instead of one hash join (0.5 s),
-            # and the pages plan with the run's indexes (a run's own partition was analysed
-            # when it was built; the partitioned table itself would analyse every partition)
-            with connection.cursor() as cursor:
-                small_runs = connection.ops.quote_name(partitions.table_of_small_runs(Result))
-                cursor.execute(f"ANALYZE {small_runs}")
-        analysed = time.perf_counter()
-        _check_references(run, results_table)
-        report = result.report()
-        report["left_out"] = gathered.left_out
-        report["breakdown_layout"] = breakdown_layout(result)
-        report["category_stats"] = category_stats(result)
-        report["industries"] = sorted(table["industry"].drop_nulls().unique().to_list())
-        report["coverage"]["divisions"] = division_coverage(run, table["region"], result.coverage)
-        run_scored.send(Run, run=run, table=table, result=result)
-        received = time.perf_counter()
         report["timings_s"] = {
             "gather": round(gathered.seconds, 3),
             **result.timings,
@@ -518,6 +533,7 @@ def _store(run: Run, gathered: Gathered, result: ScoreResult, elapsed: float) ->
             "store_copy": round(copied - framed, 3),
             "store_analyze": round(analysed - copied, 3),
             "store_pools": round(received - analysed, 3),
+            "store_blocks_wait": round(time.perf_counter() - received, 3),
             "total": round(elapsed + time.perf_counter() - stored, 3),
         }
         _check_cancel(run)
