@@ -19,6 +19,7 @@ import io
 import logging
 import os
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,7 @@ from django.utils import timezone
 from innopoints.collection import facts as fact_tables
 from innopoints.collection.models import FactValue, KeptField, KeptValues
 from innopoints.core import bulk
+from innopoints.core.side_reads import read_beside
 
 logger = logging.getLogger(__name__)
 
@@ -52,9 +54,15 @@ def effective_fields(period: str, enterprise_ids: np.ndarray | None = None) -> F
     """Each field's effective, authorised values of ``period`` as (enterprise_id, id, value),
     one row an enterprise, for the enterprises ``enterprise_ids`` (None: every one)."""
     watermark = _watermark() if ENABLED else None
-    grants = fact_tables.active_authorisations()
     kept = KeptValues.objects.filter(period=period).first() if watermark is not None else None
     rules = fact_tables.rules_digest()
+    with ThreadPoolExecutor(1) as side:
+        # the kept values read while the grants in force are (each a COPY of about a million
+        # rows at national scale)
+        usable = kept is not None and kept.rules == rules
+        reading = read_beside(side, _read, kept) if usable and kept is not None else None
+        grants = fact_tables.active_authorisations()
+        read = reading.result() if reading is not None else None
     if kept is None or kept.rules != rules:
         if enterprise_ids is not None:  # a division's run: too little to keep for everyone
             return derive(period, enterprise_ids, grants)
@@ -63,7 +71,7 @@ def effective_fields(period: str, enterprise_ids: np.ndarray | None = None) -> F
             _keep(period, None, Update(watermark, rules, grants, fields, {}, {}))
         return fields
     assert watermark is not None
-    update = _brought_up_to_date(period, kept, Update(watermark, rules, grants, {}, {}, {}))
+    update = _brought_up_to_date(period, kept, read, Update(watermark, rules, grants, {}, {}, {}))
     if update is None:  # what is kept is not whole: chosen afresh and kept anew
         fields = derive(period, None, grants)
         _keep(period, None, Update(watermark, rules, grants, fields, {}, {}))
@@ -132,11 +140,12 @@ class Update:
         return changed_rows + self.changes[code].height > COMPACT_SHARE * max(base, 1)
 
 
-def _brought_up_to_date(period: str, kept: KeptValues, update: Update) -> Update | None:
-    """The kept values with what changed since chosen again (None: what is kept is not
-    whole)."""
+def _brought_up_to_date(
+    period: str, kept: KeptValues, read: Read | None, update: Update
+) -> Update | None:
+    """The kept values (``read``) with what changed since chosen again (None: what is kept
+    is not whole)."""
     stale = _stale(period, kept, update.grants)
-    read = _read(kept)
     if read is None:
         return None
     update.fields, update.parts = read
@@ -229,7 +238,10 @@ def _watermark() -> int | None:
     return int(highest)
 
 
-def _read(kept: KeptValues) -> tuple[Fields, dict[str, tuple[int, int]]] | None:
+Read = tuple[Fields, dict[str, tuple[int, int]]]
+
+
+def _read(kept: KeptValues) -> Read | None:
     """The kept values (each field's first part with its change parts applied in order) and
     per field (how many parts, rows in its change parts); None (logged) when a field's parts
     do not follow on from its first."""

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_noop
 from innopoints.collection import kept_values
 from innopoints.core import bulk, partitions
 from innopoints.core.faults import pause_point
+from innopoints.core.side_reads import read_beside
 from innopoints.engine import ENGINE_VERSION, InputError, score
 from innopoints.engine.booleans import stored_bool_casts
 from innopoints.engine.fields import base_catalogue
@@ -91,9 +92,15 @@ def engine_table(
 ) -> tuple[pl.DataFrame, np.ndarray, np.ndarray, dict[str, int]]:
     """The run's input table (columns named by field code, typed), the ids of the values used
     and their enterprises, and counts of enterprises left out (with the reason)."""
-    enterprises = enterprise_frame(run).sort("enterprise_id")
+    with ThreadPoolExecutor(1) as side:
+        reading = read_beside(side, enterprise_frame, run)
+        # a full run's values are read while its enterprises are (a division's are chosen
+        # for its enterprises)
+        fields = kept_values.effective_fields(run.period) if run.region is None else None
+        enterprises = reading.result().sort("enterprise_id")
     ids = enterprises["enterprise_id"].to_numpy()
-    fields = kept_values.effective_fields(run.period, ids if run.region is not None else None)
+    if fields is None:
+        fields = kept_values.effective_fields(run.period, ids)
     columns, positions, fact_ids, owners = [], [], [], []
     index = RowIndex(ids)
     for code in sorted(fields):

@@ -207,6 +207,7 @@ STEPS = {
     "store_copy": gettext_lazy("保存结果"),
     "store_pools": gettext_lazy("更新培育库"),
     "store_analyze": gettext_lazy("更新统计信息"),
+    "store_blocks_wait": gettext_lazy("等待积分明细写完"),
     "total": gettext_lazy("合计"),
 }
 
