@@ -17,6 +17,12 @@ the DEFAULT partition, indexed as they come (cheap at that size). A query that p
 partitions only when it runs is planned over every partition (0.2 ms each), so the partitions
 stay as few as the large runs.
 
+A partition can also be loaded on a second connection while the first loads another
+(``loaded_beside``: a national run's breakdown blocks beside its results, the server working on
+two cores). That table is committed on its own connection and attached by the run's
+transaction; if the transaction fails it is left unattached — invisible to every query — and
+dropped after the rollback, or by the next load of the same run.
+
 Tables are turned into partitioned ones by their migrations (``partitioning``); SQLite, and a
 table that is not partitioned, take the rows as an ordinary append."""
 
