@@ -32,6 +32,7 @@ from innopoints.ops.schedule import beat_schedule
 from innopoints.registry.models import Enterprise, Institution, Region
 from innopoints.scoring import execution
 from innopoints.scoring.models import RobustnessAnalysis, Run, SchemeVersion
+from innopoints.site import names
 from tests.conftest import codes
 from tests.platform.static_root import collected_static
 
@@ -488,6 +489,22 @@ def test_statistics_page_shows_run_and_import_timings(
     assert 'id="run-timings"' in page and 'id="job-timings"' in page
     assert f"{timings['total']:.3f}" in page
     assert page.count("数据导入") >= 7
+    # the steps in the order they happen, the total last
+    table = page[page.index('id="run-timings"') : page.index('id="job-timings"')]
+    steps = ["读取数据", "准备指标", "标准化", "排名与分档", "整理结果", "保存结果", "合计"]
+    at = [table.index(f">{step}<") for step in steps]
+    assert at == sorted(at)
+
+
+def test_timings_are_listed_in_the_order_of_the_steps() -> None:
+    timings = {"total": 9.0, "store_copy": 3.0, "gather": 1.0, "zeta": 0.5, "alpha": 0.1}
+    assert [code for code, _ in names.in_step_order(timings)] == [
+        "gather",
+        "store_copy",
+        "alpha",  # steps not named: before the total, by code
+        "zeta",
+        "total",
+    ]
 
 
 def test_the_frame_watches_only_the_users_own_jobs_under_way_or_just_ended(

@@ -267,7 +267,7 @@ def statistics_page(request: HttpRequest, run_id: int) -> HttpResponse:
             tiers=tiers,
             charts=figures.statistics_charts(numbers, tiers),
             totals=figures.statistics_totals(numbers),
-            timings=sorted((run.report or {}).get("timings_s", {}).items()),
+            timings=names.in_step_order((run.report or {}).get("timings_s", {})),
             recent_jobs=recent_jobs.recent(request.user, limit=20, exclude=frozenset({"matching"})),
         ),
     )

@@ -201,15 +201,23 @@ STEPS = {
     "prepare": gettext_lazy("准备指标"),
     "normalise": gettext_lazy("标准化"),
     "aggregate": gettext_lazy("汇总积分"),
-    "agreement": gettext_lazy("方法吻合度"),
     "rank": gettext_lazy("排名与分档"),
+    "agreement": gettext_lazy("方法吻合度"),
     "store_rows": gettext_lazy("整理结果"),
     "store_copy": gettext_lazy("保存结果"),
-    "store_pools": gettext_lazy("更新培育库"),
     "store_analyze": gettext_lazy("更新统计信息"),
+    "store_pools": gettext_lazy("更新培育库"),
     "store_blocks_wait": gettext_lazy("等待积分明细写完"),
     "total": gettext_lazy("合计"),
 }
+"""The steps of a scoring run, in the order they happen."""
+
+
+def in_step_order(timings: dict[str, float]) -> list[tuple[str, float]]:
+    """A run's timings in the order of its steps (any step not named here before the total)."""
+    order = {code: k for k, code in enumerate(STEPS)}
+    before_total = len(STEPS) - 1.5
+    return sorted(timings.items(), key=lambda item: (order.get(item[0], before_total), item[0]))
 
 
 def step_name(code: str) -> str:
