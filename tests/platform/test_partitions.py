@@ -99,6 +99,7 @@ def test_a_run_stores_its_results_and_memberships_as_partitions_with_the_parents
         ]  # analysed
     assert PoolMembership.objects.filter(run=run_of_30).count() > 0
     assert Result.objects.filter(run=run_of_30).count() == 30
+    assert run_of_30.report["timings_s"]["store_blocks_wait"] >= 0
 
 
 def test_rows_stored_twice_for_a_run_are_refused(run_of_30: Run) -> None:
@@ -271,3 +272,5 @@ def test_a_run_below_the_size_for_its_own_partition_goes_to_the_default_one(
         [run.pk],
     ) == [("analysis_poolmembership_default",)]
     assert partitions.table_of_small_runs(Result) == "scoring_result_default"
+    # its blocks went in with the results, on the run's own connection
+    assert "store_blocks_wait" not in run.report["timings_s"]

@@ -540,7 +540,8 @@ def _store(run: Run, gathered: Gathered, result: ScoreResult, elapsed: float) ->
             "store_copy": round(copied - framed, 3),
             "store_analyze": round(analysed - copied, 3),
             "store_pools": round(received - analysed, 3),
-            "store_blocks_wait": round(time.perf_counter() - received, 3),
+            # only where the blocks were loaded beside (the others went in with the results)
+            **({"store_blocks_wait": round(time.perf_counter() - received, 3)} if beside else {}),
             "total": round(elapsed + time.perf_counter() - stored, 3),
         }
         _check_cancel(run)
