@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from innopoints.scoring.models import Result, ResultBlock, Run, breakdown_width
+from innopoints.scoring.models import Result, ResultBlock, Run, block_matrix
 
 
 def fingerprint(run: Run) -> str:
@@ -29,13 +29,16 @@ def fingerprint(run: Run) -> str:
             "categories",
         )
     )
-    blocks = dict(ResultBlock.objects.filter(run=run).values_list("index", "values"))
-    size = 8 * breakdown_width(run.report["breakdown_layout"])
+    layout = run.report["breakdown_layout"]
+    blocks = {
+        index: block_matrix(bytes(values), layout)
+        for index, values in ResultBlock.objects.filter(run=run).values_list("index", "values")
+    }
     for code, base, bonus, total, rank, tier, vetoed, block, slot, categories in rows:
-        breakdown = bytes(blocks[block])[slot * size : (slot + 1) * size]
+        breakdown = blocks[block][slot].tobytes()
         numbers = "|".join(float(x).hex() for x in (base, bonus, total))
         cats = json.dumps(
-            {k: float(v).hex() for k, v in sorted(categories.items())}, sort_keys=True
+            {k: float(v).hex() for k, v in sorted((categories or {}).items())}, sort_keys=True
         )
         digest.update(f"{code}|{numbers}|{rank}|{tier}|{vetoed}|{cats}|".encode())
         digest.update(bytes(breakdown))

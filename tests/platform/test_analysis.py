@@ -62,7 +62,10 @@ def test_portrait_against_peers(scored: Run) -> None:
     assert [a.code for a in view.axes] == ["tech", "growth", "auxiliary"]
     stats_ = scored.report["category_stats"][best.stage]
     tech = next(a for a in view.axes if a.code == "tech")
-    assert tech.mine == round(100 * best.categories["tech"] / stats_["tech"]["full"], 1)
+    scheme = scored.scheme_version.scheme()
+    in_tech = {i.code for i in scheme.weighted if i.category == "tech"}
+    tech_points = sum(v[5] for code, v in best.breakdown_values["ind"].items() if code in in_tech)
+    assert tech.mine == round(100 * tech_points / stats_["tech"]["full"], 1)
     assert tech.median <= tech.p90
     assert view.strengths  # the top enterprise has something to be proud of
     assert len(view.trend) == 1

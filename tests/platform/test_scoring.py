@@ -22,6 +22,7 @@ from django.urls import reverse
 from innopoints.collection.demo import import_all, write_files
 from innopoints.collection.importing import import_file
 from innopoints.collection.models import Authorisation, DataSource, Enterprise, FactValue
+from innopoints.engine import score
 from innopoints.engine.scheme import SchemeError
 from innopoints.registry.models import Region
 from innopoints.scoring import execution, schemes
@@ -33,7 +34,9 @@ from innopoints.scoring.models import (
     ResultBlock,
     Run,
     SchemeVersion,
+    block_matrix,
     breakdown_width,
+    prefetch_breakdowns,
     unpack_fact_ids,
 )
 from innopoints.scoring.tables import RankPaginator
@@ -163,10 +166,16 @@ def test_breakdowns_are_stored_in_blocks_in_rank_order(
         assert {in_block[e] for e in owners} == {index}
     ids = np.frombuffer(bytes(block.enterprise_ids), dtype="<i8")
     assert ids.tolist() == [r.enterprise_id for r in results[:64]]
-    width = breakdown_width(run.report["breakdown_layout"])
-    matrix = np.frombuffer(bytes(block.values), dtype="<f8").reshape(len(ids), width)
+    layout = run.report["breakdown_layout"]
+    width = breakdown_width(layout)
+    # column by column: each part of each indicator for the block's 64 rows, then the next
+    assert layout["block_order"] == "columns"
+    columns = np.frombuffer(bytes(block.values), dtype="<f8").reshape(width, len(ids))
     last = results[len(ids) - 1]
-    assert last.packed_breakdown() == matrix[-1].tobytes()
+    assert last.packed_breakdown() == columns[:, -1].tobytes()
+    prefetched = Result.objects.get(pk=last.pk)
+    prefetch_breakdowns([prefetched])
+    assert prefetched.packed_breakdown() == columns[:, -1].tobytes()
     points = [v[5] for v in last.breakdown_values["ind"].values()]
     assert sum(p or 0.0 for p in points) + sum(
         p or 0.0 for p in last.breakdown_values["bonus"].values()
@@ -411,3 +420,48 @@ def test_a_partly_covered_run_reports_its_absent_indicators(registered: Any) -> 
     assert warning.startswith("17 of 18 weighted indicators have no value in any row")
     assert "研发费用 (rd_expense)" in warning
     assert "与主营业务相关的发明专利申请量" not in warning
+
+
+def test_blocks_stored_row_by_row_before_are_read_as_they_were(province: None) -> None:
+    run = run_now()
+    layout = run.report["breakdown_layout"]
+    results = list(Result.objects.filter(run=run).order_by("block", "slot"))
+    expected = {r.pk: r.packed_breakdown() for r in results}
+    # a run stored before the blocks went column by column: its rows one after another
+    for block in ResultBlock.objects.filter(run=run):
+        block.values = block_matrix(bytes(block.values), layout).tobytes()
+        block.save(update_fields=["values"])
+    run.report["breakdown_layout"] = {k: v for k, v in layout.items() if k != "block_order"}
+    run.save(update_fields=["report"])
+    for result in Result.objects.filter(run=run).select_related("run"):
+        assert result.packed_breakdown() == expected[result.pk]
+    again = list(Result.objects.filter(run=run).select_related("run"))
+    prefetch_breakdowns(again)
+    assert {r.pk: r.packed_breakdown() for r in again} == expected
+
+
+def test_block_matrix_reads_either_order() -> None:
+    layout = {"ind": ["a"], "parts": ["raw", "value", "origin", "t", "x", "pts"], "bonus": ["b"]}
+    rows = np.arange(14.0).reshape(2, 7)  # two results, seven numbers each
+    assert np.array_equal(block_matrix(rows.tobytes(), layout), rows)
+    by_column = {**layout, "block_order": "columns"}
+    assert np.array_equal(block_matrix(rows.T.copy().tobytes(), by_column), rows)
+
+
+def test_category_points_are_summed_from_the_breakdown_as_the_run_summed_them(
+    province: None,
+) -> None:
+    run = run_now()
+    scheme = run.scheme_version.scheme()
+    table, *_ = execution.engine_table(run, scheme)
+    engine = execution.category_points(score(scheme, table, run.period))
+    expected = dict(zip(table["enterprise_id"].to_list(), engine.rows(named=True), strict=True))
+    results = list(Result.objects.filter(run=run).select_related("run"))
+    assert len(results) == len(expected) > 0
+    for result in results:
+        assert result.categories is None  # not stored: summed from the breakdown when read
+        assert result.category_points(scheme.weighted) == expected[result.enterprise_id]
+    # a result stored before kept its category points, and they are read as kept
+    kept = results[0]
+    kept.categories = {"tech": 12.5}
+    assert kept.category_points(scheme.weighted) == {"tech": 12.5}

@@ -10,7 +10,7 @@ from collections import defaultdict
 import numpy as np
 from django.core.cache import cache
 
-from innopoints.scoring.models import Result, ResultBlock, Run, breakdown_width
+from innopoints.scoring.models import Result, ResultBlock, Run, block_matrix
 
 
 def completeness(run: Run, region_prefix: str | None = None) -> list[tuple[str, float]]:
@@ -45,13 +45,12 @@ def _division(run: Run, region_prefix: str) -> list[tuple[str, float]]:
         return []
     codes, parts = layout["ind"], layout["parts"]
     origin = [k * len(parts) + parts.index("origin") for k in range(len(codes))]
-    width = breakdown_width(layout)
     missing = np.zeros(len(codes), dtype=np.int64)
     blocks = ResultBlock.objects.filter(run=run, index__in=list(slots)).values_list(
         "index", "values"
     )
     for index, values in blocks.iterator(chunk_size=8):
-        rows = np.frombuffer(bytes(values), dtype="<f8").reshape(-1, width)
+        rows = block_matrix(bytes(values), layout)
         missing += (rows[np.asarray(slots[index])][:, origin] == 0).sum(axis=0)
     return [
         (code, round(100 * (1 - int(m) / n), 1)) for code, m in zip(codes, missing, strict=True)

@@ -126,9 +126,10 @@ def _assemble(
 ) -> Portrait:
     names = {c.code: localised(c.name) for c in scheme.categories}
     stats = result.run.report.get("category_stats", {}).get(result.stage, {})
+    points = result.category_points(scheme.weighted)
     axes = []
     for code, figures in stats.items():
-        mine = float(result.categories.get(code, 0.0))
+        mine = points.get(code, 0.0)
         axes.append(
             Axis(
                 code,

@@ -34,7 +34,14 @@ from innopoints.engine.scheme import Scheme
 from innopoints.engine.stage import reference_date
 from innopoints.registry.models import Enterprise, Qualification, held_in
 from innopoints.scoring.coverage import division_coverage
-from innopoints.scoring.models import BLOCK_ROWS, Result, ResultBlock, Run, ascending_ids
+from innopoints.scoring.models import (
+    BLOCK_ROWS,
+    BY_COLUMN,
+    Result,
+    ResultBlock,
+    Run,
+    ascending_ids,
+)
 from innopoints.scoring.signals import run_scored
 
 logger = logging.getLogger(__name__)
@@ -156,17 +163,18 @@ def engine_table(
 PARTS = ("raw", "value", "origin", "t", "x", "pts")
 
 
-def breakdown_layout(result: ScoreResult) -> dict[str, list[str]]:
+def breakdown_layout(result: ScoreResult) -> dict[str, Any]:
     """The order of the packed breakdown: six numbers per weighted indicator, then the bonus
     items' points, then (schemes with 积分扣减 only) each deduction's points — kept on the run,
-    so every row needs only its numbers."""
-    layout = {
+    so every row needs only its numbers; the blocks hold them column by column."""
+    layout: dict[str, Any] = {
         "ind": list(result.indicators),
         "parts": list(PARTS),
         "bonus": list(result.bonus_points),
     }
     if result.deduction is not None:
         layout["deduction"] = list(result.deduction_points)
+    layout["block_order"] = BY_COLUMN
     return layout
 
 
@@ -257,9 +265,12 @@ def _breakdown_blocks(
     compress_ids: bool,
 ) -> Iterator[tuple[int, int, bytes, bytes, bytes]]:
     """(run, index, enterprise ids, values, fact ids) of each block: the rows ``order`` lists
-    (the stored rank order), ``BLOCK_ROWS`` at a time, each row little-endian float64 (NaN for
-    missing), with the ids of the values used for those enterprises (``grouped``) — assembled
-    a block at a time, so no million-row matrix is ever made."""
+    (the stored rank order), ``BLOCK_ROWS`` at a time, their breakdowns column by column
+    (``BY_COLUMN``, little-endian float64, NaN for missing), with the ids of the values used
+    for those enterprises (``grouped``) — assembled a block at a time, so no million-row
+    matrix is ever made. By column, a block's runs of equal numbers (the origins, a part
+    missing for most rows, a raw value equal to the value) lie together: the server's lz4 keeps
+    a national run's blocks in a quarter less space, and stores them faster."""
     columns = _breakdown_columns(result)
     enterprise_ids = gathered.table["enterprise_id"].to_numpy()  # ascending
     n_blocks = len(grouped.ends)
@@ -267,9 +278,9 @@ def _breakdown_blocks(
     def block(index: int) -> tuple[int, int, bytes, bytes, bytes]:
         start = index * BLOCK_ROWS
         rows = order[start : start + BLOCK_ROWS]
-        matrix = np.empty((len(rows), len(columns)), dtype="<f8")
+        matrix = np.empty((len(columns), len(rows)), dtype="<f8")
         for j, column in enumerate(columns):
-            matrix[:, j] = column[rows]
+            np.take(column, rows, out=matrix[j])
         ids = enterprise_ids[rows].astype("<i8")
         first = grouped.ends[index - 1] if index else 0
         ids_used = grouped.keys[first : grouped.ends[index]] & grouped.mask
@@ -290,11 +301,9 @@ def _breakdown_blocks(
 
 def _result_frame(run: Run, result: ScoreResult, table: pl.DataFrame) -> pl.DataFrame:
     """The rows to store, built a column at a time (the breakdowns go in blocks, see
-    ``_breakdown_blocks``)."""
+    ``_breakdown_blocks``; the category points are summed from them when read, see
+    ``Result.category_points``)."""
     rank = pl.Series(result.rank)
-    categories = category_points(result).select(
-        pl.struct(pl.all()).struct.json_encode().alias("categories")
-    )["categories"]
     return pl.DataFrame(
         {
             "run": pl.repeat(run.pk, result.n, eager=True, dtype=pl.Int64),
@@ -314,7 +323,6 @@ def _result_frame(run: Run, result: ScoreResult, table: pl.DataFrame) -> pl.Data
             "industry": table["industry"].fill_null(""),
             "region_code": table["region"].fill_null(""),
             "coverage": pl.Series(result.coverage).fill_nan(None),
-            "categories": categories,
         }
     )
 
@@ -371,7 +379,6 @@ RESULT_COLUMNS = [
     "industry",
     "region_code",
     "coverage",
-    "categories",
     "block",
     "slot",
 ]

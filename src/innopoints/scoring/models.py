@@ -6,6 +6,7 @@ import functools
 import json
 import math
 import zlib
+from collections.abc import Iterable
 from functools import cached_property
 from typing import Any
 
@@ -20,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from innopoints.engine.params import FrozenParameters
-from innopoints.engine.scheme import Scheme, scheme_from_mapping
+from innopoints.engine.scheme import Indicator, Scheme, scheme_from_mapping
 from innopoints.registry.english import localised
 from innopoints.registry.models import Enterprise, Region
 
@@ -302,7 +303,10 @@ class Result(models.Model):
     little-endian float64 in the order of the run's ``report["breakdown_layout"]``
     (``breakdown_values`` unpacks it). A national run writes a million breakdowns: as a
     thousand blocks they cost a fraction of a million row-sized values to pack and ingest."""
-    categories = models.JSONField(_("一级指标得分"), default=dict)
+    categories = models.JSONField(_("一级指标得分"), null=True, blank=True)
+    """Points per first-level category as runs stored before kept them; runs since leave it
+    empty and ``category_points`` sums them from the breakdown (a national run's million
+    ``jsonb`` were a seventh of its result rows' bytes)."""
 
     class Meta:
         verbose_name = _("积分结果")
@@ -332,16 +336,41 @@ class Result(models.Model):
         number is missing (docs/METHOD.md §9)."""
         return unpack_breakdown(self.packed_breakdown(), self.run.report["breakdown_layout"])
 
+    def category_points(self, weighted: Iterable[Indicator]) -> dict[str, float]:
+        """Points per first-level category (技术创新, 成长经营, ...): ``weighted`` being the run's
+        scheme's weighted indicators, summed from the breakdown in that order, as the run summed
+        them (the same numbers to the last bit); or as a run stored before kept them."""
+        if self.categories:
+            return {code: float(points) for code, points in self.categories.items()}
+        indicators = self.breakdown_values["ind"]
+        at = self.run.report["breakdown_layout"]["parts"].index("pts")
+        sums: dict[str, float] = {}
+        for indicator in weighted:
+            points = indicators[indicator.code][at] or 0.0
+            sums[indicator.category] = sums.get(indicator.category, 0.0) + points
+        return sums
+
     def packed_breakdown(self) -> bytes:
-        """This row's packed float64, read out of its block (only these bytes are fetched)
-        unless ``prefetch_breakdowns`` has read it already."""
+        """This row's packed float64, read out of its block unless ``prefetch_breakdowns`` has
+        read it already: only these bytes where the block is stored row by row, the block
+        where it is stored column by column (``block_matrix``)."""
         prefetched: bytes | None = getattr(self, "_packed_breakdown", None)
         if prefetched is not None:
             return prefetched
-        size = 8 * breakdown_width(self.run.report["breakdown_layout"])
+        layout = self.run.report["breakdown_layout"]
+        size = 8 * breakdown_width(layout)
+        blocks = ResultBlock.objects.filter(run_id=self.run_id, index=self.block)
+        if layout.get("block_order") == BY_COLUMN:
+            values = blocks.values_list("values", flat=True).first()
+            if values is None:
+                raise ResultBlock.DoesNotExist(
+                    f"run {self.run_id} has no breakdown block {self.block}"
+                )
+            return block_matrix(bytes(values), layout)[self.slot].tobytes()
         row = (
-            ResultBlock.objects.filter(run_id=self.run_id, index=self.block)
-            .annotate(row=Substr("values", self.slot * size + 1, size, output_field=BinaryField()))
+            blocks.annotate(
+                row=Substr("values", self.slot * size + 1, size, output_field=BinaryField())
+            )
             .values_list("row", flat=True)
             .first()
         )
@@ -397,18 +426,34 @@ def prefetch_breakdowns(results: list[Result]) -> None:
     for result in results:
         by_run.setdefault(result.run_id, []).append(result)
     for run_id, rows in by_run.items():
+        layout = rows[0].run.report["breakdown_layout"]
         blocks = {
-            index: bytes(values)
+            index: block_matrix(bytes(values), layout)
             for index, values in ResultBlock.objects.filter(
                 run_id=run_id, index__in={r.block for r in rows}
             ).values_list("index", "values")
         }
-        size = 8 * breakdown_width(rows[0].run.report["breakdown_layout"])
         for row in rows:
-            row._packed_breakdown = blocks[row.block][row.slot * size : (row.slot + 1) * size]  # type: ignore[attr-defined]
+            row._packed_breakdown = blocks[row.block][row.slot].tobytes()  # type: ignore[attr-defined]
 
 
-def breakdown_width(layout: dict[str, list[str]]) -> int:
+BY_COLUMN = "columns"
+"""``breakdown_layout["block_order"]`` of runs whose blocks hold their numbers column by
+column: each part of each indicator for the block's rows, then the next. Runs stored before
+hold them row by row (no ``block_order``)."""
+
+
+def block_matrix(values: bytes, layout: dict[str, Any]) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """A block's breakdowns as a (rows, ``breakdown_width``) matrix of float64, whichever order
+    the run stored them in (``BY_COLUMN`` or row by row)."""
+    numbers = np.frombuffer(values, dtype="<f8")
+    width = breakdown_width(layout)
+    if layout.get("block_order") == BY_COLUMN:
+        return numbers.reshape(width, -1).T
+    return numbers.reshape(-1, width)
+
+
+def breakdown_width(layout: dict[str, Any]) -> int:
     return (
         len(layout["parts"]) * len(layout["ind"])
         + len(layout["bonus"])
@@ -416,7 +461,7 @@ def breakdown_width(layout: dict[str, list[str]]) -> int:
     )
 
 
-def unpack_breakdown(packed: bytes, layout: dict[str, list[str]]) -> dict[str, Any]:
+def unpack_breakdown(packed: bytes, layout: dict[str, Any]) -> dict[str, Any]:
     numbers = [None if math.isnan(v) else v for v in np.frombuffer(packed, dtype="<f8").tolist()]
     width = len(layout["parts"])
     indicators = {
