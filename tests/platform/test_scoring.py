@@ -366,14 +366,21 @@ def test_leaderboard_pages_by_rank(province: None, admin_user: Any) -> None:
     assert all(r.rank is None for r in _page_records(last)) or run.n_vetoed == 0
 
 
-def test_input_fact_ids_round_trip_in_both_stored_formats() -> None:
+def test_input_fact_ids_round_trip_in_every_stored_format() -> None:
     ids = np.array([907, 3, 15, 2**40, 16], dtype=np.int64)
     packed = Run.pack_fact_ids(ids)
-    assert packed.startswith(b"D1")
-    gaps = np.frombuffer(zlib.decompress(packed[2:]), dtype="<i8")
+    assert packed.startswith(b"D38")  # the widest gap needs 8 bytes
+    gaps = np.frombuffer(zlib.decompress(packed[3:]), dtype="<u8")
     assert gaps.tolist() == [3, 12, 1, 891, 2**40 - 907]
     assert Run(input_fact_ids=packed).fact_ids().tolist() == [3, 15, 16, 907, 2**40]
-    older = zlib.compress(np.sort(ids).tobytes(), 6)  # how runs were stored before
+    narrow = Run.pack_fact_ids(np.array([300, 7, 8], dtype=np.int64))
+    assert narrow.startswith(b"D32")  # gaps 7, 1, 292: two bytes each
+    assert np.frombuffer(zlib.decompress(narrow[3:]), dtype="<u2").tolist() == [7, 1, 292]
+    assert Run(input_fact_ids=narrow).fact_ids().tolist() == [7, 8, 300]
+    # how runs were stored before: int64 gaps, and before them the ids themselves
+    delta = b"D1" + zlib.compress(np.array([3, 12, 1, 891, 2**40 - 907], dtype="<i8").tobytes())
+    assert Run(input_fact_ids=delta).fact_ids().tolist() == [3, 15, 16, 907, 2**40]
+    older = zlib.compress(np.sort(ids).tobytes(), 6)
     assert Run(input_fact_ids=older).fact_ids().tolist() == [3, 15, 16, 907, 2**40]
     assert Run(input_fact_ids=Run.pack_fact_ids(ids[:0])).fact_ids().tolist() == []
 

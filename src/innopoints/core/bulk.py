@@ -115,6 +115,16 @@ def insert_frame(
     return frame.height
 
 
+def server_has_lz4(cursor: Any) -> bool:
+    """Whether the PostgreSQL server was built with lz4 (a column can then be compressed with
+    it)."""
+    cursor.execute(
+        "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
+    )
+    row = cursor.fetchone()
+    return bool(row and row[0])
+
+
 def compressed_column(model: type[models.Model], field: str, method: str) -> bool:
     """Whether PostgreSQL compresses the field's column with ``method`` (``lz4``, ``pglz``)."""
     if connection.vendor != "postgresql":

@@ -9,22 +9,16 @@ from typing import Any
 
 from django.db import migrations
 
+from innopoints.core.bulk import server_has_lz4
+
 TABLE = '"scoring_resultblock"'
-
-
-def lz4_available(cursor: Any) -> bool:
-    cursor.execute(
-        "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
-    )
-    row = cursor.fetchone()
-    return bool(row and row[0])
 
 
 def forward(apps: Any, schema_editor: Any) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
     with schema_editor.connection.cursor() as cursor:
-        if lz4_available(cursor):
+        if server_has_lz4(cursor):
             cursor.execute(
                 f'ALTER TABLE {TABLE} ALTER COLUMN "values" SET STORAGE EXTENDED, '
                 'ALTER COLUMN "values" SET COMPRESSION lz4, '
