@@ -150,6 +150,22 @@ def read_frame(query: QuerySet[Any], schema: dict[str, Any]) -> pl.DataFrame:
     return copy_frame(sql, list(params), schema)
 
 
+def binary_rows(query: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a ``values_list`` queryset of plain columns (numbers, bytes), on PostgreSQL
+    read in its binary format: a megabyte of ``bytea`` comes as it is instead of as twice as
+    many hex digits to decode (1.1 ms for a national run's breakdown block instead of 4.5).
+    Elsewhere through the ORM."""
+    if connection.vendor != "postgresql":
+        return list(query)
+    sql, params = query.query.sql_with_params()
+    connection.ensure_connection()
+    # Django's own cursors bind on the client, which can only read text; this one is on the
+    # same connection, inside the same transaction
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, binary=True)
+        return cursor.fetchall()
+
+
 def copy_frame(select: str, params: Sequence[Any], schema: dict[str, Any]) -> pl.DataFrame:
     """The rows of the SQL ``select`` (PostgreSQL) streamed by COPY as CSV and parsed by polars
     with ``schema`` (its columns in order)."""

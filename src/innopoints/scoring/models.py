@@ -20,6 +20,7 @@ from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from innopoints.core import bulk
 from innopoints.engine.params import FrozenParameters
 from innopoints.engine.scheme import Indicator, Scheme, scheme_from_mapping
 from innopoints.registry.english import localised
@@ -366,12 +367,12 @@ class Result(models.Model):
         size = 8 * breakdown_width(layout)
         blocks = ResultBlock.objects.filter(run_id=self.run_id, index=self.block)
         if layout.get("block_order") == BY_COLUMN:
-            values = blocks.values_list("values", flat=True).first()
-            if values is None:
+            found = bulk.binary_rows(blocks.values_list("values"))
+            if not found:
                 raise ResultBlock.DoesNotExist(
                     f"run {self.run_id} has no breakdown block {self.block}"
                 )
-            return block_matrix(bytes(values), layout)[self.slot].tobytes()
+            return block_matrix(bytes(found[0][0]), layout)[self.slot].tobytes()
         row = (
             blocks.annotate(
                 row=Substr("values", self.slot * size + 1, size, output_field=BinaryField())
@@ -434,9 +435,11 @@ def prefetch_breakdowns(results: list[Result]) -> None:
         layout = rows[0].run.report["breakdown_layout"]
         blocks = {
             index: block_matrix(bytes(values), layout)
-            for index, values in ResultBlock.objects.filter(
-                run_id=run_id, index__in={r.block for r in rows}
-            ).values_list("index", "values")
+            for index, values in bulk.binary_rows(
+                ResultBlock.objects.filter(
+                    run_id=run_id, index__in={r.block for r in rows}
+                ).values_list("index", "values")
+            )
         }
         for row in rows:
             row._packed_breakdown = blocks[row.block][row.slot].tobytes()  # type: ignore[attr-defined]
