@@ -1,5 +1,6 @@
 """Reading query results as frames through COPY (core.bulk.copy_frame): every row, exactly,
-however the rows arrive, and a statement that fails part-way raises its own error."""
+however the rows arrive, and a statement that fails part-way raises its own error; and rows
+of bytes in PostgreSQL's binary format (core.bulk.binary_rows)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from django.db import connection, transaction
 
 from innopoints.core import bulk
+from innopoints.scoring.models import ResultBlock, Run, SchemeVersion
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's"),
@@ -55,3 +57,15 @@ def test_a_statement_failing_after_rows_were_sent_raises_its_error(
         assert cursor.fetchone() == (4,)
     # the copy ended cleanly: psycopg had nothing left to cancel
     assert not [r for r in caplog.records if r.name == "psycopg"]
+
+
+def test_binary_rows_read_bytes_and_numbers_as_the_orm_does_inside_the_transaction() -> None:
+    version = SchemeVersion.objects.get(scheme_id="sichuan-2025", version="1")  # built in
+    run = Run.objects.create(period="2025", scheme_version=version)
+    payload = bytes(range(256)) * 4096  # a megabyte with every byte value, NUL included
+    with transaction.atomic():  # not yet committed: read on the same connection
+        ResultBlock.objects.create(run=run, index=7, enterprise_ids=b"", values=payload)
+        query = ResultBlock.objects.filter(run=run).values_list("index", "values")
+        assert bulk.binary_rows(query) == [(7, payload)]
+        assert [(i, bytes(v)) for i, v in query] == [(7, payload)]
+        assert bulk.binary_rows(query.filter(index=8)) == []

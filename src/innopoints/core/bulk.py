@@ -160,9 +160,10 @@ def binary_rows(query: QuerySet[Any]) -> list[tuple[Any, ...]]:
     sql, params = query.query.sql_with_params()
     connection.ensure_connection()
     # Django's own cursors bind on the client, which can only read text; this one is on the
-    # same connection, inside the same transaction
+    # same connection, inside the same transaction, and never prepares its statement (a pool
+    # in front of the database may hand the next transaction another connection)
     with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, binary=True)
+        cursor.execute(sql, params, binary=True, prepare=False)
         return cursor.fetchall()
 
 
