@@ -159,11 +159,7 @@ def drop_unattached(model: type[models.Model], key: str, value: int) -> None:
         return
     part = partition_name(model, key, value)
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT NOT relispartition FROM pg_class WHERE oid = to_regclass(%s)", [part]
-        )
-        row = cursor.fetchone()
-        if row is not None and row[0]:
+        if _attached(cursor, part) is False:
             cursor.execute(f"DROP TABLE {connection.ops.quote_name(part)}")
 
 
@@ -223,13 +219,19 @@ def _drop_leftover(cursor: CursorWrapper, part: str) -> None:
     between tests keeps its tables and may hand out the same run id again) or one loaded
     beside a transaction that then failed, never attached; rows in an attached one would be
     a run's rows stored twice."""
-    cursor.execute("SELECT relispartition FROM pg_class WHERE oid = to_regclass(%s)", [part])
-    row = cursor.fetchone()
-    if row is None:
+    attached = _attached(cursor, part)
+    if attached is None:
         return
     quote = connection.ops.quote_name
-    if row[0]:
+    if attached:
         cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {quote(part)})")
         if cursor.fetchone()[0]:
             raise IntegrityError(f"{part} already holds rows: a run's rows are stored once")
     cursor.execute(f"DROP TABLE {quote(part)}")
+
+
+def _attached(cursor: CursorWrapper, part: str) -> bool | None:
+    """Whether the table ``part`` is attached as a partition (None: there is no such table)."""
+    cursor.execute("SELECT relispartition FROM pg_class WHERE oid = to_regclass(%s)", [part])
+    row = cursor.fetchone()
+    return None if row is None else bool(row[0])

@@ -196,6 +196,12 @@ def _breakdown_columns(result: ScoreResult) -> list[np.ndarray]:
     return columns + list(result.bonus_points.values()) + list(result.deduction_points.values())
 
 
+def dense(ascending_ids: np.ndarray) -> bool:
+    """Whether a table indexed by id (up to the largest of ``ascending_ids``) stays within a
+    few times their number."""
+    return bool(ascending_ids.size) and bool(ascending_ids[-1] < 4 * ascending_ids.size + 1024)
+
+
 class RowIndex:
     """The row of each id in ``ascending_ids`` (unique, non-negative), for many look-ups:
     through a lookup table when the ids are dense (one gather: 0.6 s for 29 M values against
@@ -204,7 +210,7 @@ class RowIndex:
     def __init__(self, ascending_ids: np.ndarray) -> None:
         self.ids = ascending_ids
         self.lookup: np.ndarray | None = None
-        if ascending_ids.size and ascending_ids[-1] < 4 * ascending_ids.size + 1024:
+        if dense(ascending_ids):
             self.lookup = np.full(int(ascending_ids[-1]) + 1, -1, dtype=np.int64)
             self.lookup[ascending_ids] = np.arange(ascending_ids.size)
 
@@ -249,16 +255,15 @@ def ids_by_block(gathered: Gathered, order: np.ndarray) -> IdsByBlock:
     if (n_blocks << id_bits) >= 2**63:
         raise ValueError(f"value ids of {id_bits} bits leave too few for {n_blocks} blocks")
     enterprise_ids = gathered.table["enterprise_id"].to_numpy()  # ascending
-    index = RowIndex(enterprise_ids)
-    if index.lookup is not None:
-        # dense ids: the block of each enterprise id in a table, read once per value (the
-        # values come in runs of one enterprise, so the reads follow each other: 0.1 s for
-        # 29 M values, where finding each one's row and then its block took 1.3 s)
-        block_of_id = np.zeros(index.lookup.size, dtype=np.int64)
+    if dense(enterprise_ids):
+        # the block of each enterprise id in a table, read once per value (the values come in
+        # runs of one enterprise, so the reads follow each other: 0.1 s for 29 M values, where
+        # finding each one's row and then its block took 1.3 s)
+        block_of_id = np.zeros(int(enterprise_ids[-1]) + 1, dtype=np.int64)
         block_of_id[enterprise_ids] = block_of_row
         keys = block_of_id[gathered.fact_enterprises]
     else:
-        keys = block_of_row[index.rows(gathered.fact_enterprises)]
+        keys = block_of_row[positions_in(enterprise_ids, gathered.fact_enterprises)]
     np.left_shift(keys, id_bits, out=keys)
     np.bitwise_or(keys, gathered.fact_ids.astype(np.int64, copy=False), out=keys)
     keyed = ascending_ids(keys)
@@ -285,8 +290,11 @@ def _breakdown_blocks(
     # each column's rows are read at a thousand scattered places per block: a column that is
     # another one (a raw value that is the value) is copied from it instead
     first_of: dict[int, int] = {}
-    same_as = {j: first_of.setdefault(id(c), j) for j, c in enumerate(columns)}
-    same_as = {j: first for j, first in same_as.items() if first != j}
+    same_as: dict[int, int] = {}
+    for j, column in enumerate(columns):
+        first = first_of.setdefault(id(column), j)
+        if first != j:
+            same_as[j] = first
     enterprise_ids = gathered.table["enterprise_id"].to_numpy()  # ascending
     n_blocks = len(grouped.ends)
 
