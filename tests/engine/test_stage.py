@@ -4,6 +4,7 @@
 import datetime as dt
 
 import numpy as np
+import polars as pl
 import pytest
 
 from innopoints.engine import InputError, load_scheme, score
@@ -66,3 +67,20 @@ def test_missing_or_future_date_is_an_error_naming_rows() -> None:
     assert [p.row for p in problems] == [3, 4]
     assert "blank" in problems[0].reason
     assert "after the period's end 2025-12-31" in problems[1].reason
+
+
+def test_a_repeated_credit_code_is_reported_before_the_stages() -> None:
+    # the identity check runs beside the stages; its problems still come first
+    rows = [
+        {"established": "2026-01-01", "revenue": 1},
+        {"established": "2020-01-01", "revenue": 1},
+    ]
+    given = table(rows)
+    repeated = given.with_columns(pl.lit(given["credit_code"][0]).alias("credit_code"))
+    with pytest.raises(InputError) as caught:
+        score(SICHUAN, repeated, "2025")
+    problems = caught.value.problems
+    assert [(p.row, p.column, p.reason) for p in problems] == [
+        (2, "credit_code", "duplicate credit code"),
+        (3, "credit_code", "duplicate credit code"),
+    ]

@@ -399,13 +399,19 @@ def score(
     """Score every enterprise of ``table`` (columns named by field code) for ``period``."""
     timings: dict[str, float] = {}
     with _timed(timings, "prepare", progress):
-        _check_identity(table, source)
         ref = reference_date(period, scheme.period_end)
-        prepared = _prepare(scheme, table, ref, source)
         columns = NumericColumns(table)
-        # convert each column once, before the indicators share them
+        # the identity check (a hash of every credit code) and the conversion of each column,
+        # once before the indicators share them, run side by side with the stages
         with ThreadPoolExecutor(_threads()) as pool:
-            list(pool.map(columns, sorted({c for ind in scheme.weighted for c in _inputs_of(ind)})))
+            identity = pool.submit(_check_identity, table, source)
+            inputs = sorted({c for ind in scheme.weighted for c in _inputs_of(ind)})
+            converted = pool.map(columns, inputs)
+            try:
+                prepared = _prepare(scheme, table, ref, source)
+            finally:
+                identity.result()  # a blank or repeated credit code is reported first
+            list(converted)
     alternatives: tuple[str, ...] = scheme.agreement.alternatives if agreement else ()
     with _timed(timings, "normalise", progress), ThreadPoolExecutor(_threads()) as pool:
         scored = list(
