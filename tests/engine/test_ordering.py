@@ -1,5 +1,6 @@
-"""engine/ordering.py: an ascending order of floats (numpy's or polars' sort, by CPU), as
-np.argsort reads; both sorts are checked whichever this CPU uses."""
+"""engine/ordering.py: an ascending order of floats (numpy's argsort, polars' sort or numpy's
+sort of packed int64 keys, by CPU), as np.argsort reads; every sort is checked whichever this
+CPU uses."""
 
 from __future__ import annotations
 
@@ -11,10 +12,24 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from innopoints.engine import ordering
 from innopoints.engine.normalise import count_below, sort_reference
-from innopoints.engine.ordering import ascending_order, by_numpy, by_polars
+from innopoints.engine.ordering import (
+    ascending_order,
+    ascending_with_values,
+    by_numpy,
+    by_packed_keys,
+    by_polars,
+)
 
-SORTS = pytest.mark.parametrize("ascending_order", [by_numpy, by_polars, ascending_order])
+
+def packed_order(values: np.ndarray) -> np.ndarray:
+    return ascending_with_values(values)[0]
+
+
+SORTS = pytest.mark.parametrize(
+    "ascending_order", [by_numpy, by_polars, packed_order, ascending_order]
+)
 
 
 @SORTS
@@ -40,11 +55,67 @@ def test_an_empty_column(ascending_order: Callable) -> None:
     )
 )
 def test_the_order_gives_numpys_sorted_values(values: np.ndarray) -> None:
-    for sort in (by_numpy, by_polars):
+    for sort in (by_numpy, by_polars, packed_order):
         order = sort(values)
         assert order.dtype == np.int64
         assert sorted(order.tolist()) == list(range(values.shape[0]))
         np.testing.assert_array_equal(values[order], np.sort(values))
+
+
+NEAR_ONE = [1.0, np.nextafter(1.0, 2.0), np.nextafter(1.0, 0.0), 1.0 + 1e-12, 1.0 - 1e-12]
+
+
+@given(
+    arrays(
+        np.float64,
+        st.integers(0, 300),
+        elements=st.sampled_from(
+            [-np.inf, -2.0, -(1.0 + 1e-12), -1.0, -0.0, 0.0, 5e-324, *NEAR_ONE, 7.25, np.inf]
+        ),
+    )
+)
+def test_packed_keys_give_numpys_sorted_values_and_the_rows_that_hold_them(
+    values: np.ndarray,
+) -> None:
+    # values alike in all but their last bits share a key and are put in order by mending
+    order, ordered = by_packed_keys(values)
+    assert order.dtype == np.int64
+    assert sorted(order.tolist()) == list(range(values.shape[0]))
+    np.testing.assert_array_equal(ordered, np.sort(values))
+    np.testing.assert_array_equal(values[order], ordered)
+    assert np.signbit(values[order]).tolist() == np.signbit(ordered).tolist()
+
+
+def test_runs_alike_to_the_last_bits_are_mended_in_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 4,096 rows: the key keeps all but the 12 last bits, where the row position goes; three
+    # runs of values differing only there come out of the int64 sort in row order, not in order
+    rng = np.random.default_rng(3)
+    values = rng.normal(size=4096)
+    for row, base in ((100, 1.0), (2000, 2.0), (4000, -4.0)):
+        values[row : row + 3] = base + np.array([5.0, 1.0, 3.0]) * np.spacing(base)
+    monkeypatch.setattr(ordering, "by_numpy", lambda v: pytest.fail("no fallback expected"))
+    order, ordered = by_packed_keys(values)
+    np.testing.assert_array_equal(ordered, np.sort(values))
+    np.testing.assert_array_equal(values[order], ordered)
+
+
+def test_too_many_out_of_order_falls_back_to_the_full_argsort(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = []
+    monkeypatch.setattr(ordering, "by_numpy", lambda v: calls.append(v) or np.argsort(v))
+    values = 1.0 + np.arange(64)[::-1] * 2.0**-52  # all alike but the last bits, descending
+    order, ordered = by_packed_keys(values)
+    assert len(calls) == 1
+    np.testing.assert_array_equal(ordered, np.sort(values))
+    assert order.tolist() == list(range(63, -1, -1))
+
+
+def test_nan_takes_the_argsort_and_goes_last() -> None:
+    values = np.array([2.0, np.nan, -1.0])
+    order, ordered = ascending_with_values(values)
+    assert order.tolist() == [2, 0, 1]
+    assert ordered[:2].tolist() == [-1.0, 2.0] and np.isnan(ordered[2])
 
 
 @given(arrays(np.float64, st.integers(1, 300), elements=st.integers(-3, 3).map(float)))

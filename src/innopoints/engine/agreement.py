@@ -14,7 +14,7 @@ from fractions import Fraction
 import numpy as np
 
 from innopoints.engine.columns import BoolArray, FloatArray, IntArray
-from innopoints.engine.ordering import ascending_order
+from innopoints.engine.ordering import ascending_with_values
 from innopoints.engine.rank import average_ranks
 
 
@@ -108,13 +108,19 @@ class PrimaryReading:
     """What every alternative is compared with: the primary totals of the ranked enterprises,
     their average ranks and top group, worked out once (from the ranking's sort when given)."""
 
-    def __init__(self, primary: FloatArray, share: float, ascending: IntArray | None = None):
+    def __init__(
+        self,
+        primary: FloatArray,
+        share: float,
+        ascending: IntArray | None = None,
+        ordered: FloatArray | None = None,
+    ):
         self.primary = primary
         self.share = share
         n = primary.shape[0]
         if ascending is None and n:
-            ascending = ascending_order(primary)
-        self.ranks = average_ranks(primary, ascending) if n >= 2 else None
+            ascending, ordered = ascending_with_values(primary)
+        self.ranks = average_ranks(primary, ascending, ordered) if n >= 2 else None
         self.cut = top_count(share, n) if n else 0
         self.top = in_top(primary, self.cut, ascending) if n else None
 
@@ -122,8 +128,8 @@ class PrimaryReading:
         """One alternative's ρ and top overlap, from one sort of its totals."""
         if self.top is None:
             return MethodAgreement(name, spearman(self.primary, other), None)
-        ascending = ascending_order(other)
-        other_ranks = average_ranks(other, ascending) if other.shape[0] >= 2 else None
+        ascending, ordered = ascending_with_values(other)
+        other_ranks = average_ranks(other, ascending, ordered) if other.shape[0] >= 2 else None
         rho = spearman(self.primary, other, self.ranks, other_ranks)
         in_other = in_top(other, self.cut, ascending)
         overlap = float((self.top & in_other).sum() / self.top.sum())

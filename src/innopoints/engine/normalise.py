@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from innopoints.engine.columns import FloatArray, IntArray
-from innopoints.engine.ordering import ascending_order
+from innopoints.engine.ordering import ascending_with_values
 from innopoints.engine.scheme import Band, Goalpost, Indicator
 
 GroupIndex = npt.NDArray[np.int8]
@@ -66,9 +66,8 @@ def sort_reference(value: FloatArray, group: GroupIndex, n_groups: int) -> list[
     references = []
     for g in range(n_groups):
         rows = np.flatnonzero(present if n_groups == 1 else present & (group == g))
-        values = value[rows]
-        order = _ascending_zero_inflated(values)
-        references.append(SortedReference(rows[order], values[order]))
+        order, ordered = _ascending_zero_inflated(value[rows])
+        references.append(SortedReference(rows[order], ordered))
     return references
 
 
@@ -128,17 +127,22 @@ def _select_into(
         out[j] = found[k]
 
 
-def _ascending_zero_inflated(values: FloatArray) -> IntArray:
-    """An ascending order (engine/ordering.py), with the zeros (most of many count columns)
-    placed without sorting them. NaN must be absent."""
+def _ascending_zero_inflated(values: FloatArray) -> tuple[IntArray, FloatArray]:
+    """(order, values in that order): an ascending order (engine/ordering.py), with the zeros
+    (most of many count columns) placed without sorting them. NaN must be absent."""
     zero = values == 0
     n_zero = int(np.count_nonzero(zero))
     if n_zero < values.shape[0] // 8:
-        return ascending_order(values)
+        return ascending_with_values(values)
     nonzero = np.flatnonzero(~zero)
-    nonzero = nonzero[ascending_order(values[nonzero])]
-    n_negative = int(np.searchsorted(values[nonzero], 0.0))
-    return np.concatenate([nonzero[:n_negative], np.flatnonzero(zero), nonzero[n_negative:]])
+    order, ordered = ascending_with_values(values[nonzero])
+    nonzero = nonzero[order]
+    n_negative = int(np.searchsorted(ordered, 0.0))
+    zeros = np.flatnonzero(zero)
+    positions = np.concatenate([nonzero[:n_negative], zeros, nonzero[n_negative:]])
+    # the zeros as they are: -0.0 stays -0.0
+    sorted_values = np.concatenate([ordered[:n_negative], values[zeros], ordered[n_negative:]])
+    return positions, sorted_values
 
 
 def quantile_positions(n: int, p: float) -> tuple[int, int]:

@@ -11,7 +11,7 @@ import numpy.typing as npt
 import polars as pl
 
 from innopoints.engine.columns import BoolArray, FloatArray, IntArray
-from innopoints.engine.ordering import ascending_order
+from innopoints.engine.ordering import ascending_with_values
 from innopoints.engine.scheme import TierRule
 
 NO_TIER = -1
@@ -35,9 +35,9 @@ class Ranking:
         self.n = values.shape[0]
         self.rows = np.flatnonzero(include)
         self.values = values[self.rows]
-        order = ascending_order(-self.values)
+        order, descending = ascending_with_values(-self.values)
         self.order = order
-        self.sorted_values = self.values[order]
+        self.sorted_values = -descending
 
     def ranks(self, group: npt.NDArray[np.integer] | None = None) -> IntArray:
         """Competition ranks (highest = 1) within each group; 0 = no rank."""
@@ -78,13 +78,17 @@ def min_rank_desc(
     return Ranking(values, include).ranks(group)
 
 
-def average_ranks(values: FloatArray, order: IntArray | None = None) -> FloatArray:
+def average_ranks(
+    values: FloatArray, order: IntArray | None = None, ordered: FloatArray | None = None
+) -> FloatArray:
     """Ascending ranks with ties given their average rank (as Spearman's ρ needs). ``order``:
-    an ascending order of ``values`` already at hand (any order of ties gives the same ranks)."""
+    an ascending order of ``values`` already at hand (any order of ties gives the same ranks),
+    ``ordered`` the values in that order when at hand too."""
     n = values.shape[0]
     if order is None:
-        order = ascending_order(values)
-    ordered = values[order]
+        order, ordered = ascending_with_values(values)
+    elif ordered is None:
+        ordered = values[order]
     position = np.arange(n)
     starts = np.empty(n, dtype=bool)
     ends = np.empty(n, dtype=bool)

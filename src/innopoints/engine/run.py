@@ -457,8 +457,8 @@ def score(
             ]
             if agreement:
                 share = scheme.agreement.top_share
-                ascending = ranking.order[::-1]
-                reading = pool.submit(PrimaryReading, ranking.values, share, ascending)
+                ascending, ordered = ranking.order[::-1], ranking.sorted_values[::-1]
+                reading = pool.submit(PrimaryReading, ranking.values, share, ascending, ordered)
                 pending = [pool.submit(alternative, name, reading) for name in alternatives]
             overall = ranking.ranks()
             tier = tiers(scheme.tiers, total, overall, int(ranked.sum()))
