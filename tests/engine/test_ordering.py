@@ -16,6 +16,7 @@ from innopoints.engine import ordering
 from innopoints.engine.normalise import count_below, sort_reference
 from innopoints.engine.ordering import (
     ascending_order,
+    ascending_rows,
     ascending_with_values,
     by_numpy,
     by_packed_keys,
@@ -126,3 +127,26 @@ def test_counts_below_follow_from_the_order_whatever_order_ties_take(values: np.
     below[reference.positions] = count_below(reference)
     expected = (values[None, :] < values[:, None]).sum(axis=1)
     np.testing.assert_array_equal(below, expected)
+
+
+@pytest.mark.parametrize("simd", [True, False])
+@given(
+    data=arrays(
+        np.float64,
+        st.integers(0, 200),
+        elements=st.sampled_from([-2.0, -0.0, 0.0, 1.0, np.nextafter(1.0, 2.0), 7.25, np.nan]),
+    ),
+    seed=st.integers(0, 2**16),
+)
+def test_chosen_rows_come_back_as_positions_in_the_whole_column(
+    simd: bool, data: np.ndarray, seed: int
+) -> None:
+    # the rows sorted are the chosen ones (NaN never chosen); positions index the whole column
+    chosen = ~np.isnan(data) & (np.random.default_rng(seed).random(data.shape[0]) < 0.7)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ordering, "NUMPY_SORTS_WITH_SIMD", simd)
+        positions, ordered = ascending_rows(data, chosen)
+    assert positions.dtype == np.int64
+    assert sorted(positions.tolist()) == np.flatnonzero(chosen).tolist()
+    np.testing.assert_array_equal(data[positions], ordered)
+    np.testing.assert_array_equal(ordered, np.sort(data[chosen]))

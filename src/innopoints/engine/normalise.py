@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from innopoints.engine.columns import FloatArray, IntArray
-from innopoints.engine.ordering import ascending_with_values
+from innopoints.engine.columns import BoolArray, FloatArray, IntArray
+from innopoints.engine.ordering import ascending_rows
 from innopoints.engine.scheme import Band, Goalpost, Indicator
 
 GroupIndex = npt.NDArray[np.int8]
@@ -65,9 +65,8 @@ def sort_reference(value: FloatArray, group: GroupIndex, n_groups: int) -> list[
     present = ~np.isnan(value)
     references = []
     for g in range(n_groups):
-        rows = np.flatnonzero(present if n_groups == 1 else present & (group == g))
-        order, ordered = _ascending_zero_inflated(value[rows])
-        references.append(SortedReference(rows[order], ordered))
+        chosen = present if n_groups == 1 else present & (group == g)
+        references.append(SortedReference(*_ascending_zero_inflated(value, chosen)))
     return references
 
 
@@ -127,22 +126,22 @@ def _select_into(
         out[j] = found[k]
 
 
-def _ascending_zero_inflated(values: FloatArray) -> tuple[IntArray, FloatArray]:
-    """(order, values in that order): an ascending order (engine/ordering.py), with the zeros
-    (most of many count columns) placed without sorting them. NaN must be absent."""
-    zero = values == 0
+def _ascending_zero_inflated(value: FloatArray, chosen: BoolArray) -> tuple[IntArray, FloatArray]:
+    """(positions, values there): the chosen rows in ascending order (engine/ordering.py), with
+    the zeros (most of many count columns) placed without sorting them, in row order. NaN must
+    be absent from the chosen rows."""
+    zero = chosen & (value == 0)
     n_zero = int(np.count_nonzero(zero))
-    if n_zero < values.shape[0] // 8:
-        return ascending_with_values(values)
-    nonzero = np.flatnonzero(~zero)
-    order, ordered = ascending_with_values(values[nonzero])
-    nonzero = nonzero[order]
+    if n_zero < int(np.count_nonzero(chosen)) // 8:
+        return ascending_rows(value, chosen)
+    positions, ordered = ascending_rows(value, chosen & ~zero)
     n_negative = int(np.searchsorted(ordered, 0.0))
     zeros = np.flatnonzero(zero)
-    positions = np.concatenate([nonzero[:n_negative], zeros, nonzero[n_negative:]])
     # the zeros as they are: -0.0 stays -0.0
-    sorted_values = np.concatenate([ordered[:n_negative], values[zeros], ordered[n_negative:]])
-    return positions, sorted_values
+    return (
+        np.concatenate([positions[:n_negative], zeros, positions[n_negative:]]),
+        np.concatenate([ordered[:n_negative], value[zeros], ordered[n_negative:]]),
+    )
 
 
 def quantile_positions(n: int, p: float) -> tuple[int, int]:
