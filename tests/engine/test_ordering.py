@@ -129,7 +129,7 @@ def test_counts_below_follow_from_the_order_whatever_order_ties_take(values: np.
     np.testing.assert_array_equal(below, expected)
 
 
-@pytest.mark.parametrize("simd", [True, False])
+@pytest.mark.parametrize("sort", [ordering.ARGSORT, ordering.PACKED, ordering.POLARS])
 @given(
     data=arrays(
         np.float64,
@@ -139,12 +139,12 @@ def test_counts_below_follow_from_the_order_whatever_order_ties_take(values: np.
     seed=st.integers(0, 2**16),
 )
 def test_chosen_rows_come_back_as_positions_in_the_whole_column(
-    simd: bool, data: np.ndarray, seed: int
+    sort: str, data: np.ndarray, seed: int
 ) -> None:
     # the rows sorted are the chosen ones (NaN never chosen); positions index the whole column
     chosen = ~np.isnan(data) & (np.random.default_rng(seed).random(data.shape[0]) < 0.7)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(ordering, "NUMPY_SORTS_WITH_SIMD", simd)
+        patch.setattr(ordering, "SORT", sort)
         positions, ordered = ascending_rows(data, chosen)
     assert positions.dtype == np.int64
     assert sorted(positions.tolist()) == np.flatnonzero(chosen).tolist()

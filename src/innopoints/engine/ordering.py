@@ -2,13 +2,14 @@
 
 Every sort of floats in a run goes through here: the reference groups of the indicators (the
 ``rank`` method and the agreement report's ``rank`` alternative), the totals of the ranking and
-each alternative's totals. numpy (2.x) sorts with x86-simd-sort where the CPU has AVX2 (numpy's
-X86_V3 level) or AVX-512. There a column without NaN is sorted as packed int64 keys
-(``by_packed_keys``: 25–40 ms for a million values with AVX2, against 57–75 ms for
-``np.argsort`` and the gather of the sorted values). Without SIMD numpy falls back to a plain
-introsort (about 120 ms), and polars' sort takes half that, a third on columns with many ties,
-and leaves the GIL while it sorts. The choice is made once per process from the CPU's features,
-so a host always sorts the same way.
+each alternative's totals. numpy (2.x) sorts with x86-simd-sort where the CPU has AVX-512
+(numpy's X86_V4 level: ``np.argsort`` of a million float64 in 14 ms) or AVX2 (X86_V3: 37–46
+ms). With AVX2 only, a column without NaN is sorted as packed int64 keys instead
+(``by_packed_keys``: 25–40 ms with the sorted values, against 57–75 ms for ``np.argsort`` and
+the gather of the sorted values); with AVX-512 packing was no faster than numpy's own argsort
+(docs/scale.md). Without SIMD numpy falls back to a plain introsort (about 120 ms), and polars'
+sort takes half that, a third on columns with many ties, and leaves the GIL while it sorts. The
+choice is made once per process from the CPU's features, so a host always sorts the same way.
 
 Which of several equal values comes first is not specified here, and no caller depends on it:
 each reads the order only through the values (counts of smaller values, average and competition
@@ -22,22 +23,26 @@ import polars as pl
 
 from innopoints.engine.columns import BoolArray, FloatArray, IntArray
 
-SIMD_SORT_LEVELS = ("X86_V3", "X86_V4", "AVX512_SKX")
+ARGSORT, PACKED, POLARS = "argsort", "packed", "polars"
 
 
-def _numpy_sorts_with_simd() -> bool:
+def _sort_for_this_cpu() -> str:
     try:
         from numpy._core._multiarray_umath import (  # type: ignore[import-not-found]  # noqa: PLC0415
             __cpu_features__,
         )
     except ImportError:  # a numpy that keeps its CPU features elsewhere: the portable sort
-        return False
-    # X86_V3 / X86_V4 are numpy 2.4's names for the AVX2 and AVX-512 levels it dispatches
+        return POLARS
+    # X86_V4 / X86_V3 are numpy 2.4's names for the AVX-512 and AVX2 levels it dispatches
     # x86-simd-sort on; AVX512_SKX is the name older numpy releases report
-    return any(__cpu_features__.get(level, False) for level in SIMD_SORT_LEVELS)
+    if __cpu_features__.get("X86_V4", False) or __cpu_features__.get("AVX512_SKX", False):
+        return ARGSORT
+    if __cpu_features__.get("X86_V3", False):
+        return PACKED
+    return POLARS
 
 
-NUMPY_SORTS_WITH_SIMD = _numpy_sorts_with_simd()
+SORT = _sort_for_this_cpu()
 
 
 def by_numpy(values: FloatArray) -> IntArray:
@@ -128,16 +133,16 @@ def _mend(
 def ascending_with_values(values: FloatArray) -> tuple[IntArray, FloatArray]:
     """(order, values[order]): row positions of ``values`` in ascending order and the values in
     that order; NaN, if any, last (as ``np.argsort``)."""
-    if NUMPY_SORTS_WITH_SIMD and not np.isnan(values).any():
+    if SORT == PACKED and not np.isnan(values).any():
         return by_packed_keys(values)
-    order = by_numpy(values) if NUMPY_SORTS_WITH_SIMD else by_polars(values)
+    order = by_polars(values) if SORT == POLARS else by_numpy(values)
     return order, values[order]
 
 
 def ascending_rows(values: FloatArray, chosen: BoolArray) -> tuple[IntArray, FloatArray]:
     """(positions, values there): the rows where ``chosen``, in ascending order of their values,
     as positions in ``values``, and their values in that order. NaN must be absent from them."""
-    if NUMPY_SORTS_WITH_SIMD:
+    if SORT == PACKED:
         return by_packed_keys(values, chosen)
     rows = np.flatnonzero(chosen)
     order, ordered = ascending_with_values(values[rows])
