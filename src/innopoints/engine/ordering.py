@@ -147,8 +147,3 @@ def ascending_rows(values: FloatArray, chosen: BoolArray) -> tuple[IntArray, Flo
     rows = np.flatnonzero(chosen)
     order, ordered = ascending_with_values(values[rows])
     return rows[order], ordered
-
-
-def ascending_order(values: FloatArray) -> IntArray:
-    """Row positions of ``values`` in ascending order; NaN, if any, last (as ``np.argsort``)."""
-    return ascending_with_values(values)[0]
