@@ -148,3 +148,28 @@ def test_chosen_rows_come_back_as_positions_in_the_whole_column(
     assert sorted(positions.tolist()) == np.flatnonzero(chosen).tolist()
     np.testing.assert_array_equal(data[positions], ordered)
     np.testing.assert_array_equal(ordered, np.sort(data[chosen]))
+
+
+def cpuinfo(vendor: str, family: int) -> str:
+    first = f"processor\t: 0\nvendor_id\t: {vendor}\ncpu family\t: {family}\nmodel\t\t: 17\n"
+    # a second processor that disagrees must not be read: the first one decides
+    return first + "\nprocessor\t: 1\nvendor_id\t: GenuineIntel\ncpu family\t: 6\n"
+
+
+@pytest.mark.parametrize(
+    ("vendor", "family", "zen4"),
+    [
+        ("AuthenticAMD", 25, True),  # Zen 4: AVX-512 with slow compress-store to memory
+        ("AuthenticAMD", 26, False),  # Zen 5 fixed it
+        ("AuthenticAMD", 23, False),  # Zen 2
+        ("GenuineIntel", 6, False),
+        ("HygonGenuine", 24, False),
+    ],
+)
+def test_zen4_is_told_by_the_first_processor(vendor: str, family: int, zen4: bool) -> None:
+    assert ordering._is_zen4(cpuinfo(vendor, family)) is zen4
+
+
+def test_zen4_without_a_readable_cpuinfo_keeps_numpys_sort() -> None:
+    assert ordering._is_zen4("") is False
+    assert ordering._is_zen4("garbage without colons\n") is False

@@ -7,7 +7,8 @@ each alternative's totals. numpy (2.x) sorts with x86-simd-sort where the CPU ha
 ms). With AVX2 only, a column without NaN is sorted as packed int64 keys instead
 (``by_packed_keys``: 25–40 ms with the sorted values, against 57–75 ms for ``np.argsort`` and
 the gather of the sorted values); with AVX-512 packing was no faster than numpy's own argsort
-(docs/scale.md). Without SIMD numpy falls back to a plain introsort (about 120 ms), and polars'
+(docs/scale.md). AMD's Zen 4 has AVX-512 but runs x86-simd-sort slowly (``ZEN4_FAMILY``): polars
+there. Without SIMD numpy falls back to a plain introsort (about 120 ms), and polars'
 sort takes half that, a third on columns with many ties, and leaves the GIL while it sorts. The
 choice is made once per process from the CPU's features, so a host always sorts the same way.
 
@@ -36,10 +37,37 @@ def _sort_for_this_cpu() -> str:
     # X86_V4 / X86_V3 are numpy 2.4's names for the AVX-512 and AVX2 levels it dispatches
     # x86-simd-sort on; AVX512_SKX is the name older numpy releases report
     if __cpu_features__.get("X86_V4", False) or __cpu_features__.get("AVX512_SKX", False):
-        return ARGSORT
+        return POLARS if _is_zen4() else ARGSORT
     if __cpu_features__.get("X86_V3", False):
         return PACKED
     return POLARS
+
+
+ZEN4_FAMILY = 25
+"""AMD family 19h: Zen 3 (no AVX-512) and Zen 4. Zen 4 runs AVX-512's compress-store to memory,
+which x86-simd-sort's partition step issues for every vector, as slow microcode: numpy's argsort
+of a million float64 takes 78–81 ms there and its int64 sort 51–56 ms, against 46–55 ms for
+polars (2026-12-07, AMD EPYC family 25 model 17). Zen 5 (family 1Ah) fixed the instruction."""
+
+
+def _is_zen4(cpuinfo: str | None = None) -> bool:
+    """The first processor of /proc/cpuinfo (or of ``cpuinfo``) is AMD family 19h. Read only on
+    a CPU with AVX-512, which no Zen 3 has."""
+    if cpuinfo is None:
+        try:
+            with open("/proc/cpuinfo", encoding="ascii", errors="replace") as handle:
+                cpuinfo = handle.read(8192)
+        except OSError:  # not Linux: the CPU's vendor is not read, numpy's sort is kept
+            return False
+    fields: dict[str, str] = {}
+    for line in cpuinfo.splitlines():
+        if not line.strip():
+            break
+        name, _, value = line.partition(":")
+        fields.setdefault(name.strip(), value.strip())
+    return fields.get("vendor_id") == "AuthenticAMD" and fields.get("cpu family") == str(
+        ZEN4_FAMILY
+    )
 
 
 SORT = _sort_for_this_cpu()
