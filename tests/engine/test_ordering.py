@@ -62,8 +62,11 @@ def test_the_order_gives_numpys_sorted_values(values: np.ndarray) -> None:
 
 
 NEAR_ONE = [1.0, np.nextafter(1.0, 2.0), np.nextafter(1.0, 0.0), 1.0 + 1e-12, 1.0 - 1e-12]
+KEY_SORTS = pytest.mark.parametrize("key_sort", [ordering.PACKED, ordering.PACKED_POLARS])
+"""The packed keys sorted by numpy or by polars, whichever this CPU would choose."""
 
 
+@KEY_SORTS
 @given(
     arrays(
         np.float64,
@@ -74,10 +77,12 @@ NEAR_ONE = [1.0, np.nextafter(1.0, 2.0), np.nextafter(1.0, 0.0), 1.0 + 1e-12, 1.
     )
 )
 def test_packed_keys_give_numpys_sorted_values_and_the_rows_that_hold_them(
-    values: np.ndarray,
+    key_sort: str, values: np.ndarray
 ) -> None:
     # values alike in all but their last bits share a key and are put in order by mending
-    order, ordered = by_packed_keys(values)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ordering, "SORT", key_sort)
+        order, ordered = by_packed_keys(values)
     assert order.dtype == np.int64
     assert sorted(order.tolist()) == list(range(values.shape[0]))
     np.testing.assert_array_equal(ordered, np.sort(values))
@@ -85,24 +90,34 @@ def test_packed_keys_give_numpys_sorted_values_and_the_rows_that_hold_them(
     assert np.signbit(values[order]).tolist() == np.signbit(ordered).tolist()
 
 
-def test_runs_alike_to_the_last_bits_are_mended_in_place(monkeypatch: pytest.MonkeyPatch) -> None:
+@KEY_SORTS
+def test_runs_alike_to_the_last_bits_are_mended_in_place(
+    key_sort: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # 4,096 rows: the key keeps all but the 12 last bits, where the row position goes; three
     # runs of values differing only there come out of the int64 sort in row order, not in order
     rng = np.random.default_rng(3)
     values = rng.normal(size=4096)
     for row, base in ((100, 1.0), (2000, 2.0), (4000, -4.0)):
         values[row : row + 3] = base + np.array([5.0, 1.0, 3.0]) * np.spacing(base)
-    monkeypatch.setattr(ordering, "by_numpy", lambda v: pytest.fail("no fallback expected"))
+    monkeypatch.setattr(ordering, "SORT", key_sort)
+    for fallback in ("by_numpy", "by_polars"):
+        monkeypatch.setattr(ordering, fallback, lambda v: pytest.fail("no fallback expected"))
     order, ordered = by_packed_keys(values)
     np.testing.assert_array_equal(ordered, np.sort(values))
     np.testing.assert_array_equal(values[order], ordered)
 
 
+@pytest.mark.parametrize(
+    ("key_sort", "fallback"),
+    [(ordering.PACKED, "by_numpy"), (ordering.PACKED_POLARS, "by_polars")],
+)
 def test_too_many_out_of_order_falls_back_to_the_full_argsort(
-    monkeypatch: pytest.MonkeyPatch,
+    key_sort: str, fallback: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = []
-    monkeypatch.setattr(ordering, "by_numpy", lambda v: calls.append(v) or np.argsort(v))
+    monkeypatch.setattr(ordering, "SORT", key_sort)
+    monkeypatch.setattr(ordering, fallback, lambda v: calls.append(v) or np.argsort(v))
     values = 1.0 + np.arange(64)[::-1] * 2.0**-52  # all alike but the last bits, descending
     order, ordered = by_packed_keys(values)
     assert len(calls) == 1
@@ -127,7 +142,9 @@ def test_counts_below_follow_from_the_order_whatever_order_ties_take(values: np.
     np.testing.assert_array_equal(below, expected)
 
 
-@pytest.mark.parametrize("sort", [ordering.ARGSORT, ordering.PACKED, ordering.POLARS])
+@pytest.mark.parametrize(
+    "sort", [ordering.ARGSORT, ordering.PACKED, ordering.PACKED_POLARS, ordering.POLARS]
+)
 @given(
     data=arrays(
         np.float64,

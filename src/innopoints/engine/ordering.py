@@ -7,10 +7,11 @@ each alternative's totals. numpy (2.x) sorts with x86-simd-sort where the CPU ha
 ms). With AVX2 only, a column without NaN is sorted as packed int64 keys instead
 (``by_packed_keys``: 25–40 ms with the sorted values, against 57–75 ms for ``np.argsort`` and
 the gather of the sorted values); with AVX-512 packing was no faster than numpy's own argsort
-(docs/scale.md). AMD's Zen 4 has AVX-512 but runs x86-simd-sort slowly (``ZEN4_FAMILY``): polars
-there. Without SIMD numpy falls back to a plain introsort (about 120 ms), and polars'
-sort takes half that, a third on columns with many ties, and leaves the GIL while it sorts. The
-choice is made once per process from the CPU's features, so a host always sorts the same way.
+(docs/scale.md). AMD's Zen 4 has AVX-512 but runs x86-simd-sort slowly (``ZEN4_FAMILY``):
+packed keys there, sorted by polars. Without SIMD numpy falls back to a plain introsort (about
+120 ms), and polars' sort takes half that, a third on columns with many ties, and leaves the
+GIL while it sorts. The choice is made once per process from the CPU's features, so a host
+always sorts the same way.
 
 Which of several equal values comes first is not specified here, and no caller depends on it:
 each reads the order only through the values (counts of smaller values, average and competition
@@ -24,7 +25,8 @@ import polars as pl
 
 from innopoints.engine.columns import BoolArray, FloatArray, IntArray
 
-ARGSORT, PACKED, POLARS = "argsort", "packed", "polars"
+ARGSORT, PACKED, PACKED_POLARS, POLARS = "argsort", "packed", "packed-polars", "polars"
+"""numpy's argsort; packed int64 keys sorted by numpy or by polars; polars' argsort."""
 
 
 def _sort_for_this_cpu() -> str:
@@ -37,7 +39,7 @@ def _sort_for_this_cpu() -> str:
     # X86_V4 / X86_V3 are numpy 2.4's names for the AVX-512 and AVX2 levels it dispatches
     # x86-simd-sort on; AVX512_SKX is the name older numpy releases report
     if __cpu_features__.get("X86_V4", False) or __cpu_features__.get("AVX512_SKX", False):
-        return POLARS if _is_zen4() else ARGSORT
+        return PACKED_POLARS if _is_zen4() else ARGSORT
     if __cpu_features__.get("X86_V3", False):
         return PACKED
     return POLARS
@@ -46,8 +48,9 @@ def _sort_for_this_cpu() -> str:
 ZEN4_FAMILY = 25
 """AMD family 19h: Zen 3 (no AVX-512) and Zen 4. Zen 4 runs AVX-512's compress-store to memory,
 which x86-simd-sort's partition step issues for every vector, as slow microcode: numpy's argsort
-of a million float64 takes 78–81 ms there and its int64 sort 51–56 ms, against 46–55 ms for
-polars (2026-12-07, AMD EPYC family 25 model 17). Zen 5 (family 1Ah) fixed the instruction."""
+of a million float64 takes 78–81 ms there and its int64 sort 51–56 ms, polars' argsort 44–46 ms
+and polars' sort of int64 (a radix sort, no SIMD needed) 15 ms: packed keys sorted by polars
+(2026-12-07, AMD EPYC family 25 model 17). Zen 5 (family 1Ah) fixed the instruction."""
 
 
 def _is_zen4(cpuinfo: str | None = None) -> bool:
@@ -100,7 +103,8 @@ def by_packed_keys(
     """(order, values[order]) from one sort of int64 keys: the value's bits, made to compare as
     the floats do, with their lowest bits replaced by the row position. numpy sorts int64 with
     x86-simd-sort about three times as fast as it argsorts float64 (13 against 40 ms for a
-    million values with AVX2), and the row comes back with the key. Two values alike in every
+    million values with AVX2; polars' radix sort of them on Zen 4: 15 ms against 46 ms for its
+    argsort of the floats), and the row comes back with the key. Two values alike in every
     bit the key keeps (a relative difference below 2**-32 at a million rows) can come out in
     the wrong order: those runs of equal keys are found by one comparison of neighbours and
     sorted again in full, so the order is exact. ``chosen``: only those rows are sorted, and
@@ -119,7 +123,10 @@ def by_packed_keys(
     key |= np.arange(n, dtype=np.int64)
     if chosen is not None:
         key = key[chosen]
-    key.sort()
+    if SORT == PACKED_POLARS:
+        key = pl.Series(key).sort(multithreaded=False).to_numpy()
+    else:
+        key.sort()
     order = key & position
     ordered = values[order]
     out_of_order = np.flatnonzero(ordered[1:] < ordered[:-1])
@@ -131,12 +138,13 @@ def by_packed_keys(
 
 
 def _by_argsort(values: FloatArray, chosen: BoolArray | None) -> tuple[IntArray, FloatArray]:
+    by_values = by_polars if SORT == PACKED_POLARS else by_numpy
     if chosen is None:
-        order = by_numpy(values)
+        order = by_values(values)
         return order, values[order]
     rows = np.flatnonzero(chosen)
     picked = values[rows]
-    order = by_numpy(picked)
+    order = by_values(picked)
     return rows[order], picked[order]
 
 
@@ -161,7 +169,7 @@ def _mend(
 def ascending_with_values(values: FloatArray) -> tuple[IntArray, FloatArray]:
     """(order, values[order]): row positions of ``values`` in ascending order and the values in
     that order; NaN, if any, last (as ``np.argsort``)."""
-    if SORT == PACKED and not np.isnan(values).any():
+    if SORT in (PACKED, PACKED_POLARS) and not np.isnan(values).any():
         return by_packed_keys(values)
     order = by_polars(values) if SORT == POLARS else by_numpy(values)
     return order, values[order]
@@ -170,7 +178,7 @@ def ascending_with_values(values: FloatArray) -> tuple[IntArray, FloatArray]:
 def ascending_rows(values: FloatArray, chosen: BoolArray) -> tuple[IntArray, FloatArray]:
     """(positions, values there): the rows where ``chosen``, in ascending order of their values,
     as positions in ``values``, and their values in that order. NaN must be absent from them."""
-    if SORT == PACKED:
+    if SORT in (PACKED, PACKED_POLARS):
         return by_packed_keys(values, chosen)
     rows = np.flatnonzero(chosen)
     order, ordered = ascending_with_values(values[rows])
