@@ -4,8 +4,11 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
-from innopoints.engine import score
+from innopoints.engine import agreement, score
 from innopoints.engine.agreement import spearman, top_overlap
 from tests.engine.helpers import table, two_indicator_scheme
 
@@ -33,6 +36,33 @@ def test_spearman_with_ties() -> None:
     assert spearman(np.array(a), np.array(b)) == pytest.approx(expected, rel=1e-14)
     assert spearman(np.array([1.0]), np.array([2.0])) is None
     assert spearman(np.array([1.0, 1.0]), np.array([2.0, 3.0])) is None
+
+
+def test_spearman_is_summed_exactly() -> None:
+    # twice the centred average ranks: a → [-4, -1, -1, 2, 4], b → [-2, -4, 1, 1, 4];
+    # Σab = 29, Σa² = Σb² = 38, so ρ = 29 / 38 to the last bit
+    a = np.array([1.0, 2.0, 2.0, 3.0, 5.0])
+    b = np.array([2.0, 1.0, 4.0, 4.0, 9.0])
+    assert spearman(a, b) == 29 / 38
+    assert spearman(b, a) == 29 / 38
+
+
+@given(
+    a=arrays(np.float64, 40, elements=st.integers(-5, 5).map(float)),
+    b=arrays(np.float64, 40, elements=st.integers(-5, 5).map(float)),
+)
+def test_spearman_in_blocks_equals_one_sum(a: np.ndarray, b: np.ndarray) -> None:
+    # a national run's sums are added in blocks that keep int64 from overflowing; blocks of
+    # one to three rows here must give the same exact sums, and the float formula's ρ
+    whole = spearman(a, b)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(agreement, "PRODUCT_SUM_LIMIT", 40 * 40 * 3)
+        assert spearman(a, b) == whole
+    expected = None
+    ranks_a, ranks_b = average_ranks(a.tolist()), average_ranks(b.tolist())
+    if len(set(ranks_a)) > 1 and len(set(ranks_b)) > 1:
+        expected = pearson(ranks_a, ranks_b)
+    assert whole == (pytest.approx(expected, rel=1e-12) if expected is not None else None)
 
 
 def test_top_overlap_uses_shared_ranks() -> None:

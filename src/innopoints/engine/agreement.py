@@ -55,16 +55,41 @@ def spearman(
     ranks_a: FloatArray | None = None,
     ranks_b: FloatArray | None = None,
 ) -> float | None:
-    """Spearman's ρ with average ranks for ties: Pearson's r of the ranks."""
-    if a.shape[0] < 2:
+    """Spearman's ρ with average ranks for ties: Pearson's r of the ranks, summed exactly.
+
+    Average ranks are whole or halves and their mean is (n + 1) / 2, so twice a centred rank is
+    a whole number and the three sums of products are exact integers: ρ is the same figure on
+    every host and for any number of threads (a BLAS dot product's rounding depends on both,
+    and OpenBLAS's threads spin after it, taking a core from the engine's own)."""
+    n = a.shape[0]
+    if n < 2:
         return None
     ra = average_ranks(a) if ranks_a is None else ranks_a
     rb = average_ranks(b) if ranks_b is None else ranks_b
-    da, db = ra - ra.mean(), rb - rb.mean()
-    denominator = math.sqrt(float(np.dot(da, da)) * float(np.dot(db, db)))
-    if denominator == 0.0:
+    da, db = _twice_centred(ra), _twice_centred(rb)
+    saa, sbb = _sum_of_products(da, da), _sum_of_products(db, db)
+    if saa == 0 or sbb == 0:
         return None
-    return float(np.dot(da, db)) / denominator
+    return _sum_of_products(da, db) / math.sqrt(saa * sbb)
+
+
+def _twice_centred(ranks: FloatArray) -> IntArray:
+    """2 · (rank − (n + 1) / 2), exact: average ranks are multiples of ½ below 2**52."""
+    twice = ranks * 2.0
+    twice -= ranks.shape[0] + 1
+    return twice.astype(np.int64)
+
+
+PRODUCT_SUM_LIMIT = 2**62
+"""A block's sum of products stays below this, so int64 never overflows."""
+
+
+def _sum_of_products(x: IntArray, y: IntArray) -> int:
+    """Σ x·y as an exact integer, for |x|, |y| < n: blocks small enough that no int64 sum
+    overflows (the whole array up to about two million rows), added as Python integers."""
+    n = x.shape[0]
+    block = max(1, PRODUCT_SUM_LIMIT // max(1, n * n))
+    return sum(int(np.dot(x[i : i + block], y[i : i + block])) for i in range(0, n, block))
 
 
 def top_count(share: float, n: int) -> int:
