@@ -84,3 +84,19 @@ def test_a_repeated_credit_code_is_reported_before_the_stages() -> None:
         (2, "credit_code", "duplicate credit code"),
         (3, "credit_code", "duplicate credit code"),
     ]
+
+
+def test_credit_codes_whose_hashes_meet_are_compared_in_full(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # every code hashing alike (as two of a million could): the strings decide, not the hash
+    rows = [{"established": "2020-01-01", "revenue": r} for r in (1, 2, 3)]
+    monkeypatch.setattr(
+        pl.Series, "hash", lambda self, seed=0: pl.Series([7] * self.len(), dtype=pl.UInt64)
+    )
+    result = score(SICHUAN, table(rows), "2025")
+    assert result.n == 3
+    given = table(rows)
+    repeated = given.with_columns(pl.lit(given["credit_code"][1]).alias("credit_code"))
+    with pytest.raises(InputError):
+        score(SICHUAN, repeated, "2025")

@@ -93,7 +93,7 @@ def _check_identity(table: pl.DataFrame, source: str) -> None:
     if "credit_code" not in table.columns:
         raise InputError(source, [InputProblem(None, None, "no credit_code column")])
     codes = table.get_column("credit_code")
-    if codes.null_count() == 0 and codes.n_unique() == table.height:
+    if codes.null_count() == 0 and _all_distinct(codes):
         return
     problems = []
     row_numbers = rows(table, ROW)
@@ -106,6 +106,15 @@ def _check_identity(table: pl.DataFrame, source: str) -> None:
         )
     if problems:
         raise InputError(source, problems)
+
+
+def _all_distinct(codes: pl.Series) -> bool:
+    """No value twice: first by sorted 64-bit hashes of the values (20 ms at 1M against 50–140
+    ms for counting the distinct strings); only where two hashes meet are the strings compared."""
+    hashes = codes.hash(seed=0).sort(multithreaded=False).to_numpy()
+    if not np.any(hashes[1:] == hashes[:-1]):
+        return True
+    return codes.n_unique() == codes.len()
 
 
 def _stages(scheme: Scheme, table: pl.DataFrame, ref: dt.date, source: str) -> np.ndarray:
