@@ -49,7 +49,7 @@ ZEN4_FAMILY = 25
 """AMD family 19h: Zen 3 (no AVX-512) and Zen 4. Zen 4 runs AVX-512's compress-store to memory,
 which x86-simd-sort's partition step issues for every vector, as slow microcode: numpy's argsort
 of a million float64 takes 78–81 ms there and its int64 sort 51–56 ms, polars' argsort 44–46 ms
-and polars' sort of int64 (a radix sort, no SIMD needed) 15 ms: packed keys sorted by polars
+and polars' sort of int64 (Rust's unstable quicksort, no SIMD) 15 ms: packed keys sorted by polars
 (2026-12-07, AMD EPYC family 25 model 17). Zen 5 (family 1Ah) fixed the instruction."""
 
 
@@ -103,7 +103,7 @@ def by_packed_keys(
     """(order, values[order]) from one sort of int64 keys: the value's bits, made to compare as
     the floats do, with their lowest bits replaced by the row position. numpy sorts int64 with
     x86-simd-sort about three times as fast as it argsorts float64 (13 against 40 ms for a
-    million values with AVX2; polars' radix sort of them on Zen 4: 15 ms against 46 ms for its
+    million values with AVX2; polars' unstable sort of them on Zen 4: 15 ms against 46 ms for its
     argsort of the floats), and the row comes back with the key. Two values alike in every
     bit the key keeps (a relative difference below 2**-32 at a million rows) can come out in
     the wrong order: those runs of equal keys are found by one comparison of neighbours and
