@@ -90,6 +90,15 @@ def test_lower_is_better() -> None:
     assert list(result.indicators["tech_contract"].normalised) == [1, 0.75, 0, 0]
 
 
+def test_lower_is_better_by_rank_and_by_bands_leaves_missing_at_zero() -> None:
+    # R = {1, 3, 3, 7}: 1 − #{v < t} / 3; the missing value scores 0, not 1 − 0
+    by_rank = run(one_indicator(method="rank", direction="negative"), [3, 1, 3, 7, None])
+    assert list(by_rank.indicators["tech_contract"].normalised) == [1 - 1 / 3, 1, 1 - 1 / 3, 0, 0]
+    bands = [{"upper": 10, "fraction": 0.25}, {"lower": 10, "fraction": 1}]
+    by_bands = run(one_indicator(method="bands", bands=bands, direction="negative"), [5, 20, None])
+    assert list(by_bands.indicators["tech_contract"].normalised) == [0.75, 0, 0]
+
+
 def test_constant_values_give_zero() -> None:
     result = run(one_indicator(), [5, 5, 5])
     assert list(result.indicators["tech_contract"].normalised) == [0, 0, 0]

@@ -59,12 +59,11 @@ def apply_derivation(
 def indicator_value(indicator: Indicator, numeric: NumericColumns) -> IndicatorValue:
     raw = numeric(indicator.code)
     if indicator.derivation is None:
-        origin = np.where(np.isnan(raw), ORIGIN_MISSING, ORIGIN_INPUT).astype(np.int8)
+        origin = np.where(np.isnan(raw), np.int8(ORIGIN_MISSING), np.int8(ORIGIN_INPUT))
         return IndicatorValue(raw, raw, origin)
     derived, present = apply_derivation(indicator.derivation, numeric)
     use_supplied = ~present & ~np.isnan(raw)
     value = np.where(use_supplied, raw, derived)
-    origin = np.where(
-        use_supplied, ORIGIN_SUPPLIED, np.where(np.isnan(derived), ORIGIN_MISSING, ORIGIN_DERIVED)
-    ).astype(np.int8)
+    found = np.where(np.isnan(derived), np.int8(ORIGIN_MISSING), np.int8(ORIGIN_DERIVED))
+    origin = np.where(use_supplied, np.int8(ORIGIN_SUPPLIED), found)
     return IndicatorValue(raw, value, origin)

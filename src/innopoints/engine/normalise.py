@@ -60,9 +60,12 @@ class SortedReference:
         return np.array([self._selected[k] for k in ks], dtype=np.float64)
 
 
-def sort_reference(value: FloatArray, group: GroupIndex, n_groups: int) -> list[SortedReference]:
-    """Each reference group's present values in ascending order."""
-    present = ~np.isnan(value)
+def sort_reference(
+    value: FloatArray, group: GroupIndex, n_groups: int, present: BoolArray | None = None
+) -> list[SortedReference]:
+    """Each reference group's present values (``present``: ~isnan(value), when at hand) in
+    ascending order."""
+    present = ~np.isnan(value) if present is None else present
     references = []
     for g in range(n_groups):
         chosen = present if n_groups == 1 else present & (group == g)
@@ -70,9 +73,11 @@ def sort_reference(value: FloatArray, group: GroupIndex, n_groups: int) -> list[
     return references
 
 
-def select_reference(value: FloatArray, group: GroupIndex, n_groups: int) -> list[SortedReference]:
+def select_reference(
+    value: FloatArray, group: GroupIndex, n_groups: int, present: BoolArray | None = None
+) -> list[SortedReference]:
     """Each reference group's present values, unsorted: enough for every method but ``rank``."""
-    present = ~np.isnan(value)
+    present = ~np.isnan(value) if present is None else present
     if n_groups == 1:
         return [SortedReference(None, value[present])]
     return [SortedReference(None, value[present & (group == g)]) for g in range(n_groups)]
@@ -276,26 +281,34 @@ def apply(
     value: FloatArray,
     group: GroupIndex,
     references: list[SortedReference] | None = None,
+    missing: BoolArray | None = None,
 ) -> FloatArray:
     """x' in [0, 1] for each row; 0 where the value is missing (docs/METHOD.md §4 step 4).
 
     ``references`` (the run's own sorted groups) lets the ``rank`` method count ranks from the
-    sort it already has; without them a new value is placed in the frozen reference."""
-    missing = np.isnan(t)
+    sort it already has; without them a new value is placed in the frozen reference.
+    ``missing``: isnan(t), when at hand."""
+    missing = np.isnan(t) if missing is None else missing
+    # the rank fraction counted from the run's sort and the bands leave a missing value at 0
+    zero_where_missing = False
     if params.method in {"wminmax", "minmax", "goalpost"}:
         x = _minmax(params, t, group)
     elif params.method == "rank":
         if references is not None:
             x = _rank_fraction_in_run(references, t.shape[0])
+            zero_where_missing = True
         else:
             x = _rank_fraction_frozen(params, t, group)
     elif params.method == "bands":
         x = _band_fraction(params.bands or (), value)
+        zero_where_missing = True
     else:
         raise ValueError(f"unknown method {params.method!r}")
     if params.direction == "negative":
-        x = 1.0 - x
-    x[missing] = 0.0
+        np.subtract(1.0, x, out=x)
+        zero_where_missing = False
+    if not zero_where_missing:
+        x[missing] = 0.0
     return x
 
 

@@ -35,7 +35,7 @@ from innopoints.engine.columns import (
     rows,
 )
 from innopoints.engine.deductions import Deductions, deduction_points, net_of_deductions
-from innopoints.engine.derive import IndicatorValue, indicator_value
+from innopoints.engine.derive import ORIGIN_MISSING, IndicatorValue, indicator_value
 from innopoints.engine.errors import InputError, InputProblem
 from innopoints.engine.missing import Renormalisation, renormalisation
 from innopoints.engine.params import FrozenParameters
@@ -203,16 +203,18 @@ def _score_indicator(
     indicator = scheme.weighted[index]
     method, transform_kind = _primary_method(indicator)
     t = normalise.transform(transform_kind, value.value)
+    # NaN in the value, so in t (both transforms keep NaN and make none): read off the origin
+    missing = value.origin == ORIGIN_MISSING
     references = None
     if frozen is None:
         # one sort when a method reads the order (rank), else the winsor bounds are selected
         ordered = method == "rank" or "rank" in alternatives
         gather = normalise.sort_reference if ordered else normalise.select_reference
-        references = gather(value.value, prepared.group, prepared.n_groups)
+        references = gather(value.value, prepared.group, prepared.n_groups, ~missing)
         params = normalise.fit(indicator, method, transform_kind, references)
     else:
         params = frozen
-    x = normalise.apply(params, t, value.value, prepared.group, references)
+    x = normalise.apply(params, t, value.value, prepared.group, references, missing)
     factor = _factor(scheme.scale, prepared.stage_weights[index], prepared.stage)
     alternative_points = {}
     for alternative in alternatives:
@@ -223,7 +225,9 @@ def _score_indicator(
             alternative_points[alternative] = factor * x  # the same computation
             continue
         alt_params = normalise.fit(indicator, alternative, "none", references)
-        alt_x = normalise.apply(alt_params, value.value, value.value, prepared.group, references)
+        alt_x = normalise.apply(
+            alt_params, value.value, value.value, prepared.group, references, missing
+        )
         alternative_points[alternative] = factor * alt_x
     result = IndicatorResult(
         code=indicator.code,
