@@ -108,6 +108,28 @@ def test_runs_alike_to_the_last_bits_are_mended_in_place(
     np.testing.assert_array_equal(values[order], ordered)
 
 
+@KEY_SORTS
+def test_many_runs_are_mended_in_one_sort(key_sort: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a derived growth rate: hundreds of values each with neighbours a few ulps away (the key
+    # keeps all but the last 16 bits of 65,536 rows); all mended at once, none by fallback
+    rng = np.random.default_rng(11)
+    values = rng.normal(size=65536) * 100
+    bases = rng.normal(size=400) * 100
+    alike = (bases[:, None] + np.array([4.0, 0.0, 2.0, 1.0]) * np.spacing(bases)[:, None]).ravel()
+    values[rng.choice(values.shape[0], alike.shape[0], replace=False)] = alike
+    monkeypatch.setattr(ordering, "SORT", key_sort)
+    for fallback in ("by_numpy", "by_polars"):
+        monkeypatch.setattr(ordering, fallback, lambda v: pytest.fail("no fallback expected"))
+    mended = []
+    real_mend = ordering._mend
+    monkeypatch.setattr(ordering, "_mend", lambda *a: mended.append(1) or real_mend(*a))
+    order, ordered = by_packed_keys(values)
+    assert mended == [1]
+    np.testing.assert_array_equal(ordered, np.sort(values))
+    np.testing.assert_array_equal(values[order], ordered)
+    assert sorted(order.tolist()) == list(range(values.shape[0]))
+
+
 @pytest.mark.parametrize(
     ("key_sort", "fallback"),
     [(ordering.PACKED, "by_numpy"), (ordering.PACKED_POLARS, "by_polars")],

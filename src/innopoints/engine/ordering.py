@@ -91,9 +91,9 @@ def by_polars(values: FloatArray) -> IntArray:
 
 INDEX_BITS_MAX = 32
 """Beyond 2**32 values the packed keys keep too few bits of each value to be worth it."""
-MAX_SHARE_OUT_OF_ORDER = 1 / 256
-"""More values out of order than this after the packed sort (values equal in their leading
-bits but not in full: all alike to 1e-9): the full argsort instead of mending runs."""
+MAX_SHARE_MENDED = 1 / 16
+"""More values than this in runs to sort again after the packed sort (runs of values equal in
+their leading bits but not in full: a column all alike to 1e-9): the full argsort instead."""
 SIGN_FLIP = np.int64(0x7FFF_FFFF_FFFF_FFFF)
 
 
@@ -130,10 +130,8 @@ def by_packed_keys(
     order = key & position
     ordered = values[order]
     out_of_order = np.flatnonzero(ordered[1:] < ordered[:-1])
-    if out_of_order.shape[0]:
-        if out_of_order.shape[0] > key.shape[0] * MAX_SHARE_OUT_OF_ORDER:
-            return _by_argsort(values, chosen)
-        _mend(values, key >> index_bits, out_of_order, order, ordered)
+    if out_of_order.shape[0] and not _mend(key >> index_bits, out_of_order, order, ordered):
+        return _by_argsort(values, chosen)
     return order, ordered
 
 
@@ -148,22 +146,26 @@ def _by_argsort(values: FloatArray, chosen: BoolArray | None) -> tuple[IntArray,
     return rows[order], picked[order]
 
 
-def _mend(
-    values: FloatArray,
-    leading: IntArray,
-    out_of_order: IntArray,
-    order: IntArray,
-    ordered: FloatArray,
-) -> None:
-    """Sort again, in full, each run of equal leading bits that holds a pair out of order."""
+def _mend(leading: IntArray, out_of_order: IntArray, order: IntArray, ordered: FloatArray) -> bool:
+    """Sort again, by value, every run of equal leading bits that holds a pair out of order: all
+    of them in one ``np.lexsort`` of (run, value) over just their positions (a derived growth
+    rate has about one value in a hundred alike to 2**-32 with another: some 10,000 runs per
+    million). False, and nothing changed, when the runs hold more than ``MAX_SHARE_MENDED`` of
+    the values: the full argsort is then cheaper."""
     runs = np.unique(leading[out_of_order])
     starts = np.searchsorted(leading, runs, side="left")
-    ends = np.searchsorted(leading, runs, side="right")
-    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-        rows = order[start:end]
-        rows = rows[np.argsort(values[rows])]
-        order[start:end] = rows
-        ordered[start:end] = values[rows]
+    lengths = np.searchsorted(leading, runs, side="right") - starts
+    covered = int(lengths.sum())
+    if covered > leading.shape[0] * MAX_SHARE_MENDED:
+        return False
+    run = np.repeat(np.arange(runs.shape[0]), lengths)
+    # each run's positions: start, start + 1, …, laid end to end
+    positions = np.arange(covered) + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    alike = ordered[positions]
+    by_value = np.lexsort((alike, run))
+    order[positions] = order[positions][by_value]
+    ordered[positions] = alike[by_value]
+    return True
 
 
 def ascending_with_values(values: FloatArray) -> tuple[IntArray, FloatArray]:
