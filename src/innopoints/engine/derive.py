@@ -30,6 +30,12 @@ class IndicatorValue:
     origin: np.ndarray
     """Per row, which of ORIGIN_* gave ``value`` (int8)."""
 
+    @property
+    def missing(self) -> BoolArray:
+        """Where ``value`` is NaN, read off the origin (one byte a row, not eight)."""
+        out: BoolArray = self.origin == ORIGIN_MISSING
+        return out
+
 
 def apply_derivation(
     derivation: Derivation, numeric: NumericColumns

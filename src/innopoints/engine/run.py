@@ -35,7 +35,7 @@ from innopoints.engine.columns import (
     rows,
 )
 from innopoints.engine.deductions import Deductions, deduction_points, net_of_deductions
-from innopoints.engine.derive import ORIGIN_MISSING, IndicatorValue, indicator_value
+from innopoints.engine.derive import IndicatorValue, indicator_value
 from innopoints.engine.errors import InputError, InputProblem
 from innopoints.engine.missing import Renormalisation, renormalisation
 from innopoints.engine.params import FrozenParameters
@@ -203,8 +203,7 @@ def _score_indicator(
     indicator = scheme.weighted[index]
     method, transform_kind = _primary_method(indicator)
     t = normalise.transform(transform_kind, value.value)
-    # NaN in the value, so in t (both transforms keep NaN and make none): read off the origin
-    missing = value.origin == ORIGIN_MISSING
+    missing = value.missing  # NaN in t too: both transforms keep NaN and make none
     references = None
     if frozen is None:
         # one sort when a method reads the order (rank), else the winsor bounds are selected
