@@ -196,19 +196,23 @@ def cpuinfo(vendor: str, family: int) -> str:
 
 
 @pytest.mark.parametrize(
-    ("vendor", "family", "zen4"),
+    ("vendor", "family", "sort"),
     [
-        ("AuthenticAMD", 25, True),  # Zen 4: AVX-512 with slow compress-store to memory
-        ("AuthenticAMD", 26, False),  # Zen 5 fixed it
-        ("AuthenticAMD", 23, False),  # Zen 2
-        ("GenuineIntel", 6, False),
-        ("HygonGenuine", 24, False),
+        ("AuthenticAMD", 25, ordering.PACKED_POLARS),  # Zen 4: slow compress-store to memory
+        ("AuthenticAMD", 26, ordering.PACKED),  # Zen 5 fixed it: numpy's int64 sort is fastest
+        ("AuthenticAMD", 27, ordering.PACKED),  # a later family keeps Zen 5's choice
+        ("AuthenticAMD", 23, ordering.ARGSORT),  # Zen 2 (has no AVX-512: never asked)
+        ("GenuineIntel", 6, ordering.ARGSORT),
+        ("HygonGenuine", 24, ordering.ARGSORT),
     ],
 )
-def test_zen4_is_told_by_the_first_processor(vendor: str, family: int, zen4: bool) -> None:
-    assert ordering._is_zen4(cpuinfo(vendor, family)) is zen4
+def test_the_avx512_sort_is_told_by_the_first_processor(
+    vendor: str, family: int, sort: str
+) -> None:
+    assert ordering.sort_for_avx512(ordering._amd_family(cpuinfo(vendor, family))) == sort
 
 
-def test_zen4_without_a_readable_cpuinfo_keeps_numpys_sort() -> None:
-    assert ordering._is_zen4("") is False
-    assert ordering._is_zen4("garbage without colons\n") is False
+def test_without_a_readable_cpuinfo_numpys_argsort_is_kept() -> None:
+    for text in ("", "garbage without colons\n", cpuinfo("AuthenticAMD", 25).replace("25", "x")):
+        assert ordering._amd_family(text) is None
+        assert ordering.sort_for_avx512(ordering._amd_family(text)) == ordering.ARGSORT

@@ -6,12 +6,13 @@ each alternative's totals. numpy (2.x) sorts with x86-simd-sort where the CPU ha
 (numpy's X86_V4 level: ``np.argsort`` of a million float64 in 14 ms) or AVX2 (X86_V3: 37–46
 ms). With AVX2 only, a column without NaN is sorted as packed int64 keys instead
 (``by_packed_keys``: 25–40 ms with the sorted values, against 57–75 ms for ``np.argsort`` and
-the gather of the sorted values); with AVX-512 packing was no faster than numpy's own argsort
-(docs/scale.md). AMD's Zen 4 has AVX-512 but runs x86-simd-sort slowly (``ZEN4_FAMILY``):
-packed keys there, sorted by polars. Without SIMD numpy falls back to a plain introsort (about
-120 ms), and polars' sort takes half that, a third on columns with many ties, and leaves the
-GIL while it sorts. The choice is made once per process from the CPU's features, so a host
-always sorts the same way.
+the gather of the sorted values); with AVX-512 on Intel packing was no faster than numpy's own
+argsort (docs/scale.md). AMD's Zen 4 has AVX-512 but runs x86-simd-sort slowly: packed keys
+there, sorted by polars; Zen 5 sorts int64 fast (4 ms per million): packed keys sorted by numpy
+(``sort_for_avx512``). Without SIMD numpy falls back to a plain introsort (about 120 ms), and
+polars' sort takes half that, a third on columns with many ties, and leaves the GIL while it
+sorts. The choice is made once per process from the CPU's features, so a host always sorts the
+same way.
 
 Which of several equal values comes first is not specified here, and no caller depends on it:
 each reads the order only through the values (counts of smaller values, average and competition
@@ -39,7 +40,7 @@ def _sort_for_this_cpu() -> str:
     # X86_V4 / X86_V3 are numpy 2.4's names for the AVX-512 and AVX2 levels it dispatches
     # x86-simd-sort on; AVX512_SKX is the name older numpy releases report
     if __cpu_features__.get("X86_V4", False) or __cpu_features__.get("AVX512_SKX", False):
-        return PACKED_POLARS if _is_zen4() else ARGSORT
+        return sort_for_avx512(_amd_family())
     if __cpu_features__.get("X86_V3", False):
         return PACKED
     return POLARS
@@ -50,27 +51,42 @@ ZEN4_FAMILY = 25
 which x86-simd-sort's partition step issues for every vector, as slow microcode: numpy's argsort
 of a million float64 takes 78–81 ms there and its int64 sort 51–56 ms, polars' argsort 44–46 ms
 and polars' sort of int64 (Rust's unstable quicksort, no SIMD) 15 ms: packed keys sorted by polars
-(2026-12-07, AMD EPYC family 25 model 17). Zen 5 (family 1Ah) fixed the instruction."""
+(2026-12-07, AMD EPYC family 25 model 17)."""
+ZEN5_FAMILY = 26
+"""AMD family 1Ah: Zen 5 fixed the instruction. numpy's int64 sort of a million keys takes 4.4 ms
+there, its argsort of float64 14.6 ms and polars' int64 sort 11.4 ms: packed keys sorted by numpy,
+the engine at 1M 0.56–0.60 s against 0.62–0.64 s with the argsort (2026-12-07, AMD EPYC family
+26 model 2)."""
 
 
-def _is_zen4(cpuinfo: str | None = None) -> bool:
-    """The first processor of /proc/cpuinfo (or of ``cpuinfo``) is AMD family 19h. Read only on
-    a CPU with AVX-512, which no Zen 3 has."""
+def sort_for_avx512(amd_family: int | None) -> str:
+    """The sort for a CPU with AVX-512, by its AMD family (None: not AMD, or not known)."""
+    if amd_family == ZEN4_FAMILY:
+        return PACKED_POLARS
+    if amd_family is not None and amd_family >= ZEN5_FAMILY:
+        return PACKED
+    return ARGSORT
+
+
+def _amd_family(cpuinfo: str | None = None) -> int | None:
+    """The CPU family of the first processor of /proc/cpuinfo (or of ``cpuinfo``) if its vendor
+    is AMD, else None. Read only on a CPU with AVX-512."""
     if cpuinfo is None:
         try:
             with open("/proc/cpuinfo", encoding="ascii", errors="replace") as handle:
                 cpuinfo = handle.read(8192)
         except OSError:  # not Linux: the CPU's vendor is not read, numpy's sort is kept
-            return False
+            return None
     fields: dict[str, str] = {}
     for line in cpuinfo.splitlines():
         if not line.strip():
             break
         name, _, value = line.partition(":")
         fields.setdefault(name.strip(), value.strip())
-    return fields.get("vendor_id") == "AuthenticAMD" and fields.get("cpu family") == str(
-        ZEN4_FAMILY
-    )
+    family = fields.get("cpu family", "")
+    if fields.get("vendor_id") != "AuthenticAMD" or not family.isdigit():
+        return None
+    return int(family)
 
 
 SORT = _sort_for_this_cpu()
